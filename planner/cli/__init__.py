@@ -1,0 +1,28 @@
+"""The ``planner`` command line.
+
+Each command lives in its own module of this package and is registered here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from planner.cli import dispatch_cmd, scenario_cmd
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="planner",
+    help="Siting, dispatch, spare parts and simulation for after-sales service networks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+scenario_cmd.register(app)
+dispatch_cmd.register(app)
+
+
+def main() -> None:
+    """Entry point for ``python -m planner``."""
+    app()

@@ -1,0 +1,1 @@
+"""The data model shared by every part of planner; imports nothing else from it."""

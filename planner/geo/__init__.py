@@ -1,0 +1,1 @@
+"""Coordinates, CRS, travel-time models and GeoDataFrame I/O."""

@@ -1,0 +1,1 @@
+"""Routing solvers (to be written)."""

@@ -1,0 +1,1 @@
+"""Independent route validator (to be written)."""
