@@ -1,1 +1,35 @@
-"""Coordinates, CRS, travel-time models and GeoDataFrame I/O."""
+"""Coordinates, CRS, travel-time models and GeoDataFrame I/O.
+
+Travel models share one interface (:class:`TravelModel`): ``matrix(origins,
+destinations)`` with WGS84 lon/lat arrays returns a :class:`TravelMatrix` of
+metres and minutes. :class:`GreatCircle` is the default (crow-fly distance x
+circuity at a fixed speed), :class:`RoadNetwork` computes shortest times over
+an OpenStreetMap road network, :class:`MatrixFile` reads a matrix a user
+brings (from OSRM, Valhalla, ...).
+"""
+
+from planner.geo.crs import EARTH_RADIUS_M as EARTH_RADIUS_M
+from planner.geo.crs import check_lonlat as check_lonlat
+from planner.geo.crs import to_lonlat as to_lonlat
+from planner.geo.crs import to_metric as to_metric
+from planner.geo.crs import utm_crs as utm_crs
+from planner.geo.great_circle import GreatCircle as GreatCircle
+from planner.geo.matrix import TravelMatrix as TravelMatrix
+from planner.geo.matrix import TravelModel as TravelModel
+from planner.geo.road import DEFAULT_SPEEDS_KMH as DEFAULT_SPEEDS_KMH
+from planner.geo.road import RoadNetwork as RoadNetwork
+from planner.geo.road import helsinki_pbf as helsinki_pbf
+
+__all__ = [
+    "DEFAULT_SPEEDS_KMH",
+    "EARTH_RADIUS_M",
+    "GreatCircle",
+    "RoadNetwork",
+    "TravelMatrix",
+    "TravelModel",
+    "check_lonlat",
+    "helsinki_pbf",
+    "to_lonlat",
+    "to_metric",
+    "utm_crs",
+]
