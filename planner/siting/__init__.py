@@ -1,1 +1,19 @@
-"""planner.siting."""
+"""planner.siting: where outlets stand, and who is covered.
+
+Every model takes a demand x candidate ``cost`` matrix (minutes, metres or
+money per ticket), demand ``weights`` and its parameters, and returns a
+:class:`SitingPlan` with the open outlets, the allocation of demand, the
+objective, a proven bound and the gap.
+"""
+
+from planner.siting.orlib import read_orlib_pmed as read_orlib_pmed
+from planner.siting.plan import SitingPlan as SitingPlan
+from planner.siting.plan import nearest_open as nearest_open
+from planner.siting.pmedian import solve_pmedian as solve_pmedian
+
+__all__ = [
+    "SitingPlan",
+    "nearest_open",
+    "read_orlib_pmed",
+    "solve_pmedian",
+]

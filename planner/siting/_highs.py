@@ -1,0 +1,119 @@
+"""Thin wrapper over ``highspy`` for the siting MIPs.
+
+Every siting model builds a sparse matrix and calls :func:`solve_mip`; the
+wrapper sets one thread, a time limit, an optional MIP start, and always
+returns what HiGHS has (incumbent and dual bound) instead of raising.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["MipResult", "solve_mip"]
+
+INF = highspy.kHighsInf
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MipResult:
+    """What HiGHS returned."""
+
+    x: np.ndarray | None
+    objective: float
+    bound: float
+    optimal: bool
+    infeasible: bool
+    runtime_s: float
+    n_nodes: int
+    status: str
+
+
+def solve_mip(
+    c: np.ndarray,
+    A: sp.spmatrix | sp.sparray,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+    col_lo: np.ndarray,
+    col_hi: np.ndarray,
+    integer: np.ndarray,
+    *,
+    maximize: bool = False,
+    offset: float = 0.0,
+    time_limit_s: float | None = None,
+    start: np.ndarray | None = None,
+    abs_gap: float = 1e-6,
+    rel_gap: float = 1e-9,
+    node_limit: int | None = None,
+) -> MipResult:
+    """Solve ``min/max c x + offset`` s.t. ``row_lo <= A x <= row_hi``, bounds.
+
+    ``integer`` is a boolean mask of integer columns. Infinite bounds are
+    ``np.inf``. The result carries the incumbent (``x`` is ``None`` without
+    one) and HiGHS' dual bound, both including ``offset``.
+    """
+    t0 = time.perf_counter()
+    A = sp.csc_matrix(A)
+    n_col = A.shape[1]
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("mip_rel_gap", float(rel_gap))
+    h.setOptionValue("mip_abs_gap", float(abs_gap))
+    if time_limit_s is not None:
+        h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
+    if node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(node_limit))
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_col
+    lp.num_row_ = A.shape[0]
+    lp.col_cost_ = np.asarray(c, dtype=np.float64)
+    lp.col_lower_ = np.where(np.isinf(col_lo), -INF, col_lo).astype(np.float64)
+    lp.col_upper_ = np.where(np.isinf(col_hi), INF, col_hi).astype(np.float64)
+    lp.row_lower_ = np.where(np.isinf(row_lo), -INF, row_lo).astype(np.float64)
+    lp.row_upper_ = np.where(np.isinf(row_hi), INF, row_hi).astype(np.float64)
+    lp.offset_ = float(offset)
+    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(np.float64)
+    lp.a_matrix_.num_col_ = n_col
+    lp.a_matrix_.num_row_ = A.shape[0]
+    if np.any(integer):
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
+            for b in np.asarray(integer, dtype=bool)
+        ]
+    h.passModel(lp)
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(start, dtype=np.float64).tolist()
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    has = info.primal_solution_status == highspy.kSolutionStatusFeasible
+    x = np.asarray(h.getSolution().col_value, dtype=np.float64) if has else None
+    obj = float(info.objective_function_value) if has else math.nan
+    bound = float(info.mip_dual_bound)
+    if not math.isfinite(bound):
+        bound = math.inf if not maximize else -math.inf
+        bound = -bound
+    return MipResult(
+        x=x,
+        objective=obj,
+        bound=bound,
+        optimal=ms == highspy.HighsModelStatus.kOptimal,
+        infeasible=ms == highspy.HighsModelStatus.kInfeasible,
+        runtime_s=time.perf_counter() - t0,
+        n_nodes=int(info.mip_node_count),
+        status=h.modelStatusToString(ms),
+    )

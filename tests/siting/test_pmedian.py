@@ -1,0 +1,163 @@
+"""p-median: OR-Library optima, brute force, properties and bad input."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from planner.core.errors import InputError
+from planner.core.result import SolveStatus
+from planner.siting import read_orlib_pmed, solve_pmedian
+from tests.siting.oracles import ORLIB, brute_pmedian, random_instance
+
+
+def _optimum(name: str) -> float:
+    with (ORLIB / "optimal.csv").open() as fh:
+        return {r["instance"]: float(r["optimum"]) for r in csv.DictReader(fh)}[name]
+
+
+needs_orlib = pytest.mark.skipif(
+    not (ORLIB / "pmed1.txt").exists(), reason=f"OR-Library files not found in {ORLIB}"
+)
+
+
+@needs_orlib
+def test_orlib_loader_last_duplicate_edge_counts() -> None:
+    """pmed1 read with the last-listing rule has 100 vertices, p=5 and a metric matrix."""
+    cost, p = read_orlib_pmed(ORLIB / "pmed1.txt")
+    assert cost.shape == (100, 100)
+    assert p == 5
+    assert np.all(np.diag(cost) == 0)
+    np.testing.assert_array_equal(cost, cost.T)
+
+
+@needs_orlib
+@pytest.mark.parametrize("name", ["pmed1", "pmed2", "pmed6"])
+def test_orlib_exact_reaches_known_optimum(name: str) -> None:
+    """The exact mode proves the published OR-Library optimum."""
+    cost, p = read_orlib_pmed(ORLIB / f"{name}.txt")
+    plan = solve_pmedian(cost, None, p, method="exact")
+    assert plan.objective == _optimum(name)
+    assert plan.status is SolveStatus.OPTIMAL
+    assert plan.bound == plan.objective
+    assert len(plan.open_idx) == p
+
+
+@needs_orlib
+@pytest.mark.parametrize("name", ["pmed1", "pmed4"])
+def test_orlib_heuristic_bound_brackets_optimum(name: str) -> None:
+    """The heuristic's bound is at most the optimum and its objective at least."""
+    cost, p = read_orlib_pmed(ORLIB / f"{name}.txt")
+    plan = solve_pmedian(cost, None, p, method="heuristic", lagrange_iterations=100)
+    opt = _optimum(name)
+    assert plan.bound <= opt <= plan.objective
+    assert plan.objective == pytest.approx(float(cost[:, plan.open_idx].min(1).sum()))
+
+
+@pytest.mark.parametrize(("seed", "p"), [(1, 1), (2, 2), (3, 3), (4, 4)])
+@pytest.mark.parametrize("method", ["heuristic", "exact"])
+def test_brute_force_tiny(seed: int, p: int, method: str) -> None:
+    """On 12 x 9 instances both modes are bracketed by brute force; exact hits it."""
+    cost, w, _, _ = random_instance(12, 9, seed)
+    opt = brute_pmedian(cost, w, p)
+    plan = solve_pmedian(cost, w, p, method=method, seed=seed)  # type: ignore[arg-type]
+    assert plan.bound <= opt + 1e-9
+    assert plan.objective >= opt - 1e-9
+    recomputed = float(w @ cost[:, plan.open_idx].min(axis=1))
+    assert plan.objective == pytest.approx(recomputed)
+    if method == "exact":
+        assert plan.objective == pytest.approx(opt)
+        assert plan.status is SolveStatus.OPTIMAL
+
+
+def test_existing_forced_open_and_excluded() -> None:
+    """Forced-open outlets stay open, excluded ones never open; optimum by brute force."""
+    cost, w, _, _ = random_instance(12, 8, 5)
+    plan = solve_pmedian(cost, w, 3, existing=[0], excluded=[1, 2], method="exact")
+    assert 0 in plan.open_idx
+    assert not set(plan.open_idx) & {1, 2}
+    import itertools
+
+    best = min(
+        float(w @ cost[:, [0, *S]].min(axis=1))
+        for S in itertools.combinations([3, 4, 5, 6, 7], 2)
+    )
+    assert plan.objective == pytest.approx(best)
+
+
+def test_closing_cost_lets_existing_close() -> None:
+    """With a closing cost an existing outlet closes when that pays; cost counted."""
+    cost = np.array([[0.0, 10, 10], [10, 0, 10], [10, 10, 0]])
+    w = np.array([1.0, 5.0, 5.0])
+    # p=2: keeping 0 costs 5*10 = 50 more than {1, 2} which costs 10; closing costs 3
+    plan = solve_pmedian(cost, w, 2, existing=[0], closing_cost=3.0, method="exact")
+    assert plan.open_idx.tolist() == [1, 2]
+    assert plan.objective == pytest.approx(10 + 3)
+    cheap = solve_pmedian(cost, w, 2, existing=[0], closing_cost=100.0)
+    assert 0 in cheap.open_idx
+
+
+def test_same_seed_same_result_and_input_unchanged() -> None:
+    """Same seed gives the same plan; the cost matrix is not modified."""
+    cost, w, _, _ = random_instance(40, 30, 7)
+    before = cost.copy()
+    a = solve_pmedian(cost, w, 5, seed=3, method="heuristic")
+    b = solve_pmedian(cost, w, 5, seed=3, method="heuristic")
+    assert a.open_idx.tolist() == b.open_idx.tolist()
+    assert a.objective == b.objective
+    np.testing.assert_array_equal(cost, before)
+
+
+def test_float32_matrix_not_copied_and_solved() -> None:
+    """A float32 matrix is accepted as is and gives the float64 brute-force optimum."""
+    cost, w, _, _ = random_instance(10, 8, 9)
+    c32 = cost.astype(np.float32)
+    plan = solve_pmedian(c32, w, 2, method="exact")
+    assert plan.objective == pytest.approx(brute_pmedian(cost, w, 2))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"p": 10}, "p must be <= 4"),
+        ({"p": 1, "existing": [0, 1]}, "p must be >= 2"),
+        ({"p": 4, "excluded": [0]}, "p must be <= 3"),
+        ({"p": 1, "weights": [1, -1, 1]}, r"weights\[1\]"),
+        ({"p": 1, "weights": [1, 1]}, "shape"),
+        ({"p": 1, "existing": [9]}, "candidate index in"),
+        ({"p": 1, "existing": [1], "excluded": [1]}, "disjoint"),
+        ({"p": 0}, "p must be >= 1"),
+    ],
+)
+def test_bad_input_one_line(kwargs: dict[str, object], match: str) -> None:
+    """Bad arguments raise one InputError line naming the field and the numbers."""
+    cost = np.arange(12, dtype=float).reshape(3, 4)
+    w = kwargs.pop("weights", [1, 1, 1])
+    with pytest.raises(InputError, match=match) as ei:
+        solve_pmedian(cost, w, **kwargs)  # type: ignore[arg-type]
+    assert "\n" not in str(ei.value)
+
+
+@pytest.mark.parametrize("bad", [np.nan, -1.0, np.inf])
+def test_bad_cost_named(bad: float) -> None:
+    """NaN, negative or infinite costs name the (demand, candidate) position."""
+    cost = np.ones((3, 3))
+    cost[2, 1] = bad
+    with pytest.raises(InputError, match=r"cost\[2, 1\]"):
+        solve_pmedian(cost, None, 1)
+
+
+@given(seed=st.integers(0, 10_000))
+def test_cost_non_increasing_in_p(seed: int) -> None:
+    """Exact p-median cost does not increase with p; bounds never exceed objectives."""
+    cost, w, _, _ = random_instance(10, 7, seed)
+    prev = np.inf
+    for p in range(1, 5):
+        plan = solve_pmedian(cost, w, p, method="exact")
+        assert plan.bound <= plan.objective + 1e-9
+        assert plan.objective <= prev + 1e-9
+        prev = plan.objective
