@@ -1,0 +1,111 @@
+"""Per-part performance of an inventory policy: cost and service metrics.
+
+Definitions used throughout planner.inventory (all per period, or per unit of
+time for continuous review):
+
+- ``cost``: expected holding + ordering + backorder cost per period;
+- ``fill_rate``: share of demanded units served from stock on hand at once;
+- ``ready_rate``: probability that no backorder is outstanding (net inventory
+  >= 0) at a random time (continuous review) or at the end of a period
+  (periodic review);
+- ``backorders``: expected backorders (time-average, or at period end);
+- ``on_hand``: expected stock on hand (same convention);
+- ``order_rate``: expected number of orders per period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.core.checks import readonly
+from planner.core.cost import CostBreakdown, CostCategory
+from planner.core.errors import InputError
+
+__all__ = ["PolicyMetrics"]
+
+_FIELDS = (
+    "cost",
+    "holding_cost",
+    "ordering_cost",
+    "backorder_cost",
+    "fill_rate",
+    "ready_rate",
+    "backorders",
+    "on_hand",
+    "order_rate",
+)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PolicyMetrics:
+    """Expected cost and service of one policy per part (arrays of one length).
+
+    ``cost = holding_cost + ordering_cost + backorder_cost``.
+    """
+
+    holding_cost: np.ndarray
+    ordering_cost: np.ndarray
+    backorder_cost: np.ndarray
+    fill_rate: np.ndarray
+    ready_rate: np.ndarray
+    backorders: np.ndarray
+    on_hand: np.ndarray
+    order_rate: np.ndarray
+
+    def __post_init__(self) -> None:
+        n = None
+        for name in _FIELDS[1:]:
+            a = np.atleast_1d(np.asarray(getattr(self, name), dtype=np.float64))
+            if a.ndim != 1 or (n is not None and len(a) != n):
+                raise InputError(
+                    field=name, expected=f"a 1-D array of length {n}", got=a.shape
+                )
+            n = len(a)
+            object.__setattr__(self, name, readonly(a))
+
+    @property
+    def cost(self) -> np.ndarray:
+        """Expected total cost per period."""
+        return readonly(self.holding_cost + self.ordering_cost + self.backorder_cost)
+
+    def __len__(self) -> int:
+        return len(self.fill_rate)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per part, one column per metric."""
+        return pd.DataFrame({name: getattr(self, name) for name in _FIELDS})
+
+    def cost_breakdown(self) -> CostBreakdown:
+        """Total expected cost per period in the service cost model's categories."""
+        return CostBreakdown(
+            {
+                CostCategory.HOLDING: float(self.holding_cost.sum()),
+                CostCategory.ORDERING: float(self.ordering_cost.sum()),
+                CostCategory.SHORTAGE: float(self.backorder_cost.sum()),
+            }
+        )
+
+    def summary(self) -> str:
+        """A few lines: totals and service ranges."""
+        return (
+            f"PolicyMetrics: {len(self)} parts, cost/period {self.cost.sum():.4f}, "
+            f"fill rate {_rng(self.fill_rate)}, ready rate {_rng(self.ready_rate)}, "
+            f"backorders {self.backorders.sum():.4f}, on hand {self.on_hand.sum():.4f}"
+        )
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain lists, JSON-able."""
+        return {name: getattr(self, name).tolist() for name in _FIELDS[1:]}
+
+
+def _rng(a: np.ndarray) -> str:
+    if not len(a):
+        return "-"
+    return f"{a.min():.4f}..{a.max():.4f}"
