@@ -14,8 +14,12 @@ from planner.geo.crs import to_lonlat as to_lonlat
 from planner.geo.crs import to_metric as to_metric
 from planner.geo.crs import utm_crs as utm_crs
 from planner.geo.great_circle import GreatCircle as GreatCircle
+from planner.geo.io import points_lonlat as points_lonlat
+from planner.geo.io import read_points as read_points
+from planner.geo.io import write_frame as write_frame
 from planner.geo.matrix import TravelMatrix as TravelMatrix
 from planner.geo.matrix import TravelModel as TravelModel
+from planner.geo.matrix_file import MatrixFile as MatrixFile
 from planner.geo.road import DEFAULT_SPEEDS_KMH as DEFAULT_SPEEDS_KMH
 from planner.geo.road import RoadNetwork as RoadNetwork
 from planner.geo.road import helsinki_pbf as helsinki_pbf
@@ -24,12 +28,16 @@ __all__ = [
     "DEFAULT_SPEEDS_KMH",
     "EARTH_RADIUS_M",
     "GreatCircle",
+    "MatrixFile",
     "RoadNetwork",
     "TravelMatrix",
     "TravelModel",
     "check_lonlat",
     "helsinki_pbf",
+    "points_lonlat",
+    "read_points",
     "to_lonlat",
     "to_metric",
     "utm_crs",
+    "write_frame",
 ]
