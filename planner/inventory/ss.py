@@ -234,7 +234,7 @@ def optimize_sS(
     fixed_cost: npt.ArrayLike,
     *,
     lead_time: npt.ArrayLike = 0,
-    budget_cells: int = 2_000_000,
+    budget_cells: int = 250_000,
 ) -> SSPolicies:
     """Exact cost-optimal periodic-review (s,S) policy per part (Poisson demand).
 
@@ -393,7 +393,7 @@ def evaluate_sS(
     fixed_cost: npt.ArrayLike,
     *,
     lead_time: npt.ArrayLike = 0,
-    budget_cells: int = 2_000_000,
+    budget_cells: int = 250_000,
 ) -> PolicyMetrics:
     """Exact cost and service of periodic-review (s,S) policies (Poisson demand).
 

@@ -1,0 +1,112 @@
+"""Benchmark planner.inventory: (s,S) optimization against stockpyl, and more.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_inventory.py            # stockpyl on 20 parts
+    .venv/bin/python benchmarks/bench_inventory.py --full     # stockpyl on all parts
+    .venv/bin/python benchmarks/bench_inventory.py --fill-rate --parts 10000 --outlets 200
+
+Prints tables; asserts nothing. Timings on a shared machine are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+import warnings
+
+import numpy as np
+
+
+def random_catalogue(n: int, seed: int) -> dict[str, np.ndarray]:
+    """Random parts: Poisson means 0.1..60, h 0.5..5, p = h * 2..50, K 1..500."""
+    rng = np.random.default_rng(seed)
+    h = rng.uniform(0.5, 5.0, n)
+    return {
+        "demand_mean": rng.uniform(0.1, 60.0, n),
+        "holding_cost": h,
+        "backorder_cost": h * rng.uniform(2.0, 50.0, n),
+        "fixed_cost": rng.uniform(1.0, 500.0, n),
+    }
+
+
+def bench_ss(n: int, n_ref: int, seed: int, lead_time: int) -> None:
+    """(s,S) for ``n`` random parts; stockpyl on the first ``n_ref``."""
+    from planner.inventory import optimize_sS
+
+    cat = random_catalogue(n, seed)
+    optimize_sS(1.0, 1.0, 2.0, 3.0)  # warm up imports
+    t0 = time.perf_counter()
+    r = optimize_sS(
+        cat["demand_mean"],
+        cat["holding_cost"],
+        cat["backorder_cost"],
+        cat["fixed_cost"],
+        lead_time=lead_time,
+    )
+    ours_s = time.perf_counter() - t0
+    print(f"(s,S) Zheng-Federgruen, {n} parts, lead time {lead_time}")
+    print(f"  ours: {ours_s:.3f} s total ({1e3 * ours_s / n:.3f} ms/part)")
+    if n_ref <= 0 or lead_time != 0:
+        return
+    from stockpyl.ss import s_s_discrete_exact
+
+    same = 0
+    gaps = []
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i in range(n_ref):
+            s, S, c = s_s_discrete_exact(
+                cat["holding_cost"][i],
+                cat["backorder_cost"][i],
+                cat["fixed_cost"][i],
+                True,
+                cat["demand_mean"][i],
+            )
+            same += int(s) == r.s[i] and int(S) == r.S[i]
+            gaps.append(100.0 * (r.cost[i] - c) / c)
+    ref_s = time.perf_counter() - t0
+    print(
+        f"  stockpyl 1.0.2: {n_ref} parts in {ref_s:.2f} s ({ref_s / n_ref:.3f} s/part)"
+    )
+    print(f"  identical optima: {same}/{n_ref}; max cost gap {max(gaps):+.2e} %")
+    print("  first rows (instance, ours (s,S) cost, gap %):")
+    for i in range(min(5, n_ref)):
+        print(
+            f"    part {i}: mu={cat['demand_mean'][i]:.2f} "
+            f"({r.s[i]},{r.S[i]}) {r.cost[i]:.4f}  {gaps[i]:+.1e}"
+        )
+
+
+def main() -> None:
+    """Parse arguments and run the selected benchmarks."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--parts", type=int, default=1000)
+    ap.add_argument("--ref", type=int, default=20, help="parts solved by stockpyl")
+    ap.add_argument("--full", action="store_true", help="stockpyl on every part")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--lead-time", type=int, default=0)
+    ap.add_argument("--fill-rate", action="store_true")
+    ap.add_argument("--outlets", type=int, default=200)
+    ap.add_argument("--target", type=float, default=0.95)
+    args = ap.parse_args()
+    if args.fill_rate:
+        bench_fill_rate(args.parts, args.outlets, args.target, args.seed)
+        return
+    n_ref = args.parts if args.full else min(args.ref, args.parts)
+    bench_ss(args.parts, n_ref, args.seed, args.lead_time)
+
+
+def bench_fill_rate(n_parts: int, n_outlets: int, target: float, seed: int) -> None:
+    """Cheapest policy meeting a fill-rate target for parts x outlets."""
+    raise SystemExit("fill-rate benchmark not available yet")
+
+
+def _peak_rss_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+if __name__ == "__main__":
+    main()
