@@ -6,6 +6,8 @@ money per ticket), demand ``weights`` and its parameters, and returns a
 objective, a proven bound and the gap.
 """
 
+from planner.siting.lscp import solve_lscp as solve_lscp
+from planner.siting.mclp import solve_mclp as solve_mclp
 from planner.siting.orlib import read_orlib_pmed as read_orlib_pmed
 from planner.siting.plan import SitingPlan as SitingPlan
 from planner.siting.plan import nearest_open as nearest_open
@@ -15,5 +17,7 @@ __all__ = [
     "SitingPlan",
     "nearest_open",
     "read_orlib_pmed",
+    "solve_lscp",
+    "solve_mclp",
     "solve_pmedian",
 ]

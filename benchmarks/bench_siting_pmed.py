@@ -1,0 +1,92 @@
+"""OR-Library p-median pmed1..pmed40: ours vs the proven optima (printed, not asserted).
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_siting_pmed.py --mode heuristic
+    .venv/bin/python benchmarks/bench_siting_pmed.py --mode exact --time-limit 120
+    .venv/bin/python benchmarks/bench_siting_pmed.py --mode exact --only 1 6 20 --spopt
+
+Timings are wall seconds on a shared machine; read them as +-30 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import time
+from pathlib import Path
+
+import numpy as np
+
+from planner.siting import read_orlib_pmed, solve_pmedian
+
+ORLIB = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "orlib-pmed"
+)
+
+
+def run_spopt(cost: np.ndarray, p: int, time_limit: float) -> tuple[float, float]:
+    """spopt PMedian (pulp + HiGHS): objective and build+solve seconds."""
+    import pulp
+    from spopt.locate import PMedian
+
+    t0 = time.perf_counter()
+    model = PMedian.from_cost_matrix(cost, np.ones(cost.shape[0]), p_facilities=p)
+    model.solve(pulp.HiGHS(msg=False, timeLimit=time_limit, threads=1))
+    return float(pulp.value(model.problem.objective)), time.perf_counter() - t0
+
+
+def main() -> None:
+    """Run the table."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--mode", choices=["heuristic", "exact"], default="exact")
+    ap.add_argument("--time-limit", type=float, default=120.0)
+    ap.add_argument("--only", type=int, nargs="*", default=None)
+    ap.add_argument("--spopt", action="store_true", help="add a spopt column")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    with (ORLIB / "optimal.csv").open() as fh:
+        opt = {r["instance"]: float(r["optimum"]) for r in csv.DictReader(fh)}
+    ids = args.only or list(range(1, 41))
+    head = f"{'instance':9} {'n':>4} {'p':>4} {'ours':>8} {'optimum':>8} {'gap%':>7} {'bound':>8} {'s':>7} status"
+    if args.spopt:
+        head += f" {'spopt':>8} {'spopt_s':>8}"
+    print(f"mode={args.mode} time_limit={args.time_limit} seed={args.seed}")
+    print(head)
+    tot = 0.0
+    gaps = []
+    n_opt = n_at = 0
+    for k in ids:
+        name = f"pmed{k}"
+        cost, p = read_orlib_pmed(ORLIB / f"{name}.txt")
+        t0 = time.perf_counter()
+        plan = solve_pmedian(
+            cost,
+            None,
+            p,
+            method=args.mode,
+            time_limit_s=args.time_limit,
+            seed=args.seed,
+        )
+        dt = time.perf_counter() - t0
+        tot += dt
+        gap = 100 * (plan.objective - opt[name]) / opt[name]
+        gaps.append(gap)
+        n_opt += plan.status.value == "optimal"
+        n_at += plan.objective == opt[name]
+        line = (
+            f"{name:9} {cost.shape[0]:4d} {p:4d} {plan.objective:8.0f} {opt[name]:8.0f} "
+            f"{gap:7.3f} {plan.bound:8.0f} {dt:7.2f} {plan.status.value}"
+        )
+        if args.spopt:
+            so, st = run_spopt(cost, p, args.time_limit)
+            line += f" {so:8.0f} {st:8.2f}"
+        print(line, flush=True)
+    print(
+        f"total {tot:.1f} s, mean gap to optimum {np.mean(gaps):.4f} %, "
+        f"max {np.max(gaps):.4f} %, at optimum {n_at}/{len(ids)}, proven {n_opt}/{len(ids)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
