@@ -38,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -681,8 +682,12 @@ def _read_pbf(
     import pyrosm
 
     try:
-        osm = pyrosm.OSM(str(src), bounding_box=bbox)
-        got = osm.get_network(network_type=network_type, nodes=True)
+        # pyrosm warns about its own deprecated calls and "no edges in this
+        # area"; the latter becomes our InputError below, the rest is noise
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            osm = pyrosm.OSM(str(src), bounding_box=bbox)
+            got = osm.get_network(network_type=network_type, nodes=True)
     except Exception as e:  # pyrosm raises many kinds on a bad file
         raise InputError(
             source=src.name,
@@ -692,8 +697,7 @@ def _read_pbf(
     if got is None or got[1] is None or len(got[1]) == 0:
         raise InputError(
             source=src.name,
-            field="network_type",
-            expected=f"a file with a {network_type} network"
+            expected=f"a {network_type} network"
             + (" inside the bounding box" if bbox else ""),
             got="no roads",
         )
