@@ -116,11 +116,11 @@ def test_bad_files_name_row_and_field(
 
 def test_missing_unreadable_and_unknown_files(tmp_path: Path) -> None:
     """Missing file, garbage Parquet, unknown suffix: InputError with the name."""
-    with pytest.raises(InputError, match="gone.csv"):
+    with pytest.raises(InputError, match=r"gone\.csv"):
         MatrixFile.from_file(tmp_path / "gone.csv")
     bad = tmp_path / "bad.parquet"
     bad.write_bytes(b"PAR1 not really")
-    with pytest.raises(InputError, match="bad.parquet.*readable PARQUET"):
+    with pytest.raises(InputError, match=r"bad\.parquet.*readable PARQUET"):
         MatrixFile.from_file(bad)
     other = tmp_path / "m.xlsx"
     other.write_text("x")

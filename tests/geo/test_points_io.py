@@ -141,7 +141,7 @@ def test_bad_files_raise_one_input_error(
 
 def test_missing_file(tmp_path: Path) -> None:
     """A missing file is named."""
-    with pytest.raises(InputError, match="nope.gpkg: expected an existing file"):
+    with pytest.raises(InputError, match=r"nope\.gpkg: expected an existing file"):
         read_points(tmp_path / "nope.gpkg")
 
 

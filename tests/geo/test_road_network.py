@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -87,9 +88,7 @@ def test_times_equal_networkx_dijkstra_for_random_pairs(
         ua, ub = int(net.node_id[a]), int(net.node_id[b])
         ref_t = nx.dijkstra_path_length(nx_graph, ua, ub, weight="time")
         path = nx.dijkstra_path(nx_graph, ua, ub, weight="time")
-        ref_d = sum(
-            nx_graph[p][q]["length"] for p, q in zip(path, path[1:], strict=False)
-        )
+        ref_d = sum(nx_graph[p][q]["length"] for p, q in itertools.pairwise(path))
         assert tm.duration_min[k, k] == pytest.approx(ref_t, rel=1e-9, abs=1e-9)
         assert tm.distance_m[k, k] == pytest.approx(ref_d, rel=1e-9, abs=1e-6)
 
@@ -194,7 +193,8 @@ def test_path_lengths_on_a_hand_checked_graph() -> None:
         [1000.0, 800.0, 800.0, 1000.0, 500.0, 10.0],
         [10.0, 1.0, 1.0, 10.0, 5.0, 1.0],
     )
-    assert net.n_nodes == 3 and net.n_nodes_dropped == 1
+    assert net.n_nodes == 3
+    assert net.n_nodes_dropped == 1
     tm = net.node_matrix([0, 1, 2], [0, 1, 2])
     assert tm.duration_min.tolist() == [
         [0.0, 2.0, 1.0],
@@ -226,7 +226,8 @@ def test_graph_cache_gives_the_same_network(tmp_path: Path) -> None:
     """A cached build (.npz keyed by the file hash) equals a fresh one."""
     first = RoadNetwork.from_pbf(helsinki_pbf(), cache_dir=tmp_path)
     files = list(tmp_path.iterdir())
-    assert len(files) == 1 and files[0].suffix == ".npz"
+    assert len(files) == 1
+    assert files[0].suffix == ".npz"
     second = RoadNetwork.from_pbf(helsinki_pbf(), cache_dir=tmp_path)
     assert np.array_equal(first.edge_time_min, second.edge_time_min)
     assert np.array_equal(first.node_id, second.node_id)
@@ -244,11 +245,11 @@ def test_bounding_box_reads_part_of_the_extract(net: RoadNetwork) -> None:
 
 def test_bad_pbf_inputs_raise_input_error(tmp_path: Path) -> None:
     """Missing or broken file, unknown network type, bad box: InputError."""
-    with pytest.raises(InputError, match="nowhere.osm.pbf"):
+    with pytest.raises(InputError, match=r"nowhere\.osm\.pbf"):
         RoadNetwork.from_pbf(tmp_path / "nowhere.osm.pbf")
     junk = tmp_path / "junk.osm.pbf"
     junk.write_bytes(b"not a pbf at all" * 10)
-    with pytest.raises(InputError, match="junk.osm.pbf"):
+    with pytest.raises(InputError, match=r"junk\.osm\.pbf"):
         RoadNetwork.from_pbf(junk)
     with pytest.raises(InputError, match="network_type"):
         RoadNetwork.from_pbf(helsinki_pbf(), network_type="flying")
