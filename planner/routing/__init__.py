@@ -5,7 +5,7 @@ from planner.routing.plan import DispatchPlan as DispatchPlan
 from planner.routing.problem import DispatchProblem as DispatchProblem
 from planner.routing.solver import screen_jobs as screen_jobs
 from planner.routing.solver import solve_dispatch as solve_dispatch
-from planner.routing.validate import PlanViolation as PlanViolation
+from planner.routing.validate import PlanViolationError as PlanViolationError
 from planner.routing.validate import Violation as Violation
 from planner.routing.validate import check_plan as check_plan
 from planner.routing.validate import validate_plan as validate_plan
@@ -14,7 +14,7 @@ __all__ = [
     "REASONS",
     "DispatchPlan",
     "DispatchProblem",
-    "PlanViolation",
+    "PlanViolationError",
     "Violation",
     "check_plan",
     "screen_jobs",

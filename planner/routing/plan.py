@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from planner.core.atomic import atomic_path
 from planner.core.checks import readonly
@@ -85,32 +84,32 @@ class DispatchPlan:
 
     status: SolveStatus
     objective: float
-    stop_tech: npt.ArrayLike
-    stop_job: npt.ArrayLike
-    stop_loc: npt.ArrayLike
-    arrival_min: npt.ArrayLike
-    start_min: npt.ArrayLike
-    end_min: npt.ArrayLike
-    depart_min: npt.ArrayLike
-    return_min: npt.ArrayLike
-    break_start_min: npt.ArrayLike
-    break_after: npt.ArrayLike
-    travel_min: npt.ArrayLike
-    distance_m: npt.ArrayLike
-    idle_min: npt.ArrayLike
-    work_min: npt.ArrayLike
-    overtime_min: npt.ArrayLike
-    unassigned_job: npt.ArrayLike
-    unassigned_reason: Sequence[str]
-    job_ids: Sequence[str]
-    tech_ids: Sequence[str]
-    job_urgency: npt.ArrayLike
+    stop_tech: np.ndarray
+    stop_job: np.ndarray
+    stop_loc: np.ndarray
+    arrival_min: np.ndarray
+    start_min: np.ndarray
+    end_min: np.ndarray
+    depart_min: np.ndarray
+    return_min: np.ndarray
+    break_start_min: np.ndarray
+    break_after: np.ndarray
+    travel_min: np.ndarray
+    distance_m: np.ndarray
+    idle_min: np.ndarray
+    work_min: np.ndarray
+    overtime_min: np.ndarray
+    unassigned_job: np.ndarray
+    unassigned_reason: tuple[str, ...]
+    job_ids: tuple[str, ...]
+    tech_ids: tuple[str, ...]
+    job_urgency: np.ndarray
     cost: CostBreakdown = field(default_factory=CostBreakdown)
     stats: SolverStats = field(default_factory=lambda: SolverStats("none", 0.0))
-    unassigned_detail: Sequence[str] = ()
-    location_lonlat: npt.ArrayLike | None = None
-    tech_start_loc: npt.ArrayLike | None = None
-    tech_end_loc: npt.ArrayLike | None = None
+    unassigned_detail: tuple[str, ...] = ()
+    location_lonlat: np.ndarray = None  # type: ignore[assignment]
+    tech_start_loc: np.ndarray = None  # type: ignore[assignment]
+    tech_end_loc: np.ndarray = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         s = object.__setattr__
@@ -174,7 +173,7 @@ class DispatchPlan:
             "job_urgency",
             readonly(np.asarray(self.job_urgency, dtype=np.int64).reshape(-1)),
         )
-        if len(self.job_urgency) != len(self.job_ids):  # type: ignore[arg-type]
+        if len(self.job_urgency) != len(self.job_ids):
             raise InputError(
                 source="DispatchPlan",
                 field="job_urgency",
@@ -417,12 +416,12 @@ class DispatchPlan:
         return cls(
             status=SolveStatus.NO_SOLUTION,
             objective=0.0,
-            stop_tech=[],
-            stop_job=[],
-            stop_loc=[],
-            arrival_min=[],
-            start_min=[],
-            end_min=[],
+            stop_tech=np.zeros(0, np.int64),
+            stop_job=np.zeros(0, np.int64),
+            stop_loc=np.zeros(0, np.int64),
+            arrival_min=np.zeros(0),
+            start_min=np.zeros(0),
+            end_min=np.zeros(0),
             depart_min=z,
             return_min=z,
             break_start_min=np.full(m, np.nan),
@@ -433,8 +432,8 @@ class DispatchPlan:
             work_min=z,
             overtime_min=z,
             unassigned_job=np.arange(len(job_ids)),
-            unassigned_reason=["capacity"] * len(job_ids),
-            job_ids=job_ids,
-            tech_ids=tech_ids,
+            unassigned_reason=("capacity",) * len(job_ids),
+            job_ids=tuple(job_ids),
+            tech_ids=tuple(tech_ids),
             job_urgency=np.full(len(job_ids), 2),
         )

@@ -89,39 +89,39 @@ class DispatchProblem:
     (1, 1, 2)
     """
 
-    duration_min: npt.ArrayLike
-    distance_m: npt.ArrayLike
-    job_loc: npt.ArrayLike
-    service_min: npt.ArrayLike
-    tw_ptr: npt.ArrayLike
-    tw_early_min: npt.ArrayLike
-    tw_late_min: npt.ArrayLike
-    tech_start_loc: npt.ArrayLike
-    tech_end_loc: npt.ArrayLike
-    shift_start_min: npt.ArrayLike
-    shift_end_min: npt.ArrayLike
-    job_skills: npt.ArrayLike | None = None
-    tech_skills: npt.ArrayLike | None = None
-    job_urgency: npt.ArrayLike | None = None
-    job_parts: npt.ArrayLike | None = None
-    tech_stock: npt.ArrayLike | None = None
-    job_load: npt.ArrayLike | None = None
-    tech_capacity: npt.ArrayLike | None = None
-    break_early_min: npt.ArrayLike | None = None
-    break_late_min: npt.ArrayLike | None = None
-    break_min: npt.ArrayLike | None = None
-    max_work_min: npt.ArrayLike | None = None
-    max_overtime_min: npt.ArrayLike | None = None
-    overtime_per_hour: npt.ArrayLike | None = None
-    drop_penalty: npt.ArrayLike | None = None
-    job_pinned_tech: npt.ArrayLike | None = None
-    fixed_routes: Sequence[Sequence[int]] | None = None
+    duration_min: np.ndarray
+    distance_m: np.ndarray
+    job_loc: np.ndarray
+    service_min: np.ndarray
+    tw_ptr: np.ndarray
+    tw_early_min: np.ndarray
+    tw_late_min: np.ndarray
+    tech_start_loc: np.ndarray
+    tech_end_loc: np.ndarray
+    shift_start_min: np.ndarray
+    shift_end_min: np.ndarray
+    job_skills: np.ndarray = None  # type: ignore[assignment]
+    tech_skills: np.ndarray = None  # type: ignore[assignment]
+    job_urgency: np.ndarray = None  # type: ignore[assignment]
+    job_parts: np.ndarray = None  # type: ignore[assignment]
+    tech_stock: np.ndarray = None  # type: ignore[assignment]
+    job_load: np.ndarray = None  # type: ignore[assignment]
+    tech_capacity: np.ndarray = None  # type: ignore[assignment]
+    break_early_min: np.ndarray = None  # type: ignore[assignment]
+    break_late_min: np.ndarray = None  # type: ignore[assignment]
+    break_min: np.ndarray = None  # type: ignore[assignment]
+    max_work_min: np.ndarray = None  # type: ignore[assignment]
+    max_overtime_min: np.ndarray = None  # type: ignore[assignment]
+    overtime_per_hour: np.ndarray = None  # type: ignore[assignment]
+    drop_penalty: np.ndarray = None  # type: ignore[assignment]
+    job_pinned_tech: np.ndarray = None  # type: ignore[assignment]
+    fixed_routes: tuple[tuple[int, ...], ...] = None  # type: ignore[assignment]
     rates: CostRates = field(default_factory=CostRates)
-    job_ids: Sequence[str] | None = None
-    tech_ids: Sequence[str] | None = None
-    skill_names: Sequence[str] | None = None
-    part_names: Sequence[str] | None = None
-    location_lonlat: npt.ArrayLike | None = None
+    job_ids: tuple[str, ...] = None  # type: ignore[assignment]
+    tech_ids: tuple[str, ...] = None  # type: ignore[assignment]
+    skill_names: tuple[str, ...] = None  # type: ignore[assignment]
+    part_names: tuple[str, ...] = None  # type: ignore[assignment]
+    location_lonlat: np.ndarray = None  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ checks
     def __post_init__(self) -> None:
@@ -152,7 +152,7 @@ class DispatchProblem:
         )
         n = job_loc.shape[0]
         s(self, "job_ids", tuple(str(x) for x in (self.job_ids or range(n))))
-        jids: tuple[str, ...] = self.job_ids  # type: ignore[assignment]
+        jids: tuple[str, ...] = self.job_ids
         if len(jids) != n:
             raise InputError(
                 source="jobs", field="id", expected=f"{n} ids", got=len(jids)
@@ -214,7 +214,7 @@ class DispatchProblem:
                 source="technicians", expected="at least one technician", got=0
             )
         s(self, "tech_ids", tuple(str(x) for x in (self.tech_ids or range(m))))
-        tids: tuple[str, ...] = self.tech_ids  # type: ignore[assignment]
+        tids: tuple[str, ...] = self.tech_ids
         if len(tids) != m:
             raise InputError(
                 source="technicians", field="id", expected=f"{m} ids", got=len(tids)
@@ -347,10 +347,10 @@ class DispatchProblem:
                 )
         k = js.shape[1]
         s(self, "skill_names", tuple(str(x) for x in (self.skill_names or range(k))))
-        if len(self.skill_names) != k:  # type: ignore[arg-type]
+        if len(self.skill_names) != k:
             raise InputError(
                 field="skill_names", expected=f"{k} names", got=len(self.skill_names)
-            )  # type: ignore[arg-type]
+            )
         s(self, "job_skills", readonly(js))
         s(self, "tech_skills", readonly(ts))
 
@@ -440,10 +440,10 @@ class DispatchProblem:
                     f"-1 or a technician index < {m}",
                     int(pin[r]),
                 )
-        for j in np.flatnonzero(pin >= 0):
+        for j in np.flatnonzero(pin >= 0).tolist():
             t = int(pin[j])
             if (js[j] & ~ts[t]).any():
-                miss = [self.skill_names[q] for q in np.flatnonzero(js[j] & ~ts[t])]  # type: ignore[index]
+                miss = [self.skill_names[q] for q in np.flatnonzero(js[j] & ~ts[t])]
                 raise _bad(
                     "jobs",
                     int(j),
@@ -505,22 +505,22 @@ class DispatchProblem:
     @property
     def n_jobs(self) -> int:
         """Number of jobs."""
-        return int(self.job_loc.shape[0])  # type: ignore[union-attr]
+        return int(self.job_loc.shape[0])
 
     @property
     def n_techs(self) -> int:
         """Number of technicians."""
-        return int(self.tech_start_loc.shape[0])  # type: ignore[union-attr]
+        return int(self.tech_start_loc.shape[0])
 
     @property
     def n_locations(self) -> int:
         """Number of locations (rows of the matrices)."""
-        return int(self.duration_min.shape[0])  # type: ignore[union-attr]
+        return int(self.duration_min.shape[0])
 
     def windows(self, j: int) -> np.ndarray:
         """The windows of job ``j`` as an array of ``(early, late)`` rows."""
-        a, b = int(self.tw_ptr[j]), int(self.tw_ptr[j + 1])  # type: ignore[index]
-        return np.column_stack([self.tw_early_min[a:b], self.tw_late_min[a:b]])  # type: ignore[index]
+        a, b = int(self.tw_ptr[j]), int(self.tw_ptr[j + 1])
+        return np.column_stack([self.tw_early_min[a:b], self.tw_late_min[a:b]])
 
     def replace(self, **changes: Any) -> DispatchProblem:
         """A copy with ``changes`` applied, validated again."""
@@ -533,10 +533,10 @@ class DispatchProblem:
         lack = (js & ~have).any(axis=1) & (np.asarray(self.job_urgency) == 0)
         if lack.any():
             j = _first(lack)
-            miss = [self.skill_names[q] for q in np.flatnonzero(js[j] & ~have)]  # type: ignore[index]
+            miss = [self.skill_names[q] for q in np.flatnonzero(js[j] & ~have)]
             raise InfeasibleError(
                 f"{int(lack.sum())} urgent job(s) need a skill no technician has; "
-                f"first: job {self.job_ids[j]!r} needs {miss}"  # type: ignore[index]
+                f"first: job {self.job_ids[j]!r} needs {miss}"
             )
 
     # ---------------------------------------------------------------- builder
@@ -711,7 +711,7 @@ class DispatchProblem:
                             )
                         pairs.append((a, b))
                 elif v is not None and not (isinstance(v, float) and np.isnan(v)):
-                    pairs = [tuple(p) for p in v]  # type: ignore[misc]
+                    pairs = [tuple(p) for p in v]
                 if not pairs:
                     raise _bad(
                         jobs_source, i, jids, "windows", "at least one window", v
@@ -849,24 +849,27 @@ class DispatchProblem:
         if "drop_penalty" in jobs.columns:
             kw["drop_penalty"] = num(jobs, "drop_penalty", jobs_source, jids)
         r = rates or CostRates()
+        lonlat: Any = None if location_lonlat is None else np.asarray(location_lonlat)
         return cls(
-            duration_min=duration_min,
-            distance_m=distance_m,
-            job_loc=[
-                loc(v, jobs_source, i, jids, "location")
-                for i, v in enumerate(col(jobs, "location", jobs_source).tolist())
-            ],
-            service_min=num(jobs, "service_min", jobs_source, jids),
-            tw_ptr=ptr,
-            tw_early_min=twe,
-            tw_late_min=twl,
-            tech_start_loc=start,
-            tech_end_loc=end,
-            shift_start_min=ss,
-            shift_end_min=se,
+            duration_min=np.asarray(duration_min),
+            distance_m=np.asarray(distance_m),
+            job_loc=np.array(
+                [
+                    loc(v, jobs_source, i, jids, "location")
+                    for i, v in enumerate(col(jobs, "location", jobs_source).tolist())
+                ]
+            ),
+            service_min=np.asarray(num(jobs, "service_min", jobs_source, jids)),
+            tw_ptr=np.asarray(ptr),
+            tw_early_min=np.asarray(twe),
+            tw_late_min=np.asarray(twl),
+            tech_start_loc=np.asarray(start),
+            tech_end_loc=np.asarray(end),
+            shift_start_min=np.asarray(ss),
+            shift_end_min=np.asarray(se),
             job_skills=js,
             tech_skills=ts,
-            job_urgency=urg,
+            job_urgency=np.asarray(urg),
             job_parts=jp,
             tech_stock=st,
             job_load=num(jobs, "load", jobs_source, jids, 0.0),
@@ -890,13 +893,13 @@ class DispatchProblem:
                 techs, "overtime_per_hour", techs_source, tids, r.overtime_per_hour
             ),
             job_pinned_tech=pin,
-            fixed_routes=fixed,
+            fixed_routes=tuple(tuple(r) for r in fixed),
             rates=r,
-            job_ids=jids,
-            tech_ids=tids,
-            skill_names=tech_names,
-            part_names=part_names,
-            location_lonlat=location_lonlat,
+            job_ids=tuple(jids),
+            tech_ids=tuple(tids),
+            skill_names=tuple(tech_names),
+            part_names=tuple(part_names),
+            location_lonlat=lonlat,
             **kw,
         )
 

@@ -146,7 +146,7 @@ def screen_jobs(problem: DispatchProblem) -> Screen:
             )
             ok |= good
         time_ok[j] = ok
-    return Screen(skill_ok, time_ok & cap_ok, parts_ok, pin_ok)
+    return Screen(np.asarray(skill_ok), time_ok & cap_ok, np.asarray(parts_ok), pin_ok)
 
 
 def _reason(screen: Screen, j: int, pinned: int) -> tuple[str, str]:
@@ -304,7 +304,7 @@ def _floor_ticks(x: np.ndarray | float) -> np.ndarray:
     ).astype(np.int64)
 
 
-def _solve_pyvrp(  # noqa: PLR0912, PLR0915, C901
+def _solve_pyvrp(
     p: DispatchProblem,
     cand: np.ndarray,
     weight: np.ndarray,
@@ -319,7 +319,7 @@ def _solve_pyvrp(  # noqa: PLR0912, PLR0915, C901
     from pyvrp.stop import MaxIterations, MaxRuntime
 
     n, m = p.n_jobs, p.n_techs
-    fixed = [list(r) for r in p.fixed_routes]  # type: ignore[union-attr]
+    fixed = [list(r) for r in p.fixed_routes]
     in_fixed = np.zeros(n, bool)
     for r in fixed:
         in_fixed[r] = True
@@ -384,7 +384,7 @@ def _solve_pyvrp(  # noqa: PLR0912, PLR0915, C901
         a, b = int(p.tw_ptr[j]), int(p.tw_ptr[j + 1])
         deliv = [int(jp[j, q]) for q in pdims]
         if use_load:
-            deliv.append(int(math.ceil(load[j] * load_scale - 1e-9)))
+            deliv.append(math.ceil(load[j] * load_scale - 1e-9))
         members = []
         for w in range(a, b):
             members.append(len(clients))
@@ -451,7 +451,7 @@ def _solve_pyvrp(  # noqa: PLR0912, PLR0915, C901
             capv.append(
                 big_cap
                 if not np.isfinite(cap[t])
-                else int(math.floor(cap[t] * load_scale + 1e-9))
+                else math.floor(cap[t] * load_scale + 1e-9)
             )
         tw0 = int(_ceil_ticks(start))
         vts.append(
@@ -471,7 +471,13 @@ def _solve_pyvrp(  # noqa: PLR0912, PLR0915, C901
             )
         )
     data = pyvrp.ProblemData(
-        locations, clients, depots, vts, dist_mats, dur_mats, groups=groups
+        locations,
+        clients,
+        depots,
+        vts,
+        dist_mats,  # type: ignore[arg-type]
+        dur_mats,  # type: ignore[arg-type]
+        groups=groups,
     )
     stop: Any
     stop = (
@@ -481,10 +487,10 @@ def _solve_pyvrp(  # noqa: PLR0912, PLR0915, C901
     )
     res = pyvrp.solve(data, stop, seed=seed, display=False, collect_stats=False)
     routes: list[list[int]] = [[] for _ in range(m)]
-    for r in res.best.routes():
-        t = int(r.vehicle_type())
+    for route in res.best.routes():
+        t = int(route.vehicle_type())
         routes[t] = [
-            client_job[a.idx] for a in r if a.type == pyvrp.ActivityType.CLIENT
+            client_job[a.idx] for a in route if a.type == pyvrp.ActivityType.CLIENT
         ]
     return routes, int(res.num_iterations)
 
@@ -514,7 +520,7 @@ def _greedy_insert(
                 delta = d[locs[k], lj] + d[lj, locs[k + 1]] - d[locs[k], locs[k + 1]]
                 if best is not None and delta >= best[0]:
                     continue
-                if _best_schedule(p, t, r[:k] + [j] + r[k:]).ok:
+                if _best_schedule(p, t, [*r[:k], j, *r[k:]]).ok:
                     best = (float(delta), t, k)
         if best is None:
             left.append(j)
@@ -600,18 +606,18 @@ def _build_plan(
         status=SolveStatus.FEASIBLE,
         objective=cost.total,
         **cols,  # type: ignore[arg-type]
-        **tech,  # type: ignore[arg-type]
-        unassigned_job=[u[0] for u in un],
-        unassigned_reason=[u[1] for u in un],
-        unassigned_detail=[u[2] for u in un],
-        job_ids=p.job_ids,  # type: ignore[arg-type]
-        tech_ids=p.tech_ids,  # type: ignore[arg-type]
-        job_urgency=p.job_urgency,  # type: ignore[arg-type]
+        **tech,
+        unassigned_job=np.asarray([u[0] for u in un]),
+        unassigned_reason=tuple([u[1] for u in un]),
+        unassigned_detail=tuple([u[2] for u in un]),
+        job_ids=p.job_ids,
+        tech_ids=p.tech_ids,
+        job_urgency=p.job_urgency,
         cost=cost,
         stats=stats,
         location_lonlat=p.location_lonlat,
-        tech_start_loc=p.tech_start_loc,
-        tech_end_loc=p.tech_end_loc,
+        tech_start_loc=np.asarray(p.tech_start_loc),
+        tech_end_loc=np.asarray(p.tech_end_loc),
     )
 
 
@@ -677,14 +683,14 @@ def solve_dispatch(
     cand = scr.candidate
     pin = np.asarray(p.job_pinned_tech)
     unassigned: list[tuple[int, str, str]] = []
-    fixed = [list(r) for r in p.fixed_routes]  # type: ignore[union-attr]
+    fixed = [list(r) for r in p.fixed_routes]
     n_fixed = [len(r) for r in fixed]
     in_fixed = np.zeros(n, bool)
     for r in fixed:
         in_fixed[r] = True
     for j in np.flatnonzero(~cand.any(axis=1) & ~in_fixed).tolist():
-        r, det = _reason(scr, j, int(pin[j]))
-        unassigned.append((j, r, det))
+        why, det = _reason(scr, j, int(pin[j]))
+        unassigned.append((j, why, det))
     pen = np.asarray(p.drop_penalty, float)
     pos = pen[pen > 0]
     weight = pen / pos.min() if len(pos) else np.ones(n)
@@ -723,7 +729,7 @@ def solve_dispatch(
         unassigned.append((j, "capacity", ""))
     for t, r in enumerate(routes):  # fixed jobs that did not fit (infeasible prefix)
         if fixed[t] and r[: n_fixed[t]] != fixed[t]:
-            logger.warning("fixed route of %s is infeasible as given", p.tech_ids[t])  # type: ignore[index]
+            logger.warning("fixed route of %s is infeasible as given", p.tech_ids[t])
     stats = SolverStats(
         "pyvrp" if engine != "greedy" else "greedy",
         time.perf_counter() - t0,

@@ -28,7 +28,7 @@ import numpy as np
 
 from planner.core.errors import PlannerError
 
-__all__ = ["PlanViolation", "Violation", "check_plan", "validate_plan"]
+__all__ = ["PlanViolationError", "Violation", "check_plan", "validate_plan"]
 
 TOL = 1e-6
 
@@ -45,7 +45,7 @@ class Violation:
         return f"{self.kind} at {self.where}: {self.message}"
 
 
-class PlanViolation(PlannerError):
+class PlanViolationError(PlannerError):
     """A plan broke the rules; ``violations`` lists them all."""
 
     def __init__(self, violations: list[Violation]) -> None:
@@ -111,6 +111,27 @@ def _solo_ok(p: Any, j: int, t: int, *, with_parts: bool) -> bool:
         if ret <= limit + TOL and ret - dep - brk <= float(p.max_work_min[t]) + TOL:
             return True
     return False
+
+
+def _take_break(
+    cur: float,
+    bs: float,
+    lo: float,
+    hi: float,
+    brk: float,
+    w: str,
+    out: list[Violation],
+) -> float:
+    """Check the reported break start ``bs``; return when the break ends."""
+    if not (bs >= cur - TOL and bs >= lo - TOL and bs <= hi + TOL):
+        out.append(
+            Violation(
+                "break",
+                w,
+                f"break at {bs:g} must be in [{lo:g}, {hi:g}] and after {cur:g}",
+            )
+        )
+    return max(bs, cur) + brk
 
 
 def validate_plan(problem: Any, plan: Any) -> list[Violation]:
@@ -260,23 +281,11 @@ def validate_plan(problem: Any, plan: Any) -> list[Violation]:
         trav = dsum = svc = 0.0
         times = []
 
-        def take_break(cur: float) -> float:
-            bs = rep["break_start_min"]
-            if not (
-                bs >= cur - TOL
-                and bs >= float(p.break_early_min[t]) - TOL
-                and bs <= float(p.break_late_min[t]) + TOL
-            ):
-                bad(
-                    "break",
-                    w,
-                    f"break at {bs:g} must be in [{float(p.break_early_min[t]):g}, {float(p.break_late_min[t]):g}] and after {cur:g}",
-                )
-            return max(bs, cur) + brk
-
-        for k, j in enumerate(route):
-            if brk > 0 and b_after == k:
-                cur = take_break(cur)
+        bs_rep = rep["break_start_min"]
+        b_lo, b_hi = float(p.break_early_min[t]), float(p.break_late_min[t])
+        for pos, j in enumerate(route):
+            if brk > 0 and b_after == pos:
+                cur = _take_break(cur, bs_rep, b_lo, b_hi, brk, w, out)
             lj = int(p.job_loc[j])
             arr = cur + float(d[loc, lj])
             trav += float(d[loc, lj])
@@ -297,7 +306,7 @@ def validate_plan(problem: Any, plan: Any) -> list[Violation]:
             times.append((arr, st, end))
             cur, loc = end, lj
         if brk > 0 and b_after == len(route):
-            cur = take_break(cur)
+            cur = _take_break(cur, bs_rep, b_lo, b_hi, brk, w, out)
         en = int(p.tech_end_loc[t])
         trav += float(d[loc, en])
         dsum += float(dist[loc, en])
@@ -361,33 +370,33 @@ def validate_plan(problem: Any, plan: Any) -> list[Violation]:
             bad("cost", k, f"reported {plan.cost[k]:.6f}, recomputed {v:.6f}")
 
     # reasons for unassigned jobs
-    for j, r in zip(un.tolist(), plan.unassigned_reason, strict=True):
+    for j, why in zip(un.tolist(), plan.unassigned_reason, strict=True):
         skilled = [t for t in range(m) if not (js[j] & ~ts[t]).any()]
         pin = int(p.job_pinned_tech[j])
-        if r == "skill":
+        if why == "skill":
             ok = not skilled
-        elif r == "pinned":
+        elif why == "pinned":
             ok = pin >= 0 and not _solo_ok(p, j, pin, with_parts=True)
-        elif r == "window":
+        elif why == "window":
             ok = bool(skilled) and not any(
                 _solo_ok(p, j, t, with_parts=False) for t in skilled
             )
-        elif r == "parts":
+        elif why == "parts":
             ok = any(_solo_ok(p, j, t, with_parts=False) for t in skilled) and not any(
                 _solo_ok(p, j, t, with_parts=True) for t in skilled
             )
-        elif r == "capacity":
+        elif why == "capacity":
             cands = [pin] if pin >= 0 else skilled
             ok = any(_solo_ok(p, j, t, with_parts=True) for t in cands)
         else:
             ok = False
         if not ok:
-            bad("reason", jid[j], f"reason {r!r} does not hold")
+            bad("reason", jid[j], f"reason {why!r} does not hold")
     return out
 
 
 def check_plan(problem: Any, plan: Any) -> None:
-    """Raise :class:`PlanViolation` listing every rule ``plan`` breaks."""
+    """Raise :class:`PlanViolationError` listing every rule ``plan`` breaks."""
     v = validate_plan(problem, plan)
     if v:
-        raise PlanViolation(v)
+        raise PlanViolationError(v)

@@ -1,0 +1,109 @@
+"""Readers for public routing instances (Solomon VRPTW, generated field days)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from planner.core.cost import CostRates
+from planner.core.errors import InputError
+from planner.routing.problem import DispatchProblem
+
+__all__ = ["read_field_day", "read_solomon"]
+
+
+def read_solomon(
+    path: str | os.PathLike[str], *, n_vehicles: int | None = None
+) -> DispatchProblem:
+    """A Solomon VRPTW file as a dispatch problem whose objective is the distance.
+
+    Vehicles are technicians at the depot with the load capacity; customers
+    are jobs whose demand is their load. Durations and distances are the
+    full-precision Euclidean distances; the cost rates make the objective the
+    total distance plus a penalty for each unserved customer.
+    """
+    lines = Path(path).read_text().splitlines()
+    try:
+        i = next(k for k, ln in enumerate(lines) if ln.strip().startswith("NUMBER"))
+        nv, cap = (int(x) for x in lines[i + 1].split()[:2])
+        rows = [
+            [float(x) for x in ln.split()]
+            for ln in lines[i + 2 :]
+            if ln.strip() and ln.split()[0].replace(".", "").isdigit()
+        ]
+    except (StopIteration, ValueError) as e:
+        raise InputError(source=str(path), expected="a Solomon VRPTW file") from e
+    a = np.array(rows)
+    xy = a[:, 1:3]
+    d = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+    n = len(a) - 1
+    m = n_vehicles or nv
+    return DispatchProblem(
+        duration_min=np.asarray(d),
+        distance_m=np.asarray(d),
+        job_loc=np.arange(1, n + 1),
+        service_min=a[1:, 6],
+        tw_ptr=np.arange(n + 1),
+        tw_early_min=a[1:, 4],
+        tw_late_min=a[1:, 5],
+        tech_start_loc=np.zeros(m, np.int64),
+        tech_end_loc=np.zeros(m, np.int64),
+        shift_start_min=np.full(m, a[0, 4]),
+        shift_end_min=np.full(m, a[0, 5]),
+        job_load=a[1:, 3],
+        tech_capacity=np.full(m, float(cap)),
+        rates=CostRates(travel_per_km=1000.0, travel_per_hour=0.0),
+        drop_penalty=np.full(n, 1e4),
+        job_ids=tuple(str(int(x)) for x in a[1:, 0]),
+    )
+
+
+def read_field_day(path: str | os.PathLike[str]) -> DispatchProblem:
+    """A generated field day (``shared/benchmarks/field_day``) as a dispatch problem.
+
+    Travel takes ``round(1.3 * euclid_km / 30 km/h * 3600)`` seconds, as in the
+    file; the distance is ``1.3 * euclid`` in metres. The cost rates make the
+    objective the travel hours (and a penalty per unserved job).
+    """
+    d = json.loads(Path(path).read_text())
+    jobs, techs = d["jobs"], d["techs"]
+    hx = np.array([[t["x_km"], t["y_km"]] for t in techs])
+    jx = np.array([[j["x_km"], j["y_km"]] for j in jobs])
+    xy = np.vstack([hx, jx])
+    e = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+    tr = d.get("travel", {})
+    det, speed = float(tr.get("detour_factor", 1.3)), float(tr.get("speed_kmh", 30.0))
+    dur = np.rint(det * e / speed * 3600.0) / 60.0
+    m, n = len(techs), len(jobs)
+    skills = sorted(
+        {j["skill"] for j in jobs} | {s for t in techs for s in t["skills"]}
+    )
+    sidx = {s: i for i, s in enumerate(skills)}
+    js = np.zeros((n, len(skills)), bool)
+    js[np.arange(n), [sidx[j["skill"]] for j in jobs]] = True
+    ts = np.zeros((m, len(skills)), bool)
+    for i, t in enumerate(techs):
+        ts[i, [sidx[s] for s in t["skills"]]] = True
+    return DispatchProblem(
+        duration_min=np.asarray(dur),
+        distance_m=np.asarray(det * e * 1000.0),
+        job_loc=np.arange(m, m + n),
+        service_min=np.array([j["service_min"] for j in jobs], float),
+        tw_ptr=np.arange(n + 1),
+        tw_early_min=np.array([j["tw_start_min"] for j in jobs], float),
+        tw_late_min=np.array([j["tw_end_min"] for j in jobs], float),
+        tech_start_loc=np.arange(m),
+        tech_end_loc=np.arange(m),
+        shift_start_min=np.array([t["shift_start_min"] for t in techs], float),
+        shift_end_min=np.array([t["shift_end_min"] for t in techs], float),
+        job_skills=js,
+        tech_skills=ts,
+        skill_names=tuple(str(s) for s in skills),
+        rates=CostRates(travel_per_km=0.0, travel_per_hour=1.0),
+        drop_penalty=np.full(n, 100.0),
+        job_ids=tuple(str(j["id"]) for j in jobs),
+        tech_ids=tuple(str(t["id"]) for t in techs),
+    )
