@@ -1,15 +1,37 @@
 """planner.inventory: spare-parts demand, reorder policies, optimization, evaluation."""
 
+from planner.inventory.base_stock import BaseStockPolicies as BaseStockPolicies
+from planner.inventory.base_stock import compound_poisson_pmf as compound_poisson_pmf
+from planner.inventory.base_stock import evaluate_base_stock as evaluate_base_stock
+from planner.inventory.base_stock import (
+    evaluate_base_stock_compound as evaluate_base_stock_compound,
+)
+from planner.inventory.base_stock import optimize_base_stock as optimize_base_stock
+from planner.inventory.base_stock import (
+    optimize_base_stock_compound as optimize_base_stock_compound,
+)
 from planner.inventory.metrics import PolicyMetrics as PolicyMetrics
+from planner.inventory.rq import RQPolicies as RQPolicies
+from planner.inventory.rq import evaluate_rQ as evaluate_rQ
+from planner.inventory.rq import optimize_rQ as optimize_rQ
 from planner.inventory.ss import SSPolicies as SSPolicies
 from planner.inventory.ss import evaluate_sS as evaluate_sS
 from planner.inventory.ss import newsvendor_cost_poisson as newsvendor_cost_poisson
 from planner.inventory.ss import optimize_sS as optimize_sS
 
 __all__ = [
+    "BaseStockPolicies",
     "PolicyMetrics",
+    "RQPolicies",
     "SSPolicies",
+    "compound_poisson_pmf",
+    "evaluate_base_stock",
+    "evaluate_base_stock_compound",
+    "evaluate_rQ",
     "evaluate_sS",
     "newsvendor_cost_poisson",
+    "optimize_base_stock",
+    "optimize_base_stock_compound",
+    "optimize_rQ",
     "optimize_sS",
 ]

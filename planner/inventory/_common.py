@@ -6,11 +6,10 @@ parts in Python.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import numpy.typing as npt
 from scipy.special import gammaln, pdtr, pdtrc
+from scipy.stats import poisson
 
 from planner.core.checks import as_array
 from planner.core.errors import InputError
@@ -21,7 +20,9 @@ __all__ = [
     "poisson_cdf",
     "poisson_loss",
     "poisson_pmf",
+    "poisson_quantile",
     "poisson_sf",
+    "whole_numbers",
 ]
 
 
@@ -147,5 +148,31 @@ def batches_by_size(sizes: np.ndarray, budget: int = 2_000_000) -> list[np.ndarr
     return out
 
 
-def _as_int_array(x: Any) -> np.ndarray:
-    return np.asarray(np.round(x), dtype=np.int64)
+def whole_numbers(x: npt.ArrayLike, name: str) -> np.ndarray:
+    """A 1-D float array of whole numbers (may be negative), else InputError."""
+    a = np.atleast_1d(as_array(x, name))
+    bad = a != np.round(a)
+    if a.ndim != 1 or bad.any():
+        i = int(np.flatnonzero(bad)[0]) if bad.any() else 0
+        raise InputError(
+            location=f"{name}[{i}]",
+            field=name,
+            expected="whole numbers in a 1-D array",
+            got=a.ravel()[i].item() if a.size else a.shape,
+        )
+    return a
+
+
+def poisson_quantile(q: npt.ArrayLike, lam: npt.ArrayLike) -> np.ndarray:
+    """Smallest integer ``y >= 0`` with ``P(D <= y) >= q``, ``D ~ Poisson(lam)``.
+
+    >>> poisson_quantile(0.9, 5.0)
+    array(8.)
+    """
+    q = np.asarray(q, dtype=np.float64)
+    lam = np.asarray(lam, dtype=np.float64)
+    y = np.asarray(poisson.ppf(q, lam), dtype=np.float64)
+    y = np.where(np.isfinite(y), y, 0.0)
+    # ppf may be off by one through rounding: step to the first y with F(y) >= q
+    y = np.where((y > 0) & (poisson_cdf(y - 1, lam) >= q), y - 1, y)
+    return np.where(poisson_cdf(y, lam) < q, y + 1, y)

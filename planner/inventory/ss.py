@@ -31,9 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.stats import poisson
 
-from planner.core.checks import as_array, readonly
+from planner.core.checks import readonly
 from planner.core.errors import InputError
 from planner.core.result import SolverStats
 from planner.inventory._common import (
@@ -42,6 +41,8 @@ from planner.inventory._common import (
     poisson_cdf,
     poisson_loss,
     poisson_pmf,
+    poisson_quantile,
+    whole_numbers,
 )
 from planner.inventory.metrics import PolicyMetrics
 
@@ -208,10 +209,7 @@ def _upper_bound(
     least ``(S - s) / mu`` periods on average (Wald) and ``G`` is convex.
     """
     q = p / (p + h)
-    ystar = poisson.ppf(q, lam)
-    # ppf may be off by one through rounding: step to the first y with F(y) >= q
-    ystar = np.where(poisson_cdf(ystar - 1, lam) >= q, ystar - 1, ystar)
-    ystar = np.where(poisson_cdf(ystar, lam) < q, ystar + 1, ystar)
+    ystar = poisson_quantile(q, lam)
     eoq = np.sqrt(2.0 * K * mu / h)
     best = newsvendor_cost_poisson(ystar, lam, h, p) + K * mu
     for factor in (0.25, 0.5, 1.0, 1.5, 2.0, 3.0):
@@ -407,8 +405,8 @@ def evaluate_sS(
     >>> round(float(m.cost[0]), 4)
     8.0341
     """
-    s_arr = _whole(s, "s")
-    S_arr = _whole(S, "S")
+    s_arr = whole_numbers(s, "s")
+    S_arr = whole_numbers(S, "S")
     prm = _params(demand_mean, holding_cost, backorder_cost, fixed_cost, lead_time)
     mu, h, p, K, L = (
         prm["demand_mean"],
@@ -430,21 +428,6 @@ def evaluate_sS(
             location=f"part {i}", field="S", expected="> s", got=float(S_b[i])
         )
     return _evaluate(s_b, S_b, mu, h, p, K, L, budget_cells)
-
-
-def _whole(x: npt.ArrayLike, name: str) -> np.ndarray:
-    """A 1-D float array of whole numbers (may be negative), else InputError."""
-    a = np.atleast_1d(as_array(x, name))
-    bad = a != np.round(a)
-    if a.ndim != 1 or bad.any():
-        i = int(np.flatnonzero(bad)[0]) if bad.any() else 0
-        raise InputError(
-            location=f"{name}[{i}]",
-            field=name,
-            expected="whole numbers in a 1-D array",
-            got=a.ravel()[i].item() if a.size else a.shape,
-        )
-    return a
 
 
 def _evaluate(
