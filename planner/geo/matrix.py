@@ -57,8 +57,10 @@ class TravelMatrix:
                     expected="a 2-d (origins x destinations) array",
                     got=f"shape {a.shape}",
                 )
-            bad = ~np.isfinite(a) | (a < 0)
-            if bad.any():
+            # two reductions, no temporaries: min is NaN if any value is NaN
+            ok = a.size == 0 or (a.min() >= 0 and np.isfinite(a.max()))
+            if not ok:
+                bad = ~np.isfinite(a) | (a < 0)
                 i, j = (int(k) for k in np.argwhere(bad)[0])
                 raise InputError(
                     location=f"origin {i}, destination {j}",
