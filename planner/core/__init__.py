@@ -4,6 +4,7 @@ Units: distances in metres (``_m``), durations in minutes (``_min``), money in
 the scenario's currency, coordinates in WGS84 lon/lat.
 """
 
+from planner.core.catalog import Catalog as Catalog
 from planner.core.catalog import FaultType as FaultType
 from planner.core.catalog import Part as Part
 from planner.core.catalog import ProductCategory as ProductCategory
@@ -29,6 +30,7 @@ from planner.core.workforce import Ticket as Ticket
 
 __all__ = [
     "DEFAULT_RESPONSE_TARGET_MIN",
+    "Catalog",
     "CostBreakdown",
     "CostCategory",
     "CostRates",

@@ -12,7 +12,7 @@ import numpy as np
 from planner.core.checks import readonly
 from planner.core.errors import InputError
 
-__all__ = ["FaultType", "Part", "ProductCategory"]
+__all__ = ["Catalog", "FaultType", "Part", "ProductCategory"]
 
 
 def _nonneg(where: str, name: str, v: float, *, positive: bool = False) -> float:
@@ -181,3 +181,30 @@ class ProductCategory:
     def mean_repair_min(self) -> float:
         """Share-weighted mean repair time."""
         return float(sum(f.share * f.repair_min for f in self.faults))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Catalog:
+    """Product categories and spare parts, consistent with each other."""
+
+    categories: tuple[ProductCategory, ...]
+    parts: tuple[Part, ...]
+
+    @property
+    def category_names(self) -> tuple[str, ...]:
+        """Category names in catalogue order."""
+        return tuple(c.name for c in self.categories)
+
+    @property
+    def skills(self) -> tuple[str, ...]:
+        """All skills any fault needs, sorted."""
+        return tuple(sorted({s for c in self.categories for s in c.skills}))
+
+    def category(self, name: str) -> ProductCategory:
+        """The category called ``name``."""
+        for c in self.categories:
+            if c.name == name:
+                return c
+        raise InputError(
+            field="category", expected=f"one of {list(self.category_names)}", got=name
+        )

