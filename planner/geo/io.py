@@ -274,6 +274,23 @@ def _read_any(
             if b"geo" in meta:
                 return gpd.read_parquet(p)
             return pd.read_parquet(p)
+        import pyogrio
+
+        layers = [str(x) for x in pyogrio.list_layers(p)[:, 0]]
+        if layer is None and len(layers) > 1:
+            raise InputError(
+                source=p.name,
+                field="layer",
+                expected=f"one of {', '.join(layers)} (the file has several)",
+                got="none given",
+            )
+        if layer is not None and layer not in layers:
+            raise InputError(
+                source=p.name,
+                field="layer",
+                expected=f"one of {', '.join(layers)}",
+                got=layer,
+            )
         kwargs = {} if layer is None else {"layer": layer}
         return gpd.read_file(p, engine="pyogrio", **kwargs)
     except InputError:

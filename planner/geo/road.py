@@ -24,7 +24,8 @@ Snapping and access legs
     that component (Euclidean, in the UTM zone of the network); the straight
     line from the point to its node is an access leg travelled at
     ``access_speed_kmh`` (default 10 km/h, slow: parking, walking the last
-    metres). Two points snapped to the same node are joined by the straight
+    metres). A point farther than ``max_snap_m`` (default 5 km) from every
+    node is an input error (outside the extract?). Two points snapped to the same node are joined by the straight
     line between them at that speed, so a point to itself is 0.
 
 Distance
@@ -102,6 +103,7 @@ NETWORK_TYPES: Mapping[str, float | None] = MappingProxyType(
 _FORWARD_ONLY = frozenset({"yes", "true", "1"})
 _BACKWARD_ONLY = frozenset({"-1", "reverse"})
 _CACHE_VERSION = "1"
+_ROW_BLOCK_ELEMENTS = 1 << 20  # values of the result assembled at once
 _MIN_EDGE_MIN = 1e-9  # a zero-time edge is still an edge for csgraph
 _NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mph)?", re.IGNORECASE)
 
@@ -187,6 +189,7 @@ class RoadNetwork:
         *,
         node_id: npt.ArrayLike | None = None,
         access_speed_kmh: float = 10.0,
+        max_snap_m: float | None = 5000.0,
         label: str = "custom",
         network_type: str = "driving",
     ) -> None:
@@ -233,6 +236,13 @@ class RoadNetwork:
                 field="access_speed_kmh", expected="> 0", got=access_speed_kmh
             )
         self._access_speed_kmh = float(access_speed_kmh)
+        if max_snap_m is not None and not (
+            max_snap_m >= 0 and math.isfinite(max_snap_m)
+        ):
+            raise InputError(
+                field="max_snap_m", expected=">= 0 or None", got=max_snap_m
+            )
+        self._max_snap_m = None if max_snap_m is None else float(max_snap_m)
         self._label = label
         self._network_type = network_type
         self._n_input_nodes = n
@@ -286,6 +296,7 @@ class RoadNetwork:
         *,
         node_id: npt.ArrayLike | None = None,
         access_speed_kmh: float = 10.0,
+        max_snap_m: float | None = 5000.0,
         label: str = "custom",
     ) -> RoadNetwork:
         """A network from node coordinates and directed edges (node positions).
@@ -301,6 +312,7 @@ class RoadNetwork:
             edge_time_min,
             node_id=node_id,
             access_speed_kmh=access_speed_kmh,
+            max_snap_m=max_snap_m,
             label=label,
         )
 
@@ -313,6 +325,7 @@ class RoadNetwork:
         bounding_box: Sequence[float] | None = None,
         speeds_kmh: Mapping[str, float] | None = None,
         access_speed_kmh: float = 10.0,
+        max_snap_m: float | None = 5000.0,
         cache_dir: str | Path | None = None,
     ) -> RoadNetwork:
         """Read the road network of an OpenStreetMap ``.osm.pbf`` extract.
@@ -330,6 +343,10 @@ class RoadNetwork:
             :data:`DEFAULT_SPEEDS_KMH`.
         access_speed_kmh
             Speed of the straight access legs from points to their nodes.
+        max_snap_m
+            A point farther than this from every node is an
+            :class:`~planner.core.errors.InputError` (it is probably outside
+            the extract); ``None`` accepts any distance.
         cache_dir
             If given, the parsed nodes and edges are kept there as a ``.npz``
             named by the hash of the file and these options, and read from it
@@ -397,6 +414,7 @@ class RoadNetwork:
             arrays["edge_time_min"],
             node_id=arrays["node_id"],
             access_speed_kmh=access_speed_kmh,
+            max_snap_m=max_snap_m,
             label=src.name,
             network_type=network_type,
         )
@@ -485,7 +503,21 @@ class RoadNetwork:
         if len(pts) == 0:
             return np.empty(0, dtype=np.int64), np.empty(0)
         dist, idx = self._tree.query(to_metric(pts, self._crs))
-        return np.asarray(idx, dtype=np.int64), np.asarray(dist, dtype=np.float64)
+        dist = np.asarray(dist, dtype=np.float64)
+        if self._max_snap_m is not None:
+            far = dist > self._max_snap_m
+            if far.any():
+                i = int(np.flatnonzero(far)[0])
+                raise InputError(
+                    source=name,
+                    location=f"row {i}",
+                    expected=f"a point within {self._max_snap_m:g} m of the road "
+                    f"network {self._label}",
+                    got=f"{dist[i] / 1000:.1f} km from the nearest node at "
+                    f"lon {pts[i, 0]:.5f}, lat {pts[i, 1]:.5f}",
+                    hint="is it outside the extract? max_snap_m=None accepts it",
+                )
+        return np.asarray(idx, dtype=np.int64), dist
 
     def node_matrix(
         self,
@@ -538,21 +570,27 @@ class RoadNetwork:
         d_xy = to_metric(d, self._crs)
         uo, inv = np.unique(o_node, return_inverse=True)
         ud, dinv = np.unique(d_node, return_inverse=True)
+        block = max(1, _ROW_BLOCK_ELEMENTS // m)  # output rows assembled at once
         for c0, t_c, l_c in self._chunks(uo, ud, chunk_rows):
-            rows = np.flatnonzero((inv >= c0) & (inv < c0 + len(t_c)))
-            local = inv[rows] - c0
-            access_m = o_snap[rows, None] + d_snap[None, :]
-            dd = l_c[local][:, dinv] + access_m
-            tt = t_c[local][:, dinv] + access_m * per_m
-            # same node: the straight line between the two points, at access speed
-            same = o_node[rows, None] == d_node[None, :]
-            if same.any():
-                i, j = np.nonzero(same)
-                direct = np.hypot(*(o_xy[rows[i]] - d_xy[j]).T)
-                dd[i, j] = direct
-                tt[i, j] = direct * per_m
-            dist[rows] = dd
-            dur[rows] = tt
+            in_chunk = np.flatnonzero((inv >= c0) & (inv < c0 + len(t_c)))
+            for b0 in range(0, len(in_chunk), block):
+                rows = in_chunk[b0 : b0 + block]
+                local = inv[rows] - c0
+                access_m = o_snap[rows, None] + d_snap[None, :]
+                dd = l_c[local][:, dinv]
+                dd += access_m
+                tt = t_c[local][:, dinv]
+                access_m *= per_m
+                tt += access_m
+                # same node: the straight line between the points, at access speed
+                same = o_node[rows, None] == d_node[None, :]
+                if same.any():
+                    i, j = np.nonzero(same)
+                    direct = np.hypot(*(o_xy[rows[i]] - d_xy[j]).T)
+                    dd[i, j] = direct
+                    tt[i, j] = direct * per_m
+                dist[rows] = dd
+                dur[rows] = tt
         return TravelMatrix(dist, dur)
 
     def sample_points(

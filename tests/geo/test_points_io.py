@@ -184,3 +184,15 @@ def test_write_frame_rejects_unknown_suffix_and_non_geo_geopackage(
     with pytest.raises(InputError, match="lon and lat"):
         write_frame(pd.DataFrame({"a": [1]}), tmp_path / "x.gpkg")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_geopackage_layers(tmp_path: Path) -> None:
+    """Several layers need layer=...; an unknown layer is named with the choices."""
+    p = tmp_path / "multi.gpkg"
+    _frame().to_file(p, layer="towns", engine="pyogrio")
+    _frame().iloc[:1].to_file(p, layer="depots", engine="pyogrio")
+    with pytest.raises(InputError, match="layer must be one of towns, depots"):
+        read_points(p)
+    with pytest.raises(InputError, match="got 'shops'"):
+        read_points(p, layer="shops")
+    assert len(read_points(p, layer="depots")) == 1

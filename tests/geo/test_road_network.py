@@ -156,10 +156,14 @@ def test_a_point_to_itself_is_zero(net: RoadNetwork) -> None:
 
 
 @pytest.mark.parametrize("chunk_rows", [1, 4])
-def test_chunked_equals_unchunked(net: RoadNetwork, chunk_rows: int) -> None:
-    """Chunks of origin nodes give bit-identical matrices."""
+def test_chunked_equals_unchunked(
+    net: RoadNetwork, chunk_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of origin nodes (and small row blocks) give bit-identical matrices."""
     pts = net.sample_points(30, seed=5)
+    pts[3] = pts[0]  # two origins on one node
     whole = net.matrix(pts[:17], pts[17:])
+    monkeypatch.setattr("planner.geo.road._ROW_BLOCK_ELEMENTS", 20)
     part = net.matrix(pts[:17], pts[17:], chunk_rows=chunk_rows)
     assert np.array_equal(whole.duration_min, part.duration_min)
     assert np.array_equal(whole.distance_m, part.distance_m)
@@ -257,6 +261,13 @@ def test_bad_pbf_inputs_raise_input_error(tmp_path: Path) -> None:
         RoadNetwork.from_pbf(helsinki_pbf(), bounding_box=[25.0, 60.0, 24.0, 61.0])
     with pytest.raises(InputError, match="driving network inside the bounding box"):
         RoadNetwork.from_pbf(helsinki_pbf(), bounding_box=[0.0, 0.0, 0.1, 0.1])
+
+
+def test_points_far_from_the_network_are_refused(net: RoadNetwork) -> None:
+    """A point 5+ km from every node is an InputError naming its row."""
+    far = np.array([[24.94, 60.17], [116.4, 39.9]])
+    with pytest.raises(InputError, match=r"origins row 1.*within 5000 m"):
+        net.matrix(far, net.node_lonlat[:2])
 
 
 def test_bad_points_and_arrays_raise_input_error(net: RoadNetwork) -> None:
