@@ -6,9 +6,13 @@ money per ticket), demand ``weights`` and its parameters, and returns a
 objective, a proven bound and the gap.
 """
 
+from planner.siting.facility import (
+    solve_facility_location as solve_facility_location,
+)
 from planner.siting.lscp import solve_lscp as solve_lscp
 from planner.siting.mclp import solve_mclp as solve_mclp
 from planner.siting.orlib import read_orlib_pmed as read_orlib_pmed
+from planner.siting.pcenter import solve_pcenter as solve_pcenter
 from planner.siting.plan import SitingPlan as SitingPlan
 from planner.siting.plan import nearest_open as nearest_open
 from planner.siting.pmedian import solve_pmedian as solve_pmedian
@@ -17,7 +21,9 @@ __all__ = [
     "SitingPlan",
     "nearest_open",
     "read_orlib_pmed",
+    "solve_facility_location",
     "solve_lscp",
     "solve_mclp",
+    "solve_pcenter",
     "solve_pmedian",
 ]

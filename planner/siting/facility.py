@@ -1,0 +1,481 @@
+"""Fixed-charge facility location: uncapacitated (UFL) and capacitated (CFL).
+
+Formulation (Balinski 1965; Daskin 2013, ch. 6), ``c_ij`` the cost of serving
+one unit of demand of point ``i`` from ``j`` (money per ticket)::
+
+    min  sum_j f_j y_j + sum_i sum_j w_i c_ij x_ij
+    s.t. sum_j x_ij = 1                  for all i
+         x_ij <= y_j                     (strong linking)
+         sum_i w_i x_ij <= Q_j y_j       (CFL only)
+         sum_j f_j y_j <= budget         (if given)
+         y binary; 0 <= x_ij <= 1 (binary with ``single_source``)
+
+Partner sites (third-party providers) have no opening cost; serving a ticket
+there costs ``c_ij + fee_j``. Existing outlets are forced open, or may close
+at ``closing_cost`` (opening cost ``-closing_cost`` plus the constant).
+
+UFL without budget uses the same machinery as the p-median: greedy
+add/drop/swap local search, a Lagrangian bound (assignment rows relaxed) with
+reduced-cost fixing, and the radius formulation of Garcia, Labbe & Marin
+(2011) without the cardinality row, solved by HiGHS. CFL (and UFL with a
+budget) builds the dense ``x_ij`` model above: fine up to a few hundred
+thousand pairs.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from planner.core.checks import as_array
+from planner.core.errors import InfeasibleError, InputError
+from planner.core.result import SolveStatus
+from planner.core.rng import Seed
+from planner.siting._common import is_integral, make_plan, status_for
+from planner.siting._highs import solve_mip
+from planner.siting._radius import build_radius_model
+from planner.siting._search import Engine
+from planner.siting.plan import SitingPlan
+from planner.siting.problem import (
+    check_cost,
+    check_index_set,
+    check_per_candidate,
+    check_weights,
+    disjoint,
+)
+
+__all__ = ["solve_facility_location"]
+
+
+def solve_facility_location(
+    cost: npt.ArrayLike,
+    weights: npt.ArrayLike | None,
+    fixed_cost: npt.ArrayLike | float,
+    *,
+    capacity: npt.ArrayLike | float | None = None,
+    single_source: bool = False,
+    existing: npt.ArrayLike | None = None,
+    closing_cost: npt.ArrayLike | float | None = None,
+    excluded: npt.ArrayLike | None = None,
+    partners: npt.ArrayLike | None = None,
+    partner_fee: npt.ArrayLike | float = 0.0,
+    budget: float | None = None,
+    time_limit_s: float | None = None,
+    seed: Seed = 0,
+    method: Literal["auto", "heuristic", "exact"] = "auto",
+    node_limit: int | None = None,
+) -> SitingPlan:
+    """Open outlets minimizing opening plus service cost.
+
+    Parameters
+    ----------
+    cost
+        Demand x candidate cost per unit of demand (money per ticket).
+    weights
+        Demand per point (tickets per year; ``None``: all 1).
+    fixed_cost
+        Opening cost per candidate (scalar or array; per year).
+    capacity
+        Capacity per candidate in demand units (``None``: uncapacitated).
+    single_source
+        Each point served by exactly one outlet (capacitated case).
+    existing, closing_cost
+        Existing outlets: forced open, or free to close at ``closing_cost``
+        (scalar or one per existing outlet, in sorted index order).
+    excluded
+        Candidates that may not open.
+    partners, partner_fee
+        Candidates that are third-party partners (no opening cost, a fee per
+        ticket served added to ``cost``).
+    budget
+        Cap on the total opening cost.
+    time_limit_s, node_limit
+        Limits of the MIP.
+    seed
+        Seed of the heuristic restarts (UFL).
+    method
+        ``"auto"``, ``"heuristic"`` (UFL only) or ``"exact"``.
+
+    Raises
+    ------
+    InfeasibleError
+        Capacities (of allowed candidates) below total demand, a single-sourced
+        point larger than every capacity, forced-open costs above the budget.
+
+    Examples
+    --------
+    >>> cost = np.array([[0, 4, 9], [4, 0, 5], [9, 5, 0], [8, 6, 1]])
+    >>> plan = solve_facility_location(cost, [1, 1, 1, 1], [5, 6, 5])
+    >>> plan.open_idx.tolist(), plan.objective
+    ([0, 2], 15.0)
+    >>> cap = solve_facility_location(cost, [1, 1, 1, 1], [5, 6, 5], capacity=2,
+    ...                               single_source=True)
+    >>> cap.open_idx.tolist(), cap.objective, cap.outlet_load.tolist()
+    ([0, 2], 15.0, [2.0, 0.0, 2.0])
+    """
+    t0 = time.perf_counter()
+    C = check_cost(cost)
+    n, m = C.shape
+    w = check_weights(weights, n)
+    f = check_per_candidate(fixed_cost, m, "fixed_cost")
+    ex = check_index_set(existing, m, "existing")
+    excl = check_index_set(excluded, m, "excluded")
+    disjoint(ex, excl)
+    part = check_index_set(partners, m, "partners")
+    const = 0.0
+    if closing_cost is not None:
+        cc = np.asarray(closing_cost, dtype=np.float64)
+        if cc.ndim == 0:
+            cc = np.full(ex.size, float(cc))
+        if ex.size:
+            cc = check_per_candidate(cc, ex.size, "closing_cost")
+            const = float(cc.sum())
+            f = f.copy()
+            f[ex] -= cc
+        forced = np.zeros(0, dtype=np.int64)
+    else:
+        forced = ex
+    if part.size:
+        fee = np.asarray(partner_fee, dtype=np.float64)
+        fee = np.full(part.size, float(fee)) if fee.ndim == 0 else fee
+        fee = check_per_candidate(fee, part.size, "partner_fee")
+        f = f.copy()
+        f[part] = 0.0
+        C = C.copy()  # partner fees change the matrix: one copy, documented
+        C[:, part] += fee[None, :]
+    cap = None
+    if capacity is not None:
+        cap = check_per_candidate(capacity, m, "capacity")
+    if budget is not None:
+        budget = float(as_array(budget, "budget", nonneg=True))
+        if f[forced].sum() > budget + 1e-9:
+            raise InfeasibleError(
+                f"facility location: the {forced.size} existing outlets cost "
+                f"{f[forced].sum():g}, above the budget {budget:g}"
+            )
+    allowed = np.setdiff1d(np.arange(m), excl)
+    if allowed.size == 0:
+        raise InputError(
+            field="excluded", expected="to leave at least one candidate", got=f"all {m}"
+        )
+    if cap is not None:
+        total = float(w.sum())
+        have = float(cap[allowed].sum())
+        if have < total - 1e-9:
+            raise InfeasibleError(
+                f"facility location: total capacity {have:g} of the {allowed.size} "
+                f"allowed candidates is below total demand {total:g} "
+                f"(short by {total - have:g})"
+            )
+        if single_source:
+            big = float(cap[allowed].max())
+            over = np.flatnonzero(w > big + 1e-9)
+            if over.size:
+                raise InfeasibleError(
+                    f"facility location: {over.size} demand points exceed the largest "
+                    f"capacity {big:g} and cannot be single-sourced, e.g. point "
+                    f"{int(over[0])} with demand {w[over[0]]:g}"
+                )
+    seed_int = seed if isinstance(seed, int) else None
+    if cap is None and budget is None:
+        return _ufl(
+            C,
+            w,
+            f,
+            forced,
+            excl,
+            const,
+            ex,
+            method,
+            time_limit_s,
+            node_limit,
+            seed,
+            seed_int,
+            t0,
+        )
+    if method == "heuristic":
+        raise InputError(
+            field="method",
+            expected="'exact' or 'auto' with capacity or budget",
+            got=method,
+        )
+    return _dense(
+        C,
+        w,
+        f,
+        cap,
+        single_source,
+        forced,
+        excl,
+        budget,
+        const,
+        ex,
+        time_limit_s,
+        node_limit,
+        seed_int,
+        t0,
+    )
+
+
+def _ufl(
+    C: np.ndarray,
+    w: np.ndarray,
+    f: np.ndarray,
+    forced: np.ndarray,
+    excl: np.ndarray,
+    const: float,
+    ex: np.ndarray,
+    method: str,
+    time_limit_s: float | None,
+    node_limit: int | None,
+    seed: Seed,
+    seed_int: int | None,
+    t0: float,
+) -> SitingPlan:
+    from planner.core.rng import as_generator
+
+    rng = as_generator(seed)
+    eng = Engine(C, w, f, p=None, forced=forced, banned=excl)
+    integral = is_integral(w, f) and is_integral(C)
+    best = eng.local_search(eng.greedy(None))
+    best_v = eng.value(best)
+    for _ in range(2):
+        S = eng.local_search(eng.greedy(None, rng=rng, rcl=3))
+        v = eng.value(S)
+        if v < best_v - 1e-9 * max(1.0, abs(best_v)):
+            best, best_v = S, v
+    d1, _, _ = eng.nearest2(best)
+    lag = eng.lagrange(
+        best_v, w * d1, max_iter=300, integral=integral, improve_every=50, ub_set=best
+    )
+    if lag.best_open is not None and lag.best_value < best_v:
+        best, best_v = lag.best_open, lag.best_value
+    lb = min(math.ceil(lag.bound - 1e-6) if integral else lag.bound, best_v)
+    info: dict[str, float | int | str] = {"lagrange_iterations": lag.n_iterations}
+    solver = "greedy+add/drop/swap+lagrange"
+    status = status_for(best_v, lb, integral=integral)
+    if method != "heuristic" and status is not SolveStatus.OPTIMAL:
+        rho = lag.rho
+        thr = best_v - (1 - 1e-6) if integral else best_v - 1e-9 * max(1.0, abs(best_v))
+        free = np.ones(C.shape[1], dtype=bool)
+        free[forced] = False
+        free[excl] = False
+        fix0 = np.flatnonzero(free & (rho >= 0) & (lag.bound + rho > thr))
+        fix1 = np.flatnonzero(free & (rho < 0) & (lag.bound - rho > thr))
+        keep = np.setdiff1d(np.arange(C.shape[1]), np.union1d(excl, fix0))
+        model = build_radius_model(
+            C,
+            w,
+            f,
+            p=None,
+            keep=keep,
+            fixed_open=np.union1d(forced, fix1),
+            start_set=best,
+        )
+        remaining = (
+            None
+            if time_limit_s is None
+            else max(0.01, time_limit_s - (time.perf_counter() - t0))
+        )
+        res = solve_mip(
+            model.c,
+            model.A,
+            model.row_lo,
+            model.row_hi,
+            model.col_lo,
+            model.col_hi,
+            model.integer,
+            offset=model.offset,
+            time_limit_s=remaining,
+            start=model.start,
+            abs_gap=(1 - 1e-6) if integral else 1e-6,
+            node_limit=node_limit,
+        )
+        info.update(
+            fixed_closed=int(fix0.size),
+            fixed_open=int(fix1.size),
+            mip_nodes=res.n_nodes,
+            mip_status=res.status,
+        )
+        if res.x is not None:
+            S = model.cand[res.x[: model.cand.size] > 0.5]
+            if S.size:
+                v = eng.value(S)
+                if v < best_v:
+                    best, best_v = S, v
+        mip_bound = math.inf if res.infeasible else res.bound
+        lb = max(lag.bound, min(best_v, mip_bound))
+        if integral:
+            lb = math.ceil(lb - 1e-6)
+        lb = min(lb, best_v)
+        solver = "highspy radius MIP (UFL) + lagrange fixing"
+        status = status_for(best_v, lb, integral=integral)
+    return make_plan(
+        "ufl",
+        C,
+        w,
+        best,
+        objective=best_v + const,
+        bound=lb + const,
+        status=status,
+        solver=solver,
+        runtime_s=time.perf_counter() - t0,
+        n_iterations=lag.n_iterations,
+        seed=seed_int,
+        extra=info,
+        existing=ex,
+    )
+
+
+def _dense(
+    C: np.ndarray,
+    w: np.ndarray,
+    f: np.ndarray,
+    cap: np.ndarray | None,
+    single_source: bool,
+    forced: np.ndarray,
+    excl: np.ndarray,
+    budget: float | None,
+    const: float,
+    ex: np.ndarray,
+    time_limit_s: float | None,
+    node_limit: int | None,
+    seed_int: int | None,
+    t0: float,
+) -> SitingPlan:
+    n, m = C.shape
+    allowed = np.setdiff1d(np.arange(m), excl)
+    mk = allowed.size
+    Ca = np.asarray(C[:, allowed], dtype=np.float64)
+    nx = n * mk
+    # columns: y (mk), then x (i-major: i * mk + k)
+    ii = np.repeat(np.arange(n), mk)
+    kk = np.tile(np.arange(mk), n)
+    xc = mk + np.arange(nx)
+    blocks_r, blocks_c, blocks_v = [], [], []
+    lo, hi = [], []
+    r = 0
+    # assignment rows
+    blocks_r.append(r + ii)
+    blocks_c.append(xc)
+    blocks_v.append(np.ones(nx))
+    lo.append(np.ones(n))
+    hi.append(np.ones(n))
+    r += n
+    # linking x_ij - y_j <= 0
+    blocks_r += [r + np.arange(nx), r + np.arange(nx)]
+    blocks_c += [xc, kk]
+    blocks_v += [np.ones(nx), -np.ones(nx)]
+    lo.append(np.full(nx, -np.inf))
+    hi.append(np.zeros(nx))
+    r += nx
+    if cap is not None:
+        blocks_r += [r + kk, r + np.arange(mk)]
+        blocks_c += [xc, np.arange(mk)]
+        blocks_v += [w[ii], -cap[allowed]]
+        lo.append(np.full(mk, -np.inf))
+        hi.append(np.zeros(mk))
+        r += mk
+        # aggregate capacity cut: sum_j Q_j y_j >= total demand
+        blocks_r.append(np.full(mk, r))
+        blocks_c.append(np.arange(mk))
+        blocks_v.append(cap[allowed])
+        lo.append(np.array([float(w.sum())]))
+        hi.append(np.array([np.inf]))
+        r += 1
+    if budget is not None:
+        blocks_r.append(np.full(mk, r))
+        blocks_c.append(np.arange(mk))
+        blocks_v.append(f[allowed])
+        lo.append(np.array([-np.inf]))
+        hi.append(np.array([budget]))
+        r += 1
+    A = sp.csc_matrix(
+        (
+            np.concatenate(blocks_v),
+            (np.concatenate(blocks_r), np.concatenate(blocks_c)),
+        ),
+        shape=(r, mk + nx),
+    )
+    c = np.concatenate([f[allowed], (w[:, None] * Ca).ravel()])
+    col_lo = np.zeros(mk + nx)
+    col_lo[np.searchsorted(allowed, forced)] = 1.0
+    integer = np.zeros(mk + nx, dtype=bool)
+    integer[:mk] = True
+    if single_source:
+        integer[mk:] = True
+    integral = is_integral(w, f) and is_integral(Ca) and (single_source or cap is None)
+    res = solve_mip(
+        c,
+        A,
+        np.concatenate(lo),
+        np.concatenate(hi),
+        col_lo,
+        np.ones(mk + nx),
+        integer,
+        time_limit_s=time_limit_s,
+        node_limit=node_limit,
+        abs_gap=(1 - 1e-6) if integral else 1e-6,
+    )
+    model = "cfl" if cap is not None else "ufl"
+    solver = "highspy dense MIP"
+    info: dict[str, float | int | str] = {
+        "mip_nodes": res.n_nodes,
+        "mip_status": res.status,
+    }
+    if res.x is None:
+        status = SolveStatus.INFEASIBLE if res.infeasible else SolveStatus.NO_SOLUTION
+        return make_plan(
+            model,
+            C,
+            w,
+            np.zeros(0, np.int64),
+            objective=math.nan,
+            bound=res.bound + const if not res.infeasible else math.nan,
+            status=status,
+            solver=solver,
+            runtime_s=time.perf_counter() - t0,
+            seed=seed_int,
+            extra=info,
+            existing=ex,
+            assign=(np.full(n, -1, np.int64), np.full(n, np.inf)),
+            capacity=cap,
+        )
+    y = res.x[:mk] > 0.5
+    X = res.x[mk:].reshape(n, mk)
+    X = np.where(y[None, :], np.clip(X, 0, 1), 0.0)
+    X /= np.maximum(X.sum(axis=1, keepdims=True), 1e-12)
+    main = X.argmax(axis=1)
+    ai = allowed[main]
+    ac = Ca[np.arange(n), main]
+    load = np.zeros(m)
+    load[allowed] = w @ X
+    obj = float(f[allowed][y].sum() + (w[:, None] * Ca * X).sum())
+    bound = res.bound
+    if integral:
+        bound = math.ceil(bound - 1e-6)
+    bound = min(bound, obj)
+    status = status_for(obj, bound, integral=integral)
+    info["split_points"] = int(((X > 1e-9).sum(axis=1) > 1).sum())
+    return make_plan(
+        model,
+        C,
+        w,
+        allowed[y],
+        objective=obj + const,
+        bound=bound + const,
+        status=status,
+        solver=solver,
+        runtime_s=time.perf_counter() - t0,
+        seed=seed_int,
+        extra=info,
+        existing=ex,
+        assign=(ai, ac),
+        load=load,
+        capacity=cap,
+    )
