@@ -285,3 +285,23 @@ def test_edge_speeds_follow_maxspeed_or_the_class_table(net: RoadNetwork) -> Non
     speed = net.edge_length_m / net.edge_time_min * 60.0 / 1000.0
     allowed = {30.0, 40.0, *DEFAULT_SPEEDS_KMH.values()}
     assert set(pd.unique(np.round(speed, 6))) <= allowed
+
+
+def test_triangle_inequality_of_shortest_times(net: RoadNetwork) -> None:
+    """t(a, c) <= t(a, b) + t(b, c) for all triples of 25 random nodes."""
+    rng = np.random.default_rng(8)
+    nodes = rng.choice(net.n_nodes, 25, replace=False)
+    t = net.node_matrix(nodes, nodes).duration_min
+    via = t[:, :, None] + t[None, :, :]  # a -> b -> c
+    assert np.all(t[:, None, :] <= via + 1e-9)
+
+
+def test_walking_network_is_two_way_at_walking_speed() -> None:
+    """Walking ignores one-way streets: symmetric times, 5 km/h everywhere."""
+    walk = RoadNetwork.from_pbf(helsinki_pbf(), network_type="walking")
+    speed = walk.edge_length_m / walk.edge_time_min * 60.0 / 1000.0
+    np.testing.assert_allclose(speed, 5.0)
+    rng = np.random.default_rng(9)
+    nodes = rng.choice(walk.n_nodes, 15, replace=False)
+    t = walk.node_matrix(nodes, nodes).duration_min
+    np.testing.assert_allclose(t, t.T, rtol=1e-9, atol=1e-9)
