@@ -14,6 +14,11 @@ from planner.inventory.metrics import PolicyMetrics as PolicyMetrics
 from planner.inventory.rq import RQPolicies as RQPolicies
 from planner.inventory.rq import evaluate_rQ as evaluate_rQ
 from planner.inventory.rq import optimize_rQ as optimize_rQ
+from planner.inventory.service import BudgetAllocation as BudgetAllocation
+from planner.inventory.service import allocate_budget as allocate_budget
+from planner.inventory.service import optimize_rQ_service as optimize_rQ_service
+from planner.inventory.service import poisson_loss2 as poisson_loss2
+from planner.inventory.service import rq_cost_closed_form as rq_cost_closed_form
 from planner.inventory.ss import SSPolicies as SSPolicies
 from planner.inventory.ss import evaluate_sS as evaluate_sS
 from planner.inventory.ss import newsvendor_cost_poisson as newsvendor_cost_poisson
@@ -21,9 +26,11 @@ from planner.inventory.ss import optimize_sS as optimize_sS
 
 __all__ = [
     "BaseStockPolicies",
+    "BudgetAllocation",
     "PolicyMetrics",
     "RQPolicies",
     "SSPolicies",
+    "allocate_budget",
     "compound_poisson_pmf",
     "evaluate_base_stock",
     "evaluate_base_stock_compound",
@@ -33,5 +40,8 @@ __all__ = [
     "optimize_base_stock",
     "optimize_base_stock_compound",
     "optimize_rQ",
+    "optimize_rQ_service",
     "optimize_sS",
+    "poisson_loss2",
+    "rq_cost_closed_form",
 ]

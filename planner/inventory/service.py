@@ -1,0 +1,425 @@
+"""Service-constrained policies and budget-constrained stock allocation.
+
+- :func:`optimize_rQ_service`: the cheapest (r,Q) per part (Poisson demand,
+  lead time) whose fill rate and/or ready rate meets a target. For each ``Q``
+  the cost is convex in ``r`` and the service non-decreasing, so the best
+  ``r`` is ``max(r_cost(Q), r_target(Q))``; ``Q`` is enumerated up to the
+  largest value whose *unconstrained* optimum is still below a feasible cost
+  (the unconstrained ``g*(Q)`` is quasi-convex, Federgruen & Zheng 1992), so
+  the result is exact. Closed forms (first- and second-order Poisson loss)
+  make every candidate O(1); parts and ``Q`` values form one 2-D array.
+- :func:`allocate_budget`: base-stock levels per part maximizing availability
+  for a stock budget by marginal analysis (Sherbrooke): repeatedly buy the
+  unit with the largest reduction of expected backorders per unit of money,
+  with a heap. Expected backorders are convex in S, so every point the greedy
+  passes is on the efficient frontier.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from planner.core.checks import as_array, readonly
+from planner.core.errors import InputError
+from planner.core.result import SolverStats
+from planner.inventory._common import (
+    batches_by_size,
+    broadcast_params,
+    poisson_cdf,
+    poisson_loss,
+    poisson_quantile,
+    poisson_sf,
+)
+from planner.inventory.base_stock import _target
+from planner.inventory.rq import RQPolicies, optimize_rQ
+from planner.inventory.ss import newsvendor_cost_poisson
+
+__all__ = [
+    "BudgetAllocation",
+    "allocate_budget",
+    "optimize_rQ_service",
+    "poisson_loss2",
+    "rq_cost_closed_form",
+]
+
+
+def poisson_loss2(x: npt.ArrayLike, lam: npt.ArrayLike) -> np.ndarray:
+    """``sum_{y >= x} E[(D - y)^+]`` for ``D ~ Poisson(lam)`` (second-order loss).
+
+    Equals ``E[(D - x)(D - x + 1) / 2; D >= x]``, written with Poisson factorial
+    moments ``E[D(D-1); D >= x] = lam^2 P(D >= x-2)``.
+
+    >>> float(poisson_loss2(0, 2.0))  # E[D(D+1)/2] = (lam^2 + 2 lam) / 2
+    4.0
+    """
+    x = np.asarray(x, dtype=np.float64)
+    lam = np.asarray(lam, dtype=np.float64)
+    out = 0.5 * (
+        lam**2 * poisson_sf(x - 3.0, lam)
+        - 2.0 * (x - 1.0) * lam * poisson_sf(x - 2.0, lam)
+        + x * (x - 1.0) * poisson_sf(x - 1.0, lam)
+    )
+    return np.maximum(out, 0.0)
+
+
+def rq_cost_closed_form(
+    r: npt.ArrayLike,
+    Q: npt.ArrayLike,
+    lam: npt.ArrayLike,
+    lamL: npt.ArrayLike,
+    h: npt.ArrayLike,
+    p: npt.ArrayLike,
+    K: npt.ArrayLike,
+) -> np.ndarray:
+    """``g(r,Q)`` for Poisson demand in O(1) (arrays broadcast).
+
+    >>> round(float(rq_cost_closed_form(3, 5, 1.5, 3.0, 20, 150, 100)), 3)
+    107.924
+    """
+    r = np.asarray(r, dtype=np.float64)
+    Q = np.asarray(Q, dtype=np.float64)
+    lamL = np.asarray(lamL, dtype=np.float64)
+    h = np.asarray(h, dtype=np.float64)
+    p = np.asarray(p, dtype=np.float64)
+    lin = Q * (r + (Q + 1.0) / 2.0 - lamL)
+    loss = poisson_loss2(r + 1.0, lamL) - poisson_loss2(r + Q + 1.0, lamL)
+    return (np.asarray(K) * np.asarray(lam) + h * lin + (h + p) * loss) / Q
+
+
+def _fill_rq(r: np.ndarray, Q: np.ndarray, lamL: np.ndarray) -> np.ndarray:
+    """``1 - (n(r) - n(r+Q)) / Q`` (share of demand served from stock)."""
+    return 1.0 - (poisson_loss(r, lamL) - poisson_loss(r + Q, lamL)) / Q
+
+
+def _ready_rq(r: np.ndarray, Q: np.ndarray, lamL: np.ndarray) -> np.ndarray:
+    """``1 - (n(r+1) - n(r+Q+1)) / Q`` (probability of no backorder)."""
+    return 1.0 - (poisson_loss(r + 1, lamL) - poisson_loss(r + Q + 1, lamL)) / Q
+
+
+def _bisect(
+    pred: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
+    """Smallest integer x in (lo, hi] with pred(x); pred(hi) must hold."""
+    lo = lo.astype(np.float64).copy()
+    hi = hi.astype(np.float64).copy()
+    while True:
+        open_ = hi - lo > 1
+        if not open_.any():
+            return hi
+        mid = np.floor((lo + hi) / 2.0)
+        good = pred(mid)
+        hi = np.where(open_ & good, mid, hi)
+        lo = np.where(open_ & ~good, mid, lo)
+
+
+def optimize_rQ_service(
+    demand_rate: npt.ArrayLike,
+    holding_cost: npt.ArrayLike,
+    backorder_cost: npt.ArrayLike,
+    fixed_cost: npt.ArrayLike,
+    *,
+    lead_time: npt.ArrayLike = 0.0,
+    fill_rate: npt.ArrayLike | None = None,
+    ready_rate: npt.ArrayLike | None = None,
+    max_Q: int = 100_000,
+) -> RQPolicies:
+    """Cheapest (r,Q) per part meeting a fill-rate and/or ready-rate target.
+
+    Any target in (0, 1) is reachable by raising ``r``, so every part gets a
+    policy; ``max_Q`` caps the enumeration (a part whose search hits it is
+    reported through ``stats.extra["parts_at_max_Q"]``).
+
+    >>> r = optimize_rQ_service(1.5, 20, 150, 100, lead_time=2, fill_rate=0.95)
+    >>> int(r.r[0]), int(r.Q[0]), bool(r.evaluate().fill_rate[0] >= 0.95)
+    (4, 7, True)
+    """
+    t0 = time.perf_counter()
+    prm = broadcast_params(
+        positive=("holding_cost", "backorder_cost"),
+        demand_rate=demand_rate,
+        holding_cost=holding_cost,
+        backorder_cost=backorder_cost,
+        fixed_cost=fixed_cost,
+        lead_time=lead_time,
+    )
+    lam, h, p, K, L = (
+        prm["demand_rate"],
+        prm["holding_cost"],
+        prm["backorder_cost"],
+        prm["fixed_cost"],
+        prm["lead_time"],
+    )
+    n = len(lam)
+    fr = _target(fill_rate, "fill_rate", n)
+    rr = _target(ready_rate, "ready_rate", n)
+    base = optimize_rQ(lam, h, p, K, lead_time=L)
+    if fr is None and rr is None:
+        return base
+    lamL = lam * L
+    ystar = poisson_quantile(p / (p + h), lamL)
+    q_fill = poisson_quantile(fr, lamL) if fr is not None else None
+    q_ready = poisson_quantile(rr, lamL) if rr is not None else None
+
+    def best_r(Q: np.ndarray, sel: np.ndarray) -> np.ndarray:
+        """max(r_cost(Q), r_target(Q)) for parts ``sel`` (rows) and Q (B, C)."""
+        lL = lamL[sel][:, None]
+        hh, pp = h[sel][:, None], p[sel][:, None]
+        ys = ystar[sel][:, None] + 0 * Q
+
+        def cost_up(x: np.ndarray) -> np.ndarray:
+            return newsvendor_cost_poisson(x + Q + 1, lL, hh, pp) >= (
+                newsvendor_cost_poisson(x + 1, lL, hh, pp)
+            )
+
+        r = _bisect(cost_up, ys - Q - 1, ys - 1)
+        if q_fill is not None:
+            qf = q_fill[sel][:, None] + 0 * Q
+            tf = fr[sel][:, None]  # type: ignore[index]
+            rt = _bisect(lambda x: _fill_rq(x, Q, lL) >= tf, qf - Q - 1, qf)
+            r = np.maximum(r, rt)
+        if q_ready is not None:
+            qr = q_ready[sel][:, None] - 1 + 0 * Q
+            tr = rr[sel][:, None]  # type: ignore[index]
+            rt = _bisect(lambda x: _ready_rq(x, Q, lL) >= tr, qr - Q - 1, qr)
+            r = np.maximum(r, rt)
+        return r
+
+    def cost_of(r: np.ndarray, Q: np.ndarray, sel: np.ndarray) -> np.ndarray:
+        return rq_cost_closed_form(
+            r,
+            Q,
+            lam[sel][:, None],
+            lamL[sel][:, None],
+            h[sel][:, None],
+            p[sel][:, None],
+            K[sel][:, None],
+        )
+
+    live = np.flatnonzero(lam > 0)
+    r_out = np.asarray(base.r, dtype=np.int64).copy()
+    Q_out = np.asarray(base.Q, dtype=np.int64).copy()
+    c_out = np.asarray(base.cost, dtype=np.float64).copy()
+    at_cap = 0
+    if len(live):
+        Q0 = base.Q[live].astype(np.float64)[:, None]
+        cf = cost_of(best_r(Q0, live), Q0, live)[:, 0]  # a feasible cost
+        cf = cf * (1 + 1e-12) + 1e-12
+
+        def gstar(Qv: np.ndarray) -> np.ndarray:
+            lL = lamL[live][:, None]
+            ys = ystar[live][:, None] + 0 * Qv
+            hh, pp = h[live][:, None], p[live][:, None]
+            r = _bisect(
+                lambda x: (
+                    newsvendor_cost_poisson(x + Qv + 1, lL, hh, pp)
+                    >= newsvendor_cost_poisson(x + 1, lL, hh, pp)
+                ),
+                ys - Qv - 1,
+                ys - 1,
+            )
+            return cost_of(r, Qv, live)[:, 0]
+
+        # largest Q with g*(Q) <= c_f: doubling, then bisection (g* quasi-convex)
+        lo = Q0[:, 0].copy()
+        hi = lo.copy()
+        while True:
+            grow = (gstar(hi[:, None]) <= cf) & (hi < max_Q)
+            if not grow.any():
+                break
+            lo = np.where(grow, hi, lo)
+            hi = np.where(grow, np.minimum(hi * 2, max_Q), hi)
+        # lo: g* <= c_f (or Q0), hi: g* > c_f (or max_Q)
+        while np.any(hi - lo > 1):
+            mid = np.floor((lo + hi) / 2)
+            ok = gstar(mid[:, None]) <= cf
+            lo = np.where(ok & (hi - lo > 1), mid, lo)
+            hi = np.where(~ok & (hi - lo > 1), mid, hi)
+        qmax = np.where(gstar(hi[:, None]) <= cf, hi, lo).astype(np.int64)
+        at_cap = int((qmax >= max_Q).sum())
+        for grp in _groups(qmax):
+            sel = live[grp]
+            Qm = int(qmax[grp].max())
+            Qv = np.arange(1, Qm + 1, dtype=np.float64)[None, :].repeat(len(sel), 0)
+            r = best_r(Qv, sel)
+            c = cost_of(r, Qv, sel)
+            c = np.where(Qv <= qmax[grp][:, None], c, np.inf)
+            k = np.argmin(c, axis=1)
+            rows = np.arange(len(sel))
+            r_out[sel] = r[rows, k].astype(np.int64)
+            Q_out[sel] = k + 1
+            c_out[sel] = c[rows, k]
+    stats = SolverStats(
+        solver="federgruen-zheng with service constraint",
+        runtime_s=time.perf_counter() - t0,
+        extra={"parts_at_max_Q": at_cap},
+    )
+    return RQPolicies(r_out, Q_out, c_out, lam, h, p, K, L, stats)
+
+
+def _groups(sizes: np.ndarray, budget: int = 2_000_000) -> list[np.ndarray]:
+    return batches_by_size(sizes, budget)
+
+
+# --- budget allocation ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class BudgetAllocation:
+    """Base-stock levels per part chosen by marginal analysis under a budget.
+
+    Attributes
+    ----------
+    S
+        Stock level per part.
+    backorders, fill_rate, ready_rate
+        Exact metrics per part at ``S``.
+    spent
+        Money tied up in stock, ``sum(unit_cost * S)``.
+    budget
+        The budget.
+    curve
+        The efficient frontier the greedy walked: ``spent`` and
+        ``backorders`` (total) after each purchase.
+    target_met
+        Per part, whether its ready-rate target (if any) is met.
+    stats
+        Run time and number of purchases.
+    """
+
+    S: np.ndarray
+    backorders: np.ndarray
+    fill_rate: np.ndarray
+    ready_rate: np.ndarray
+    spent: float
+    budget: float
+    curve: pd.DataFrame
+    target_met: np.ndarray
+    stats: SolverStats = field(
+        default_factory=lambda: SolverStats(solver="marginal analysis", runtime_s=0.0)
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("S", "backorders", "fill_rate", "ready_rate"):
+            a = np.asarray(getattr(self, name), dtype=np.float64)
+            object.__setattr__(self, name, readonly(a))
+        object.__setattr__(
+            self, "target_met", readonly(np.asarray(self.target_met, dtype=bool))
+        )
+        if self.spent > self.budget * (1 + 1e-12) + 1e-9:
+            raise InputError(field="spent", expected=f"<= budget {self.budget}")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per part."""
+        return pd.DataFrame(
+            {
+                "S": self.S,
+                "backorders": self.backorders,
+                "fill_rate": self.fill_rate,
+                "ready_rate": self.ready_rate,
+                "target_met": self.target_met,
+            }
+        )
+
+    def summary(self) -> str:
+        """One line: spent, backorders, unmet targets."""
+        return (
+            f"BudgetAllocation: {len(self.S)} parts, spent {self.spent:.2f} of "
+            f"{self.budget:.2f}, expected backorders {self.backorders.sum():.4f}, "
+            f"targets unmet {int((~self.target_met).sum())}"
+        )
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def allocate_budget(
+    demand_mean: npt.ArrayLike,
+    unit_cost: npt.ArrayLike,
+    budget: float,
+    *,
+    lead_time: npt.ArrayLike = 0.0,
+    ready_rate: npt.ArrayLike | None = None,
+) -> BudgetAllocation:
+    """Base-stock levels minimizing total expected backorders within a budget.
+
+    Continuous-review base stock (``S - 1, S``) with Poisson demand over the
+    lead time (replenishment or repair time): ``EBO(S) = E[(D_L - S)^+]``,
+    convex in S with ``EBO(S) - EBO(S+1) = P(D_L > S)``. Marginal analysis buys
+    the unit with the largest ``P(D_L > S_i) / unit_cost_i`` while it fits the
+    budget (Sherbrooke's METRIC allocation for one echelon). With per-part
+    ``ready_rate`` targets the greedy first buys what each target needs
+    (cheapest first); a part whose target the budget cannot cover is reported
+    in ``target_met``, never relaxed silently.
+
+    >>> a = allocate_budget([1.0, 0.2], [10.0, 100.0], 50.0, lead_time=1.0)
+    >>> a.S.tolist(), a.spent
+    ([5.0, 0.0], 50.0)
+    """
+    t0 = time.perf_counter()
+    prm = broadcast_params(
+        positive=("unit_cost",),
+        demand_mean=demand_mean,
+        unit_cost=unit_cost,
+        lead_time=lead_time,
+    )
+    b = float(as_array(budget, "budget", nonneg=True))
+    lam = prm["demand_mean"] * prm["lead_time"]
+    c = prm["unit_cost"]
+    n = len(lam)
+    tgt = _target(ready_rate, "ready_rate", n)
+    S = np.zeros(n, dtype=np.int64)
+    spent = 0.0
+    met = np.ones(n, dtype=bool)
+    if tgt is not None:
+        need = poisson_quantile(tgt, lam).astype(np.int64)
+        cost_need = need * c
+        for i in np.argsort(cost_need, kind="stable"):
+            if spent + cost_need[i] <= b + 1e-9:
+                S[i] = need[i]
+                spent += float(cost_need[i])
+            else:
+                met[i] = False
+    gain = poisson_sf(S, lam)  # EBO(S) - EBO(S+1)
+    heap = [(-float(gain[i] / c[i]), int(i)) for i in range(n) if gain[i] > 0]
+    heapq.heapify(heap)
+    ebo_total = float(poisson_loss(S, lam).sum())
+    spent_list = [spent]
+    ebo_list = [ebo_total]
+    n_buy = 0
+    while heap:
+        neg, i = heapq.heappop(heap)
+        if spent + c[i] > b + 1e-9:
+            continue  # this part no longer fits; cheaper parts may still
+        ebo_total -= -neg * c[i]
+        spent += float(c[i])
+        S[i] += 1
+        n_buy += 1
+        spent_list.append(spent)
+        ebo_list.append(ebo_total)
+        g = float(poisson_sf(S[i], lam[i]))
+        if g > 1e-15:
+            heapq.heappush(heap, (-g / float(c[i]), i))
+    bo = poisson_loss(S, lam)
+    stats = SolverStats(
+        solver="marginal analysis (heap)",
+        runtime_s=time.perf_counter() - t0,
+        n_iterations=n_buy,
+    )
+    return BudgetAllocation(
+        S=S.astype(np.float64),
+        backorders=bo,
+        fill_rate=np.where(lam > 0, poisson_cdf(S - 1, lam), 1.0),
+        ready_rate=poisson_cdf(S, lam),
+        spent=spent,
+        budget=b,
+        curve=pd.DataFrame({"spent": spent_list, "backorders": ebo_list}),
+        target_met=met,
+        stats=stats,
+    )
