@@ -850,58 +850,78 @@ class DispatchProblem:
             kw["drop_penalty"] = num(jobs, "drop_penalty", jobs_source, jids)
         r = rates or CostRates()
         lonlat: Any = None if location_lonlat is None else np.asarray(location_lonlat)
-        return cls(
-            duration_min=np.asarray(duration_min),
-            distance_m=np.asarray(distance_m),
-            job_loc=np.array(
-                [
-                    loc(v, jobs_source, i, jids, "location")
-                    for i, v in enumerate(col(jobs, "location", jobs_source).tolist())
-                ]
-            ),
-            service_min=np.asarray(num(jobs, "service_min", jobs_source, jids)),
-            tw_ptr=np.asarray(ptr),
-            tw_early_min=np.asarray(twe),
-            tw_late_min=np.asarray(twl),
-            tech_start_loc=np.asarray(start),
-            tech_end_loc=np.asarray(end),
-            shift_start_min=np.asarray(ss),
-            shift_end_min=np.asarray(se),
-            job_skills=js,
-            tech_skills=ts,
-            job_urgency=np.asarray(urg),
-            job_parts=jp,
-            tech_stock=st,
-            job_load=num(jobs, "load", jobs_source, jids, 0.0),
-            tech_capacity=num(techs, "capacity", techs_source, tids, np.inf),
-            break_early_min=np.where(
-                np.isnan(
-                    be := num(techs, "break_start_min", techs_source, tids, np.nan)
+        try:
+            return cls(
+                duration_min=np.asarray(duration_min),
+                distance_m=np.asarray(distance_m),
+                job_loc=np.array(
+                    [
+                        loc(v, jobs_source, i, jids, "location")
+                        for i, v in enumerate(
+                            col(jobs, "location", jobs_source).tolist()
+                        )
+                    ]
                 ),
-                ss,
-                be,
-            ),
-            break_late_min=np.where(
-                np.isnan(bl := num(techs, "break_end_min", techs_source, tids, np.nan)),
-                se,
-                bl,
-            ),
-            break_min=num(techs, "break_min", techs_source, tids, 0.0),
-            max_work_min=num(techs, "max_work_min", techs_source, tids, np.inf),
-            max_overtime_min=num(techs, "max_overtime_min", techs_source, tids, 0.0),
-            overtime_per_hour=num(
-                techs, "overtime_per_hour", techs_source, tids, r.overtime_per_hour
-            ),
-            job_pinned_tech=pin,
-            fixed_routes=tuple(tuple(r) for r in fixed),
-            rates=r,
-            job_ids=tuple(jids),
-            tech_ids=tuple(tids),
-            skill_names=tuple(tech_names),
-            part_names=tuple(part_names),
-            location_lonlat=lonlat,
-            **kw,
-        )
+                service_min=np.asarray(num(jobs, "service_min", jobs_source, jids)),
+                tw_ptr=np.asarray(ptr),
+                tw_early_min=np.asarray(twe),
+                tw_late_min=np.asarray(twl),
+                tech_start_loc=np.asarray(start),
+                tech_end_loc=np.asarray(end),
+                shift_start_min=np.asarray(ss),
+                shift_end_min=np.asarray(se),
+                job_skills=js,
+                tech_skills=ts,
+                job_urgency=np.asarray(urg),
+                job_parts=jp,
+                tech_stock=st,
+                job_load=num(jobs, "load", jobs_source, jids, 0.0),
+                tech_capacity=num(techs, "capacity", techs_source, tids, np.inf),
+                break_early_min=np.where(
+                    np.isnan(
+                        be := num(techs, "break_start_min", techs_source, tids, np.nan)
+                    ),
+                    ss,
+                    be,
+                ),
+                break_late_min=np.where(
+                    np.isnan(
+                        bl := num(techs, "break_end_min", techs_source, tids, np.nan)
+                    ),
+                    se,
+                    bl,
+                ),
+                break_min=num(techs, "break_min", techs_source, tids, 0.0),
+                max_work_min=num(techs, "max_work_min", techs_source, tids, np.inf),
+                max_overtime_min=num(
+                    techs, "max_overtime_min", techs_source, tids, 0.0
+                ),
+                overtime_per_hour=num(
+                    techs, "overtime_per_hour", techs_source, tids, r.overtime_per_hour
+                ),
+                job_pinned_tech=pin,
+                fixed_routes=tuple(tuple(r) for r in fixed),
+                rates=r,
+                job_ids=tuple(jids),
+                tech_ids=tuple(tids),
+                skill_names=tuple(tech_names),
+                part_names=tuple(part_names),
+                location_lonlat=lonlat,
+                **kw,
+            )
+        except InputError as e:
+            names = {"jobs": jobs_source, "technicians": techs_source}
+            if e.source in names and names[e.source] != e.source:
+                raise InputError(
+                    e.detail,
+                    source=names[e.source],
+                    location=e.location,
+                    field=e.field,
+                    expected=e.expected,
+                    got=e.got,
+                    hint=e.hint,
+                ) from None
+            raise
 
 
 def _urgency_rank(u: Any, row: int, ids: Sequence[str]) -> int:

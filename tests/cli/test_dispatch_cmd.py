@@ -1,0 +1,128 @@
+"""`planner dispatch` end to end through typer's CliRunner."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import app
+from planner.cli.dispatch_cmd import build_problem
+from planner.routing import DispatchPlan, check_plan
+
+
+def _tables(tmp: Path, *, urgent_impossible: bool = False) -> tuple[Path, Path]:
+    rng = np.random.default_rng(1)
+    n = 12
+    tickets = pd.DataFrame(
+        {
+            "id": [f"T{i:02d}" for i in range(n)],
+            "lon": 13.40 + rng.uniform(-0.05, 0.05, n),
+            "lat": 52.52 + rng.uniform(-0.03, 0.03, n),
+            "service_min": rng.integers(20, 60, n),
+            "windows": ["08:00-12:00"] * 6 + ["12:00-16:00;16:30-17:30"] * 6,
+            "skills": ["gas"] * 8 + ["oil"] * 4,
+            "urgency": ["urgent", "important", "general"] * 4,
+        }
+    )
+    if urgent_impossible:
+        tickets.loc[0, "windows"] = "05:00-05:10"  # before any shift
+    techs = pd.DataFrame(
+        {
+            "id": ["W1", "W2"],
+            "lon": [13.38, 13.43],
+            "lat": [52.51, 52.53],
+            "shift_start": ["08:00", "08:00"],
+            "shift_end": ["17:00", "16:00"],
+            "skills": ["gas;oil", "gas"],
+            "break_start": ["11:30", "11:30"],
+            "break_end": ["13:30", "13:30"],
+            "break_min": [30, 30],
+        }
+    )
+    t, w = tmp / "tickets.csv", tmp / "techs.csv"
+    tickets.to_csv(t, index=False)
+    techs.to_csv(w, index=False)
+    return t, w
+
+
+def _run(t: Path, w: Path, out: Path) -> object:
+    return CliRunner().invoke(
+        app,
+        [
+            "dispatch",
+            "--tickets",
+            str(t),
+            "--technicians",
+            str(w),
+            "--date",
+            "2026-11-28",
+            "--out",
+            str(out),
+            "--time-limit",
+            "30",
+            "--max-iterations",
+            "200",
+        ],
+    )
+
+
+def test_dispatch_writes_valid_plan(tmp_path: Path) -> None:
+    """Exit 0 with all urgent served; per-technician CSV and GeoJSON; the plan re-validates."""
+    t, w = _tables(tmp_path)
+    out = tmp_path / "out"
+    r = _run(t, w, out)
+    assert r.exit_code == 0, r.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["all_urgent_served"] is True
+    routes = sorted(p.name for p in (out / "routes").iterdir())
+    assert any(x.endswith(".csv") for x in routes)
+    assert any(x.endswith(".geojson") for x in routes)
+    plan = DispatchPlan.load(out / "plan.json")
+    problem = build_problem(pd.read_csv(t), pd.read_csv(w), dt.date(2026, 11, 28))
+    check_plan(problem, plan)
+    un = pd.read_csv(out / "unassigned.csv")
+    assert plan.n_served + len(un) == 12
+
+
+def test_dispatch_exit_3_when_urgent_unserved(tmp_path: Path) -> None:
+    """An urgent ticket whose window lies before every shift: exit 3, reason 'window'."""
+    t, w = _tables(tmp_path, urgent_impossible=True)
+    out = tmp_path / "out"
+    r = _run(t, w, out)
+    assert r.exit_code == 3, r.output
+    un = pd.read_csv(out / "unassigned.csv")
+    assert un.loc[un["job_id"] == "T00", "reason"].tolist() == ["window"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "needle"),
+    [
+        ("skills", "welding", "welding"),
+        ("lat", 123.0, "lon/lat"),
+        ("windows", "09:00-08:00", "tw_end_min"),
+        ("id", "T00", "unique"),
+    ],
+)
+def test_dispatch_bad_input_exit_2(
+    tmp_path: Path, column: str, value: object, needle: str
+) -> None:
+    """Bad tickets: exit 2, one line naming the file, the row and the field; no output folder."""
+    t, w = _tables(tmp_path)
+    df = pd.read_csv(t)
+    df[column] = df[column].astype(object)
+    df.loc[3, column] = value
+    df.to_csv(t, index=False)
+    out = tmp_path / "out"
+    r = _run(t, w, out)
+    assert r.exit_code == 2, r.output
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1
+    assert lines[0].startswith("error: tickets.csv row 3")
+    assert needle in lines[0]
+    assert not out.exists()
