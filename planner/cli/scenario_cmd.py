@@ -45,21 +45,37 @@ def _summary_table(summary: dict[str, Any]) -> Table:
     return t
 
 
-@handle_errors
-def run(
-    scenario: ScenarioArg,
-    out: Annotated[Path, typer.Option(help="Root folder of run folders.")] = Path(
-        "runs"
-    ),
-) -> None:
-    """Run a scenario's stages and write a run folder under OUT/<scenario>/<time>/."""
-    with console.status("building the scenario"):
-        result = run_scenario(load_scenario(scenario), out_root=out)
+def _run(scenario: Path, out: Path, stages: list[str] | None) -> None:
+    with console.status("starting") as status:
+        result = run_scenario(
+            load_scenario(scenario),
+            out_root=out,
+            stages=stages,
+            progress=lambda msg: status.update(msg),
+        )
     console.print(_summary_table(result.summary))
+    plan = result.results.get("siting")
+    if plan is not None:
+        console.print(plan.summary(), markup=False)
     skipped = result.manifest.get("stages_skipped", {})
     for stage, why in skipped.items():
         console.print(f"stage {stage}: skipped ({why})")
     console.print(f"run folder: {result.folder}")
+
+
+OutOption = Annotated[Path, typer.Option(help="Root folder of run folders.")]
+
+
+@handle_errors
+def run(scenario: ScenarioArg, out: OutOption = Path("runs")) -> None:
+    """Run a scenario's stages and write a run folder under OUT/<scenario>/<time>/."""
+    _run(scenario, out, None)
+
+
+@handle_errors
+def site(scenario: ScenarioArg, out: OutOption = Path("runs")) -> None:
+    """Solve the scenario's siting model ([siting]) and write a run folder."""
+    _run(scenario, out, ["summary", "siting"])
 
 
 @handle_errors
@@ -73,4 +89,5 @@ def validate(scenario: ScenarioArg) -> None:
 def register(app: typer.Typer) -> None:
     """Add ``run`` and ``validate`` to ``app``."""
     app.command("run")(run)
+    app.command("site")(site)
     app.command("validate")(validate)

@@ -13,15 +13,19 @@ import importlib.metadata
 import json
 import platform
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from planner.core.atomic import atomic_dir
 from planner.scenario.build import ScenarioData, build
 from planner.scenario.load import Scenario
+from planner.scenario.stages import run_siting
+from planner.siting import SitingPlan
 
 __all__ = ["RunResult", "run_scenario", "scenario_summary", "show_versions"]
 
@@ -85,6 +89,7 @@ class RunResult:
     summary: dict[str, Any]
     stages: tuple[str, ...]
     manifest: dict[str, Any] = field(default_factory=dict)
+    results: dict[str, Any] = field(default_factory=dict)
 
 
 def _json(path: Path, obj: Any) -> None:
@@ -98,26 +103,43 @@ def _json(path: Path, obj: Any) -> None:
     path.write_text(json.dumps(obj, indent=2, default=default) + "\n", encoding="utf-8")
 
 
-def run_scenario(scenario: Scenario, out_root: str | Path = "runs") -> RunResult:
+def run_scenario(
+    scenario: Scenario,
+    out_root: str | Path = "runs",
+    *,
+    stages: Sequence[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RunResult:
     """Build the scenario, run its stages and write the run folder.
 
-    Stages that are not implemented yet are listed in the manifest as
-    ``skipped`` with the reason.
+    ``stages`` overrides the scenario's ``[run] stages``. Stages that are not
+    available yet are listed in the manifest as ``skipped`` with the reason.
+    ``progress`` receives one line per step.
     """
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    say("building the scenario")
     data = build(scenario)
     summary = scenario_summary(data)
     stamp = started.strftime("%Y%m%dT%H%M%S%fZ")
     folder = Path(out_root) / scenario.name / stamp
     done: list[str] = []
     skipped: dict[str, str] = {}
+    results: dict[str, Any] = {}
+    for stage in stages if stages is not None else scenario.spec.run.stages:
+        if stage == "summary":
+            done.append(stage)
+        elif stage == "siting":
+            results["siting"] = run_siting(data, progress=say)
+            done.append(stage)
+        else:
+            skipped[stage] = "not available in this version of planner"
+    say("writing the run folder")
     with atomic_dir(folder) as tmp:
         _json(tmp / "inputs.json", scenario.resolved)
         _json(tmp / "summary.json", summary)
         d = data.demand
-        import pandas as pd
-
         frame = pd.DataFrame(
             {
                 "id": d.ids,
@@ -129,11 +151,12 @@ def run_scenario(scenario: Scenario, out_root: str | Path = "runs") -> RunResult
             }
         )
         frame.to_parquet(tmp / "demand.parquet", index=False)
-        for stage in scenario.spec.run.stages:
-            if stage == "summary":
-                done.append(stage)
-            else:
-                skipped[stage] = "not available in this version of planner"
+        if "siting" in results:
+            plan: SitingPlan = results["siting"]
+            plan.save(tmp / "siting")
+            _siting_sites_frame(data, plan).to_parquet(
+                tmp / "siting_sites.parquet", index=False
+            )
         manifest = {
             "scenario": scenario.name,
             "scenario_file": str(scenario.path) if scenario.path else None,
@@ -149,5 +172,25 @@ def run_scenario(scenario: Scenario, out_root: str | Path = "runs") -> RunResult
         }
         _json(tmp / "manifest.json", manifest)
     return RunResult(
-        folder=folder, summary=summary, stages=tuple(done), manifest=manifest
+        folder=folder,
+        summary=summary,
+        stages=tuple(done),
+        manifest=manifest,
+        results=results,
+    )
+
+
+def _siting_sites_frame(data: ScenarioData, plan: SitingPlan) -> pd.DataFrame:
+    """Open outlets with ids, names, coordinates and load."""
+    idx = np.asarray(plan.open_idx)
+    s = data.sites
+    return pd.DataFrame(
+        {
+            "id": s.ids[idx],
+            "name": s.names[idx],
+            "lon": s.lon[idx],
+            "lat": s.lat[idx],
+            "existing": s.existing[idx],
+            "tickets_per_year": np.asarray(plan.outlet_load)[idx],
+        }
     )

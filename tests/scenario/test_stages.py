@@ -1,0 +1,73 @@
+"""Scenario stages: the siting stage on a small region, checked independently."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from planner.scenario import build, spec_from_dict
+from planner.scenario.stages import run_siting, siting_inputs
+
+
+@pytest.fixture(scope="module")
+def small_region(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Twelve towns in a 3 x 1 degree box with random populations."""
+    rng = np.random.default_rng(5)
+    path = tmp_path_factory.mktemp("region") / "towns.csv"
+    rows = ["id,name,lon,lat,population"]
+    for i in range(12):
+        rows.append(
+            f"T{i},Town {i},{116 + 3 * rng.random():.4f},{39 + rng.random():.4f},"
+            f"{int(rng.integers(5_000, 500_000))}"
+        )
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def _spec(path: Path, **siting: object) -> dict[str, object]:
+    return {
+        "name": "small",
+        "seed": 1,
+        "region": {"kind": "file", "demand_file": str(path)},
+        "outlets": {"existing": ["T0"]},
+        "workforce": {"technicians_per_outlet": 5},
+        "siting": {"time_limit_s": 30, **siting},
+    }
+
+
+@pytest.mark.parametrize("model", ["pmedian", "mclp"])
+def test_siting_stage_matches_brute_force(small_region: Path, model: str) -> None:
+    """The stage's plan keeps the existing outlet and is optimal by enumeration."""
+    data = build(spec_from_dict(_spec(small_region, model=model, p=3, radius_min=60.0)))
+    x = siting_inputs(data)
+    plan = run_siting(data, x)
+    assert 0 in set(plan.open_idx.tolist())
+    assert len(plan.open_idx) == 3
+    c, w = x.duration_min.astype(np.float64), x.weights
+    best = None
+    for rest in itertools.combinations(range(1, 12), 2):
+        cols = [0, *rest]
+        if model == "pmedian":
+            val = float((c[:, cols].min(axis=1) * w).sum())
+            best = val if best is None else min(best, val)
+        else:
+            val = float(w[(c[:, cols] <= 60.0).any(axis=1)].sum())
+            best = val if best is None else max(best, val)
+    assert plan.objective == pytest.approx(best, rel=1e-5)
+
+
+def test_siting_inputs_price_round_trips(small_region: Path) -> None:
+    """Cost per ticket = 2 x (km x travel_per_km + hours x labour per hour)."""
+    data = build(spec_from_dict(_spec(small_region)))
+    x = siting_inputs(data)
+    tm = data.travel.matrix(data.demand.lonlat, data.sites.lonlat)
+    r = data.costs
+    expected = 2 * (
+        tm.distance_m / 1000 * r.travel_per_km
+        + tm.duration_min / 60 * (r.labour_per_hour + r.travel_per_hour)
+    )
+    np.testing.assert_allclose(x.cost_per_ticket, expected, rtol=1e-5, atol=1e-2)
+    assert x.existing_idx.tolist() == [0]
