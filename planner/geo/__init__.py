@@ -8,6 +8,8 @@ an OpenStreetMap road network, :class:`MatrixFile` reads a matrix a user
 brings (from OSRM, Valhalla, ...).
 """
 
+from planner.geo.areas import service_areas as service_areas
+from planner.geo.areas import voronoi_cells as voronoi_cells
 from planner.geo.crs import EARTH_RADIUS_M as EARTH_RADIUS_M
 from planner.geo.crs import check_lonlat as check_lonlat
 from planner.geo.crs import to_lonlat as to_lonlat
@@ -36,8 +38,10 @@ __all__ = [
     "helsinki_pbf",
     "points_lonlat",
     "read_points",
+    "service_areas",
     "to_lonlat",
     "to_metric",
     "utm_crs",
+    "voronoi_cells",
     "write_frame",
 ]
