@@ -11,6 +11,9 @@ from planner.inventory.base_stock import (
     optimize_base_stock_compound as optimize_base_stock_compound,
 )
 from planner.inventory.metrics import PolicyMetrics as PolicyMetrics
+from planner.inventory.montecarlo import SimulatedMetrics as SimulatedMetrics
+from planner.inventory.montecarlo import simulate_rQ as simulate_rQ
+from planner.inventory.montecarlo import simulate_sS as simulate_sS
 from planner.inventory.rq import RQPolicies as RQPolicies
 from planner.inventory.rq import evaluate_rQ as evaluate_rQ
 from planner.inventory.rq import optimize_rQ as optimize_rQ
@@ -30,6 +33,7 @@ __all__ = [
     "PolicyMetrics",
     "RQPolicies",
     "SSPolicies",
+    "SimulatedMetrics",
     "allocate_budget",
     "compound_poisson_pmf",
     "evaluate_base_stock",
@@ -44,4 +48,6 @@ __all__ = [
     "optimize_sS",
     "poisson_loss2",
     "rq_cost_closed_form",
+    "simulate_rQ",
+    "simulate_sS",
 ]
