@@ -44,7 +44,12 @@ def voronoi_cells(
         return np.empty(0, dtype=object)
     if crs is None:
         crs = utm_crs(lonlat[:, 0], lonlat[:, 1])
-    xy = to_metric(lonlat, crs)
+    cells, inverse = _unique_cells(to_metric(lonlat, crs), margin_m)
+    return cells[inverse]
+
+
+def _unique_cells(xy: np.ndarray, margin_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Voronoi cells of the distinct points of ``xy`` and each point's cell."""
     uniq, inverse = np.unique(xy, axis=0, return_inverse=True)
     inverse = inverse.ravel()
     region = shapely.convex_hull(shapely.multipoints(uniq)).buffer(margin_m)
@@ -57,7 +62,7 @@ def voronoi_cells(
         cells = shapely.intersection(
             np.asarray(shapely.get_parts(diagram), dtype=object), region
         )
-    return np.asarray(cells, dtype=object)[inverse]
+    return np.asarray(cells, dtype=object), inverse
 
 
 def service_areas(
@@ -141,7 +146,12 @@ def service_areas(
         raise InputError(field="radius_m", expected="> 0", got=radius_m)
     both = np.vstack([sites, demand]) if n else sites
     crs = utm_crs(both[:, 0], both[:, 1])
-    cells = voronoi_cells(demand, crs=crs, margin_m=margin_m) if n else np.empty(0)
+    if not margin_m >= 0:
+        raise InputError(field="margin_m", expected=">= 0", got=margin_m)
+    if n:
+        cells, cell_of = _unique_cells(to_metric(demand, crs), margin_m)
+    else:
+        cells, cell_of = np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
     site_xy = to_metric(sites, crs) if k else np.empty((0, 2))
     geoms = []
     counts = []
@@ -151,7 +161,8 @@ def service_areas(
         if len(mine) == 0:
             geoms.append(shapely.Polygon())
             continue
-        area = shapely.union_all(cells[mine])
+        # the cells tile the plane without overlap: a coverage union is exact
+        area = shapely.coverage_union_all(cells[np.unique(cell_of[mine])])
         if radius_m is not None:
             area = area.intersection(shapely.Point(site_xy[j]).buffer(radius_m))
         geoms.append(area)
