@@ -5,7 +5,8 @@ Usage::
     .venv/bin/python benchmarks/bench_travel.py            # 5,000^2 and 1,000^2
     .venv/bin/python benchmarks/bench_travel.py --gc 10000 --road 2000 --repeat 3
 
-Targets (issue 2): great circle 5,000 x 5,000 in under 2 s; road network
+Also times :func:`planner.geo.service_areas` (Voronoi cells of the
+great-circle points, unioned per site). Targets (issue 2): great circle 5,000 x 5,000 in under 2 s; road network
 1,000 x 1,000 on Helsinki in under 10 s (graph build reported separately).
 Each case is timed ``--repeat`` times (best and worst shown); the memory peak
 comes from one extra run under ``tracemalloc`` (numpy's buffers are traced).
@@ -111,6 +112,23 @@ def main() -> None:
             worst,
             peak,
             "bounded memory",
+        )
+    )
+
+    from planner.geo import service_areas
+
+    k = 100
+    sites = o[rng.choice(n, k, replace=False)]
+    assign = rng.integers(0, k, n)
+    best, worst, peak = timed(lambda: service_areas(sites, o, assign), 1)
+    rows.append(
+        (
+            f"service areas {n:,} points, {k} sites",
+            "Voronoi union",
+            best,
+            worst,
+            peak,
+            "random assignment",
         )
     )
 
