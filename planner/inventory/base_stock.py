@@ -329,7 +329,7 @@ def optimize_base_stock(
         for tgt, attr in ((fr, "fill_rate"), (rr, "ready_rate")):
             if tgt is None:
                 continue
-            s_t = _service_level(metrics, attr, tgt, mu, t1, normal, prm)
+            s_t = _service_level(metrics, attr, tgt, mu, t1, normal, prm, review)
             need = np.maximum(need, np.where(np.isnan(s_t), np.inf, s_t))
         if cap is not None:
             met = need <= cap
@@ -352,11 +352,25 @@ def _service_level(
     t1: np.ndarray,
     normal: bool,
     prm: dict[str, np.ndarray],
+    review: str,
 ) -> np.ndarray:
     """Smallest S with ``metrics(S).attr >= target`` (NaN if beyond the search)."""
 
     def fn(x: np.ndarray) -> np.ndarray:
+        if not normal and attr == "fill_rate":
+            return fill_fast(x)
         return np.asarray(getattr(metrics(x), attr))
+
+    t0 = t1 - 1.0 if review == "periodic" else t1
+
+    def fill_fast(x: np.ndarray) -> np.ndarray:
+        """Poisson fill rate without the other metrics."""
+        if review == "periodic":
+            n1 = poisson_loss(x, mu * t1)
+            n0 = poisson_loss(x, mu * t0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(mu > 0, 1.0 - (n1 - n0) / mu, 1.0)
+        return np.where(mu > 0, poisson_cdf(x - 1, mu * t1), 1.0)
 
     m1 = mu * t1
     if normal:
@@ -369,8 +383,14 @@ def _service_level(
             hi = np.where(good, mid, hi)
             lo = np.where(good, lo, mid)
         return np.where(fn(hi) >= target, hi, np.nan)
+    if attr == "ready_rate":  # P(D <= S) >= target: a quantile
+        return poisson_quantile(target, m1)
     lo = np.full_like(mu, -1.0)
-    hi = np.ceil(m1 + 40.0 * np.sqrt(m1) + 40.0)
+    hi = np.ceil(m1 + 10.0 * np.sqrt(m1) + 10.0)
+    grow = fn(hi) < target
+    while grow.any():  # widen until the target is met (fill rate -> 1 as S grows)
+        hi = np.where(grow, 2.0 * hi + 1.0, hi)
+        grow = fn(hi) < target
     return _smallest_meeting(fn, target, lo, hi)
 
 
