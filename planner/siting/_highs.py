@@ -64,6 +64,8 @@ def solve_mip(
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", 0)
+    # restarts after root fixing cost more than they saved on OR-Library pmed
+    h.setOptionValue("mip_allow_restart", False)
     h.setOptionValue("mip_rel_gap", float(rel_gap))
     h.setOptionValue("mip_abs_gap", float(abs_gap))
     if time_limit_s is not None:

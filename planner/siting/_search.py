@@ -263,6 +263,17 @@ class Engine:
         relaxed open set is improved by local search, which may lower ``ub``.
         """
         lam = lam0.astype(np.float64).copy()
+        n_avail = int((~self.banned).sum())
+        if self.p is not None and (n_avail < self.p or int(self.forced.sum()) > self.p):
+            # no feasible open set: the dual is unbounded
+            return LagrangeResult(
+                bound=math.inf,
+                lam=lam,
+                rho=np.zeros(self.m),
+                n_iterations=0,
+                best_open=ub_set,
+                best_value=ub,
+            )
         pos_w = self.w > 0
         lam[~pos_w] = 0.0
         theta = theta0

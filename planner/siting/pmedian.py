@@ -59,6 +59,8 @@ Method = Literal["auto", "heuristic", "exact"]
 
 #: ``method="auto"`` solves exactly up to this many matrix entries.
 AUTO_EXACT_MAX_ENTRIES = 2_000_000
+#: Lagrangian probing runs when (demand points x remaining candidates) is at most this.
+PROBE_MAX_ENTRIES = 4_000_000
 
 
 def solve_pmedian(
@@ -198,6 +200,7 @@ def solve_pmedian(
             best_v,
             lag.rho,
             lag.bound,
+            lag.lam,
             integral=integral,
             time_limit_s=remaining,
             node_limit=node_limit,
@@ -233,6 +236,7 @@ def _exact(
     best_v: float,
     rho: np.ndarray,
     lag_bound: float,
+    lam: np.ndarray,
     *,
     integral: bool,
     time_limit_s: float | None,
@@ -243,6 +247,20 @@ def _exact(
     fixed0, fixed1 = lagrange_fixing(rho, lag_bound, best_v, p, forced, excl, integral)
     keep = np.setdiff1d(np.arange(m), np.union1d(excl, fixed0))
     fixed_open = np.union1d(forced, fixed1)
+    info: dict[str, float | int | str] = {
+        "fixed_closed": int(fixed0.size),
+        "fixed_open": int(fixed1.size),
+    }
+    if keep.size * C.shape[0] <= PROBE_MAX_ENTRIES:
+        keep, n_probed = lagrange_probe(
+            C, w, f, p, keep, fixed_open, lam, best_v, integral
+        )
+        info["probe_closed"] = n_probed
+    if keep.size < p:
+        # no plan better than the incumbent exists: it is optimal
+        info["mip_status"] = "skipped: incumbent proven optimal by probing"
+        lb = math.ceil(best_v - 1e-6) if integral else best_v
+        return best, best_v, min(lb, best_v), info
     model = build_radius_model(
         C, w, f, p=p, keep=keep, fixed_open=fixed_open, start_set=best
     )
@@ -260,9 +278,7 @@ def _exact(
         abs_gap=(1 - 1e-6) if integral else 1e-6,
         node_limit=node_limit,
     )
-    info: dict[str, float | int | str] = {
-        "fixed_closed": int(fixed0.size),
-        "fixed_open": int(fixed1.size),
+    info |= {
         "mip_rows": int(model.A.shape[0]),
         "mip_cols": int(model.A.shape[1]),
         "mip_nonzeros": int(model.A.nnz),
@@ -318,3 +334,55 @@ def lagrange_fixing(
     fix0 = rest[bound + rho[rest] - rk > thr]
     fix1 = chosen[bound - rho[chosen] + rk1 > thr]
     return np.sort(fix0), np.sort(fix1)
+
+
+def lagrange_probe(
+    C: np.ndarray,
+    w: np.ndarray,
+    f: np.ndarray,
+    p: int,
+    keep: np.ndarray,
+    fixed_open: np.ndarray,
+    lam: np.ndarray,
+    ub: float,
+    integral: bool,
+    *,
+    iterations: int = 100,
+) -> tuple[np.ndarray, int]:
+    """Lagrangian probing: close every candidate whose forced opening cannot beat ``ub``.
+
+    For each remaining free candidate ``j`` (least promising first) the
+    Lagrangian dual is re-optimized, warm-started from ``lam``, with ``j``
+    forced open and the candidates closed so far banned. If its bound reaches
+    ``ub`` (``ub - 1`` for integral data) no plan better than the incumbent
+    opens ``j``, so ``j`` is closed. Each probe is valid given the earlier ones,
+    because all of them describe the set of strictly better plans. Works on a
+    copy of the kept columns only (bounded by :data:`PROBE_MAX_ENTRIES`).
+    Returns the candidates still kept and the number closed.
+    """
+    sub = np.ascontiguousarray(C[:, keep])
+    fk = f[keep]
+    pos_open = np.searchsorted(keep, fixed_open)
+    base = Engine(sub, w, fk, p=p, forced=pos_open, banned=np.zeros(0, np.int64))
+    rho = base.reduced_costs(lam)
+    free = np.setdiff1d(np.arange(keep.size), pos_open)
+    order = free[np.argsort(-rho[free], kind="stable")]
+    thr = ub - (1 - 1e-6) if integral else ub - 1e-9 * max(1.0, abs(ub))
+    closed: list[int] = []
+    for j in order:
+        if keep.size - len(closed) < p:
+            break
+        eng = Engine(
+            sub,
+            w,
+            fk,
+            p=p,
+            forced=np.append(pos_open, j),
+            banned=np.asarray(closed, dtype=np.int64),
+        )
+        res = eng.lagrange(ub, lam, max_iter=iterations, patience=10, integral=integral)
+        if res.bound > thr:
+            closed.append(int(j))
+    mask = np.ones(keep.size, dtype=bool)
+    mask[closed] = False
+    return keep[mask], len(closed)
