@@ -6,6 +6,9 @@ money per ticket), demand ``weights`` and its parameters, and returns a
 objective, a proven bound and the gap.
 """
 
+from planner.siting.coverage import coverage_curve_p as coverage_curve_p
+from planner.siting.coverage import coverage_curve_radius as coverage_curve_radius
+from planner.siting.coverage import coverage_table as coverage_table
 from planner.siting.facility import (
     solve_facility_location as solve_facility_location,
 )
@@ -19,6 +22,9 @@ from planner.siting.pmedian import solve_pmedian as solve_pmedian
 
 __all__ = [
     "SitingPlan",
+    "coverage_curve_p",
+    "coverage_curve_radius",
+    "coverage_table",
     "nearest_open",
     "read_orlib_pmed",
     "solve_facility_location",
