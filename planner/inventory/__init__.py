@@ -10,6 +10,16 @@ from planner.inventory.base_stock import optimize_base_stock as optimize_base_st
 from planner.inventory.base_stock import (
     optimize_base_stock_compound as optimize_base_stock_compound,
 )
+from planner.inventory.demand import abc_xyz as abc_xyz
+from planner.inventory.demand import classify_demand as classify_demand
+from planner.inventory.demand import croston as croston
+from planner.inventory.demand import demand_matrix as demand_matrix
+from planner.inventory.demand import estimate_rates as estimate_rates
+from planner.inventory.demand import forecast_demand as forecast_demand
+from planner.inventory.demand import sba as sba
+from planner.inventory.demand import service_targets as service_targets
+from planner.inventory.demand import ses as ses
+from planner.inventory.demand import tsb as tsb
 from planner.inventory.metrics import PolicyMetrics as PolicyMetrics
 from planner.inventory.montecarlo import SimulatedMetrics as SimulatedMetrics
 from planner.inventory.montecarlo import simulate_rQ as simulate_rQ
@@ -34,12 +44,18 @@ __all__ = [
     "RQPolicies",
     "SSPolicies",
     "SimulatedMetrics",
+    "abc_xyz",
     "allocate_budget",
+    "classify_demand",
     "compound_poisson_pmf",
+    "croston",
+    "demand_matrix",
+    "estimate_rates",
     "evaluate_base_stock",
     "evaluate_base_stock_compound",
     "evaluate_rQ",
     "evaluate_sS",
+    "forecast_demand",
     "newsvendor_cost_poisson",
     "optimize_base_stock",
     "optimize_base_stock_compound",
@@ -48,6 +64,10 @@ __all__ = [
     "optimize_sS",
     "poisson_loss2",
     "rq_cost_closed_form",
+    "sba",
+    "service_targets",
+    "ses",
     "simulate_rQ",
     "simulate_sS",
+    "tsb",
 ]
