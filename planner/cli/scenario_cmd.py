@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,7 +10,10 @@ import typer
 from rich.table import Table
 
 from planner.cli.common import console, handle_errors
+from planner.core.atomic import atomic_dir
+from planner.core.errors import InputError
 from planner.scenario import build, load_scenario, run_scenario, scenario_summary
+from planner.scenario.generate import generate_day
 
 __all__ = ["register"]
 
@@ -86,8 +90,52 @@ def validate(scenario: ScenarioArg) -> None:
     console.print(f"{scenario}: ok")
 
 
+@handle_errors
+def day(
+    scenario: ScenarioArg,
+    date: Annotated[
+        str, typer.Option(help="The dispatch day, YYYY-MM-DD.", show_default=False)
+    ],
+    out: Annotated[
+        Path, typer.Option(help="Folder to write tickets.csv and technicians.csv.")
+    ],
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            help="Tickets reaching dispatch (default: expected for the date)."
+        ),
+    ] = None,
+    outlet: Annotated[
+        list[str] | None, typer.Option(help="Only this existing outlet (repeatable).")
+    ] = None,
+) -> None:
+    """Generate a dispatch day (seeded): tomorrow's tickets and the technicians."""
+    try:
+        when = dt.date.fromisoformat(date)
+    except ValueError:
+        raise InputError(
+            field="--date", expected="a date YYYY-MM-DD", got=date
+        ) from None
+    if jobs is not None and jobs < 0:
+        raise InputError(field="--jobs", expected=">= 0", got=jobs)
+    data = build(load_scenario(scenario))
+    d = generate_day(data, when, n_tickets=jobs, outlets=outlet or None)
+    if out.exists() and any(out.iterdir()):
+        raise InputError(field="--out", expected="a new or empty folder", got=str(out))
+    if out.exists():
+        out.rmdir()
+    with atomic_dir(out) as tmp:
+        d.tickets.to_csv(tmp / "tickets.csv", index=False)
+        d.technicians.to_csv(tmp / "technicians.csv", index=False)
+    console.print(
+        f"{len(d.tickets):,} tickets ({d.n_remote_fixed:,} more fixed by phone at triage) "
+        f"and {len(d.technicians):,} technicians for {when} -> {out}"
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add ``run`` and ``validate`` to ``app``."""
     app.command("run")(run)
     app.command("site")(site)
     app.command("validate")(validate)
+    app.command("day")(day)

@@ -347,8 +347,9 @@ def _technicians(
                     id=f"{sites.ids[oi]}-T{j + 1:02d}",
                     outlet_id=str(sites.ids[oi]),
                     start_lonlat=loc,
-                    skills={first, *(rest[int(i)] for i in extra)},
+                    skills=(held := {first, *(rest[int(i)] for i in extra)}),
                     shift=shift,
+                    van_stock=_van_stock(held, catalog),
                     break_window=brk if w.break_min > 0 else None,
                     break_min=w.break_min,
                     cost_per_hour=w.cost_per_hour,
@@ -356,6 +357,24 @@ def _technicians(
                 )
             )
     return tuple(techs)
+
+
+def _van_stock(skills: set[str], catalog: Catalog) -> dict[str, int]:
+    """Parts a van carries: those of the technician's skills, by unit cost.
+
+    Two units of parts under 100, one of parts under 150, none of dearer ones
+    (compressors, panels), which are ordered for the job.
+    """
+    cost = {p.id: p.unit_cost for p in catalog.parts}
+    stock: dict[str, int] = {}
+    for c in catalog.categories:
+        for f in c.faults:
+            if f.skill in skills:
+                for pid in f.parts:
+                    q = 2 if cost[pid] < 100 else (1 if cost[pid] < 150 else 0)
+                    if q:
+                        stock[pid] = q
+    return dict(sorted(stock.items()))
 
 
 def build(scenario: Scenario) -> ScenarioData:
