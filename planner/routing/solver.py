@@ -309,10 +309,12 @@ def _solve_pyvrp(
     cand: np.ndarray,
     weight: np.ndarray,
     *,
-    time_limit_s: float,
+    search_deadline: float,
     seed: int,
     max_iterations: int | None,
     lexicographic: bool,
+    permitted: np.ndarray,
+    memory_budget_mb: float,
 ) -> tuple[list[list[int]], int]:
     """Routes per technician (job indices, after any fixed prefix) and iterations."""
     import pyvrp
@@ -405,17 +407,36 @@ def _solve_pyvrp(
             groups.append(pyvrp.ClientGroup(members, required=False))
     depots = [pyvrp.Depot(location=i) for i in range(n_dep)]
 
-    # profiles: one per distinct column of allowed jobs
-    allowed = cand[jobs]  # (k, m)
-    prof_of: dict[bytes, int] = {}
+    # profiles: one per distinct set of jobs allowed by skills and pins (time
+    # windows and parts are modelled directly); over the memory budget, rare
+    # sets share the largest profile whose allowed jobs are a subset of theirs.
+    allowed = permitted[jobs]  # (k, m)
+    keys = [np.packbits(allowed[:, t]).tobytes() for t in range(m)]
+    freq: dict[bytes, int] = {}
+    for k_ in keys:
+        freq[k_] = freq.get(k_, 0) + 1
+    per_profile = 2 * 8 * len(L) ** 2
+    max_prof = max(1, int(memory_budget_mb * 1e6 // per_profile))
+    order = sorted(freq, key=lambda k_: -freq[k_])
+    cols = {k_: allowed[:, keys.index(k_)] for k_ in order}
+    kept = order[:max_prof]
+    prof_of = {k_: i for i, k_ in enumerate(kept)}
+    prof_cols: list[np.ndarray] = [cols[k_] for k_ in kept]
     tech_prof = np.zeros(m, np.int64)
-    prof_cols: list[np.ndarray] = []
     for t in range(m):
-        key = np.packbits(allowed[:, t]).tobytes()
-        if key not in prof_of:
-            prof_of[key] = len(prof_cols)
-            prof_cols.append(allowed[:, t])
-        tech_prof[t] = prof_of[key]
+        if keys[t] in prof_of:
+            tech_prof[t] = prof_of[keys[t]]
+            continue
+        mine = allowed[:, t]
+        subs = [i for i, c in enumerate(prof_cols) if not (c & ~mine).any()]
+        if subs:
+            tech_prof[t] = max(subs, key=lambda i: int(prof_cols[i].sum()))
+        else:  # nothing narrower exists: a profile allowing no job
+            if not prof_cols[-1].any():
+                tech_prof[t] = len(prof_cols) - 1
+            else:
+                prof_cols.append(np.zeros(len(jobs), bool))
+                tech_prof[t] = len(prof_cols) - 1
     dist_mats, dur_mats = [], []
     for col in prof_cols:
         c = cost_t.copy()
@@ -425,6 +446,7 @@ def _solve_pyvrp(
         c[bad_loc, bad_loc] = 0
         dist_mats.append(c)
         dur_mats.append(dur_t)
+    del cost_f
     logger.info(
         "pyvrp model: %d clients, %d vehicles, %d profiles",
         len(clients),
@@ -479,11 +501,12 @@ def _solve_pyvrp(
         dur_mats,  # type: ignore[arg-type]
         groups=groups,
     )
+    del dist_mats, dur_mats
     stop: Any
     stop = (
         MaxIterations(max_iterations)
         if max_iterations is not None
-        else MaxRuntime(max(0.05, time_limit_s))
+        else MaxRuntime(max(0.05, search_deadline - time.perf_counter()))
     )
     res = pyvrp.solve(data, stop, seed=seed, display=False, collect_stats=False)
     routes: list[list[int]] = [[] for _ in range(m)]
@@ -502,31 +525,45 @@ def _greedy_insert(
     todo: list[int],
     cand: np.ndarray,
     n_fixed: list[int],
+    *,
+    deadline: float,
+    max_checks: int = 25,
 ) -> list[int]:
-    """Insert jobs of ``todo`` (most valuable first) at their cheapest feasible place."""
+    """Insert jobs of ``todo`` (in order) at their cheapest feasible place.
+
+    For each job, the insertion positions are ranked by added travel time and
+    the ``max_checks`` cheapest are checked with the full schedule; jobs left
+    when ``deadline`` (a ``perf_counter`` value) passes are not tried.
+    """
     d = np.asarray(p.duration_min)
     left = []
-    for j in todo:
-        best: tuple[float, int, int] | None = None
+    for i, j in enumerate(todo):
+        if time.perf_counter() > deadline:
+            left.extend(todo[i:])
+            break
         lj = int(p.job_loc[j])
+        opts: list[tuple[float, int, int]] = []
         for t in np.flatnonzero(cand[j]).tolist():
             r = routes[t]
-            locs = [
-                int(p.tech_start_loc[t]),
-                *[int(p.job_loc[x]) for x in r],
-                int(p.tech_end_loc[t]),
-            ]
+            locs = np.array(
+                [
+                    int(p.tech_start_loc[t]),
+                    *[int(p.job_loc[x]) for x in r],
+                    int(p.tech_end_loc[t]),
+                ]
+            )
+            a, b = locs[:-1], locs[1:]
+            delta = d[a, lj] + d[lj, b] - d[a, b]
             for k in range(n_fixed[t], len(r) + 1):
-                delta = d[locs[k], lj] + d[lj, locs[k + 1]] - d[locs[k], locs[k + 1]]
-                if best is not None and delta >= best[0]:
-                    continue
-                if _best_schedule(p, t, [*r[:k], j, *r[k:]]).ok:
-                    best = (float(delta), t, k)
-        if best is None:
-            left.append(j)
+                opts.append((float(delta[k]), t, k))
+        opts.sort()
+        for _, t, k in opts[:max_checks]:
+            r = routes[t]
+            if _best_schedule(p, t, [*r[:k], j, *r[k:]]).ok:
+                r.insert(k, j)
+                break
         else:
-            _, t, k = best
-            routes[t].insert(k, j)
+            left.append(j)
     return left
 
 
@@ -629,6 +666,7 @@ def solve_dispatch(
     max_iterations: int | None = None,
     engine: str = "auto",
     lexicographic: bool = True,
+    memory_budget_mb: float = 2500.0,
 ) -> DispatchPlan:
     """Plan one dispatch day: routes per technician and the unassigned jobs with reasons.
 
@@ -647,6 +685,10 @@ def solve_dispatch(
     lexicographic
         Maximise the (urgency-weighted) number of jobs served first, then cost;
         if False, trade unserved penalties against cost in money.
+    memory_budget_mb
+        Bound on the routing-profile matrices given to PyVRP (two int64
+        matrices per profile); beyond it, technicians with rare skill sets
+        share a narrower profile (they may then miss some jobs they could do).
 
     Returns
     -------
@@ -699,15 +741,21 @@ def solve_dispatch(
     value = weight + 1e-6 * pen
 
     iters = 0
+    # the search runs until a deadline that leaves a reserve for the repair,
+    # greedy and plan-building passes (the greedy pass stops at the limit)
+    reserve = min(0.2 * time_limit_s, 0.5 + 1e-3 * n)
+    search_deadline = t0 + time_limit_s - reserve
     if engine in ("auto", "pyvrp"):
         solved, iters = _solve_pyvrp(
             p,
             cand,
             weight,
-            time_limit_s=time_limit_s,
+            search_deadline=search_deadline,
             seed=seed,
             max_iterations=max_iterations,
             lexicographic=lexicographic,
+            permitted=scr.skill_ok & scr.pin_ok,
+            memory_budget_mb=memory_budget_mb,
         )
     else:
         solved = [[] for _ in range(m)]
@@ -724,7 +772,7 @@ def solve_dispatch(
         served[r] = True
     todo = [j for j in range(n) if cand[j].any() and not served[j] and not in_fixed[j]]
     todo.sort(key=lambda j: -value[j])
-    left = _greedy_insert(p, routes, todo, cand, n_fixed)
+    left = _greedy_insert(p, routes, todo, cand, n_fixed, deadline=t0 + time_limit_s)
     for j in left:
         unassigned.append((j, "capacity", ""))
     for t, r in enumerate(routes):  # fixed jobs that did not fit (infeasible prefix)
