@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from planner.core.cost import CostBreakdown
-from planner.core.errors import InputError
+from planner.core.errors import InfeasibleError, InputError
 from planner.core.result import SolverStats, SolveStatus
 from planner.routing.plan import DispatchPlan
 from planner.routing.problem import DispatchProblem
@@ -730,6 +730,15 @@ def solve_dispatch(
     in_fixed = np.zeros(n, bool)
     for r in fixed:
         in_fixed[r] = True
+    for t, r in enumerate(fixed):
+        if r and not _best_schedule(p, t, r).ok:
+            s = _schedule(p, t, r, -1)
+            raise InfeasibleError(
+                f"the fixed route of technician {p.tech_ids[t]!r} "
+                f"({', '.join(p.job_ids[j] for j in r)}) cannot be kept: it returns at "
+                f"{s.ret:.0f} min (shift end {float(p.shift_end_min[t]):g} + overtime "
+                f"{float(p.max_overtime_min[t]):g}) or misses a window, the break or the van stock"
+            )
     for j in np.flatnonzero(~cand.any(axis=1) & ~in_fixed).tolist():
         why, det = _reason(scr, j, int(pin[j]))
         unassigned.append((j, why, det))
@@ -775,9 +784,6 @@ def solve_dispatch(
     left = _greedy_insert(p, routes, todo, cand, n_fixed, deadline=t0 + time_limit_s)
     for j in left:
         unassigned.append((j, "capacity", ""))
-    for t, r in enumerate(routes):  # fixed jobs that did not fit (infeasible prefix)
-        if fixed[t] and r[: n_fixed[t]] != fixed[t]:
-            logger.warning("fixed route of %s is infeasible as given", p.tech_ids[t])
     stats = SolverStats(
         "pyvrp" if engine != "greedy" else "greedy",
         time.perf_counter() - t0,

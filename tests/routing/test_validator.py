@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from planner.core.errors import InfeasibleError
 from planner.routing import (
     DispatchPlan,
     DispatchProblem,
@@ -124,3 +125,63 @@ def test_save_load_roundtrip(
     assert len(plan.to_frame()) == plan.n_served
     assert "served_urgent" in plan.kpis
     assert str(plan).startswith("DispatchPlan")
+
+
+def _line_day(**kw: object) -> DispatchProblem:
+    """Five jobs on a line, one technician at 0; travel 10 min per step."""
+    x = np.arange(6) * 10.0
+    d = np.abs(x[:, None] - x[None, :])
+    base: dict[str, object] = {
+        "duration_min": d,
+        "distance_m": d * 500,
+        "job_loc": [1, 2, 3, 4, 5],
+        "service_min": [20] * 5,
+        "tw_ptr": [0, 1, 2, 3, 4, 5],
+        "tw_early_min": [480] * 5,
+        "tw_late_min": [900] * 5,
+        "tech_start_loc": [0, 0],
+        "tech_end_loc": [0, 0],
+        "shift_start_min": [480, 480],
+        "shift_end_min": [720, 720],
+    }
+    base.update(kw)
+    return DispatchProblem(**base)  # type: ignore[arg-type]
+
+
+def test_fixed_route_is_kept_as_prefix() -> None:
+    """A fixed route (re-planning during the day) stays first and in order."""
+    p = _line_day(fixed_routes=[[4, 0], []])
+    plan = solve_dispatch(p, max_iterations=100)
+    check_plan(p, plan)
+    assert plan.route(0)[:2].tolist() == [4, 0]
+
+
+def test_pinned_jobs_stay_with_their_technician() -> None:
+    """Pinned jobs are served by their technician only."""
+    p = _line_day(job_pinned_tech=[1, 1, -1, -1, 1])
+    plan = solve_dispatch(p, max_iterations=100)
+    check_plan(p, plan)
+    assert set(plan.route(1).tolist()) >= {0, 1, 4}
+
+
+def test_infeasible_fixed_route_raises() -> None:
+    """A fixed route that cannot be kept is reported before solving, with numbers."""
+    p = _line_day(fixed_routes=[[4, 0, 3, 1, 2], []], shift_end_min=[560, 720])
+    with pytest.raises(InfeasibleError, match="fixed route"):
+        solve_dispatch(p, max_iterations=10)
+
+
+def test_unassigned_reasons_are_checked() -> None:
+    """Skill, window and parts reasons are given and accepted by the validator."""
+    p = _line_day(
+        tw_early_min=[480, 480, 300, 480, 480],
+        tw_late_min=[900, 900, 310, 900, 900],
+        job_skills=[[False], [True], [False], [False], [False]],
+        tech_skills=[[False], [False]],
+        job_parts=[[0], [0], [0], [3], [0]],
+        tech_stock=[[1], [2]],
+    )
+    plan = solve_dispatch(p, max_iterations=50)
+    check_plan(p, plan)
+    got = dict(zip(plan.unassigned_job.tolist(), plan.unassigned_reason, strict=True))
+    assert got == {1: "skill", 2: "window", 3: "parts"}
