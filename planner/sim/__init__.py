@@ -1,1 +1,34 @@
-"""planner.sim."""
+"""Discrete-event simulation of the service network on SimPy.
+
+Build a :class:`SimModel` from the core data model, then :func:`simulate`
+replications; the :class:`SimResult` holds KPIs with 95 % confidence
+intervals, the per-ticket log and daily time series.
+"""
+
+from planner.sim.arrivals import TicketStream as TicketStream
+from planner.sim.arrivals import generate_tickets as generate_tickets
+from planner.sim.arrivals import read_tickets as read_tickets
+from planner.sim.engine import BalanceError as BalanceError
+from planner.sim.engine import RepLog as RepLog
+from planner.sim.engine import run_replication as run_replication
+from planner.sim.kpi import confidence_table as confidence_table
+from planner.sim.kpi import replication_kpis as replication_kpis
+from planner.sim.kpi import time_series as time_series
+from planner.sim.model import SimModel as SimModel
+from planner.sim.simulate import SimResult as SimResult
+from planner.sim.simulate import simulate as simulate
+
+__all__ = [
+    "BalanceError",
+    "RepLog",
+    "SimModel",
+    "SimResult",
+    "TicketStream",
+    "confidence_table",
+    "generate_tickets",
+    "read_tickets",
+    "replication_kpis",
+    "run_replication",
+    "simulate",
+    "time_series",
+]

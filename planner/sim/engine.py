@@ -1,0 +1,545 @@
+"""One replication on SimPy: tickets through outlets, technicians and stock.
+
+The process, per ticket: triage (remote fix: solved by phone, no visit); the
+outlet of the ticket's address, or a partner when the address is uncovered,
+the outlet lacks the skill or its queue overflows (the partner visits after
+its response time and charges its fee); a queue per outlet and skill, ordered
+by urgency and then creation time; greedy dispatch: a technician who becomes
+free (or starts the shift) takes the first ticket of the queues of its skills,
+provided the job is expected to end before shift end + overtime allowance;
+travel from the technician's position (the outlet at the start of a day);
+the repair, with parts taken from the outlet stock. A missing part makes the
+visit a diagnosis only; the part is backordered and the ticket is queued again
+for a revisit when it arrives (a failed first-time fix). Stock follows a
+base-stock policy: every unit demanded is reordered and arrives after the
+part's lead time; arrivals fill backorders first come, first served.
+
+Performance: technicians are long-lived processes; arrivals are one process
+stepping through pre-drawn columns; one SimPy timeout per arrival, per visit
+and per part ordered. All random numbers are drawn before the run (per ticket,
+vectorized); per-ticket results go straight into numpy arrays through
+memoryviews, and visits into ``array`` columns.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections import deque
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from functools import partial
+from heapq import heappop, heappush
+from typing import Any
+
+import numpy as np
+import simpy
+
+from planner.core.checks import readonly
+from planner.core.errors import PlannerError
+from planner.core.rng import spawn_seeds
+from planner.sim.arrivals import STREAMS, TicketStream, complete_tickets
+from planner.sim.model import DAY_MIN, SimModel
+
+__all__ = ["BalanceError", "RepLog", "run_replication"]
+
+KIND_FIRST, KIND_REVISIT, KIND_FOLLOWUP = 0, 1, 2
+
+
+class BalanceError(PlannerError):
+    """Tickets were lost or double counted: created != resolved + open + cancelled."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RepLog:
+    """What one replication recorded (all times in minutes from the start).
+
+    Per ticket (aligned with the :class:`TicketStream`): ``outlet`` (-1:
+    uncovered), ``partner``, ``first_visit_min``, ``queue_exit_min`` (left
+    the queue for its first visit or was found cancelled), ``resolved_min``,
+    ``cancelled_min`` (NaN where it does not apply; times after the horizon
+    mean "not yet"), ``n_visits``, ``missing_parts`` (units missing at the
+    first visit), ``status`` (0 open, 1 resolved, 2 cancelled at the horizon).
+    Per visit: ``v_tech``, ``v_ticket``, ``v_dispatch_min``, ``v_travel_min``,
+    ``v_work_min``, ``v_dist_m``, ``v_kind`` (0 first, 1 revisit, 2 follow-up).
+    Per part x outlet (flat ``p * n_outlets + o``, counted after warm-up):
+    ``demand_units``, ``filled_units``, ``backorder_units``, ``backorder_min``,
+    ``orders``, ``on_hand_area`` (unit-minutes), ``end_on_hand``,
+    ``end_on_order``, ``end_backorders``. ``queue_area`` is the integral over
+    the window of the number of tickets waiting for their first visit, kept
+    by the event loop itself (for Little's law).
+    """
+
+    horizon_min: float
+    warmup_min: float
+    stream: TicketStream
+    outlet: np.ndarray
+    partner: np.ndarray
+    first_visit_min: np.ndarray
+    queue_exit_min: np.ndarray
+    resolved_min: np.ndarray
+    cancelled_min: np.ndarray
+    n_visits: np.ndarray
+    missing_parts: np.ndarray
+    status: np.ndarray
+    v_tech: np.ndarray
+    v_ticket: np.ndarray
+    v_dispatch_min: np.ndarray
+    v_travel_min: np.ndarray
+    v_work_min: np.ndarray
+    v_dist_m: np.ndarray
+    v_kind: np.ndarray
+    demand_units: np.ndarray
+    filled_units: np.ndarray
+    backorder_units: np.ndarray
+    backorder_min: np.ndarray
+    orders: np.ndarray
+    on_hand_area: np.ndarray
+    end_on_hand: np.ndarray
+    end_on_order: np.ndarray
+    end_backorders: np.ndarray
+    queue_area: float
+    n_events: int
+
+    @property
+    def n_tickets(self) -> int:
+        """Tickets created in the run."""
+        return len(self.outlet)
+
+
+def _route(
+    model: SimModel, s: TicketStream
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Outlet, partner flag and remote flag per ticket, before the run."""
+    n_o = model.n_outlets
+    skill = model.fault_skill[s.fault]
+    outlet = model.point_outlet[s.point]
+    has = np.zeros((n_o, len(model.skill_names)), dtype=bool)
+    np.logical_or.at(has, model.tech_outlet, model.tech_skills)
+    oc = np.maximum(outlet, 0)
+    partner = (outlet < 0) | model.outlet_partner[oc] | ~has[oc, skill]
+    partner &= ~s.remote
+    return outlet, partner, np.asarray(s.remote, dtype=bool)
+
+
+def run_replication(  # noqa: C901, PLR0915 - the event loop is one closure
+    model: SimModel,
+    stream: TicketStream,
+    *,
+    horizon_min: float,
+    warmup_min: float = 0.0,
+    seed: np.random.SeedSequence | int = 0,
+    check: bool = True,
+) -> RepLog:
+    """Run one replication of ``stream`` through ``model`` until ``horizon_min``.
+
+    ``seed`` spawns the replication's streams (see
+    :data:`planner.sim.arrivals.STREAMS`); only those the stream leaves open
+    (replayed tables) and the follow-up draws are used here. With ``check``
+    the ticket balance is verified (:class:`BalanceError` if violated).
+    """
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    stream = complete_tickets(model, stream, ss)
+    keep = stream.created_min < horizon_min
+    if not keep.all():
+        stream = _head(stream, int(keep.sum()))
+    n = len(stream)
+    n_o = model.n_outlets
+    n_skill = len(model.skill_names)
+    horizon = float(horizon_min)
+    warm = float(warmup_min)
+    fup_u = np.random.default_rng(spawn_seeds(ss, len(STREAMS))[4]).random(n)
+
+    outlet, partner, remote = _route(model, stream)
+    created_a = np.asarray(stream.created_min, dtype=np.float64)
+    repair_a = np.asarray(stream.repair_min, dtype=np.float64)
+    fv_a = np.full(n, np.nan)
+    qexit_a = np.full(n, np.nan)
+    res_a = np.full(n, np.nan)
+    canc_a = np.full(n, np.nan)
+    nv_a = np.zeros(n, dtype=np.int64)
+    miss_a = np.zeros(n, dtype=np.int64)
+    partner_a = partner.copy()
+    # remote fixes and partner tickets need no event
+    res_a[remote] = created_a[remote] + model.remote_fix_min
+    fv_a[partner] = created_a[partner] + model.partner_response_min
+    res_a[partner] = fv_a[partner] + repair_a[partner]
+
+    own = np.flatnonzero(~remote & ~partner)
+    fv, qexit, res, canc = (memoryview(a) for a in (fv_a, qexit_a, res_a, canc_a))
+    nv, miss_mv = memoryview(nv_a), memoryview(miss_a)
+    part_mv = memoryview(partner_a.view(np.uint8))
+    created = memoryview(created_a)
+    rep = memoryview(repair_a)
+    mean_rep = memoryview(np.ascontiguousarray(model.fault_repair_min[stream.fault]))
+    skill_of = memoryview(np.ascontiguousarray(model.fault_skill[stream.fault]))
+    urg = memoryview(np.ascontiguousarray(stream.urgency, dtype=np.int64))
+    pout = memoryview(np.ascontiguousarray(outlet, dtype=np.int64))
+    ploc = memoryview(np.ascontiguousarray(model.point_local[stream.point]))
+    pptr = memoryview(np.ascontiguousarray(stream.part_ptr, dtype=np.int64))
+    pidx = memoryview(np.ascontiguousarray(stream.part_idx, dtype=np.int64))
+    fup = memoryview(fup_u)
+    ldur = memoryview(np.ascontiguousarray(model.local_dur_min))
+    ldist = memoryview(np.ascontiguousarray(model.local_dist_m))
+    loff = model.local_offset.tolist()
+    lsz = model.local_size.tolist()
+    lead = model.part_lead_min.tolist()
+
+    env = simpy.Environment()
+    timeout = env.timeout
+    heaps: list[list[tuple[float, float, int, int]]] = [[] for _ in range(n_o * n_skill)]
+    techs_at = np.bincount(model.tech_outlet, minlength=n_o)
+    limit = (model.overflow_queue_per_tech * np.maximum(techs_at, 1)).tolist()
+    qlen = [0] * n_o
+    idle: list[list[tuple[int, simpy.Event]]] = [[] for _ in range(n_o)]
+    tsk = model.tech_skills.tolist()
+    pending = [0] * n  # parts still missing per ticket
+    # stock, flat p * n_o + o
+    n_f = model.n_parts * n_o
+    on_hand = model.base_stock.ravel().tolist()
+    on_order = [0] * n_f
+    oh_last = [warm] * n_f
+    oh_area = [0.0] * n_f
+    dem = [0] * n_f
+    filled = [0] * n_f
+    bo_units = [0] * n_f
+    bo_min = [0.0] * n_f
+    orders = [0] * n_f
+    boq: list[deque[tuple[int, float]]] = [deque() for _ in range(n_f)]
+    # visits
+    v_tech, v_ticket, v_kind = array("q"), array("q"), array("b")
+    v_disp, v_trav, v_work, v_dist = array("d"), array("d"), array("d"), array("d")
+    # queue of tickets waiting for their first visit: [count, last change, area]
+    qs = [0, warm, 0.0]
+    patience = float(model.cancel_after_min)
+    can_cancel = math.isfinite(patience)
+    presp = float(model.partner_response_min)
+    use_parts = model.use_parts
+    diag = float(model.diagnosis_share)
+    fprob = float(model.followup_prob)
+    fmin = float(model.followup_min)
+    always_on = model.always_on
+
+    def q_change(now: float, delta: int) -> None:
+        if now > warm:
+            last = qs[1] if qs[1] > warm else warm
+            qs[2] += qs[0] * (now - last)
+        qs[1] = now
+        qs[0] += delta
+
+    def enqueue(j: int, o: int, kind: int, now: float) -> None:
+        s = skill_of[j]
+        if kind == KIND_FOLLOWUP:
+            heappush(heaps[o * n_skill + s], (2, now, j, kind))
+        else:
+            heappush(heaps[o * n_skill + s], (urg[j], created[j], j, kind))
+        qlen[o] += 1
+        if kind == KIND_FIRST:
+            q_change(now, 1)
+        lst = idle[o]
+        if lst:
+            for i, (k, ev) in enumerate(lst):
+                if tsk[k][s] and not ev.triggered:
+                    del lst[i]
+                    ev.succeed()
+                    break
+
+    def receive(f: int, _ev: simpy.Event) -> None:
+        now = env.now
+        on_order[f] -= 1
+        q = boq[f]
+        if q:
+            j, td = q.popleft()
+            if td >= warm:
+                bo_min[f] += now - td
+            pending[j] -= 1
+            if pending[j] == 0:
+                enqueue(j, f % n_o, KIND_REVISIT, now)
+        else:
+            if now > warm:
+                last = oh_last[f] if oh_last[f] > warm else warm
+                oh_area[f] += on_hand[f] * (now - last)
+            oh_last[f] = now
+            on_hand[f] += 1
+
+    receivers: dict[int, Callable[[simpy.Event], None]] = {}
+
+    def take_parts(j: int, o: int, now: float) -> int:
+        missing = 0
+        counted = now >= warm
+        for i in range(pptr[j], pptr[j + 1]):
+            p = pidx[i]
+            f = p * n_o + o
+            if counted:
+                dem[f] += 1
+                orders[f] += 1
+            if on_hand[f] > 0:
+                if now > warm:
+                    last = oh_last[f] if oh_last[f] > warm else warm
+                    oh_area[f] += on_hand[f] * (now - last)
+                oh_last[f] = now
+                on_hand[f] -= 1
+                if counted:
+                    filled[f] += 1
+            else:
+                boq[f].append((j, now))
+                missing += 1
+                if counted:
+                    bo_units[f] += 1
+            on_order[f] += 1
+            cb = receivers.get(f)
+            if cb is None:
+                cb = receivers[f] = partial(receive, f)
+            timeout(lead[p]).callbacks.append(cb)  # type: ignore[union-attr]
+        return missing
+
+    def wake(ev: simpy.Event, _t: simpy.Event) -> None:
+        if not ev.triggered:
+            ev.succeed()
+
+    def technician(k: int) -> Generator[simpy.Event, Any, None]:  # noqa: C901
+        o = int(model.tech_outlet[k])
+        mine = [heaps[o * n_skill + s] for s in range(n_skill) if tsk[k][s]]
+        s0 = float(model.tech_shift_start[k])
+        s1 = float(model.tech_shift_end[k])
+        b0 = float(model.tech_break_start[k])
+        b1 = float(model.tech_break_end[k])
+        bm = float(model.tech_break_min[k])
+        ot = float(model.tech_max_overtime_min[k])
+        off, sz = loff[o], lsz[o]
+        loc = 0
+        brk_day = -1
+        work_day = -1
+        ds = 0.0
+        d = 0
+        while True:
+            now = env.now
+            if not always_on:
+                d = int(now // DAY_MIN)
+                ds = d * DAY_MIN
+                tod = now - ds
+                if tod < s0:
+                    loc = 0
+                    yield timeout(ds + s0 - now)
+                    continue
+                if tod >= s1:
+                    loc = 0
+                    yield timeout(ds + DAY_MIN + s0 - now)
+                    continue
+                if bm > 0 and brk_day != d and b0 <= tod < b1:
+                    brk_day = d
+                    yield timeout(bm)
+                    continue
+            best = None
+            bh: list[tuple[float, float, int, int]] = []
+            for h in mine:
+                if can_cancel:
+                    while h and h[0][3] == KIND_FIRST and now - h[0][1] > patience:
+                        e = heappop(h)
+                        j = e[2]
+                        canc[j] = e[1] + patience
+                        qexit[j] = now
+                        qlen[o] -= 1
+                        q_change(now, -1)
+                if h and (best is None or h[0] < best):
+                    best = h[0]
+                    bh = h
+            if best is None:
+                ev = env.event()
+                entry = (k, ev)
+                idle[o].append(entry)
+                if not always_on:
+                    timeout(ds + s1 - now).callbacks.append(partial(wake, ev))  # type: ignore[union-attr]
+                yield ev
+                lst = idle[o]
+                for i, e2 in enumerate(lst):
+                    if e2 is entry:
+                        del lst[i]
+                        break
+                continue
+            j = best[2]
+            kind = best[3]
+            pl = ploc[j]
+            tr = ldur[off + loc * sz + pl]
+            if not always_on and work_day == d:
+                expect = fmin if kind == KIND_FOLLOWUP else mean_rep[j]
+                if now + tr + expect > ds + s1 + ot:
+                    loc = 0  # the day is over for this technician
+                    yield timeout(ds + DAY_MIN + s0 - now)
+                    continue
+            heappop(bh)
+            qlen[o] -= 1
+            start = now + tr
+            m = 0
+            if kind == KIND_FOLLOWUP:
+                work = fmin
+            else:
+                work = rep[j]
+                if kind == KIND_FIRST:
+                    q_change(now, -1)
+                    qexit[j] = now
+                    fv[j] = start
+                    if use_parts and pptr[j + 1] > pptr[j]:
+                        m = take_parts(j, o, now)
+                if m:
+                    work *= diag
+                    pending[j] = m
+                    miss_mv[j] = m
+                else:
+                    res[j] = start + work
+            nv[j] += 1
+            v_tech.append(k)
+            v_ticket.append(j)
+            v_kind.append(kind)
+            v_disp.append(now)
+            v_trav.append(tr)
+            v_work.append(work)
+            v_dist.append(ldist[off + loc * sz + pl])
+            loc = pl
+            work_day = d
+            yield timeout(tr + work)
+            if kind != KIND_FOLLOWUP and not m and fup[j] < fprob:
+                enqueue(j, o, KIND_FOLLOWUP, env.now)
+
+    own_list = own.tolist()
+
+    def arrivals() -> Generator[simpy.Event, Any, None]:
+        for j in own_list:
+            t = created[j]
+            now = env.now
+            if t > now:
+                yield timeout(t - now)
+                now = t
+            o = pout[j]
+            if qlen[o] >= limit[o]:
+                part_mv[j] = 1
+                fv[j] = now + presp
+                res[j] = now + presp + rep[j]
+                continue
+            enqueue(j, o, KIND_FIRST, now)
+
+    env.process(arrivals())
+    for k in range(model.n_techs):
+        env.process(technician(k))
+    env.run(until=horizon)
+
+    # close the time integrals at the horizon
+    q_change(horizon, 0)
+    for f in range(n_f):
+        if horizon > warm:
+            last = oh_last[f] if oh_last[f] > warm else warm
+            oh_area[f] += on_hand[f] * (horizon - last)
+        for _j, td in boq[f]:
+            if td >= warm:
+                bo_min[f] += horizon - td
+    # status at the horizon
+    status = np.zeros(n, dtype=np.int8)
+    status[res_a <= horizon] = 1
+    status[canc_a <= horizon] = 2
+    log = RepLog(
+        horizon_min=horizon,
+        warmup_min=warm,
+        stream=stream,
+        outlet=readonly(np.asarray(outlet, dtype=np.int64)),
+        partner=readonly(partner_a),
+        first_visit_min=readonly(fv_a),
+        queue_exit_min=readonly(qexit_a),
+        resolved_min=readonly(res_a),
+        cancelled_min=readonly(canc_a),
+        n_visits=readonly(nv_a),
+        missing_parts=readonly(miss_a),
+        status=readonly(status),
+        v_tech=readonly(np.frombuffer(v_tech, dtype=np.int64)),
+        v_ticket=readonly(np.frombuffer(v_ticket, dtype=np.int64)),
+        v_dispatch_min=readonly(np.frombuffer(v_disp, dtype=np.float64)),
+        v_travel_min=readonly(np.frombuffer(v_trav, dtype=np.float64)),
+        v_work_min=readonly(np.frombuffer(v_work, dtype=np.float64)),
+        v_dist_m=readonly(np.frombuffer(v_dist, dtype=np.float64)),
+        v_kind=readonly(np.frombuffer(v_kind, dtype=np.int8)),
+        demand_units=readonly(np.array(dem, dtype=np.int64)),
+        filled_units=readonly(np.array(filled, dtype=np.int64)),
+        backorder_units=readonly(np.array(bo_units, dtype=np.int64)),
+        backorder_min=readonly(np.array(bo_min)),
+        orders=readonly(np.array(orders, dtype=np.int64)),
+        on_hand_area=readonly(np.array(oh_area)),
+        end_on_hand=readonly(np.array(on_hand, dtype=np.int64)),
+        end_on_order=readonly(np.array(on_order, dtype=np.int64)),
+        end_backorders=readonly(np.array([len(q) for q in boq], dtype=np.int64)),
+        queue_area=float(qs[2]),
+        n_events=int(next(env._eid)),  # noqa: SLF001 - events scheduled
+    )
+    if check:
+        _check_balance(
+            log,
+            queued={e[2] for h in heaps for e in h if e[3] != KIND_FOLLOWUP},
+            waiting_parts={j for j, m in enumerate(pending) if m > 0},
+            base_stock=model.base_stock.ravel(),
+        )
+    return log
+
+
+def _head(s: TicketStream, n: int) -> TicketStream:
+    return TicketStream(
+        created_min=s.created_min[:n],
+        point=s.point[:n],
+        category=s.category[:n],
+        fault=s.fault[:n],
+        urgency=s.urgency[:n],
+        remote=s.remote[:n],
+        repair_min=s.repair_min[:n],
+        part_ptr=s.part_ptr[: n + 1],
+        part_idx=s.part_idx[: s.part_ptr[n]],
+        parts_known=s.parts_known,
+        ticket_id=None if s.ticket_id is None else s.ticket_id[:n],
+    )
+
+
+def _check_balance(
+    log: RepLog,
+    *,
+    queued: set[int],
+    waiting_parts: set[int],
+    base_stock: np.ndarray,
+) -> None:
+    """created = resolved + open + cancelled, and every open ticket is somewhere."""
+    h = log.horizon_min
+    n = log.n_tickets
+    st = log.status
+    n_res, n_open, n_can = (int((st == v).sum()) for v in (1, 0, 2))
+    if n_res + n_open + n_can != n:
+        raise BalanceError(
+            f"created {n} != resolved {n_res} + open {n_open} + cancelled {n_can}"
+        )
+    in_progress = set(
+        np.flatnonzero(
+            (log.resolved_min > h) | ((log.first_visit_min > h) & (log.n_visits > 0))
+        ).tolist()
+    )
+    partner_open = set(np.flatnonzero(log.partner & ~(log.resolved_min <= h)).tolist())
+    remote_open = set(
+        np.flatnonzero(log.stream.remote & ~(log.resolved_min <= h)).tolist()
+    )
+    where = queued | waiting_parts | in_progress | partner_open | remote_open
+    open_set = set(np.flatnonzero(st == 0).tolist())
+    lost = open_set - where
+    if lost:
+        j = min(lost)
+        raise BalanceError(
+            f"{len(lost)} open tickets are in no queue, stock wait or visit "
+            f"(first: ticket {j})"
+        )
+    closed = (queued | waiting_parts) - open_set
+    if closed:
+        raise BalanceError(
+            f"{len(closed)} tickets are queued or waiting for parts but not open "
+            f"(first: ticket {min(closed)})"
+        )
+    if (log.end_on_hand < 0).any():
+        raise BalanceError("negative stock on hand")
+    pos = log.end_on_hand + log.end_on_order - log.end_backorders
+    if (pos != base_stock).any():
+        f = int(np.argmax(pos != base_stock))
+        raise BalanceError(
+            f"inventory position {int(pos[f])} != base stock {int(base_stock[f])} "
+            f"(part x outlet {f})"
+        )

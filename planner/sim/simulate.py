@@ -1,0 +1,407 @@
+"""Replications: independent runs, common random numbers, confidence intervals.
+
+Replication ``r`` of ``simulate(..., seed=s)`` uses the ``r``-th child of
+``SeedSequence(s)``, which spawns one stream per purpose (arrivals, triage,
+service, parts, follow-up). Two models simulated with the same seed therefore
+see the same tickets (common random numbers), and the result of a replication
+does not depend on how many run or on which process runs it: parallel runs
+(``n_jobs > 1``) are bit-identical to serial ones.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.core.atomic import atomic_dir
+from planner.core.checks import check_positive_int
+from planner.core.errors import InputError
+from planner.core.result import SolverStats
+from planner.core.rng import spawn_seeds
+from planner.sim.arrivals import TicketStream, generate_tickets
+from planner.sim.engine import RepLog, run_replication
+from planner.sim.kpi import confidence_table, replication_kpis, time_series
+from planner.sim.model import DAY_MIN, URGENCIES, SimModel
+
+__all__ = ["SimResult", "simulate", "ticket_log"]
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+_KPI_COLUMNS = ["kpi", "urgency", "outlet", "mean", "ci_low", "ci_high", "n_reps", "unit"]
+
+
+def ticket_log(model: SimModel, log: RepLog, rep: int = 0) -> dict[str, np.ndarray]:
+    """The per-ticket event log of one replication as columns."""
+    s = log.stream
+    n = len(s)
+    ids = (
+        np.asarray(s.ticket_id, dtype=object)
+        if s.ticket_id is not None
+        else np.arange(n, dtype=np.int64)
+    )
+    return {
+        "rep": np.full(n, rep, dtype=np.int32),
+        "ticket": ids,
+        "created_min": np.asarray(s.created_min),
+        "point": np.asarray(s.point, dtype=np.int32),
+        "category": np.asarray(s.category, dtype=np.int16),
+        "fault": np.asarray(s.fault, dtype=np.int16),
+        "urgency": np.asarray(s.urgency, dtype=np.int8),
+        "remote": np.asarray(s.remote, dtype=bool),
+        "outlet": np.asarray(log.outlet, dtype=np.int32),
+        "partner": np.asarray(log.partner, dtype=bool),
+        "first_visit_min": np.asarray(log.first_visit_min),
+        "resolved_min": np.asarray(log.resolved_min),
+        "cancelled_min": np.asarray(log.cancelled_min),
+        "n_visits": np.asarray(log.n_visits, dtype=np.int16),
+        "missing_parts": np.asarray(log.missing_parts, dtype=np.int16),
+        "status": np.asarray(log.status, dtype=np.int8),
+    }
+
+
+def _one(
+    model: SimModel,
+    horizon_days: float,
+    warmup_days: float,
+    seed: np.random.SeedSequence,
+    rep: int,
+    tickets: TicketStream | None,
+    keep_log: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.ndarray] | None, int, float]:
+    t0 = time.perf_counter()
+    stream = tickets if tickets is not None else generate_tickets(model, horizon_days, seed=seed)
+    log = run_replication(
+        model,
+        stream,
+        horizon_min=horizon_days * DAY_MIN,
+        warmup_min=warmup_days * DAY_MIN,
+        seed=seed,
+    )
+    k = replication_kpis(model, log)
+    k.insert(0, "rep", rep)
+    ts = time_series(model, log)
+    ts.insert(0, "rep", rep)
+    lg = ticket_log(model, log, rep) if keep_log else None
+    return k, ts, lg, log.n_tickets, time.perf_counter() - t0
+
+
+def _star(args: tuple[Any, ...]) -> Any:
+    return _one(*args)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SimResult:
+    """What :func:`simulate` returns.
+
+    Attributes
+    ----------
+    kpis
+        ``kpi, urgency, outlet, mean, ci_low, ci_high, n_reps, unit``: 95 %
+        t intervals over the replications.
+    rep_kpis
+        ``rep, kpi, urgency, outlet, value, unit``: one value per replication.
+    timeseries
+        ``rep, time_min, created, backlog, utilization`` per day.
+    log
+        Per-ticket event log as columns (all replications, ``rep`` column),
+        or None when ``keep_log`` was False.
+    params
+        Horizon, warm-up, seed, replications and the model summary.
+    stats
+        Runtime and throughput.
+    """
+
+    kpis: pd.DataFrame
+    rep_kpis: pd.DataFrame
+    timeseries: pd.DataFrame
+    log: dict[str, np.ndarray] | None
+    params: dict[str, Any]
+    stats: SolverStats
+    model_summary: str = ""
+    _extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        missing = set(_KPI_COLUMNS) - set(self.kpis.columns)
+        if missing:
+            raise InputError(
+                field="kpis", expected=f"columns {_KPI_COLUMNS}", got=sorted(missing)
+            )
+        if self.log is not None:
+            lens = {len(v) for v in self.log.values()}
+            if len(lens) > 1:
+                raise InputError(field="log", expected="equally long columns", got=lens)
+
+    @property
+    def n_reps(self) -> int:
+        """Replications run."""
+        return int(self.params["n_reps"])
+
+    def kpi(self, name: str, *, urgency: str = "all", outlet: str = "all") -> pd.Series:
+        """The row of one KPI (mean, ci_low, ci_high, n_reps, unit)."""
+        k = self.kpis
+        row = k[(k["kpi"] == name) & (k["urgency"] == urgency) & (k["outlet"] == outlet)]
+        if row.empty:
+            raise InputError(
+                field="kpi",
+                expected=f"one of {sorted(k['kpi'].unique())}",
+                got=f"{name} ({urgency}, {outlet})",
+            )
+        return row.iloc[0]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The KPI table."""
+        return self.kpis.copy()
+
+    def log_frame(self) -> pd.DataFrame:
+        """The per-ticket log as a DataFrame (empty if not kept)."""
+        return pd.DataFrame(self.log if self.log is not None else {})
+
+    def summary(self) -> str:
+        """The headline KPIs overall and per urgency class."""
+        k = self.kpis
+        lines = [
+            f"SimResult: {self.n_reps} replications x {self.params['horizon_days']:g} "
+            f"days (warm-up {self.params['warmup_days']:g}), seed {self.params['seed']}, "
+            f"{self.stats.extra.get('tickets_per_s', float('nan')):,.0f} tickets/s",
+        ]
+        show = [
+            "tickets_created",
+            "tickets_open",
+            "response_time_mean_h",
+            "response_time_p90_h",
+            "sla_attainment",
+            "first_time_fix_rate",
+            "utilization_repair",
+            "parts_fill_rate",
+            "cost_per_ticket",
+        ]
+        for u in ["all", *(x.value for x in URGENCIES)]:
+            for name in show:
+                row = k[(k["kpi"] == name) & (k["urgency"] == u) & (k["outlet"] == "all")]
+                if row.empty:
+                    continue
+                r = row.iloc[0]
+                half = (r["ci_high"] - r["ci_low"]) / 2
+                lines.append(
+                    f"  {u:>9} {name:<22} {r['mean']:>12.4g} +/- {half:.3g} {r['unit']}"
+                )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def save(self, path: str | Path) -> Path:
+        """Write a folder: ``kpis``, ``rep_kpis``, ``timeseries``, ``log``
+        Parquet files and ``result.json`` (atomic: all or nothing)."""
+        target = Path(path)
+        with atomic_dir(target) as tmp:
+            self.kpis.to_parquet(tmp / "kpis.parquet", index=False)
+            self.rep_kpis.to_parquet(tmp / "rep_kpis.parquet", index=False)
+            self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
+            if self.log is not None:
+                log = dict(self.log)
+                if log["ticket"].dtype == object:
+                    log["ticket"] = log["ticket"].astype(str)
+                pd.DataFrame(log).to_parquet(tmp / "log.parquet", index=False)
+            meta = {
+                "params": self.params,
+                "stats": self.stats.to_dict(),
+                "model_summary": self.model_summary,
+            }
+            (tmp / "result.json").write_text(json.dumps(meta, indent=2, default=str))
+        return target
+
+    @classmethod
+    def load(cls, path: str | Path) -> SimResult:
+        """Read a folder written by :meth:`save`."""
+        p = Path(path)
+        if not (p / "result.json").is_file():
+            raise InputError(source=str(p), expected="a saved SimResult folder", got=str(p))
+        meta = json.loads((p / "result.json").read_text())
+        st = meta["stats"]
+        extra = {k[6:]: v for k, v in st.items() if k.startswith("extra.")}
+        log = None
+        if (p / "log.parquet").is_file():
+            df = pd.read_parquet(p / "log.parquet")
+            log = {c: df[c].to_numpy() for c in df.columns}
+        return cls(
+            kpis=pd.read_parquet(p / "kpis.parquet"),
+            rep_kpis=pd.read_parquet(p / "rep_kpis.parquet"),
+            timeseries=pd.read_parquet(p / "timeseries.parquet"),
+            log=log,
+            params=meta["params"],
+            stats=SolverStats(
+                solver=st["solver"],
+                runtime_s=st["runtime_s"],
+                n_iterations=st["n_iterations"],
+                seed=st["seed"],
+                extra=extra,
+            ),
+            model_summary=meta.get("model_summary", ""),
+        )
+
+
+def simulate(  # noqa: C901 - argument checks
+    model: SimModel,
+    *,
+    horizon_days: float,
+    warmup_days: float = 0.0,
+    n_reps: int = 10,
+    seed: int = 0,
+    dispatch: str = "greedy",
+    tickets: TicketStream | None = None,
+    target_half_width: float | None = None,
+    target_kpi: str = "response_time_mean_h",
+    max_reps: int = 100,
+    n_jobs: int = 1,
+    keep_log: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimResult:
+    """Simulate ``n_reps`` independent replications and summarize the KPIs.
+
+    Parameters
+    ----------
+    model
+        The network (:meth:`SimModel.from_core`).
+    horizon_days, warmup_days
+        Run length and the initial part whose tickets and time are left out
+        of the KPIs (warm-up deletion).
+    n_reps, seed
+        Replications and the root seed (replication ``r`` uses child ``r``).
+    dispatch
+        ``"greedy"``: earliest-available technician, tickets by urgency then
+        age (the only rule so far).
+    tickets
+        A replayed ticket table (:func:`~planner.sim.read_tickets`) used by
+        every replication instead of generated tickets.
+    target_half_width, target_kpi, max_reps
+        Keep adding replications (in rounds of ``n_reps``) until the 95 %
+        half-width of ``target_kpi`` (overall) is at most ``target_half_width``
+        or ``max_reps`` ran.
+    n_jobs
+        Worker processes (results identical to ``n_jobs=1``).
+    keep_log
+        Keep the per-ticket log of every replication.
+    progress
+        Called with ``(done, planned)`` after each replication.
+
+    Examples
+    --------
+    >>> from planner.core import *
+    >>> cat = Catalog((ProductCategory("tv", 1.0, np.ones(12),
+    ...                (FaultType("f", 1.0, "el", 30.0),)),), ())
+    >>> d = DemandPoints.from_arrays(["p"], [0.0], [0.0],
+    ...                              tickets_per_year=[[8760.0]], categories=["tv"])
+    >>> o = Outlets.from_arrays(["o"], [0.0], [0.0])
+    >>> t = [Technician("t", (0.0, 0.0), {"el"}, TimeWindow(0, 1440), outlet_id="o")]
+    >>> m = SimModel.from_core(d, o, t, cat, [UrgencyClass("general", 4320, 1.0)],
+    ...                        always_on=True, repair_dist="exponential")
+    >>> r = simulate(m, horizon_days=20, n_reps=3, seed=1)
+    >>> row = r.kpi("utilization_repair")
+    >>> 0.35 < row["mean"] < 0.65, int(row["n_reps"])
+    (True, 3)
+    """
+    if dispatch != "greedy":
+        raise InputError(field="dispatch", expected="'greedy'", got=dispatch)
+    if not (isinstance(horizon_days, int | float) and math.isfinite(horizon_days)) or (
+        horizon_days <= 0
+    ):
+        raise InputError(field="horizon_days", expected="> 0", got=horizon_days)
+    if not (isinstance(warmup_days, int | float) and 0 <= warmup_days < horizon_days):
+        raise InputError(
+            field="warmup_days",
+            expected=f"in [0, horizon_days = {horizon_days:g})",
+            got=warmup_days,
+        )
+    n_reps = check_positive_int(n_reps, "n_reps")
+    n_jobs = check_positive_int(n_jobs, "n_jobs")
+    max_reps = check_positive_int(max_reps, "max_reps")
+    if target_half_width is not None and not target_half_width > 0:
+        raise InputError(field="target_half_width", expected="> 0", got=target_half_width)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InputError(field="seed", expected="an integer >= 0", got=seed)
+    t0 = time.perf_counter()
+    results: list[Any] = []
+    planned = n_reps
+    pool = ProcessPoolExecutor(max_workers=n_jobs) if n_jobs > 1 else None
+    try:
+        while True:
+            start = len(results)
+            seeds = spawn_seeds(int(seed), planned)[start:planned]
+            args = [
+                (model, horizon_days, warmup_days, s, start + i, tickets, keep_log)
+                for i, s in enumerate(seeds)
+            ]
+            it = pool.map(_star, args) if pool is not None else map(_star, args)
+            for r in it:
+                results.append(r)
+                if progress is not None:
+                    progress(len(results), planned)
+                logger.info(
+                    "replication %d/%d: %d tickets in %.2f s",
+                    len(results),
+                    planned,
+                    r[3],
+                    r[4],
+                )
+            if target_half_width is None or len(results) >= max_reps:
+                break
+            kp = confidence_table(pd.concat([r[0] for r in results], ignore_index=True))
+            row = kp[(kp["kpi"] == target_kpi) & (kp["urgency"] == "all") & (kp["outlet"] == "all")]
+            if row.empty:
+                raise InputError(field="target_kpi", expected="an overall KPI", got=target_kpi)
+            half = float((row["ci_high"] - row["ci_low"]).iloc[0] / 2)
+            if np.isfinite(half) and half <= target_half_width:
+                break
+            planned = min(max_reps, planned + n_reps)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    rep_kpis = pd.concat([r[0] for r in results], ignore_index=True)
+    ts = pd.concat([r[1] for r in results], ignore_index=True)
+    log = None
+    if keep_log:
+        logs = [r[2] for r in results]
+        log = {k: np.concatenate([lg[k] for lg in logs]) for k in logs[0]}
+    wall = time.perf_counter() - t0
+    n_tickets = int(sum(r[3] for r in results))
+    busy = float(sum(r[4] for r in results))
+    return SimResult(
+        kpis=confidence_table(rep_kpis),
+        rep_kpis=rep_kpis,
+        timeseries=ts,
+        log=log,
+        params={
+            "horizon_days": float(horizon_days),
+            "warmup_days": float(warmup_days),
+            "n_reps": len(results),
+            "seed": int(seed),
+            "dispatch": dispatch,
+            "replay": tickets is not None,
+            "target_half_width": target_half_width,
+            "target_kpi": target_kpi,
+        },
+        stats=SolverStats(
+            solver="planner.sim (SimPy)",
+            runtime_s=wall,
+            n_iterations=len(results),
+            seed=int(seed),
+            extra={
+                "tickets": n_tickets,
+                "tickets_per_s": n_tickets / busy if busy > 0 else float("nan"),
+                "n_jobs": n_jobs,
+            },
+        ),
+        model_summary=model.summary(),
+    )
