@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_travel.py            # 5,000^2 and 1,000^2
     .venv/bin/python benchmarks/bench_travel.py --gc 10000 --road 2000 --repeat 3
+    .venv/bin/python benchmarks/bench_travel.py --grid 300   # + a 90,000-node grid
 
 Also times :func:`planner.geo.service_areas` (Voronoi cells of the
 great-circle points, unioned per site). Targets (issue 2): great circle 5,000 x 5,000 in under 2 s; road network
@@ -42,11 +43,34 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float, float]:
     return min(times), max(times), peak / 2**20
 
 
+def grid_network(side: int, seed: int) -> Any:
+    """A ``side`` x ``side`` two-way street grid near Helsinki, 30-50 km/h."""
+    from planner.geo import RoadNetwork
+
+    rng = np.random.default_rng(seed)
+    ii, jj = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
+    lonlat = np.column_stack([24.5 + jj.ravel() * 0.0018, 60.0 + ii.ravel() * 0.0009])
+    idx = np.arange(side * side).reshape(side, side)
+    a = np.r_[idx[:, :-1].ravel(), idx[:-1, :].ravel()]
+    b = np.r_[idx[:, 1:].ravel(), idx[1:, :].ravel()]
+    length = np.full(len(a), 100.0)
+    minutes = length / (rng.choice([30.0, 40.0, 50.0], len(a)) * 1000.0 / 60.0)
+    return RoadNetwork.from_arrays(
+        lonlat, np.r_[a, b], np.r_[b, a], np.r_[length, length], np.r_[minutes, minutes]
+    )
+
+
 def main() -> None:
     """Run the cases and print the table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gc", type=int, default=5000, help="great-circle n (n x n)")
     ap.add_argument("--road", type=int, default=1000, help="road network n (n x n)")
+    ap.add_argument(
+        "--grid",
+        type=int,
+        default=0,
+        help="also a synthetic SIDE x SIDE two-way grid network (100 m blocks)",
+    )
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
@@ -114,6 +138,23 @@ def main() -> None:
             "bounded memory",
         )
     )
+
+    if args.grid:
+        t0 = time.perf_counter()
+        grid = grid_network(args.grid, args.seed)
+        build = time.perf_counter() - t0
+        gpts = grid.sample_points(2 * m, seed=args.seed)
+        best, worst, peak = timed(lambda: grid.matrix(gpts[:m], gpts[m:]), 1)
+        rows.append(
+            (
+                f"road grid {grid.n_nodes:,} nodes {m:,} x {m:,}",
+                "float64",
+                best,
+                worst,
+                peak,
+                f"graph build {build:.2f} s",
+            )
+        )
 
     from planner.geo import service_areas
 
