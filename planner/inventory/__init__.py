@@ -20,6 +20,11 @@ from planner.inventory.demand import sba as sba
 from planner.inventory.demand import service_targets as service_targets
 from planner.inventory.demand import ses as ses
 from planner.inventory.demand import tsb as tsb
+from planner.inventory.metric import MetricEvaluation as MetricEvaluation
+from planner.inventory.metric import MetricPlan as MetricPlan
+from planner.inventory.metric import evaluate_metric as evaluate_metric
+from planner.inventory.metric import optimize_metric as optimize_metric
+from planner.inventory.metric import simulate_two_echelon as simulate_two_echelon
 from planner.inventory.metrics import PolicyMetrics as PolicyMetrics
 from planner.inventory.montecarlo import SimulatedMetrics as SimulatedMetrics
 from planner.inventory.montecarlo import simulate_rQ as simulate_rQ
@@ -40,6 +45,8 @@ from planner.inventory.ss import optimize_sS as optimize_sS
 __all__ = [
     "BaseStockPolicies",
     "BudgetAllocation",
+    "MetricEvaluation",
+    "MetricPlan",
     "PolicyMetrics",
     "RQPolicies",
     "SSPolicies",
@@ -53,12 +60,14 @@ __all__ = [
     "estimate_rates",
     "evaluate_base_stock",
     "evaluate_base_stock_compound",
+    "evaluate_metric",
     "evaluate_rQ",
     "evaluate_sS",
     "forecast_demand",
     "newsvendor_cost_poisson",
     "optimize_base_stock",
     "optimize_base_stock_compound",
+    "optimize_metric",
     "optimize_rQ",
     "optimize_rQ_service",
     "optimize_sS",
@@ -69,5 +78,6 @@ __all__ = [
     "ses",
     "simulate_rQ",
     "simulate_sS",
+    "simulate_two_echelon",
     "tsb",
 ]
