@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Reduced", "coverage_matrix", "reduce_cover"]
+__all__ = ["Reduced", "coverage_matrix", "reduce_cover", "reduce_set_cover"]
 
 
 def coverage_matrix(
@@ -131,3 +131,55 @@ def _undominated(A: sp.csr_matrix, cost: np.ndarray | None) -> np.ndarray:
     dom = np.zeros(m, dtype=bool)
     dom[i[sub & strict]] = True
     return np.flatnonzero(keep & ~dom)
+
+
+def reduce_set_cover(
+    A: sp.csr_matrix, cost: np.ndarray, *, max_rounds: int = 10
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Classic set-covering reductions (Toregas & ReVelle 1973), repeated.
+
+    * a row whose set contains another row's set is implied by it: dropped;
+    * a column whose set (over the remaining rows) is inside a no-more-expensive
+      column's set: dropped;
+    * a row covered by a single column makes that column essential: it opens
+      and the rows it covers are dropped.
+
+    Returns the reduced matrix, the kept column indices (into ``A``) and the
+    essential columns (into ``A``). Keeps at least one optimal cover.
+    """
+    A = sp.csr_matrix(A)
+    cols = np.arange(A.shape[1])
+    essential: list[int] = []
+    for _ in range(max_rounds):
+        g0, m0 = A.shape
+        if g0 == 0:
+            break
+        # essential columns
+        size = np.diff(A.indptr)
+        single = np.flatnonzero(size == 1)
+        if single.size:
+            ess = np.unique(A.indices[A.indptr[single]])
+            essential.extend(int(cols[e]) for e in ess)
+            hit = np.asarray(A[:, ess].sum(axis=1)).ravel() > 0
+            A = sp.csr_matrix(A[~hit])
+            keepc = np.setdiff1d(np.arange(A.shape[1]), ess)
+            A = sp.csr_matrix(A[:, keepc])
+            cols = cols[keepc]
+            if A.shape[0] == 0:
+                break
+        # row dominance: drop b if N_a is a proper subset of N_b
+        size = np.diff(A.indptr)
+        if A.shape[0] <= 200_000:
+            ov = (A @ A.T).tocoo()
+            a, b, v = ov.row, ov.col, ov.data
+            dom = (a != b) & (v >= size[a]) & (size[a] < size[b])
+            drop = np.zeros(A.shape[0], dtype=bool)
+            drop[b[dom]] = True
+            A = sp.csr_matrix(A[~drop])
+        # column dominance
+        keep = _undominated(A, cost[cols])
+        A = sp.csr_matrix(A[:, keep])
+        cols = cols[keep]
+        if A.shape == (g0, m0):
+            break
+    return A, cols, np.asarray(sorted(set(essential)), dtype=np.int64)

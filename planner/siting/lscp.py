@@ -34,8 +34,13 @@ from planner.core.checks import check_fraction
 from planner.core.errors import InfeasibleError
 from planner.core.rng import Seed
 from planner.siting._common import is_integral, make_plan, status_for
-from planner.siting._cover import Reduced, coverage_matrix, reduce_cover
-from planner.siting._highs import solve_mip
+from planner.siting._cover import (
+    Reduced,
+    coverage_matrix,
+    reduce_cover,
+    reduce_set_cover,
+)
+from planner.siting._highs import MipResult, solve_mip
 from planner.siting.mclp import check_radius
 from planner.siting.plan import SitingPlan
 from planner.siting.problem import (
@@ -140,13 +145,27 @@ def solve_lscp(
     if method != "heuristic" and chosen.size:
         g, mk = red.A.shape
         if full:
-            A = sp.csc_matrix(red.A)
-            lo, hi = np.ones(g), np.full(g, np.inf)
-            c = fk
-            integer = np.ones(mk, dtype=bool)
-            start = np.zeros(mk)
-            start[chosen] = 1
-            col_hi = np.ones(mk)
+            A_r, cols, ess = reduce_set_cover(red.A, fk)
+            info.update(
+                cover_rows=int(A_r.shape[0]),
+                cover_cols=int(A_r.shape[1]),
+                essential=int(ess.size),
+            )
+            A = sp.csc_matrix(A_r)
+            g_r, m_r = A.shape
+            lo, hi = np.ones(g_r), np.full(g_r, np.inf)
+            c = fk[cols]
+            integer = np.ones(m_r, dtype=bool)
+            # start: the greedy restricted to kept columns, repaired greedily
+            start = np.isin(cols, chosen).astype(np.float64)
+            unc = np.asarray(A @ start).ravel() == 0
+            while unc.any():
+                gain = np.asarray(A.T @ unc.astype(np.float64)).ravel()
+                j = int(np.argmax(gain / np.maximum(c, 1e-12)))
+                start[j] = 1.0
+                unc &= A[:, j].toarray().ravel() == 0
+            col_hi = np.ones(m_r)
+            ess_cost = float(fk[ess].sum())
         else:
             A = sp.vstack(
                 [
@@ -164,25 +183,41 @@ def solve_lscp(
             start[chosen] = 1
             start[mk:] = np.asarray(red.A[:, chosen].sum(axis=1)).ravel() > 0
             col_hi = np.ones(mk + g)
-        res = solve_mip(
-            c,
-            A,
-            lo,
-            hi,
-            np.zeros(c.size),
-            col_hi,
-            integer,
-            time_limit_s=time_limit_s,
-            start=start,
-            node_limit=node_limit,
-            abs_gap=(1 - 1e-6) if integral else 1e-6,
-        )
+            cols = np.arange(mk)
+            ess = np.zeros(0, dtype=np.int64)
+            ess_cost = 0.0
+        if A.shape[0] == 0:  # the reductions solved it: essentials only
+            res = MipResult(
+                x=np.zeros(c.size),
+                objective=ess_cost,
+                bound=ess_cost,
+                optimal=True,
+                infeasible=False,
+                runtime_s=0.0,
+                n_nodes=0,
+                status="solved by reductions",
+            )
+        else:
+            res = solve_mip(
+                c,
+                A,
+                lo,
+                hi,
+                np.zeros(c.size),
+                col_hi,
+                integer,
+                offset=ess_cost,
+                time_limit_s=time_limit_s,
+                start=start,
+                node_limit=node_limit,
+                abs_gap=(1 - 1e-6) if integral else 1e-6,
+            )
         solver = "highspy LSCP MIP (aggregated)"
         info.update(
             mip_nodes=res.n_nodes, mip_status=res.status, mip_runtime_s=res.runtime_s
         )
         if res.x is not None:
-            y = np.flatnonzero(res.x[:mk] > 0.5)
+            y = np.union1d(ess, cols[np.flatnonzero(res.x[: cols.size] > 0.5)])
             v = float(fk[y].sum())
             if v < best_v and _meets(red, y, need, full):
                 chosen, best_v = y, v
