@@ -56,7 +56,7 @@ from planner.core.atomic import atomic_path
 from planner.core.checks import readonly
 from planner.core.errors import InputError
 from planner.core.rng import Seed, as_generator
-from planner.geo.crs import check_lonlat, to_lonlat, to_metric, utm_crs
+from planner.geo.crs import check_lonlat, to_lonlat, utm_crs
 from planner.geo.matrix import TravelMatrix, check_chunk_rows, check_dtype
 
 __all__ = [
@@ -281,7 +281,11 @@ class RoadNetwork:
             (np.maximum(time, _MIN_EDGE_MIN), v, _row_pointers(u, n)), shape=(n, n)
         )
         self._crs = utm_crs(lonlat[:, 0], lonlat[:, 1])
-        self._node_xy = readonly(to_metric(lonlat, self._crs))
+        # kept per network: building a pyproj transformer takes milliseconds
+        self._to_xy = pyproj.Transformer.from_crs(
+            "EPSG:4326", self._crs, always_xy=True
+        )
+        self._node_xy = readonly(self._project(lonlat))
         self._tree = cKDTree(self._node_xy)
 
     # ------------------------------------------------------------------ build
@@ -500,9 +504,21 @@ class RoadNetwork:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Nearest node of each lon/lat point: ``(node index, distance in m)``."""
         pts = check_lonlat(points, name)
+        return self._snap(pts, self._project(pts), name)
+
+    def _project(self, lonlat: np.ndarray) -> np.ndarray:
+        """Validated lon/lat to x/y metres in :attr:`crs`."""
+        x, y = self._to_xy.transform(lonlat[:, 0], lonlat[:, 1])
+        return np.column_stack(
+            [np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)]
+        )
+
+    def _snap(
+        self, pts: np.ndarray, xy: np.ndarray, name: str
+    ) -> tuple[np.ndarray, np.ndarray]:
         if len(pts) == 0:
             return np.empty(0, dtype=np.int64), np.empty(0)
-        dist, idx = self._tree.query(to_metric(pts, self._crs))
+        dist, idx = self._tree.query(xy)
         dist = np.asarray(dist, dtype=np.float64)
         if self._max_snap_m is not None:
             far = dist > self._max_snap_m
@@ -563,11 +579,11 @@ class RoadNetwork:
         dur = np.empty((n, m), dtype=dt)
         if n == 0 or m == 0:
             return TravelMatrix(dist, dur)
-        o_node, o_snap = self.snap(o, "origins")
-        d_node, d_snap = self.snap(d, "destinations")
+        o_xy = self._project(o)
+        d_xy = self._project(d)
+        o_node, o_snap = self._snap(o, o_xy, "origins")
+        d_node, d_snap = self._snap(d, d_xy, "destinations")
         per_m = 60.0 / (self._access_speed_kmh * 1000.0)
-        o_xy = to_metric(o, self._crs)
-        d_xy = to_metric(d, self._crs)
         uo, inv = np.unique(o_node, return_inverse=True)
         ud, dinv = np.unique(d_node, return_inverse=True)
         block = max(1, _ROW_BLOCK_ELEMENTS // m)  # output rows assembled at once
