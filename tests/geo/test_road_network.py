@@ -305,3 +305,14 @@ def test_walking_network_is_two_way_at_walking_speed() -> None:
     nodes = rng.choice(walk.n_nodes, 15, replace=False)
     t = walk.node_matrix(nodes, nodes).duration_min
     np.testing.assert_allclose(t, t.T, rtol=1e-9, atol=1e-9)
+
+
+def test_network_and_models_pickle_for_parallel_sweeps(net: RoadNetwork) -> None:
+    """A pickled network (for worker processes) answers the same matrix."""
+    import pickle
+
+    pts = net.sample_points(6, seed=10)
+    back = pickle.loads(pickle.dumps(net))
+    assert np.array_equal(
+        back.matrix(pts, pts).duration_min, net.matrix(pts, pts).duration_min
+    )
