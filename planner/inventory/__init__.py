@@ -10,6 +10,9 @@ from planner.inventory.base_stock import optimize_base_stock as optimize_base_st
 from planner.inventory.base_stock import (
     optimize_base_stock_compound as optimize_base_stock_compound,
 )
+from planner.inventory.cost_model import (
+    inventory_cost_parameters as inventory_cost_parameters,
+)
 from planner.inventory.demand import abc_xyz as abc_xyz
 from planner.inventory.demand import classify_demand as classify_demand
 from planner.inventory.demand import croston as croston
@@ -29,6 +32,7 @@ from planner.inventory.metrics import PolicyMetrics as PolicyMetrics
 from planner.inventory.montecarlo import SimulatedMetrics as SimulatedMetrics
 from planner.inventory.montecarlo import simulate_rQ as simulate_rQ
 from planner.inventory.montecarlo import simulate_sS as simulate_sS
+from planner.inventory.plan import StockPlan as StockPlan
 from planner.inventory.rq import RQPolicies as RQPolicies
 from planner.inventory.rq import evaluate_rQ as evaluate_rQ
 from planner.inventory.rq import optimize_rQ as optimize_rQ
@@ -51,6 +55,7 @@ __all__ = [
     "RQPolicies",
     "SSPolicies",
     "SimulatedMetrics",
+    "StockPlan",
     "abc_xyz",
     "allocate_budget",
     "classify_demand",
@@ -64,6 +69,7 @@ __all__ = [
     "evaluate_rQ",
     "evaluate_sS",
     "forecast_demand",
+    "inventory_cost_parameters",
     "newsvendor_cost_poisson",
     "optimize_base_stock",
     "optimize_base_stock_compound",

@@ -1,0 +1,282 @@
+"""StockPlan: the policy per part and location with its expected cost and service.
+
+A plan is a table, one row per (part, location): the policy kind, its
+parameters in one convention (``reorder_point`` s or r, ``order_up_to`` S or
+r + Q, ``order_quantity`` Q for (r,Q)) and the metrics of
+:class:`~planner.inventory.metrics.PolicyMetrics`. It is saved as a folder with
+``plan.parquet`` (the table) and ``plan.json`` (metadata), never pickled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from planner.core.atomic import atomic_dir
+from planner.core.checks import readonly
+from planner.core.cost import CostBreakdown, CostCategory
+from planner.core.errors import InputError
+from planner.inventory.base_stock import BaseStockPolicies
+from planner.inventory.metrics import PolicyMetrics
+from planner.inventory.rq import RQPolicies
+from planner.inventory.ss import SSPolicies
+
+__all__ = ["StockPlan"]
+
+POLICY_KINDS = ("sS", "rQ", "base_stock")
+_NUM = (
+    "reorder_point",
+    "order_up_to",
+    "order_quantity",
+    "cost",
+    "holding_cost",
+    "ordering_cost",
+    "backorder_cost",
+    "fill_rate",
+    "ready_rate",
+    "backorders",
+    "on_hand",
+    "order_rate",
+)
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StockPlan:
+    """Policy and expected performance per (part, location).
+
+    Attributes
+    ----------
+    part_id, location_id
+        String ids (object arrays), one per row; pairs are unique.
+    policy
+        ``"sS"``, ``"rQ"`` or ``"base_stock"`` per row.
+    reorder_point, order_up_to, order_quantity
+        s or r; S or r + Q; Q (NaN unless (r,Q)).
+    cost, holding_cost, ordering_cost, backorder_cost, fill_rate, ready_rate,
+    backorders, on_hand, order_rate
+        Expected values per period (see :mod:`planner.inventory.metrics`).
+    target_met
+        Whether the row's service target (if any) is met.
+    meta
+        JSON-able metadata (period length, currency, model, solver, ...).
+    """
+
+    part_id: np.ndarray
+    location_id: np.ndarray
+    policy: np.ndarray
+    reorder_point: np.ndarray
+    order_up_to: np.ndarray
+    order_quantity: np.ndarray
+    cost: np.ndarray
+    holding_cost: np.ndarray
+    ordering_cost: np.ndarray
+    backorder_cost: np.ndarray
+    fill_rate: np.ndarray
+    ready_rate: np.ndarray
+    backorders: np.ndarray
+    on_hand: np.ndarray
+    order_rate: np.ndarray
+    target_met: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = len(np.atleast_1d(self.part_id))
+        for name in ("part_id", "location_id", "policy"):
+            a = np.asarray(getattr(self, name), dtype=object).astype(str).astype(object)
+            if a.shape != (n,):
+                raise InputError(field=name, expected=f"length {n}", got=a.shape)
+            object.__setattr__(self, name, readonly(a))
+        bad = ~np.isin(self.policy, POLICY_KINDS)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                location=f"row {i}",
+                field="policy",
+                expected=" or ".join(POLICY_KINDS),
+                got=self.policy[i],
+            )
+        for name in _NUM:
+            a = np.asarray(getattr(self, name), dtype=np.float64)
+            if a.shape != (n,):
+                raise InputError(field=name, expected=f"length {n}", got=a.shape)
+            object.__setattr__(self, name, readonly(a))
+        ok = np.asarray(self.target_met, dtype=bool)
+        if ok.shape != (n,):
+            raise InputError(field="target_met", expected=f"length {n}", got=ok.shape)
+        object.__setattr__(self, "target_met", readonly(ok))
+        keys = pd.MultiIndex.from_arrays([self.part_id, self.location_id])
+        if keys.has_duplicates:
+            i = int(np.flatnonzero(keys.duplicated())[0])
+            raise InputError(
+                location=f"row {i}",
+                field="part_id, location_id",
+                expected="one row per (part, location)",
+                got=f"{self.part_id[i]} at {self.location_id[i]} twice",
+            )
+        json.dumps(self.meta)  # must be JSON-able
+
+    # --- construction ---------------------------------------------------------
+
+    @classmethod
+    def from_policies(
+        cls,
+        part_id: npt.ArrayLike,
+        location_id: npt.ArrayLike,
+        policies: SSPolicies | RQPolicies | BaseStockPolicies,
+        *,
+        meta: dict[str, Any] | None = None,
+    ) -> StockPlan:
+        """A plan from optimized policies (their metrics evaluated exactly)."""
+        n = len(policies)
+        nan = np.full(n, np.nan)
+        if isinstance(policies, SSPolicies):
+            kind = "sS"
+            rp, up, q = policies.s, policies.S, nan
+            m: PolicyMetrics = policies.evaluate()
+            met = np.ones(n, dtype=bool)
+        elif isinstance(policies, RQPolicies):
+            kind = "rQ"
+            rp, up, q = policies.r, policies.r + policies.Q, policies.Q
+            m = policies.evaluate()
+            met = np.ones(n, dtype=bool)
+        elif isinstance(policies, BaseStockPolicies):
+            kind = "base_stock"
+            rp, up, q = policies.S - 1, policies.S, nan
+            m = policies.metrics
+            met = policies.target_met
+        else:
+            raise InputError(
+                field="policies",
+                expected="SSPolicies, RQPolicies or BaseStockPolicies",
+                got=type(policies).__name__,
+            )
+        info = {"solver": getattr(getattr(policies, "stats", None), "solver", "")}
+        info.update(meta or {})
+        return cls(
+            part_id=np.asarray(part_id, dtype=object),
+            location_id=np.asarray(location_id, dtype=object),
+            policy=np.full(n, kind, dtype=object),
+            reorder_point=rp,
+            order_up_to=up,
+            order_quantity=q,
+            cost=m.cost,
+            holding_cost=m.holding_cost,
+            ordering_cost=m.ordering_cost,
+            backorder_cost=m.backorder_cost,
+            fill_rate=m.fill_rate,
+            ready_rate=m.ready_rate,
+            backorders=m.backorders,
+            on_hand=m.on_hand,
+            order_rate=m.order_rate,
+            target_met=met,
+            meta=info,
+        )
+
+    # --- views ----------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.part_id)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (part, location) with the policy and its metrics."""
+        cols: dict[str, Any] = {
+            "part_id": self.part_id,
+            "location_id": self.location_id,
+            "policy": self.policy,
+        }
+        cols.update({name: getattr(self, name) for name in _NUM})
+        cols["target_met"] = self.target_met
+        df = pd.DataFrame(cols)
+        for c in ("part_id", "location_id", "policy"):
+            df[c] = df[c].astype(str)
+        return df
+
+    def cost_breakdown(self) -> CostBreakdown:
+        """Expected cost per period of the whole plan, by cost category."""
+        return CostBreakdown(
+            {
+                CostCategory.HOLDING: float(self.holding_cost.sum()),
+                CostCategory.ORDERING: float(self.ordering_cost.sum()),
+                CostCategory.SHORTAGE: float(self.backorder_cost.sum()),
+            }
+        )
+
+    def summary(self) -> str:
+        """A few lines: size, cost, service, unmet targets.
+
+        >>> from planner.inventory import optimize_sS
+        >>> p = StockPlan.from_policies(["a"], ["x"], optimize_sS(6, 1, 4, 5))
+        >>> print(p.summary().splitlines()[0])
+        StockPlan: 1 rows (1 parts x 1 locations), cost/period 8.0341
+        """
+        n_p = len(set(self.part_id.tolist()))
+        n_l = len(set(self.location_id.tolist()))
+        lines = [
+            f"StockPlan: {len(self)} rows ({n_p} parts x {n_l} locations), "
+            f"cost/period {self.cost.sum():.4f}",
+            f"  holding {self.holding_cost.sum():.4f}, ordering "
+            f"{self.ordering_cost.sum():.4f}, backorders {self.backorder_cost.sum():.4f}",
+        ]
+        if len(self):
+            lines.append(
+                f"  fill rate {self.fill_rate.min():.4f}..{self.fill_rate.max():.4f} "
+                f"(mean {self.fill_rate.mean():.4f}), expected backorders "
+                f"{self.backorders.sum():.4f}, on hand {self.on_hand.sum():.2f}"
+            )
+        lines.append(f"  targets unmet: {int((~self.target_met).sum())}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    # --- files ----------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write ``path/plan.parquet`` and ``path/plan.json`` (atomically)."""
+        target = Path(path)
+        with atomic_dir(target) as tmp:
+            self.to_frame().to_parquet(tmp / "plan.parquet", index=False)
+            meta = {"format": "planner.StockPlan", "version": FORMAT_VERSION}
+            meta["rows"] = len(self)
+            meta["meta"] = self.meta
+            (tmp / "plan.json").write_text(json.dumps(meta, indent=2))
+        return target
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> StockPlan:
+        """Read a plan written by :meth:`save` (validated again)."""
+        p = Path(path)
+        try:
+            info = json.loads((p / "plan.json").read_text())
+            df = pd.read_parquet(p / "plan.parquet")
+        except (OSError, ValueError) as e:
+            raise InputError(
+                source=str(p), expected="a folder with plan.json and plan.parquet"
+            ) from e
+        if info.get("format") != "planner.StockPlan":
+            raise InputError(
+                source=str(p / "plan.json"),
+                field="format",
+                expected="'planner.StockPlan'",
+                got=info.get("format"),
+            )
+        cols = ["part_id", "location_id", "policy", *_NUM, "target_met"]
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise InputError(
+                source=str(p / "plan.parquet"),
+                field=", ".join(missing),
+                expected="present",
+            )
+        return cls(
+            **{c: df[c].to_numpy() for c in cols},
+            meta=info.get("meta", {}),
+        )

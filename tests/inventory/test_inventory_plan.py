@@ -1,0 +1,64 @@
+"""StockPlan: built from policies, frames, summary, Parquet + JSON round trip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from planner.core.cost import CostRates
+from planner.core.errors import InputError
+from planner.inventory import (
+    StockPlan,
+    evaluate_sS,
+    inventory_cost_parameters,
+    optimize_base_stock,
+    optimize_rQ,
+    optimize_sS,
+)
+
+
+def test_plan_from_each_policy_kind(tmp_path: Path) -> None:
+    """sS, rQ and base-stock plans carry exact metrics and round-trip on disk."""
+    mu = np.array([1.0, 4.0, 0.0])
+    parts, locs = ["p1", "p2", "p3"], ["x", "x", "y"]
+    for pol in (
+        optimize_sS(mu, 1.0, 9.0, 10.0, lead_time=1),
+        optimize_rQ(mu, 1.0, 9.0, 10.0, lead_time=1.0),
+        optimize_base_stock(mu, 1.0, 9.0, lead_time=1, fill_rate=0.95),
+    ):
+        plan = StockPlan.from_policies(parts, locs, pol, meta={"period_days": 7})
+        np.testing.assert_allclose(plan.cost, pol.cost, rtol=1e-12)
+        df = plan.to_frame()
+        assert df["part_id"].tolist() == parts
+        out = plan.save(tmp_path / f"plan_{plan.policy[0]}")
+        back = StockPlan.load(out)
+        assert back.to_frame().equals(df)
+        assert back.meta["period_days"] == 7
+        assert "StockPlan: 3 rows" in str(back)
+        assert back.cost_breakdown().total == pytest.approx(plan.cost.sum())
+    sS = optimize_sS(mu, 1.0, 9.0, 10.0, lead_time=1)
+    plan = StockPlan.from_policies(parts, locs, sS)
+    m = evaluate_sS(
+        plan.reorder_point, plan.order_up_to, mu, 1.0, 9.0, 10.0, lead_time=1
+    )
+    np.testing.assert_allclose(plan.fill_rate, m.fill_rate)
+
+
+def test_plan_rejects_duplicates_and_bad_files(tmp_path: Path) -> None:
+    """Duplicate (part, location) rows and foreign folders raise InputError."""
+    pol = optimize_sS([1.0, 2.0], 1.0, 9.0, 10.0)
+    with pytest.raises(InputError, match="one row per"):
+        StockPlan.from_policies(["a", "a"], ["x", "x"], pol)
+    (tmp_path / "junk").mkdir()
+    with pytest.raises(InputError, match=r"plan\.json"):
+        StockPlan.load(tmp_path / "junk")
+
+
+def test_cost_parameters_from_core_rates() -> None:
+    """h, p and K per period follow the core CostRates."""
+    p = inventory_cost_parameters([100.0, 730.0], CostRates(), period_days=1)
+    np.testing.assert_allclose(p["holding_cost"], [0.25 * 100 / 365, 0.5])
+    assert p["backorder_cost"].tolist() == [2.0, 2.0]
+    assert p["fixed_cost"].tolist() == [20.0, 20.0]
