@@ -174,6 +174,7 @@ class _Sched:
     travel: float
     dist: float
     service: float
+    short_min: float = math.inf  # shift extension that would make it feasible
 
 
 def _schedule(p: DispatchProblem, t: int, route: list[int], brk_after: int) -> _Sched:
@@ -225,8 +226,13 @@ def _schedule(p: DispatchProblem, t: int, route: list[int], brk_after: int) -> _
     trav += float(d[loc, en])
     dd += float(dist[loc, en])
     b_used = brk if brk > 0 else 0.0
-    ok &= ret <= float(p.shift_end_min[t]) + float(p.max_overtime_min[t]) + _TOL
-    ok &= ret - dep - b_used <= float(p.max_work_min[t]) + _TOL
+    short = max(
+        0.0,
+        ret - float(p.shift_end_min[t]) - float(p.max_overtime_min[t]),
+        ret - dep - b_used - float(p.max_work_min[t]),
+    )
+    ok_but_end = ok
+    ok &= short <= _TOL
     if route:
         ok &= bool(
             (
@@ -239,7 +245,18 @@ def _schedule(p: DispatchProblem, t: int, route: list[int], brk_after: int) -> _
             <= float(p.tech_capacity[t]) + _TOL
         )
     return _Sched(
-        ok, dep, ret, bs, brk_after if brk > 0 else -1, arr, sts, ens, trav, dd, svc
+        ok,
+        dep,
+        ret,
+        bs,
+        brk_after if brk > 0 else -1,
+        arr,
+        sts,
+        ens,
+        trav,
+        dd,
+        svc,
+        short if ok_but_end else math.inf,
     )
 
 
@@ -567,6 +584,40 @@ def _greedy_insert(
     return left
 
 
+def _capacity_detail(
+    p: DispatchProblem,
+    routes: list[list[int]],
+    j: int,
+    cand: np.ndarray,
+    n_fixed: list[int],
+    max_checks: int = 40,
+) -> str:
+    """Say who could serve job ``j`` alone and the least shift extension that would fit it."""
+    techs = np.flatnonzero(cand[j]).tolist()
+    names = [p.tech_ids[t] for t in techs[:3]]
+    text = f"fits alone on {', '.join(names)}{' ...' if len(techs) > 3 else ''}"
+    best: tuple[float, int] | None = None
+    checks = 0
+    for t in techs:
+        r = routes[t]
+        for k in range(n_fixed[t], len(r) + 1):
+            checks += 1
+            if checks > max_checks:
+                break
+            route = [*r[:k], j, *r[k:]]
+            if float(p.break_min[t]) > 0:
+                short = min(
+                    _schedule(p, t, route, b).short_min for b in range(len(route) + 1)
+                )
+            else:
+                short = _schedule(p, t, route, -1).short_min
+            if math.isfinite(short) and (best is None or short < best[0]):
+                best = (short, t)
+    if best is not None:
+        text += f"; {p.tech_ids[best[1]]} could take it with {math.ceil(best[0])} min more shift"
+    return text
+
+
 # --------------------------------------------------------------------- plan
 def _build_plan(
     p: DispatchProblem,
@@ -783,7 +834,9 @@ def solve_dispatch(
     todo.sort(key=lambda j: -value[j])
     left = _greedy_insert(p, routes, todo, cand, n_fixed, deadline=t0 + time_limit_s)
     for j in left:
-        unassigned.append((j, "capacity", ""))
+        unassigned.append(
+            (j, "capacity", _capacity_detail(p, routes, j, cand, n_fixed))
+        )
     stats = SolverStats(
         "pyvrp" if engine != "greedy" else "greedy",
         time.perf_counter() - t0,
