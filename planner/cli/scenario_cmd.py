@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.table import Table
 
@@ -14,6 +15,7 @@ from planner.core.atomic import atomic_dir
 from planner.core.errors import InputError
 from planner.scenario import build, load_scenario, run_scenario, scenario_summary
 from planner.scenario.generate import generate_day
+from planner.scenario.store import RunStore
 
 __all__ = ["register"]
 
@@ -64,6 +66,17 @@ def _run(scenario: Path, out: Path, stages: list[str] | None) -> None:
     skipped = result.manifest.get("stages_skipped", {})
     for stage, why in skipped.items():
         console.print(f"stage {stage}: skipped ({why})")
+    RunStore(out / "index.sqlite").add(
+        f"{result.manifest['scenario']}/{result.folder.name}",
+        kind="run",
+        scenario=result.manifest["scenario"],
+        folder=result.folder,
+        kpis=result.kpis if result.kpis is not None else pd.DataFrame(),
+        params={},
+        started_utc=result.manifest["started_utc"],
+        seed=result.manifest["seed"],
+        scenario_sha256=result.manifest["scenario_sha256"],
+    )
     console.print(f"run folder: {result.folder}")
 
 

@@ -27,7 +27,16 @@ from planner.scenario.load import Scenario
 from planner.scenario.stages import run_siting
 from planner.siting import SitingPlan
 
-__all__ = ["RunResult", "run_scenario", "scenario_summary", "show_versions"]
+__all__ = [
+    "RunResult",
+    "StageResults",
+    "kpi_table",
+    "run_scenario",
+    "run_stages",
+    "scenario_summary",
+    "show_versions",
+    "write_run",
+]
 
 _PACKAGES = (
     "planner",
@@ -82,6 +91,20 @@ def scenario_summary(data: ScenarioData) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class StageResults:
+    """What running a scenario's stages produced, before anything is written."""
+
+    scenario: Scenario
+    data: ScenarioData
+    summary: dict[str, Any]
+    results: dict[str, Any]
+    done: tuple[str, ...]
+    skipped: dict[str, str]
+    started: dt.datetime
+    runtime_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class RunResult:
     """Where a run was written and what it produced."""
 
@@ -90,6 +113,7 @@ class RunResult:
     stages: tuple[str, ...]
     manifest: dict[str, Any] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)
+    kpis: pd.DataFrame | None = None
 
 
 def _json(path: Path, obj: Any) -> None:
@@ -103,27 +127,22 @@ def _json(path: Path, obj: Any) -> None:
     path.write_text(json.dumps(obj, indent=2, default=default) + "\n", encoding="utf-8")
 
 
-def run_scenario(
+def run_stages(
     scenario: Scenario,
-    out_root: str | Path = "runs",
     *,
     stages: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
-) -> RunResult:
-    """Build the scenario, run its stages and write the run folder.
+) -> StageResults:
+    """Build the scenario and run its stages in order; write nothing.
 
     ``stages`` overrides the scenario's ``[run] stages``. Stages that are not
-    available yet are listed in the manifest as ``skipped`` with the reason.
-    ``progress`` receives one line per step.
+    available yet are listed in ``skipped`` with the reason.
     """
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     say = progress or (lambda _msg: None)
     say("building the scenario")
     data = build(scenario)
-    summary = scenario_summary(data)
-    stamp = started.strftime("%Y%m%dT%H%M%S%fZ")
-    folder = Path(out_root) / scenario.name / stamp
     done: list[str] = []
     skipped: dict[str, str] = {}
     results: dict[str, Any] = {}
@@ -135,10 +154,60 @@ def run_scenario(
             done.append(stage)
         else:
             skipped[stage] = "not available in this version of planner"
-    say("writing the run folder")
+    return StageResults(
+        scenario=scenario,
+        data=data,
+        summary=scenario_summary(data),
+        results=results,
+        done=tuple(done),
+        skipped=skipped,
+        started=started,
+        runtime_s=time.perf_counter() - t0,
+    )
+
+
+def kpi_table(sr: StageResults) -> pd.DataFrame:
+    """Headline KPIs of a run as rows (kpi, mean, ci_low, ci_high, n_reps, unit).
+
+    Deterministic figures have ``ci_low == ci_high == mean`` and ``n_reps`` 1.
+    """
+    rows: list[tuple[str, float, str]] = [
+        ("tickets_per_year", sr.summary["tickets_per_year"], "tickets/year"),
+        ("existing_outlets", sr.summary["existing_outlets"], "outlets"),
+        ("technicians", sr.summary["technicians"], "technicians"),
+    ]
+    plan = sr.results.get("siting")
+    if plan is not None:
+        rows += [
+            ("siting_open_outlets", float(len(plan.open_idx)), "outlets"),
+            ("siting_objective", float(plan.objective), plan.model),
+            ("siting_gap", float(plan.gap), "share"),
+            ("siting_mean_travel_min", float(plan.mean_cost), "min"),
+        ]
+        if plan.radius is not None:
+            rows.append(("siting_coverage_share", float(plan.coverage_share), "share"))
+    return pd.DataFrame(
+        {
+            "kpi": [r[0] for r in rows],
+            "mean": [float(r[1]) for r in rows],
+            "ci_low": [float(r[1]) for r in rows],
+            "ci_high": [float(r[1]) for r in rows],
+            "n_reps": 1,
+            "unit": [r[2] for r in rows],
+        }
+    )
+
+
+def write_run(folder: str | Path, sr: StageResults) -> dict[str, Any]:
+    """Write a run folder atomically; return its manifest.
+
+    ``folder`` must not exist; it appears complete (with ``manifest.json``,
+    written last) or not at all.
+    """
+    scenario, data = sr.scenario, sr.data
     with atomic_dir(folder) as tmp:
         _json(tmp / "inputs.json", scenario.resolved)
-        _json(tmp / "summary.json", summary)
+        _json(tmp / "summary.json", sr.summary)
         d = data.demand
         frame = pd.DataFrame(
             {
@@ -151,8 +220,9 @@ def run_scenario(
             }
         )
         frame.to_parquet(tmp / "demand.parquet", index=False)
-        if "siting" in results:
-            plan: SitingPlan = results["siting"]
+        kpi_table(sr).to_parquet(tmp / "kpis.parquet", index=False)
+        if "siting" in sr.results:
+            plan: SitingPlan = sr.results["siting"]
             plan.save(tmp / "siting")
             _siting_sites_frame(data, plan).to_parquet(
                 tmp / "siting_sites.parquet", index=False
@@ -163,20 +233,38 @@ def run_scenario(
             "extends_chain": [str(p) for p in scenario.chain],
             "scenario_sha256": scenario.digest,
             "seed": scenario.spec.seed,
-            "stages_run": done,
-            "stages_skipped": skipped,
-            "started_utc": started.isoformat(),
+            "stages_run": list(sr.done),
+            "stages_skipped": sr.skipped,
+            "started_utc": sr.started.isoformat(),
             "finished_utc": dt.datetime.now(dt.UTC).isoformat(),
-            "runtime_s": round(time.perf_counter() - t0, 3),
+            "runtime_s": round(sr.runtime_s, 3),
             "versions": show_versions(),
         }
         _json(tmp / "manifest.json", manifest)
+    return manifest
+
+
+def run_scenario(
+    scenario: Scenario,
+    out_root: str | Path = "runs",
+    *,
+    stages: Sequence[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run a scenario's stages and write ``out_root/<scenario>/<timestamp>/``."""
+    sr = run_stages(scenario, stages=stages, progress=progress)
+    stamp = sr.started.strftime("%Y%m%dT%H%M%S%fZ")
+    folder = Path(out_root) / scenario.name / stamp
+    if progress:
+        progress("writing the run folder")
+    manifest = write_run(folder, sr)
     return RunResult(
         folder=folder,
-        summary=summary,
-        stages=tuple(done),
+        summary=sr.summary,
+        stages=sr.done,
         manifest=manifest,
-        results=results,
+        results=sr.results,
+        kpis=kpi_table(sr),
     )
 
 

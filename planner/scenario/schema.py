@@ -8,7 +8,7 @@ defaults give the embedded default (mainland China's towns). See
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -22,6 +22,7 @@ __all__ = [
     "RunSpec",
     "ScenarioSpec",
     "SitingSpec",
+    "SweepSpec",
     "TravelSpec",
     "UrgencySpec",
     "WorkforceSpec",
@@ -223,6 +224,31 @@ class RunSpec(_Model):
     horizon_days: int = Field(365, ge=1)
 
 
+class SweepSpec(_Model):
+    """Variants of the scenario to run side by side.
+
+    ``grid``: dotted keys -> lists of values; every combination is a variant.
+    ``variants``: a list of named variants, each a table of dotted keys (and
+    ``name``). Both may be given: the grid is crossed with each variant.
+    Every variant uses the scenario's seed (common random numbers) unless it
+    sets ``seed`` itself.
+    """
+
+    grid: dict[str, list[Any]] = Field(default_factory=dict)
+    variants: list[dict[str, Any]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> SweepSpec:
+        for k, v in self.grid.items():
+            if not v:
+                raise ValueError(
+                    f"sweep.grid.{k} is an empty list; give at least one value"
+                )
+        if not self.grid and not self.variants:
+            raise ValueError("a [sweep] needs a non-empty grid or at least one variant")
+        return self
+
+
 class ScenarioSpec(_Model):
     """A whole scenario file after ``extends`` is resolved."""
 
@@ -240,3 +266,4 @@ class ScenarioSpec(_Model):
     costs: CostSpec = CostSpec()
     siting: SitingSpec = SitingSpec()
     run: RunSpec = RunSpec()
+    sweep: SweepSpec | None = None

@@ -1,0 +1,165 @@
+"""``planner sweep``, ``planner runs`` and ``planner compare``."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from planner.cli.common import console, err_console, handle_errors
+from planner.core.errors import InputError
+from planner.scenario import load_scenario
+from planner.scenario.compare import compare_kpis
+from planner.scenario.store import RunStore
+from planner.scenario.sweep import run_sweep
+
+__all__ = ["register"]
+
+EXIT_INTERRUPTED = 130
+
+OutOption = Annotated[
+    Path, typer.Option(help="Root folder of run folders and the store.")
+]
+
+
+def _sigterm_as_interrupt(_sig: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@handle_errors
+def sweep(
+    scenario: Annotated[
+        Path, typer.Argument(help="Scenario file with a [sweep] table.")
+    ],
+    out: OutOption = Path("runs"),
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Address of a running Dask scheduler (tcp://host:8786)."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes of the local cluster.")
+    ] = None,
+    serial: Annotated[
+        bool, typer.Option(help="Run in this process, without Dask.")
+    ] = False,
+) -> None:
+    """Run a scenario's sweep on Dask; resumes where an interrupted sweep stopped."""
+    sc = load_scenario(scenario)
+    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"sweep {sc.name}", total=None)
+
+        def tick(done: int, total: int, name: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"sweep: {name}")
+
+        try:
+            result = run_sweep(
+                sc,
+                out,
+                scheduler=scheduler,
+                n_workers=workers,
+                serial=serial,
+                progress=tick,
+            )
+        except KeyboardInterrupt:
+            err_console.print(
+                "interrupted: finished variants are kept; run the same "
+                "command again to resume"
+            )
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+    wide = result.kpis.pivot_table(
+        index="variant", columns="kpi", values="mean", sort=False
+    )
+    t = Table(
+        title=f"sweep {result.sweep_id}: {len(result.variants)} variants "
+        f"({len(result.ran)} run now, {len(result.reused)} reused)"
+    )
+    t.add_column("variant")
+    for c in wide.columns:
+        t.add_column(str(c), justify="right")
+    for name, row in wide.iterrows():
+        t.add_row(str(name), *(f"{v:,.4g}" for v in row.to_numpy()))
+    console.print(t)
+    console.print(f"sweep folder: {result.folder}")
+
+
+@handle_errors
+def runs(
+    out: OutOption = Path("runs"),
+    scenario: Annotated[str | None, typer.Option(help="Only this scenario.")] = None,
+) -> None:
+    """List the runs and sweep variants in the store."""
+    store = RunStore(out / "index.sqlite")
+    frame = store.list(scenario=scenario)
+    t = Table(title=f"{len(frame)} runs in {store.path}")
+    for c in ("run_id", "kind", "variant", "started_utc", "seed"):
+        t.add_column(c)
+    for r in frame.to_dict("records"):
+        t.add_row(
+            *(
+                str(r[c]) if r[c] is not None else ""
+                for c in ("run_id", "kind", "variant", "started_utc", "seed")
+            )
+        )
+    console.print(t)
+
+
+@handle_errors
+def compare(
+    a: Annotated[
+        str, typer.Argument(help="Run id, unique prefix or folder (baseline).")
+    ],
+    b: Annotated[str, typer.Argument(help="Run id, unique prefix or folder.")],
+    out: OutOption = Path("runs"),
+) -> None:
+    """KPI differences B - A with 95 % confidence intervals; * marks significant ones."""
+    store_path = out / "index.sqlite"
+    if not store_path.exists():
+        raise InputError(
+            source=str(store_path),
+            expected="a results store",
+            got="no such file",
+            hint="run a scenario first",
+        )
+    store = RunStore(store_path)
+    ra, rb = store.resolve(a), store.resolve(b)
+    diff = compare_kpis(store.kpis(ra), store.kpis(rb))
+    t = Table(title=f"{rb}  vs  {ra}")
+    for c in ("kpi", "A", "B", "B - A", "95 % CI", ""):
+        t.add_column(c, justify="left" if c == "kpi" else "right")
+    for r in diff.to_dict("records"):
+        ci = "exact" if r["exact"] else f"[{r['ci_low']:,.4g}, {r['ci_high']:,.4g}]"
+        t.add_row(
+            str(r["kpi"]),
+            f"{r['a']:,.4g}",
+            f"{r['b']:,.4g}",
+            f"{r['diff']:+,.4g}",
+            ci,
+            "*" if r["significant"] else "",
+        )
+    console.print(t)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``sweep``, ``runs`` and ``compare`` to ``app``."""
+    app.command("sweep")(sweep)
+    app.command("runs")(runs)
+    app.command("compare")(compare)
