@@ -32,6 +32,8 @@ from planner.inventory.metrics import PolicyMetrics as PolicyMetrics
 from planner.inventory.montecarlo import SimulatedMetrics as SimulatedMetrics
 from planner.inventory.montecarlo import simulate_rQ as simulate_rQ
 from planner.inventory.montecarlo import simulate_sS as simulate_sS
+from planner.inventory.periodic import evaluate_RS as evaluate_RS
+from planner.inventory.periodic import optimize_RS as optimize_RS
 from planner.inventory.plan import StockPlan as StockPlan
 from planner.inventory.rq import RQPolicies as RQPolicies
 from planner.inventory.rq import evaluate_rQ as evaluate_rQ
@@ -63,6 +65,7 @@ __all__ = [
     "croston",
     "demand_matrix",
     "estimate_rates",
+    "evaluate_RS",
     "evaluate_base_stock",
     "evaluate_base_stock_compound",
     "evaluate_metric",
@@ -71,6 +74,7 @@ __all__ = [
     "forecast_demand",
     "inventory_cost_parameters",
     "newsvendor_cost_poisson",
+    "optimize_RS",
     "optimize_base_stock",
     "optimize_base_stock_compound",
     "optimize_metric",

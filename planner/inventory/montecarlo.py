@@ -142,6 +142,7 @@ def simulate_sS(
     fixed_cost: npt.ArrayLike,
     *,
     lead_time: npt.ArrayLike = 0,
+    review_period: npt.ArrayLike = 1,
     unit_pmf: npt.ArrayLike | None = None,
     n_periods: int = 10_000,
     n_warmup: int = 500,
@@ -151,7 +152,9 @@ def simulate_sS(
     """Simulate periodic-review (s,S) policies for many parts at once.
 
     ``demand_mean`` is the Poisson mean per period (of repairs when
-    ``unit_pmf`` gives the units per repair, compound Poisson). Returns
+    ``unit_pmf`` gives the units per repair, compound Poisson). With
+    ``review_period`` R > 1 the position is reviewed only every R periods
+    ((R,s,S); (R,S) is ``s = S - 1``). Returns
     per-replication estimates of every metric of :class:`PolicyMetrics`.
 
     >>> sim = simulate_sS(4, 10, 6.0, 1, 4, 5, n_periods=2000, n_reps=4, seed=1)
@@ -164,15 +167,17 @@ def simulate_sS(
     s_a = whole_numbers(s, "s")
     S_a = whole_numbers(S, "S")
     prm = broadcast_params(
-        integer=("lead_time",),
+        integer=("lead_time", "review_period"),
+        positive=("review_period",),
         demand_mean=demand_mean,
         holding_cost=holding_cost,
         backorder_cost=backorder_cost,
         fixed_cost=fixed_cost,
         lead_time=lead_time,
+        review_period=review_period,
     )
     try:
-        s_b, S_b, mu, h, p, K, L = np.broadcast_arrays(s_a, S_a, *prm.values())
+        s_b, S_b, mu, h, p, K, L, Rv = np.broadcast_arrays(s_a, S_a, *prm.values())
     except ValueError as e:
         raise InputError(
             field="s, S", expected="the length of the parameters", got=len(s_a)
@@ -188,6 +193,7 @@ def simulate_sS(
     rng = as_generator(seed)
     R = n_reps
     Li = L.astype(np.int64)
+    Ri = Rv.astype(np.int64)
     M = int(Li.max()) + 1
     pipe = np.zeros((M, R, P))
     S_i = S_b.astype(np.float64)
@@ -199,7 +205,7 @@ def simulate_sS(
     cols = np.arange(P)[None, :].repeat(R, 0)
     rows = np.arange(R)[:, None].repeat(P, 1)
     for t in range(n_warmup + n_periods):
-        order = s_b >= IP
+        order = (s_b >= IP) & (t % Ri == 0)
         q = np.where(order, S_i - IP, 0.0)
         IP += q
         pipe[(t + Li)[None, :].repeat(R, 0) % M, rows, cols] += q
