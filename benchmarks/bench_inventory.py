@@ -5,6 +5,7 @@ Usage::
     .venv/bin/python benchmarks/bench_inventory.py            # stockpyl on 20 parts
     .venv/bin/python benchmarks/bench_inventory.py --full     # stockpyl on all parts
     .venv/bin/python benchmarks/bench_inventory.py --fill-rate --parts 10000 --outlets 200
+    .venv/bin/python benchmarks/bench_inventory.py --fill-rate --policy rq
 
 Prints tables; asserts nothing. Timings on a shared machine are noisy.
 """
@@ -91,22 +92,25 @@ def main() -> None:
     ap.add_argument("--fill-rate", action="store_true")
     ap.add_argument("--outlets", type=int, default=200)
     ap.add_argument("--target", type=float, default=0.95)
+    ap.add_argument("--policy", choices=["base_stock", "rq"], default="base_stock")
     args = ap.parse_args()
     if args.fill_rate:
-        bench_fill_rate(args.parts, args.outlets, args.target, args.seed)
+        bench_fill_rate(args.parts, args.outlets, args.target, args.seed, args.policy)
         return
     n_ref = args.parts if args.full else min(args.ref, args.parts)
     bench_ss(args.parts, n_ref, args.seed, args.lead_time)
 
 
-def bench_fill_rate(n_parts: int, n_outlets: int, target: float, seed: int) -> None:
-    """Cheapest base stock meeting a fill-rate target for parts x outlets.
+def bench_fill_rate(
+    n_parts: int, n_outlets: int, target: float, seed: int, policy: str
+) -> None:
+    """Cheapest base stock or (r,Q) meeting a fill-rate target, parts x outlets.
 
     Part demand per period is lognormal (median 2 units over the network),
     split over outlets by random shares; lead times 1..4 periods; targets
     ``target`` for the top 20 % of parts by demand, 0.95 x target otherwise.
     """
-    from planner.inventory import optimize_base_stock
+    from planner.inventory import optimize_base_stock, optimize_rQ_service
 
     rng = np.random.default_rng(seed)
     part_rate = rng.lognormal(np.log(2.0), 1.2, n_parts)
@@ -119,19 +123,30 @@ def bench_fill_rate(n_parts: int, n_outlets: int, target: float, seed: int) -> N
     tgt = np.repeat(np.where(top, target, 0.95 * target), n_outlets)
     rss0 = _peak_rss_gb()
     t0 = time.perf_counter()
-    res = optimize_base_stock(mu, h, p, lead_time=L, fill_rate=tgt)
-    sec = time.perf_counter() - t0
-    fill = res.metrics.fill_rate
+    if policy == "rq":
+        K = np.repeat(rng.uniform(1.0, 100.0, n_parts), n_outlets)
+        rq = optimize_rQ_service(mu, h, p, K, lead_time=L, fill_rate=tgt)
+        sec = time.perf_counter() - t0
+        fill = rq.evaluate().fill_rate
+        met = fill >= tgt
+        stock = float((rq.r + rq.Q).sum())
+    else:
+        res = optimize_base_stock(mu, h, p, lead_time=L, fill_rate=tgt)
+        sec = time.perf_counter() - t0
+        fill = res.metrics.fill_rate
+        met = res.target_met
+        stock = float(res.S.sum())
     print(
-        f"base stock with fill-rate targets: {n_parts} parts x {n_outlets} outlets "
+        f"{policy} with fill-rate targets: {n_parts} parts x {n_outlets} outlets "
         f"= {len(mu):,} policies"
     )
     print(
         f"  time {sec:.1f} s; peak RSS {_peak_rss_gb():.2f} GB (before: {rss0:.2f} GB)"
     )
     print(
-        f"  targets met {int(res.target_met.sum()):,}/{len(mu):,}; "
-        f"min(fill - target) {np.min(fill - tgt):+.2e}; total stock {res.S.sum():,.0f}"
+        f"  targets met {int(met.sum()):,}/{len(mu):,}; "
+        f"min(fill - target) {np.min(fill - tgt):+.2e}; "
+        f"total order-up-to stock {stock:,.0f}"
     )
 
 
