@@ -332,6 +332,7 @@ def _solve_pyvrp(
     lexicographic: bool,
     permitted: np.ndarray,
     memory_budget_mb: float,
+    initial_routes: list[list[int]] | None = None,
 ) -> tuple[list[list[int]], int]:
     """Routes per technician (job indices, after any fixed prefix) and iterations."""
     import pyvrp
@@ -398,6 +399,7 @@ def _solve_pyvrp(
     clients: list[Any] = []
     groups: list[Any] = []
     client_job: list[int] = []
+    first_client: dict[int, int] = {}
     locations = [pyvrp.Location(float(i), 0.0) for i in range(len(L))]
     for k, j in enumerate(jobs):
         a, b = int(p.tw_ptr[j]), int(p.tw_ptr[j + 1])
@@ -405,6 +407,7 @@ def _solve_pyvrp(
         if use_load:
             deliv.append(math.ceil(load[j] * load_scale - 1e-9))
         members = []
+        first_client[j] = len(clients)
         for w in range(a, b):
             members.append(len(clients))
             clients.append(
@@ -525,7 +528,30 @@ def _solve_pyvrp(
         if max_iterations is not None
         else MaxRuntime(max(0.05, search_deadline - time.perf_counter()))
     )
-    res = pyvrp.solve(data, stop, seed=seed, display=False, collect_stats=False)
+    init = None
+    if initial_routes is not None:
+        act, typ = pyvrp.Activity, pyvrp.ActivityType.CLIENT
+        pv_routes = []
+        for t, r in enumerate(initial_routes):
+            rest = [j for j in r[len(fixed[t]) :] if j in first_client]
+            if not rest:
+                continue
+            sch = _best_schedule(p, t, r)
+            starts = sch.start[len(r) - len(rest) :] if len(sch.start) == len(r) else []
+            acts = []
+            for i, j in enumerate(rest):
+                a = int(p.tw_ptr[j])
+                w = 0
+                if starts:
+                    lates = np.asarray(p.tw_late_min)[a : int(p.tw_ptr[j + 1])]
+                    w = int(np.argmax(lates >= starts[i] - _TOL))
+                acts.append(act(typ, first_client[j] + w))
+            pv_routes.append(pyvrp.Route(data, acts, t))
+        if pv_routes:
+            init = pyvrp.Solution(data, pv_routes)
+    res = pyvrp.solve(
+        data, stop, seed=seed, display=False, collect_stats=False, initial_solution=init
+    )
     routes: list[list[int]] = [[] for _ in range(m)]
     for route in res.best.routes():
         t = int(route.vehicle_type())
@@ -718,6 +744,7 @@ def solve_dispatch(
     engine: str = "auto",
     lexicographic: bool = True,
     memory_budget_mb: float = 2500.0,
+    warm_start: bool = False,
 ) -> DispatchPlan:
     """Plan one dispatch day: routes per technician and the unassigned jobs with reasons.
 
@@ -740,6 +767,10 @@ def solve_dispatch(
         Bound on the routing-profile matrices given to PyVRP (two int64
         matrices per profile); beyond it, technicians with rare skill sets
         share a narrower profile (they may then miss some jobs they could do).
+    warm_start
+        Start the search from a greedy insertion construction (bounded to 15 %
+        of the time limit) instead of PyVRP's random start. Off by default:
+        on the 500-job field day it served fewer jobs in 20 s (355 vs 358).
 
     Returns
     -------
@@ -805,6 +836,14 @@ def solve_dispatch(
     # greedy and plan-building passes (the greedy pass stops at the limit)
     reserve = min(0.2 * time_limit_s, 0.5 + 1e-3 * n)
     search_deadline = t0 + time_limit_s - reserve
+    start_routes: list[list[int]] | None = None
+    if warm_start and engine in ("auto", "pyvrp"):
+        # a greedy construction (most valuable jobs first) as the search's start
+        start_routes = [list(r) for r in fixed]
+        order = [j for j in range(n) if cand[j].any() and not in_fixed[j]]
+        order.sort(key=lambda j: (-value[j], float(p.tw_late_min[int(p.tw_ptr[j])])))
+        cdl = math.inf if max_iterations is not None else t0 + 0.15 * time_limit_s
+        _greedy_insert(p, start_routes, order, cand, n_fixed, deadline=cdl)
     if engine in ("auto", "pyvrp"):
         solved, iters = _solve_pyvrp(
             p,
@@ -816,6 +855,7 @@ def solve_dispatch(
             lexicographic=lexicographic,
             permitted=scr.skill_ok & scr.pin_ok,
             memory_budget_mb=memory_budget_mb,
+            initial_routes=start_routes,
         )
     else:
         solved = [[] for _ in range(m)]
