@@ -148,7 +148,11 @@ def generate_tickets(
     """
     if not (np.isfinite(horizon_days) and horizon_days > 0):
         raise InputError(field="horizon_days", expected="> 0", got=horizon_days)
-    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    ss = (
+        seed
+        if isinstance(seed, np.random.SeedSequence)
+        else np.random.SeedSequence(seed)
+    )
     rng_a, rng_t, rng_s, rng_p, _ = (
         np.random.default_rng(s) for s in spawn_seeds(ss, len(STREAMS))
     )
@@ -165,7 +169,9 @@ def generate_tickets(
         if total <= 0:
             continue
         peak = (
-            model.seasonal[c].max() * model.dow_profile[c].max() * model.hour_profile[c].max()
+            model.seasonal[c].max()
+            * model.dow_profile[c].max()
+            * model.hour_profile[c].max()
         )
         if peak <= 0:
             continue
@@ -332,7 +338,7 @@ def read_tickets(
             df = pd.read_parquet(p)
         else:
             df = pd.read_csv(p, dtype=str, keep_default_na=False)
-    except Exception as e:  # noqa: BLE001 - any reader failure is the file's fault
+    except Exception as e:
         raise InputError(f"unreadable table ({e})", source=src) from None
     cols = set(df.columns)
     missing = [c for c in _REQUIRED if c not in cols]
@@ -383,7 +389,10 @@ def read_tickets(
         if neg.any():
             i = int(np.argmax(neg))
             raise bad(
-                i, "created", f"not before the start {model.start_date}", df["created"].iloc[i]
+                i,
+                "created",
+                f"not before the start {model.start_date}",
+                df["created"].iloc[i],
             )
     lon, lat = numeric("lon"), numeric("lat")
     for name, a, b in (("lon", lon, 180.0), ("lat", lat, 90.0)):
@@ -407,7 +416,11 @@ def read_tickets(
         category[i] = c
         f = f_ix.get(f"{cats[i]}.{faults[i]}")
         if f is None:
-            known = [x.split(".", 1)[1] for x in model.fault_names if x.startswith(cats[i] + ".")]
+            known = [
+                x.split(".", 1)[1]
+                for x in model.fault_names
+                if x.startswith(cats[i] + ".")
+            ]
             raise bad(i, "fault", f"a fault of {cats[i]!r}: {known}", faults[i])
         fault[i] = f
         ui = u_ix.get(urg[i])

@@ -30,7 +30,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from functools import partial
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import simpy
@@ -122,7 +122,7 @@ def _route(
     return outlet, partner, np.asarray(s.remote, dtype=bool)
 
 
-def run_replication(  # noqa: C901, PLR0915 - the event loop is one closure
+def run_replication(
     model: SimModel,
     stream: TicketStream,
     *,
@@ -138,7 +138,11 @@ def run_replication(  # noqa: C901, PLR0915 - the event loop is one closure
     (replayed tables) and the follow-up draws are used here. With ``check``
     the ticket balance is verified (:class:`BalanceError` if violated).
     """
-    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    ss = (
+        seed
+        if isinstance(seed, np.random.SeedSequence)
+        else np.random.SeedSequence(seed)
+    )
     stream = complete_tickets(model, stream, ss)
     keep = stream.created_min < horizon_min
     if not keep.all():
@@ -166,28 +170,30 @@ def run_replication(  # noqa: C901, PLR0915 - the event loop is one closure
     res_a[partner] = fv_a[partner] + repair_a[partner]
 
     own = np.flatnonzero(~remote & ~partner)
-    fv, qexit, res, canc = (memoryview(a) for a in (fv_a, qexit_a, res_a, canc_a))
-    nv, miss_mv = memoryview(nv_a), memoryview(miss_a)
-    part_mv = memoryview(partner_a.view(np.uint8))
-    created = memoryview(created_a)
-    rep = memoryview(repair_a)
-    mean_rep = memoryview(np.ascontiguousarray(model.fault_repair_min[stream.fault]))
-    skill_of = memoryview(np.ascontiguousarray(model.fault_skill[stream.fault]))
-    urg = memoryview(np.ascontiguousarray(stream.urgency, dtype=np.int64))
-    pout = memoryview(np.ascontiguousarray(outlet, dtype=np.int64))
-    ploc = memoryview(np.ascontiguousarray(model.point_local[stream.point]))
-    pptr = memoryview(np.ascontiguousarray(stream.part_ptr, dtype=np.int64))
-    pidx = memoryview(np.ascontiguousarray(stream.part_idx, dtype=np.int64))
-    fup = memoryview(fup_u)
-    ldur = memoryview(np.ascontiguousarray(model.local_dur_min))
-    ldist = memoryview(np.ascontiguousarray(model.local_dist_m))
+    fv, qexit, res, canc = (_view(a) for a in (fv_a, qexit_a, res_a, canc_a))
+    nv, miss_mv = _view(nv_a), _view(miss_a)
+    part_mv = _view(partner_a.view(np.uint8))
+    created = _view(created_a)
+    rep = _view(repair_a)
+    mean_rep = _view(model.fault_repair_min[stream.fault])
+    skill_of = _view(model.fault_skill[stream.fault], np.int64)
+    urg = _view(stream.urgency, np.int64)
+    pout = _view(outlet, np.int64)
+    ploc = _view(model.point_local[stream.point], np.int64)
+    pptr = _view(stream.part_ptr, np.int64)
+    pidx = _view(stream.part_idx, np.int64)
+    fup = _view(fup_u)
+    ldur = _view(model.local_dur_min)
+    ldist = _view(model.local_dist_m)
     loff = model.local_offset.tolist()
     lsz = model.local_size.tolist()
     lead = model.part_lead_min.tolist()
 
     env = simpy.Environment()
     timeout = env.timeout
-    heaps: list[list[tuple[float, float, int, int]]] = [[] for _ in range(n_o * n_skill)]
+    heaps: list[list[tuple[float, float, int, int]]] = [
+        [] for _ in range(n_o * n_skill)
+    ]
     techs_at = np.bincount(model.tech_outlet, minlength=n_o)
     limit = (model.overflow_queue_per_tech * np.maximum(techs_at, 1)).tolist()
     qlen = [0] * n_o
@@ -290,14 +296,14 @@ def run_replication(  # noqa: C901, PLR0915 - the event loop is one closure
             cb = receivers.get(f)
             if cb is None:
                 cb = receivers[f] = partial(receive, f)
-            timeout(lead[p]).callbacks.append(cb)  # type: ignore[union-attr]
+            timeout(lead[p]).callbacks.append(cb)
         return missing
 
     def wake(ev: simpy.Event, _t: simpy.Event) -> None:
         if not ev.triggered:
             ev.succeed()
 
-    def technician(k: int) -> Generator[simpy.Event, Any, None]:  # noqa: C901
+    def technician(k: int) -> Generator[simpy.Event, Any, None]:
         o = int(model.tech_outlet[k])
         mine = [heaps[o * n_skill + s] for s in range(n_skill) if tsk[k][s]]
         s0 = float(model.tech_shift_start[k])
@@ -349,7 +355,7 @@ def run_replication(  # noqa: C901, PLR0915 - the event loop is one closure
                 entry = (k, ev)
                 idle[o].append(entry)
                 if not always_on:
-                    timeout(ds + s1 - now).callbacks.append(partial(wake, ev))  # type: ignore[union-attr]
+                    timeout(ds + s1 - now).callbacks.append(partial(wake, ev))
                 yield ev
                 lst = idle[o]
                 for i, e2 in enumerate(lst):
@@ -466,7 +472,7 @@ def run_replication(  # noqa: C901, PLR0915 - the event loop is one closure
         end_on_order=readonly(np.array(on_order, dtype=np.int64)),
         end_backorders=readonly(np.array([len(q) for q in boq], dtype=np.int64)),
         queue_area=float(qs[2]),
-        n_events=int(next(env._eid)),  # noqa: SLF001 - events scheduled
+        n_events=int(next(env._eid)),
     )
     if check:
         _check_balance(
@@ -476,6 +482,12 @@ def run_replication(  # noqa: C901, PLR0915 - the event loop is one closure
             base_stock=model.base_stock.ravel(),
         )
     return log
+
+
+def _view(a: np.ndarray, dtype: Any = None) -> Any:
+    """A memoryview on ``a`` (contiguous): fast scalar reads and writes from Python."""
+    arr = np.ascontiguousarray(a, dtype=dtype)
+    return memoryview(cast(Any, arr))
 
 
 def _head(s: TicketStream, n: int) -> TicketStream:

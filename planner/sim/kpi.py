@@ -130,9 +130,9 @@ _TICKET_AGG = {
 
 def _long(wide: pd.DataFrame, urgency: str | None, outlet: str | None) -> pd.DataFrame:
     wide = wide.copy()
-    key = wide.index.name or "key"
+    key = str(wide.index.name or "key")
     wide.index.name = key
-    out = wide.reset_index().melt(id_vars=key, var_name="kpi", value_name="value")
+    out = wide.reset_index().melt(id_vars=[key], var_name="kpi", value_name="value")
     out["urgency"] = out[key] if urgency is None else urgency
     out["outlet"] = out[key] if outlet is None else outlet
     return out[["kpi", "urgency", "outlet", "value"]]
@@ -140,12 +140,16 @@ def _long(wide: pd.DataFrame, urgency: str | None, outlet: str | None) -> pd.Dat
 
 def _ticket_kpis(df: pd.DataFrame) -> list[pd.DataFrame]:
     parts = []
-    for by, u, o in (("all", "all", "all"), ("urgency", None, "all"), ("outlet", None, None)):
+    for by, u, o in (
+        ("all", "all", "all"),
+        ("urgency", None, "all"),
+        ("outlet", None, None),
+    ):
         if by == "all":
             g = df.assign(all="all").groupby("all")
         else:
             g = df.groupby(by)
-        wide = g.agg(**_TICKET_AGG)  # type: ignore[call-overload]
+        wide = g.agg(**_TICKET_AGG)
         wide["response_time_p90_h"] = g["resp"].quantile(0.9)
         if by == "outlet":
             parts.append(_long(wide, "all", None))
@@ -164,7 +168,7 @@ def _tech_minutes(model: SimModel, log: RepLog) -> dict[str, np.ndarray]:
         days = np.arange(int(w // DAY_MIN), int(np.ceil(h / DAY_MIN)) + 1) * DAY_MIN
         a = np.clip(days[:, None] + model.tech_shift_start[None, :], w, h)
         b = np.clip(days[:, None] + model.tech_shift_end[None, :], w, h)
-        avail = (b - a).sum(axis=0)
+        avail = np.asarray((b - a).sum(axis=0), dtype=np.float64)
     disp = np.asarray(log.v_dispatch_min)
     inw = disp >= w
     tech = np.asarray(log.v_tech)
@@ -172,7 +176,7 @@ def _tech_minutes(model: SimModel, log: RepLog) -> dict[str, np.ndarray]:
     end = np.minimum(arrive + log.v_work_min, h)
     travel = np.bincount(tech[inw], (arrive - disp)[inw], minlength=n_t)
     repair = np.bincount(tech[inw], (end - arrive)[inw], minlength=n_t)
-    overtime = np.zeros(n_t)
+    overtime: np.ndarray = np.zeros(n_t)
     if not model.always_on and inw.any():
         full_end = disp + log.v_travel_min + log.v_work_min
         day = (disp // DAY_MIN).astype(np.int64)
@@ -182,7 +186,9 @@ def _tech_minutes(model: SimModel, log: RepLog) -> dict[str, np.ndarray]:
         mx = np.full(len(uk), -np.inf)
         np.maximum.at(mx, inv, excess[inw])
         owner = uk // (int(day.max()) + 1)
-        overtime = np.bincount(owner, np.maximum(mx, 0.0), minlength=n_t)
+        overtime = np.bincount(owner, np.maximum(mx, 0.0), minlength=n_t).astype(
+            np.float64
+        )
     dist = np.bincount(tech[inw], np.asarray(log.v_dist_m)[inw], minlength=n_t)
     return {
         "avail": avail,
@@ -193,18 +199,22 @@ def _tech_minutes(model: SimModel, log: RepLog) -> dict[str, np.ndarray]:
     }
 
 
-def _outlet_kpis(model: SimModel, log: RepLog, tm: dict[str, np.ndarray]) -> pd.DataFrame:
+def _outlet_kpis(
+    model: SimModel, log: RepLog, tm: dict[str, np.ndarray]
+) -> pd.DataFrame:
     n_o = model.n_outlets
     to = model.tech_outlet
     sums = {k: np.bincount(to, v, minlength=n_o) for k, v in tm.items()}
     totals = {k: float(v.sum()) for k, v in tm.items()}
     n_parts = model.n_parts
     pd_ = {
-        k: np.asarray(getattr(log, k), dtype=np.float64).reshape(n_parts, n_o).sum(axis=0)
+        k: np.asarray(getattr(log, k), dtype=np.float64)
+        .reshape(n_parts, n_o)
+        .sum(axis=0)
         for k in ("demand_units", "filled_units", "backorder_units", "backorder_min")
     }
     rows = []
-    labels = list(np.asarray(model.outlet_ids, dtype=object)) + ["all"]
+    labels = [*list(np.asarray(model.outlet_ids, dtype=object)), "all"]
     with np.errstate(invalid="ignore", divide="ignore"):
         for i, lab in enumerate(labels):
             if i < n_o:
@@ -224,7 +234,9 @@ def _outlet_kpis(model: SimModel, log: RepLog, tm: dict[str, np.ndarray]) -> pd.
                 "utilization_idle": max(0.0, 1.0 - ut - ur) if av > 0 else np.nan,
                 "overtime_hours": s["overtime"] / 60.0,
                 "parts_fill_rate": (
-                    p["filled_units"] / p["demand_units"] if p["demand_units"] else np.nan
+                    p["filled_units"] / p["demand_units"]
+                    if p["demand_units"]
+                    else np.nan
                 ),
                 "backorders": p["backorder_units"],
                 "backorder_days": p["backorder_min"] / DAY_MIN,
@@ -253,7 +265,9 @@ def _costs(
     cost["travel_time"] = float(tm["travel"].sum() / 60.0 * r.travel_per_hour)
     uc = model.part_unit_cost[p_of_f]
     cost["parts"] = float((log.demand_units * uc).sum())
-    cost["holding"] = float((log.on_hand_area / YEAR_MIN * uc).sum() * r.holding_rate_per_year)
+    cost["holding"] = float(
+        (log.on_hand_area / YEAR_MIN * uc).sum() * r.holding_rate_per_year
+    )
     cost["ordering"] = float(log.orders.sum() * r.ordering_per_order)
     cost["shortage"] = float(
         log.backorder_units.sum() * r.shortage_per_unit
@@ -269,7 +283,9 @@ def _costs(
     )
     cost["outsourcing"] = float(fee.sum())
     vin = np.asarray(log.v_dispatch_min) >= w
-    cost["rework"] = float(((log.v_kind == KIND_REVISIT) & vin).sum() * r.rework_per_visit)
+    cost["rework"] = float(
+        ((log.v_kind == KIND_REVISIT) & vin).sum() * r.rework_per_visit
+    )
     late_rate = np.array([r.late_penalty_per_hour.get(u.value, 0.0) for u in URGENCIES])
     unserved = np.array([r.unserved_penalty.get(u.value, 0.0) for u in URGENCIES])
     created = np.asarray(s.created_min)
@@ -320,15 +336,13 @@ def replication_kpis(model: SimModel, log: RepLog) -> pd.DataFrame:
     window = log.horizon_min - log.warmup_min
     n_created = len(df)
     extra = _costs(model, log, tm, n_created)
-    lam = n_created / window if window > 0 else np.nan
     extra["queue_length_mean"] = log.queue_area / window if window > 0 else np.nan
     w = df["wait"].to_numpy()
     own = (df["partner"] == 0) & (df["remote"] == 0)
     lam_own = float(own.sum()) / window if window > 0 else np.nan
-    extra["little_lambda_w"] = (
-        lam_own * float(np.nanmean(w[own.to_numpy()])) if own.any() else np.nan
-    )
-    del lam
+    ww = w[own.to_numpy()]
+    ww = ww[np.isfinite(ww)]
+    extra["little_lambda_w"] = lam_own * float(ww.mean()) if len(ww) else np.nan
     parts.append(
         pd.DataFrame(
             [(k, "all", "all", v) for k, v in extra.items()],
@@ -341,7 +355,9 @@ def replication_kpis(model: SimModel, log: RepLog) -> pd.DataFrame:
     return out
 
 
-def time_series(model: SimModel, log: RepLog, *, step_min: float = DAY_MIN) -> pd.DataFrame:
+def time_series(
+    model: SimModel, log: RepLog, *, step_min: float = DAY_MIN
+) -> pd.DataFrame:
     """Backlog (open tickets) at the end of each step and utilization per step.
 
     Columns ``time_min, created, backlog, utilization`` (busy / shift minutes
@@ -354,11 +370,15 @@ def time_series(model: SimModel, log: RepLog, *, step_min: float = DAY_MIN) -> p
     can = np.sort(log.cancelled_min[np.isfinite(log.cancelled_min)])
     n_c = np.searchsorted(created, t, side="right")
     backlog = (
-        n_c - np.searchsorted(res, t, side="right") - np.searchsorted(can, t, side="right")
+        n_c
+        - np.searchsorted(res, t, side="right")
+        - np.searchsorted(can, t, side="right")
     )
     edges = np.concatenate([[0.0], t])
     disp = np.asarray(log.v_dispatch_min)
-    busy_per = np.histogram(disp, bins=edges, weights=log.v_travel_min + log.v_work_min)[0]
+    busy_per = np.histogram(
+        disp, bins=edges, weights=log.v_travel_min + log.v_work_min
+    )[0]
     if model.always_on:
         avail = np.full(len(t), step_min * model.n_techs)
     else:
@@ -366,9 +386,15 @@ def time_series(model: SimModel, log: RepLog, *, step_min: float = DAY_MIN) -> p
         # shift minutes inside each step, steps of whole days or within a day
         a = np.clip(model.tech_shift_start[None, :], tod0, tod0 + step_min)
         b = np.clip(model.tech_shift_end[None, :], tod0, tod0 + step_min)
-        avail = (b - a).sum(axis=1) if step_min <= DAY_MIN else np.full(
-            len(t),
-            (model.tech_shift_end - model.tech_shift_start).sum() * step_min / DAY_MIN,
+        avail = (
+            (b - a).sum(axis=1)
+            if step_min <= DAY_MIN
+            else np.full(
+                len(t),
+                (model.tech_shift_end - model.tech_shift_start).sum()
+                * step_min
+                / DAY_MIN,
+            )
         )
     with np.errstate(invalid="ignore", divide="ignore"):
         util = np.where(avail > 0, busy_per / avail, np.nan)
@@ -404,4 +430,6 @@ def confidence_table(rep_kpis: pd.DataFrame, *, level: float = 0.95) -> pd.DataF
     out["ci_low"] = out["mean"] - half
     out["ci_high"] = out["mean"] + half
     out["n_reps"] = out["n_reps"].astype(np.int64)
-    return out[["kpi", "urgency", "outlet", "mean", "ci_low", "ci_high", "n_reps", "unit"]]
+    return out[
+        ["kpi", "urgency", "outlet", "mean", "ci_low", "ci_high", "n_reps", "unit"]
+    ]

@@ -51,7 +51,7 @@ def check_profile(x: npt.ArrayLike, name: str, n_cat: int, length: int) -> np.nd
     >>> check_profile([2.0, 1.0], "p", 1, 2)
     Traceback (most recent call last):
     ...
-    planner.core.errors.InputError: p must be ... with mean 1 per category; got mean 1.5 (row 0)
+    planner.core.errors.InputError: p must be 2 factors >= 0 with mean 1 per category; got 'mean 1.5 (row 0)'
     """
     a = as_array(x, name, nonneg=True)
     if a.ndim == 1:
@@ -198,7 +198,7 @@ class SimModel:
     start_date: str = "2026-01-01"
     travel_name: str = ""
 
-    def __post_init__(self) -> None:  # noqa: C901 - one check per field
+    def __post_init__(self) -> None:
         set_ = object.__setattr__
         n_c = len(self.category_names)
         n_p = len(self.point_ids)
@@ -305,13 +305,17 @@ class SimModel:
                 )
         if (np.diff(self.fault_category) < 0).any():
             raise InputError(
-                field="fault_category", expected="faults grouped by category", got="unsorted"
+                field="fault_category",
+                expected="faults grouped by category",
+                got="unsorted",
             )
         if (self.tech_shift_end <= self.tech_shift_start).any() or (
             self.tech_shift_end > DAY_MIN
         ).any():
             raise InputError(
-                field="tech_shift", expected="start < end <= 1440 minutes", got="a bad shift"
+                field="tech_shift",
+                expected="start < end <= 1440 minutes",
+                got="a bad shift",
             )
         sizes = np.diff(self.local_offset)
         if (sizes != self.local_size**2).any() or self.local_offset[-1] != len(
@@ -400,7 +404,7 @@ class SimModel:
 
     # ------------------------------------------------------------ from_core
     @classmethod
-    def from_core(  # noqa: C901 - assembling many tables
+    def from_core(
         cls,
         demand: DemandPoints,
         outlets: Outlets,
@@ -567,9 +571,9 @@ class SimModel:
             if usable.size == 0:
                 assign = np.full(n_p, -1, dtype=np.int64)
             elif travel is None:
-                d2 = (
-                    (demand.lonlat[:, None, :] - olonlat[None, usable, :]) ** 2
-                ).sum(axis=2)
+                d2 = ((demand.lonlat[:, None, :] - olonlat[None, usable, :]) ** 2).sum(
+                    axis=2
+                )
                 assign = usable[np.argmin(d2, axis=1)]
             else:
                 tm = travel.matrix(demand.lonlat, olonlat[usable])
@@ -631,8 +635,10 @@ class SimModel:
             point_lonlat=demand.lonlat,
             point_rate_per_year=rate,
             seasonal=np.array([c.seasonal for c in catalog.categories]),
-            dow_profile=np.ones(7) if dow_profile is None else dow_profile,
-            hour_profile=np.ones(24) if hour_profile is None else hour_profile,
+            dow_profile=np.asarray(np.ones(7) if dow_profile is None else dow_profile),
+            hour_profile=np.asarray(
+                np.ones(24) if hour_profile is None else hour_profile
+            ),
             urgency_share=share,
             urgency_target_min=target,
             fault_category=np.array(f_cat, dtype=np.int64),

@@ -45,7 +45,11 @@ def queue_model(
         (Part("P", "part", 10.0, lead_time_days=part_lead_days),),
     )
     d = DemandPoints.from_arrays(
-        ["p"], [0.0], [0.0], tickets_per_year=[[lam_per_min * 525_600]], categories=["x"]
+        ["p"],
+        [0.0],
+        [0.0],
+        tickets_per_year=[[lam_per_min * 525_600]],
+        categories=["x"],
     )
     o = Outlets.from_arrays(["o"], [0.0], [0.0], existing=True)
     techs = [

@@ -1,0 +1,99 @@
+"""Parts against Poisson base-stock theory; determinism, CRN and parallel runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import poisson
+
+from planner.sim import SimModel, simulate
+
+
+def test_base_stock_fill_rate_matches_poisson(
+    make_queue_model: Callable[..., SimModel],
+) -> None:
+    """Fill rate and mean backorders of a base-stock level match Poisson theory.
+
+    One part used by every repair, Poisson demand 3/day (40 technicians, so
+    no queue: a part is demanded when the ticket arrives), lead time 1 day,
+    S = 4: fill rate P(D_L <= S - 1) and E[(D_L - S)^+] with D_L ~ Poisson(3).
+    """
+    lam_day, lead, S = 3.0, 1.0, 4
+    model = make_queue_model(
+        40, lam_day / 1440.0, 30.0, parts={"P": 1.0}, part_lead_days=lead, stock=S
+    )
+    horizon, warmup = 200.0, 5.0
+    res = simulate(model, horizon_days=horizon, warmup_days=warmup, n_reps=10, seed=0)
+    mu = lam_day * lead
+    fill = poisson.cdf(S - 1, mu)
+    k = np.arange(S, 200)
+    backorders = float(((k - S) * poisson.pmf(k, mu)).sum())
+    row = res.kpi("parts_fill_rate")
+    assert row["ci_low"] <= fill <= row["ci_high"], (fill, row.to_dict())
+    bo = res.rep_kpis.query("kpi == 'backorder_days' and outlet == 'all'")["value"]
+    per_day = bo.to_numpy() / (horizon - warmup)
+    half = 2.262 * per_day.std(ddof=1) / np.sqrt(len(per_day))
+    assert abs(per_day.mean() - backorders) <= half, (per_day.mean(), backorders, half)
+    # every missing part is a failed first-time fix
+    assert res.kpi("first_time_fix_rate")["mean"] == pytest.approx(
+        row["mean"], abs=0.02
+    )
+
+
+def test_same_seed_same_tables(make_network: Callable[..., SimModel]) -> None:
+    """The same seed gives identical KPI tables; another seed does not."""
+    model = make_network(seed=1)
+    a = simulate(model, horizon_days=20, warmup_days=2, n_reps=2, seed=7)
+    b = simulate(model, horizon_days=20, warmup_days=2, n_reps=2, seed=7)
+    pd.testing.assert_frame_equal(a.kpis, b.kpis)
+    pd.testing.assert_frame_equal(a.rep_kpis, b.rep_kpis)
+    c = simulate(model, horizon_days=20, warmup_days=2, n_reps=2, seed=8)
+    assert not a.rep_kpis["value"].equals(c.rep_kpis["value"])
+
+
+def test_parallel_is_bit_identical(make_network: Callable[..., SimModel]) -> None:
+    """Replications in two worker processes give the serial tables exactly."""
+    model = make_network(seed=2)
+    a = simulate(model, horizon_days=15, n_reps=3, seed=3, keep_log=True)
+    b = simulate(model, horizon_days=15, n_reps=3, seed=3, keep_log=True, n_jobs=2)
+    pd.testing.assert_frame_equal(a.rep_kpis, b.rep_kpis)
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+    assert a.log is not None
+    assert b.log is not None
+    for key in a.log:
+        np.testing.assert_array_equal(a.log[key], b.log[key])
+
+
+def test_common_random_numbers(make_network: Callable[..., SimModel]) -> None:
+    """Two scenarios differing in stock see the same tickets replication by replication."""
+    lo = make_network(seed=3, stock_level=0)
+    hi = lo.replace(base_stock=np.full_like(lo.base_stock, 5))
+    a = simulate(lo, horizon_days=20, n_reps=3, seed=11, keep_log=True)
+    b = simulate(hi, horizon_days=20, n_reps=3, seed=11, keep_log=True)
+    assert a.log is not None
+    assert b.log is not None
+    for key in ("created_min", "point", "fault", "urgency", "remote"):
+        np.testing.assert_array_equal(a.log[key], b.log[key])
+    assert b.kpi("parts_fill_rate")["mean"] > a.kpi("parts_fill_rate")["mean"]
+    assert b.kpi("first_time_fix_rate")["mean"] > a.kpi("first_time_fix_rate")["mean"]
+
+
+def test_run_until_half_width(make_queue_model: Callable[..., SimModel]) -> None:
+    """Replications are added until the target half-width is reached (or the cap)."""
+    model = make_queue_model(3, 2.0 / 60, 60.0)
+    res = simulate(
+        model,
+        horizon_days=5,
+        n_reps=3,
+        seed=0,
+        target_half_width=0.5,
+        target_kpi="queue_wait_mean_min",
+        max_reps=12,
+    )
+    row = res.kpi("queue_wait_mean_min")
+    half = (row["ci_high"] - row["ci_low"]) / 2
+    assert res.n_reps == 12 or half <= 0.5
+    assert res.n_reps > 3  # 5-day runs of a loaded queue cannot reach 0.5 min in 3
