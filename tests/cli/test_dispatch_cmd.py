@@ -126,3 +126,24 @@ def test_dispatch_bad_input_exit_2(
     assert lines[0].startswith("error: tickets.csv row 3")
     assert needle in lines[0]
     assert not out.exists()
+
+
+def test_dispatch_reads_geojson_and_parquet(tmp_path: Path) -> None:
+    """Tickets as GeoJSON points and technicians as Parquet give the same kind of plan."""
+    import geopandas as gpd
+
+    t, w = _tables(tmp_path)
+    tk = pd.read_csv(t)
+    g = gpd.GeoDataFrame(
+        tk.drop(columns=["lon", "lat"]),
+        geometry=gpd.points_from_xy(tk["lon"], tk["lat"]),
+        crs="EPSG:4326",
+    )
+    tg = tmp_path / "tickets.geojson"
+    g.to_file(tg, driver="GeoJSON")
+    wp = tmp_path / "techs.parquet"
+    pd.read_csv(w).to_parquet(wp)
+    out = tmp_path / "out"
+    r = _run(tg, wp, out)
+    assert r.exit_code == 0, r.output
+    assert (out / "summary.json").is_file()

@@ -195,3 +195,13 @@ def test_same_seed_same_plan() -> None:
     b = solve_dispatch(p, max_iterations=100, seed=3)
     assert a.stop_job.tolist() == b.stop_job.tolist()
     assert a.objective == b.objective
+
+
+@settings(max_examples=10, deadline=None)
+@given(problems())
+def test_tiny_memory_budget_still_valid(p: DispatchProblem) -> None:
+    """With room for one routing profile, technicians share narrower ones: still valid."""
+    plan = solve_dispatch(p, max_iterations=30, seed=1, memory_budget_mb=1e-9)
+    assert validate_plan(p, plan) == []
+    listed = np.concatenate([plan.stop_job, plan.unassigned_job])
+    assert sorted(listed.tolist()) == list(range(p.n_jobs))
