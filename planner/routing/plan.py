@@ -343,6 +343,43 @@ class DispatchPlan:
             crs="EPSG:4326",
         )
 
+    # ------------------------------------------------------------ pictures
+    def plot_gantt(self, ax: Any = None) -> Any:
+        """A Gantt chart of the day (travel+wait, service, break) per technician.
+
+        Returns the matplotlib Axes (for notebooks).
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(10, 0.35 * max(4, len(self.tech_ids))))
+        st = np.asarray(self.stop_tech)
+        for t in range(len(self.tech_ids)):
+            idx = np.flatnonzero(st == t)
+            if not len(idx):
+                continue
+            dep, ret = (
+                float(np.asarray(self.depart_min)[t]),
+                float(np.asarray(self.return_min)[t]),
+            )
+            ax.broken_barh([(dep / 60, (ret - dep) / 60)], (t - 0.3, 0.6), color="0.85")
+            s0 = np.asarray(self.start_min)[idx] / 60
+            s1 = np.asarray(self.end_min)[idx] / 60
+            ax.broken_barh(
+                list(zip(s0, s1 - s0, strict=True)), (t - 0.3, 0.6), color="tab:blue"
+            )
+            bs = float(np.asarray(self.break_start_min)[t])
+            if np.isfinite(bs):
+                ax.plot([bs / 60], [t], marker="|", color="tab:orange", markersize=12)
+        ax.set_yticks(range(len(self.tech_ids)), list(self.tech_ids))
+        ax.set_xlabel("hour of day")
+        ax.invert_yaxis()
+        return ax
+
+    def route_map(self) -> Any:
+        """An interactive folium map of routes and stops (needs ``location_lonlat``)."""
+        return self.to_geodataframe().explore(column="tech_id", legend=False)
+
     # ----------------------------------------------------------- save/load
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict (used by :meth:`save`)."""

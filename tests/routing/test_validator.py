@@ -185,3 +185,16 @@ def test_unassigned_reasons_are_checked() -> None:
     check_plan(p, plan)
     got = dict(zip(plan.unassigned_job.tolist(), plan.unassigned_reason, strict=True))
     assert got == {1: "skill", 2: "window", 3: "parts"}
+
+
+def test_pictures(day: tuple[DispatchProblem, DispatchPlan]) -> None:
+    """The Gantt chart draws one row per technician."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    _, plan = day
+    ax = plan.plot_gantt()
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(plan.tech_ids)
+    plt.close("all")
