@@ -112,8 +112,9 @@ class Engine:
         else:
             d1 = np.full(self.n, self.big)
         target = k_open if k_open is not None else self.m
+        g0 = self.gains(d1)
         while len(S) < target:
-            gain = self.gains(d1) - self.f
+            gain = g0 - self.f
             gain[S] = -np.inf
             gain[self.banned] = -np.inf
             if (
@@ -131,7 +132,17 @@ class Engine:
             if not np.isfinite(gain[j]):
                 break
             S.append(j)
-            d1 = np.minimum(d1, self.C[:, j])
+            col = np.asarray(self.C[:, j], dtype=np.float64)
+            ch = np.flatnonzero(col < d1)
+            if ch.size:
+                # only points that got closer change their gain terms
+                for s0 in range(0, ch.size, self.rows):
+                    r = ch[s0 : s0 + self.rows]
+                    B = self.C[r]
+                    old = np.maximum(d1[r, None] - B, 0)
+                    new = np.maximum(col[r, None] - B, 0)
+                    g0 -= self.w[r] @ (old - new)
+                d1 = np.minimum(d1, col)
         return np.sort(np.asarray(S, dtype=np.int64))
 
     def gains(self, d1: np.ndarray) -> np.ndarray:
@@ -148,6 +159,8 @@ class Engine:
     def local_search(self, S: np.ndarray, max_moves: int = 10_000) -> np.ndarray:
         """Best-improvement vertex substitution (plus add/drop if ``p`` is free)."""
         S = np.sort(np.asarray(S, dtype=np.int64))
+        if self.p is not None and S.size >= 1:
+            return self._swap_search(S, max_moves)
         cur = self.value(S)
         for _ in range(max_moves):
             move = self.best_move(S)
@@ -164,6 +177,82 @@ class Engine:
             S = np.sort(np.fromiter(T, dtype=np.int64))
             cur += delta
         return S
+
+    def _contrib(
+        self,
+        rows: np.ndarray,
+        d1: np.ndarray,
+        c1pos: np.ndarray,
+        d2: np.ndarray,
+        gain: np.ndarray,
+        loss: np.ndarray,
+        extra: np.ndarray,
+        sign: float,
+    ) -> None:
+        """Add (``sign=1``) or remove (``-1``) the swap-value terms of ``rows``."""
+        for s0 in range(0, rows.size, self.rows):
+            r = rows[s0 : s0 + self.rows]
+            B = self.C[r]
+            w = self.w[r] * sign
+            D = d1[r, None] - B
+            np.maximum(D, 0, out=D)
+            gain += w @ D
+            E = d2[r, None] - B
+            np.minimum(E, (d2[r] - d1[r])[:, None], out=E)
+            np.maximum(E, 0, out=E)
+            oh = sp.csr_matrix(
+                (w, (c1pos[r], np.arange(r.size))), shape=(extra.shape[0], r.size)
+            )
+            extra += oh @ E
+            loss += np.bincount(
+                c1pos[r], weights=w * (d2[r] - d1[r]), minlength=loss.size
+            )
+
+    def _swap_search(self, S: np.ndarray, max_moves: int) -> np.ndarray:
+        """Swap-only local search with incremental updates (Resende & Werneck 2007).
+
+        After a swap only the points whose nearest or second-nearest outlet
+        changed contribute differently to ``gain``/``loss``/``extra``; their old
+        terms are removed and new ones added, so a move costs O(affected x m)
+        instead of O(n x m).
+        """
+        S = S.copy()
+        k = S.size
+        pos = np.full(self.m, -1, dtype=np.int64)
+        pos[S] = np.arange(k)
+        d1, c1, d2 = self.nearest2(S)
+        gain = np.zeros(self.m)
+        loss = np.zeros(k)
+        extra = np.zeros((k, self.m))
+        everyone = np.arange(self.n)
+        self._contrib(everyone, d1, pos[c1], d2, gain, loss, extra, 1.0)
+        self.n_evals += 1
+        bad_in = self.banned.copy()
+        cur = float(self.w @ d1) + float(self.f[S].sum())
+        for _ in range(max_moves):
+            bad_in[S] = True
+            delta = (-gain + self.f)[None, :] + (loss - self.f[S])[:, None] - extra
+            delta[:, bad_in] = np.inf
+            delta[self.forced[S], :] = np.inf
+            flat = int(np.argmin(delta))
+            ri, jj = divmod(flat, self.m)
+            dv = float(delta[ri, jj])
+            if not np.isfinite(dv) or dv >= -1e-9 * max(1.0, abs(cur)):
+                break
+            r = int(S[ri])
+            bad_in[r] = self.banned[r]
+            old_c1pos = pos[c1]
+            S[ri] = jj
+            pos[r] = -1
+            pos[jj] = ri
+            n1, nc1, n2 = self.nearest2(S)
+            aff = np.flatnonzero((n1 != d1) | (nc1 != c1) | (n2 != d2))
+            self._contrib(aff, d1, old_c1pos, d2, gain, loss, extra, -1.0)
+            d1, c1, d2 = n1, nc1, n2
+            self._contrib(aff, d1, pos[c1], d2, gain, loss, extra, 1.0)
+            cur += dv
+            self.n_evals += 1
+        return np.sort(S)
 
     def best_move(self, S: np.ndarray) -> tuple[float, int, int] | None:
         """Most improving (delta, j in, r out); -1 for none (add or drop only)."""
