@@ -44,6 +44,7 @@ from planner.inventory._common import (
     poisson_quantile,
     whole_numbers,
 )
+from planner.inventory.base_stock import _unit_pmf, compound_poisson_pmf
 from planner.inventory.metrics import PolicyMetrics
 
 __all__ = ["SSPolicies", "evaluate_sS", "newsvendor_cost_poisson", "optimize_sS"]
@@ -66,13 +67,122 @@ def newsvendor_cost_poisson(
     return h * (y - lam) + (h + p) * poisson_loss(y, lam)
 
 
-def _renewal(mu: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Renewal mass ``m`` (B, n) and cumulative ``M`` (B, n + 1) of Poisson(mu)."""
+class _PoissonDemand:
+    """Poisson demand per period (mean ``mu``), lead time ``L`` periods."""
+
+    def __init__(self, mu: np.ndarray, L: np.ndarray) -> None:
+        self.mu = mu
+        self.L = L
+
+    def period_mean(self, idx: np.ndarray) -> np.ndarray:
+        return self.mu[idx]
+
+    def mean(self, idx: np.ndarray, extra: int, y: np.ndarray) -> np.ndarray:
+        """Mean demand over ``L + extra`` periods, shaped to broadcast with y."""
+        m = self.mu[idx] * (self.L[idx] + extra)
+        return m[:, None] if y.ndim == 2 else m
+
+    def loss(self, idx: np.ndarray, y: np.ndarray, extra: int = 1) -> np.ndarray:
+        return poisson_loss(y, self.mean(idx, extra, y))
+
+    def cdf(self, idx: np.ndarray, y: np.ndarray, extra: int = 1) -> np.ndarray:
+        return poisson_cdf(y, self.mean(idx, extra, y))
+
+    def quantile(self, q: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        return poisson_quantile(q, self.mu[idx] * (self.L[idx] + 1))
+
+    def period_pmf(self, idx: np.ndarray, n: int) -> np.ndarray:
+        mu = self.mu[idx]
+        lmax = (
+            int(np.ceil(mu.max() + 12.0 * np.sqrt(mu.max()) + 12.0)) if len(mu) else 1
+        )
+        lmax = min(lmax, n)
+        return poisson_pmf(np.arange(lmax + 1)[None, :], mu[:, None])
+
+
+class _TableDemand:
+    """Compound Poisson demand from pmf tables (Panjer), lead time ``L``.
+
+    ``rate`` repairs per period, ``unit_pmf[:, k-1]`` = P(k units per repair).
+    Tables hold the pmf of demand over 1, ``L`` and ``L + 1`` periods on a
+    common support; the mass beyond it (< 1e-12) is ignored.
+    """
+
+    def __init__(self, rate: np.ndarray, unit_pmf: np.ndarray, L: np.ndarray) -> None:
+        k = unit_pmf.shape[1]
+        units = np.arange(1, k + 1)[None, :]
+        eu = (unit_pmf * units).sum(axis=1)
+        ev2 = (unit_pmf * units**2).sum(axis=1)
+        self.unit_mean = eu
+        self.rate = rate
+        self.unit_pmf = unit_pmf
+        lam1 = rate * (L + 1.0)
+        n = int(np.ceil((lam1 * eu + 15.0 * np.sqrt(lam1 * ev2) + 5 * k + 20).max()))
+        self.n = n
+        self.pmf = {
+            0: compound_poisson_pmf(rate * L, unit_pmf, n),
+            1: compound_poisson_pmf(lam1, unit_pmf, n),
+        }
+        self.period = compound_poisson_pmf(rate, unit_pmf, n)
+        self.cdf_t = {e: np.cumsum(f, axis=1) for e, f in self.pmf.items()}
+        # C(y) = sum_{x<y} F(x) = E[(y - X)^+] for y = 0..n
+        self.C = {
+            e: np.concatenate([np.zeros((len(rate), 1)), np.cumsum(F, axis=1)], axis=1)
+            for e, F in self.cdf_t.items()
+        }
+        self.L = L
+
+    def period_mean(self, idx: np.ndarray) -> np.ndarray:
+        return self.rate[idx] * self.unit_mean[idx]
+
+    def _rows(self, idx: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return idx[:, None] if y.ndim == 2 else idx
+
+    def loss(self, idx: np.ndarray, y: np.ndarray, extra: int = 1) -> np.ndarray:
+        m = self.rate[idx] * (self.L[idx] + extra) * self.unit_mean[idx]
+        m = m[:, None] if y.ndim == 2 else m
+        yc = np.clip(y, 0, self.n).astype(np.int64)
+        C = self.C[extra][self._rows(idx, y), yc] + np.maximum(y - self.n, 0)
+        C = np.where(y <= 0, 0.0, C)
+        return np.maximum(m - y + C, np.maximum(m - y, 0.0))
+
+    def cdf(self, idx: np.ndarray, y: np.ndarray, extra: int = 1) -> np.ndarray:
+        yc = np.clip(y, 0, self.n - 1).astype(np.int64)
+        F = self.cdf_t[extra][self._rows(idx, y), yc]
+        return np.where(y < 0, 0.0, np.where(y >= self.n, 1.0, F))
+
+    def quantile(self, q: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        F = self.cdf_t[1][idx]
+        return np.argmax(q[:, None] - 1e-15 <= F, axis=1).astype(np.float64)
+
+    def period_pmf(self, idx: np.ndarray, n: int) -> np.ndarray:
+        return self.period[idx, : min(n, self.n - 1) + 1]
+
+
+Demand = _PoissonDemand | _TableDemand
+
+
+def _G(
+    dem: Demand, idx: np.ndarray, y: np.ndarray, h: np.ndarray, p: np.ndarray
+) -> np.ndarray:
+    """Newsvendor cost of the net inventory ``y - D_{L+1}`` for parts ``idx``."""
+    hh, pp = h[idx], p[idx]
+    if y.ndim == 2:
+        hh, pp = hh[:, None], pp[:, None]
+    m = dem.period_mean(idx) * (dem.L[idx] + 1.0)
+    m = m[:, None] if y.ndim == 2 else m
+    return hh * (y - m) + (hh + pp) * dem.loss(idx, y)
+
+
+def _renewal(f: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Renewal mass ``m`` (B, n) and cumulative ``M`` (B, n + 1) of pmf rows ``f``.
+
+    ``m(0) = 1 / (1 - f(0))``, ``m(j) = m(0) sum_{l=1}^{j} f(l) m(j - l)``; ``f``
+    may be shorter than ``n`` (mass beyond it taken as 0).
+    """
     n = max(int(n), 1)
-    B = len(mu)
-    lmax = int(np.ceil(mu.max() + 12.0 * np.sqrt(mu.max()) + 12.0)) if B else 1
-    lmax = min(lmax, n)
-    f = poisson_pmf(np.arange(lmax + 1)[None, :], mu[:, None])
+    B = len(f)
+    lmax = min(f.shape[1] - 1, n)
     m = np.zeros((B, n))
     m0 = 1.0 / (1.0 - f[:, 0])
     m[:, 0] = m0
@@ -83,6 +193,12 @@ def _renewal(mu: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     M = np.zeros((B, n + 1))
     np.cumsum(m, axis=1, out=M[:, 1:])
     return m, M
+
+
+def _demand(mu: np.ndarray, L: np.ndarray, unit_pmf: npt.ArrayLike | None) -> Demand:
+    if unit_pmf is None:
+        return _PoissonDemand(mu, L)
+    return _TableDemand(mu, np.ascontiguousarray(_unit_pmf(unit_pmf, len(mu))), L)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -112,6 +228,7 @@ class SSPolicies:
     stats: SolverStats = field(
         default_factory=lambda: SolverStats(solver="zheng-federgruen", runtime_s=0.0)
     )
+    unit_pmf: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(np.atleast_1d(self.s))
@@ -154,6 +271,7 @@ class SSPolicies:
             self.backorder_cost,
             self.fixed_cost,
             lead_time=self.lead_time,
+            unit_pmf=self.unit_pmf,
         )
 
     def to_frame(self) -> pd.DataFrame:
@@ -201,27 +319,25 @@ def _params(
 
 
 def _upper_bound(
-    mu: np.ndarray, lam: np.ndarray, h: np.ndarray, p: np.ndarray, K: np.ndarray
+    dem: Demand, idx: np.ndarray, h: np.ndarray, p: np.ndarray, K: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """(y*, c_u): minimizer of G and an upper bound on the optimal cost.
 
     ``c(s, S) <= K mu / (S - s) + max(G(s+1), G(S))`` since a cycle lasts at
     least ``(S - s) / mu`` periods on average (Wald) and ``G`` is convex.
     """
-    q = p / (p + h)
-    ystar = poisson_quantile(q, lam)
-    eoq = np.sqrt(2.0 * K * mu / h)
-    best = newsvendor_cost_poisson(ystar, lam, h, p) + K * mu
+    hh, pp, KK = h[idx], p[idx], K[idx]
+    mu = dem.period_mean(idx)
+    ystar = dem.quantile(pp / (pp + hh), idx)
+    eoq = np.sqrt(2.0 * KK * mu / hh)
+    best = _G(dem, idx, ystar, h, p) + KK * mu
     for factor in (0.25, 0.5, 1.0, 1.5, 2.0, 3.0):
         d = np.maximum(np.round(factor * eoq), 1.0)
         for shift in (0.5, 0.3, 0.7):
             s = ystar - np.ceil(shift * d)
             S = s + d
-            g = np.maximum(
-                newsvendor_cost_poisson(s + 1, lam, h, p),
-                newsvendor_cost_poisson(S, lam, h, p),
-            )
-            best = np.minimum(best, K * mu / d + g)
+            g = np.maximum(_G(dem, idx, s + 1, h, p), _G(dem, idx, S, h, p))
+            best = np.minimum(best, KK * mu / d + g)
     return ystar, best
 
 
@@ -232,6 +348,7 @@ def optimize_sS(
     fixed_cost: npt.ArrayLike,
     *,
     lead_time: npt.ArrayLike = 0,
+    unit_pmf: npt.ArrayLike | None = None,
     budget_cells: int = 250_000,
 ) -> SSPolicies:
     """Exact cost-optimal periodic-review (s,S) policy per part (Poisson demand).
@@ -247,6 +364,10 @@ def optimize_sS(
         ``K`` per order, ``>= 0``.
     lead_time
         Whole periods, ``>= 0``.
+    unit_pmf
+        Compound Poisson demand: ``demand_mean`` is then the mean number of
+        repairs per period and ``unit_pmf[k-1]`` (or ``unit_pmf[i, k-1]`` per
+        part) the probability that a repair uses k units.
     budget_cells
         Size of the padded work arrays per batch (memory knob).
 
@@ -276,29 +397,32 @@ def optimize_sS(
     s_out = np.full(n, -1, dtype=np.int64)
     S_out = np.zeros(n, dtype=np.int64)
     c_out = np.zeros(n)
+    dem = _demand(mu, L, unit_pmf)
     live = np.flatnonzero(mu > 0)
     if len(live):
-        s_l, S_l, c_l = _optimize(
-            mu[live], h[live], p[live], K[live], L[live], budget_cells
-        )
+        s_l, S_l, c_l = _optimize(dem, live, h, p, K, budget_cells)
         s_out[live], S_out[live], c_out[live] = s_l, S_l, c_l
     stats = SolverStats(
         solver="zheng-federgruen (box enumeration)",
         runtime_s=time.perf_counter() - t0,
     )
-    return SSPolicies(s_out, S_out, c_out, mu, h, p, K, L, stats)
+    u = dem.unit_pmf if isinstance(dem, _TableDemand) else None
+    return SSPolicies(s_out, S_out, c_out, mu, h, p, K, L, stats, u)
 
 
 def _optimize(
-    mu: np.ndarray,
+    dem: Demand,
+    live: np.ndarray,
     h: np.ndarray,
     p: np.ndarray,
     K: np.ndarray,
-    L: np.ndarray,
     budget: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    lam = mu * (L + 1.0)
-    ystar, cu = _upper_bound(mu, lam, h, p, K)
+    """Optimal (s, S, cost) for parts ``live`` (positive demand)."""
+    mu = dem.period_mean(live)
+    lam = mu * (dem.L[live] + 1.0)
+    ystar, cu = _upper_bound(dem, live, h, p, K)
+    h, p, K = h[live], p[live], K[live]
     cu = cu * (1.0 + 1e-9) + 1e-9
     # 1) G on a grid wide enough to hold the level set {G <= c_u}
     lo = np.floor(lam - cu / p) - 1.0
@@ -307,6 +431,9 @@ def _optimize(
     hi = np.maximum(hi, ystar + 1.0)
     width = (hi - lo + 1).astype(np.int64)
     n = len(mu)
+    hp = np.zeros(len(dem.L))
+    pp = np.zeros(len(dem.L))
+    hp[live], pp[live] = h, p  # full-length, for _G
     a = np.empty(n)
     b = np.empty(n)
     eoq = np.maximum(np.sqrt(2.0 * K * mu / h * (h + p) / p), 1.0)
@@ -314,7 +441,7 @@ def _optimize(
         B = len(idx)
         W = int(width[idx].max())
         y = lo[idx, None] + np.arange(W)[None, :]
-        G = newsvendor_cost_poisson(y, lam[idx, None], h[idx, None], p[idx, None])
+        G = _G(dem, live[idx], y, hp, pp)
         G = np.where(np.arange(W)[None, :] < width[idx, None], G, np.inf)
         # tighten c_u with the exact cost of a few windows: the D smallest
         # values of the convex G form the window y = S-D+1 .. S
@@ -327,7 +454,7 @@ def _optimize(
         dmax = int(dc.max())
         top = np.maximum.accumulate(order[:, :dmax], axis=1)  # index of S per D
         S_i = np.take_along_axis(top, dc - 1, axis=1)  # (B, C)
-        m, M = _renewal(mu[idx], dmax)
+        m, M = _renewal(dem.period_pmf(live[idx], dmax), dmax)
         jj = np.arange(dmax)
         gi = S_i[:, :, None] - jj[None, None, :]
         Gw = G[np.arange(B)[:, None, None], np.clip(gi, 0, W - 1)]
@@ -353,11 +480,11 @@ def _optimize(
     for idx in batches_by_size(nS * J, budget):
         nSm = int(nS[idx].max())
         Jm = int(J[idx].max())
-        m, M = _renewal(mu[idx], Jm)
+        m, M = _renewal(dem.period_pmf(live[idx], Jm), Jm)
         off = (ystar[idx] - a[idx]).astype(np.int64)  # index of y* from a
         # G(a + k) for k in 0..Jm-1
         yk = a[idx, None] + np.arange(Jm)[None, :]
-        Gs = newsvendor_cost_poisson(yk, lam[idx, None], h[idx, None], p[idx, None])
+        Gs = _G(dem, live[idx], yk, hp, pp)
         kS = np.arange(nSm)
         j = np.arange(Jm)
         gi = off[:, None, None] + kS[None, :, None] - j[None, None, :]
@@ -391,6 +518,7 @@ def evaluate_sS(
     fixed_cost: npt.ArrayLike,
     *,
     lead_time: npt.ArrayLike = 0,
+    unit_pmf: npt.ArrayLike | None = None,
     budget_cells: int = 250_000,
 ) -> PolicyMetrics:
     """Exact cost and service of periodic-review (s,S) policies (Poisson demand).
@@ -427,20 +555,23 @@ def evaluate_sS(
         raise InputError(
             location=f"part {i}", field="S", expected="> s", got=float(S_b[i])
         )
-    return _evaluate(s_b, S_b, mu, h, p, K, L, budget_cells)
+    mu, h, p, K, L = (np.ascontiguousarray(a) for a in (mu, h, p, K, L))
+    dem = _demand(mu, L, unit_pmf)
+    return _evaluate(s_b, S_b, dem, h, p, K, budget_cells)
 
 
 def _evaluate(
     s: np.ndarray,
     S: np.ndarray,
-    mu: np.ndarray,
+    dem: Demand,
     h: np.ndarray,
     p: np.ndarray,
     K: np.ndarray,
-    L: np.ndarray,
     budget: int,
 ) -> PolicyMetrics:
-    n = len(mu)
+    n = len(s)
+    allidx = np.arange(n)
+    mu = dem.period_mean(allidx)
     out: dict[str, np.ndarray] = {
         k: np.zeros(n)
         for k in (
@@ -463,18 +594,17 @@ def _evaluate(
     for idx in batches_by_size(np.maximum(delta[live], 1), budget):
         idx = live[idx]
         Jm = int(delta[idx].max())
-        m, M = _renewal(mu[idx], Jm)
+        m, M = _renewal(dem.period_pmf(idx, Jm), Jm)
         j = np.arange(Jm)[None, :]
         Md = M[np.arange(len(idx)), delta[idx]]
         w = np.where(j < delta[idx, None], m, 0.0) / Md[:, None]
         y = S[idx, None] - j
-        lamL1 = (mu[idx] * (L[idx] + 1.0))[:, None]
-        lamL = (mu[idx] * L[idx])[:, None]
-        n1 = poisson_loss(y, lamL1)
-        n0 = poisson_loss(y, lamL)
+        mean1 = (mu[idx] * (dem.L[idx] + 1.0))[:, None]
+        n1 = dem.loss(idx, y, 1)
+        n0 = dem.loss(idx, y, 0)
         bo = (w * n1).sum(axis=1)
-        oh = (w * (y - lamL1 + n1)).sum(axis=1)
-        rr = (w * poisson_cdf(y, lamL1)).sum(axis=1)
+        oh = (w * (y - mean1 + n1)).sum(axis=1)
+        rr = (w * dem.cdf(idx, y, 1)).sum(axis=1)
         short = (w * (n1 - n0)).sum(axis=1)
         out["backorders"][idx] = bo
         out["on_hand"][idx] = oh

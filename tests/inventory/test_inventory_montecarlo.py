@@ -115,3 +115,24 @@ def test_simulator_detects_a_wrong_value() -> None:
     wrong = an.cost * 1.03
     with pytest.raises(AssertionError):
         assert np.all(np.abs(wrong - sim.mean("cost")) <= sim.half_width("cost"))
+
+
+def test_compound_sS_within_ci() -> None:
+    """Compound Poisson (s,S) with lead time: exact metrics match simulation."""
+    u = [0.5, 0.3, 0.2]
+    s, S, rate, L = [3, 1], [9, 6], [1.2, 0.5], [1, 2]
+    an = evaluate_sS(s, S, rate, 1.0, 9.0, 10.0, lead_time=L, unit_pmf=u)
+    sim = simulate_sS(
+        s,
+        S,
+        rate,
+        1.0,
+        9.0,
+        10.0,
+        lead_time=L,
+        unit_pmf=u,
+        n_periods=2500,
+        n_reps=16,
+        seed=8,
+    )
+    assert_within_ci(an, sim, CHECKED)

@@ -197,3 +197,35 @@ def test_bad_input_names_the_field(kwargs: dict[str, object], field: str) -> Non
             args["fixed_cost"],  # type: ignore[arg-type]
             lead_time=lead,  # type: ignore[arg-type]
         )
+
+
+def test_compound_with_single_units_equals_poisson() -> None:
+    """unit_pmf = [1] (one unit per repair) reproduces the ZF test bed exactly."""
+    r = optimize_sS(ZF_MU[:6], 1, 9, 64, unit_pmf=[1.0])
+    assert r.s.tolist() == ZF_S_LOW[:6]
+    assert r.S.tolist() == ZF_S_UP[:6]
+    np.testing.assert_allclose(r.cost, optimize_sS(ZF_MU[:6], 1, 9, 64).cost, rtol=1e-9)
+
+
+@pytest.mark.parametrize("L", [0, 2])
+def test_compound_optimum_matches_brute_force(L: int) -> None:
+    """Compound Poisson (1-3 units per repair): no (s,S) in a box is cheaper."""
+    u = np.array([[0.6, 0.3, 0.1], [0.2, 0.3, 0.5]])
+    rate = np.array([1.5, 0.8])
+    r = optimize_sS(rate, 1.0, [6.0, 12.0], [20.0, 8.0], lead_time=L, unit_pmf=u)
+    s_grid, S_grid = np.meshgrid(np.arange(-10, 35), np.arange(-9, 60), indexing="ij")
+    keep = S_grid > s_grid
+    sg, Sg = s_grid[keep], S_grid[keep]
+    for i in range(2):
+        c = evaluate_sS(
+            sg,
+            Sg,
+            rate[i],
+            1.0,
+            [6.0, 12.0][i],
+            [20.0, 8.0][i],
+            lead_time=L,
+            unit_pmf=u[i],
+        ).cost
+        assert r.cost[i] == pytest.approx(c.min(), rel=1e-12)
+    np.testing.assert_allclose(r.evaluate().cost, r.cost, rtol=1e-12)
