@@ -17,6 +17,7 @@ to their second-nearest outlet) and ``extra[r, j]`` corrects for points of
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,6 +69,8 @@ class Engine:
         self.dt = C.dtype
         self.big = float(C.max()) * 2.0 + 1.0 if C.size else 1.0
         self.n_evals = 0
+        #: ``time.perf_counter()`` value after which searches stop early.
+        self.deadline = math.inf
 
     # ------------------------------------------------------------- basics
     def blocks(self) -> range:
@@ -163,6 +166,8 @@ class Engine:
             return self._swap_search(S, max_moves)
         cur = self.value(S)
         for _ in range(max_moves):
+            if time.perf_counter() > self.deadline:
+                break
             move = self.best_move(S)
             if move is None:
                 break
@@ -230,6 +235,8 @@ class Engine:
         bad_in = self.banned.copy()
         cur = float(self.w @ d1) + float(self.f[S].sum())
         for _ in range(max_moves):
+            if time.perf_counter() > self.deadline:
+                break
             bad_in[S] = True
             delta = (-gain + self.f)[None, :] + (loss - self.f[S])[:, None] - extra
             delta[:, bad_in] = np.inf
@@ -398,7 +405,7 @@ class Engine:
                 if integral
                 else (ub - best_L <= tol * max(1.0, abs(ub)))
             )
-            if gap_ok or theta < 1e-4:
+            if gap_ok or theta < 1e-4 or time.perf_counter() > self.deadline:
                 break
             # subgradient: 1 - (number of open j with w_i C_ij < lam_i)
             cnt = np.zeros(self.n)

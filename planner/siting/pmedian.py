@@ -61,6 +61,8 @@ Method = Literal["auto", "heuristic", "exact"]
 AUTO_EXACT_MAX_ENTRIES = 2_000_000
 #: Lagrangian probing runs when (demand points x remaining candidates) is at most this.
 PROBE_MAX_ENTRIES = 4_000_000
+#: Wall-time cap of Lagrangian probing without a time limit (else 30 % of it).
+PROBE_MAX_S = 30.0
 
 
 def solve_pmedian(
@@ -153,12 +155,18 @@ def solve_pmedian(
     rng = as_generator(seed)
     seed_int = seed if isinstance(seed, int) else None
     eng = Engine(C, w, f, p=p, forced=forced, banned=excl)
+    if time_limit_s is not None:
+        # the heuristic phase gets all of a heuristic run, half of an exact one
+        share = 1.0 if method == "heuristic" else 0.5
+        eng.deadline = t0 + share * float(time_limit_s)
     integral = is_integral(w, f) and is_integral(C)
 
     # -- heuristic: greedy + swaps, randomized restarts
     best = eng.local_search(eng.greedy(p))
     best_v = eng.value(best)
     for _ in range(n_restarts):
+        if time.perf_counter() > eng.deadline:
+            break
         S = eng.local_search(eng.greedy(p, rng=rng, rcl=3))
         v = eng.value(S)
         if v < best_v - 1e-9 * max(1.0, abs(best_v)):
@@ -251,11 +259,25 @@ def _exact(
         "fixed_closed": int(fixed0.size),
         "fixed_open": int(fixed1.size),
     }
+    t_probe = time.perf_counter()
     if keep.size * C.shape[0] <= PROBE_MAX_ENTRIES:
+        budget = PROBE_MAX_S if time_limit_s is None else 0.3 * time_limit_s
         keep, n_probed = lagrange_probe(
-            C, w, f, p, keep, fixed_open, lam, best_v, integral
+            C,
+            w,
+            f,
+            p,
+            keep,
+            fixed_open,
+            lam,
+            best_v,
+            integral,
+            deadline=t_probe + budget,
         )
         info["probe_closed"] = n_probed
+        info["probe_s"] = time.perf_counter() - t_probe
+        if time_limit_s is not None:
+            time_limit_s = max(0.01, time_limit_s - (time.perf_counter() - t_probe))
     if keep.size < p:
         # no plan better than the incumbent exists: it is optimal
         info["mip_status"] = "skipped: incumbent proven optimal by probing"
@@ -348,6 +370,7 @@ def lagrange_probe(
     integral: bool,
     *,
     iterations: int = 100,
+    deadline: float = math.inf,
 ) -> tuple[np.ndarray, int]:
     """Lagrangian probing: close every candidate whose forced opening cannot beat ``ub``.
 
@@ -357,7 +380,8 @@ def lagrange_probe(
     ``ub`` (``ub - 1`` for integral data) no plan better than the incumbent
     opens ``j``, so ``j`` is closed. Each probe is valid given the earlier ones,
     because all of them describe the set of strictly better plans. Works on a
-    copy of the kept columns only (bounded by :data:`PROBE_MAX_ENTRIES`).
+    copy of the kept columns only (bounded by :data:`PROBE_MAX_ENTRIES`) and
+    stops at ``deadline`` (``time.perf_counter()`` value).
     Returns the candidates still kept and the number closed.
     """
     sub = np.ascontiguousarray(C[:, keep])
@@ -370,7 +394,7 @@ def lagrange_probe(
     thr = ub - (1 - 1e-6) if integral else ub - 1e-9 * max(1.0, abs(ub))
     closed: list[int] = []
     for j in order:
-        if keep.size - len(closed) < p:
+        if keep.size - len(closed) < p or time.perf_counter() > deadline:
             break
         eng = Engine(
             sub,
