@@ -20,6 +20,7 @@ import numpy as np
 from planner.core.checks import readonly
 from planner.core.errors import InputError
 from planner.core.rng import spawn_seeds
+from planner.core.tables import check_ids
 from planner.sim.model import DAY_MIN, URGENCIES, YEAR_MIN, SimModel
 
 __all__ = [
@@ -368,7 +369,9 @@ def read_tickets(
         )
         return v
 
-    ids = df["ticket_id"].astype(str).to_numpy(dtype=object)
+    ids = np.asarray(
+        check_ids(df["ticket_id"].to_numpy(), source=src, field="ticket_id")
+    )
     if "created_min" in cols:
         created = numeric("created_min")
         nan = ~np.isfinite(created) | (created < 0)

@@ -438,6 +438,14 @@ def run_replication(
         for _j, td in boq[f]:
             if td >= warm:
                 bo_min[f] += horizon - td
+    # customers who ran out of patience while still queued at the horizon
+    queued: set[int] = set()
+    for h in heaps:
+        for e in h:
+            if e[3] == KIND_FIRST and can_cancel and e[1] + patience <= horizon:
+                canc[e[2]] = e[1] + patience  # left the queue; qexit stays NaN
+            elif e[3] != KIND_FOLLOWUP:
+                queued.add(e[2])
     # status at the horizon
     status = np.zeros(n, dtype=np.int8)
     status[res_a <= horizon] = 1
@@ -477,7 +485,7 @@ def run_replication(
     if check:
         _check_balance(
             log,
-            queued={e[2] for h in heaps for e in h if e[3] != KIND_FOLLOWUP},
+            queued=queued,
             waiting_parts={j for j, m in enumerate(pending) if m > 0},
             base_stock=model.base_stock.ravel(),
         )

@@ -156,6 +156,10 @@ def test_replay_unchanged(
             r"row 2 .*lon/lat must be within 50 km",
         ),
         (
+            lambda d: d.assign(ticket_id=["T1", "T2", "T1"]),
+            r"t\.csv row 3: ticket_id must be unique ids; 'T1' is also in row 1",
+        ),
+        (
             lambda d: d.assign(urgency=["urgent", "asap", "general"]),
             r"row 2 .*urgency must be one of",
         ),
