@@ -6,6 +6,9 @@ money per ticket), demand ``weights`` and its parameters, and returns a
 objective, a proven bound and the gap.
 """
 
+from planner.siting.areas import outlets_layer as outlets_layer
+from planner.siting.areas import service_area_layer as service_area_layer
+from planner.siting.areas import uncovered_layer as uncovered_layer
 from planner.siting.coverage import coverage_curve_p as coverage_curve_p
 from planner.siting.coverage import coverage_curve_radius as coverage_curve_radius
 from planner.siting.coverage import coverage_table as coverage_table
@@ -26,10 +29,13 @@ __all__ = [
     "coverage_curve_radius",
     "coverage_table",
     "nearest_open",
+    "outlets_layer",
     "read_orlib_pmed",
+    "service_area_layer",
     "solve_facility_location",
     "solve_lscp",
     "solve_mclp",
     "solve_pcenter",
     "solve_pmedian",
+    "uncovered_layer",
 ]
