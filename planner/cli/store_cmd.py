@@ -88,15 +88,18 @@ def sweep(
     wide = result.kpis.pivot_table(
         index="variant", columns="kpi", values="mean", sort=False
     )
+    spread = (wide.max() - wide.min()).abs()
+    wide = wide.loc[:, spread > 1e-9 * wide.abs().max().clip(lower=1e-300)]
+    wide.columns = [str(c).removeprefix("siting_") for c in wide.columns]
     t = Table(
         title=f"sweep {result.sweep_id}: {len(result.variants)} variants "
         f"({len(result.ran)} run now, {len(result.reused)} reused)"
     )
-    t.add_column("variant")
+    t.add_column("variant", no_wrap=True)
     for c in wide.columns:
         t.add_column(str(c), justify="right")
     for name, row in wide.iterrows():
-        t.add_row(str(name), *(f"{v:,.4g}" for v in row.to_numpy()))
+        t.add_row(str(name), *(f"{v:.4g}" for v in row.to_numpy()))
     console.print(t)
     console.print(f"sweep folder: {result.folder}")
 

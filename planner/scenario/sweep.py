@@ -154,7 +154,7 @@ def expand_sweep(scenario: Scenario) -> list[Variant]:
     >>> from planner.scenario import spec_from_dict
     >>> s = spec_from_dict({"name": "x", "sweep": {"grid": {"siting.p": [10, 20]}}})
     >>> [v.name for v in expand_sweep(s)]
-    ['siting.p=10', 'siting.p=20']
+    ['p=10', 'p=20']
     """
     sw = scenario.spec.sweep
     source = str(scenario.path) if scenario.path else "scenario"
@@ -186,6 +186,10 @@ def expand_sweep(scenario: Scenario) -> list[Variant]:
     if not named:
         named = [("", {})]
     keys = list(grid)
+    last = [k.rsplit(".", 1)[-1] for k in keys]
+    short = {
+        k: (s if last.count(s) == 1 else k) for k, s in zip(keys, last, strict=True)
+    }
     combos = list(itertools.product(*(grid[k] for k in keys))) if keys else [()]
     base = _base(scenario)
     out: list[Variant] = []
@@ -196,7 +200,7 @@ def expand_sweep(scenario: Scenario) -> list[Variant]:
             label = (
                 " ".join(
                     [vname] * bool(vname)
-                    + [f"{k}={v}" for k, v in zip(keys, combo, strict=True)]
+                    + [f"{short[k]}={v}" for k, v in zip(keys, combo, strict=True)]
                 )
                 or "base"
             )
