@@ -759,7 +759,9 @@ def solve_dispatch(
     max_iterations
         Stop the search after this many iterations (deterministic; for tests).
     engine
-        ``"auto"`` or ``"pyvrp"`` (the search), or ``"greedy"`` (insertion only).
+        ``"auto"`` or ``"pyvrp"`` (the search), ``"ortools"`` (OR-Tools routing
+        with breaks as break intervals; slow on large days; ``max_iterations``
+        is its solution limit), or ``"greedy"`` (insertion only).
     lexicographic
         Maximise the (urgency-weighted) number of jobs served first, then cost;
         if False, trade unserved penalties against cost in money.
@@ -788,9 +790,11 @@ def solve_dispatch(
     >>> plan.n_served, round(plan.kpis["travel_h"] * 60)
     (2, 33)
     """
-    if engine not in ("auto", "pyvrp", "greedy"):
+    if engine not in ("auto", "pyvrp", "ortools", "greedy"):
         raise InputError(
-            field="engine", expected="'auto', 'pyvrp' or 'greedy'", got=engine
+            field="engine",
+            expected="'auto', 'pyvrp', 'ortools' or 'greedy'",
+            got=engine,
         )
     if time_limit_s <= 0 or not math.isfinite(time_limit_s):
         raise InputError(
@@ -857,6 +861,13 @@ def solve_dispatch(
             memory_budget_mb=memory_budget_mb,
             initial_routes=start_routes,
         )
+    elif engine == "ortools":
+        from planner.routing.ortools_engine import solve_ortools
+
+        full, iters = solve_ortools(
+            p, cand, weight, deadline=search_deadline, solution_limit=max_iterations
+        )
+        solved = [[j for j in r if not in_fixed[j]] for r in full]
     else:
         solved = [[] for _ in range(m)]
     routes: list[list[int]] = []
@@ -878,7 +889,7 @@ def solve_dispatch(
             (j, "capacity", _capacity_detail(p, routes, j, cand, n_fixed))
         )
     stats = SolverStats(
-        "pyvrp" if engine != "greedy" else "greedy",
+        {"auto": "pyvrp"}.get(engine, engine),
         time.perf_counter() - t0,
         n_iterations=iters,
         seed=seed,

@@ -205,3 +205,25 @@ def test_tiny_memory_budget_still_valid(p: DispatchProblem) -> None:
     assert validate_plan(p, plan) == []
     listed = np.concatenate([plan.stop_job, plan.unassigned_job])
     assert sorted(listed.tolist()) == list(range(p.n_jobs))
+
+
+# ------------------------------------------------------------ OR-Tools engine
+@pytest.mark.parametrize(("case", "n", "m"), [(0, 5, 1), (2, 6, 2), (3, 7, 2)])
+def test_ortools_engine_matches_brute_force_count(case: int, n: int, m: int) -> None:
+    """The OR-Tools engine serves the brute-force maximum number of jobs on tiny days."""
+    p = _tiny(np.random.default_rng(100 + case), n, m)
+    served, dist = _brute(p)
+    plan = solve_dispatch(p, engine="ortools", max_iterations=200)
+    check_plan(p, plan)
+    assert plan.n_served == served
+    assert float(np.sum(plan.distance_m)) >= dist - 1e-6
+
+
+@settings(max_examples=20, deadline=None)
+@given(problems())
+def test_ortools_engine_always_valid(p: DispatchProblem) -> None:
+    """Random days with breaks, windows with gaps, parts and pins: valid OR-Tools plans."""
+    plan = solve_dispatch(p, engine="ortools", max_iterations=50)
+    assert validate_plan(p, plan) == []
+    listed = np.concatenate([plan.stop_job, plan.unassigned_job])
+    assert sorted(listed.tolist()) == list(range(p.n_jobs))
