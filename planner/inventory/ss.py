@@ -485,27 +485,37 @@ def _optimize(
         # G(a + k) for k in 0..Jm-1
         yk = a[idx, None] + np.arange(Jm)[None, :]
         Gs = _G(dem, live[idx], yk, hp, pp)
-        kS = np.arange(nSm)
+        # rows of S in chunks, so one huge part never exceeds the memory budget
+        step = max(1, budget // max(len(idx) * Jm, 1))
+        best_c = np.full(len(idx), np.inf)
+        best_k = np.zeros(len(idx), dtype=np.int64)
+        best_j = np.zeros(len(idx), dtype=np.int64)
         j = np.arange(Jm)
-        gi = off[:, None, None] + kS[None, :, None] - j[None, None, :]
-        ok = gi >= 0
-        A = Gs[np.arange(len(idx))[:, None, None], np.clip(gi, 0, Jm - 1)]
-        A = np.where(ok, A * m[:, None, :], 0.0)
-        T = np.cumsum(A, axis=2)
-        cost = (K[idx, None, None] + T) / M[:, None, 1:]
         d = j + 1  # Delta = S - s
-        valid = (
-            (kS[None, :, None] < nS[idx, None, None])
-            & (d[None, None, :] >= kS[None, :, None] + 1)
-            & (d[None, None, :] <= kS[None, :, None] + off[:, None, None] + 1)
-        )
-        cost = np.where(valid, cost, np.inf)
-        flat = cost.reshape(len(idx), -1)
-        arg = np.argmin(flat, axis=1)
-        c_best[idx] = flat[np.arange(len(idx)), arg]
-        k_opt, j_opt = np.divmod(arg, Jm)
-        S_best[idx] = (ystar[idx] + k_opt).astype(np.int64)
-        s_best[idx] = S_best[idx] - (j_opt + 1)
+        rows = np.arange(len(idx))
+        for k0 in range(0, nSm, step):
+            kS = np.arange(k0, min(nSm, k0 + step))
+            gi = off[:, None, None] + kS[None, :, None] - j[None, None, :]
+            A = Gs[rows[:, None, None], np.clip(gi, 0, Jm - 1)]
+            A = np.where(gi >= 0, A * m[:, None, :], 0.0)
+            T = np.cumsum(A, axis=2)
+            cost = (K[idx, None, None] + T) / M[:, None, 1:]
+            valid = (
+                (kS[None, :, None] < nS[idx, None, None])
+                & (d[None, None, :] >= kS[None, :, None] + 1)
+                & (d[None, None, :] <= kS[None, :, None] + off[:, None, None] + 1)
+            )
+            flat = np.where(valid, cost, np.inf).reshape(len(idx), -1)
+            arg = np.argmin(flat, axis=1)
+            c = flat[rows, arg]
+            better = c < best_c  # strict: the smallest S wins ties, as before
+            k_opt, j_opt = np.divmod(arg, Jm)
+            best_c = np.where(better, c, best_c)
+            best_k = np.where(better, kS[0] + k_opt, best_k)
+            best_j = np.where(better, j_opt, best_j)
+        c_best[idx] = best_c
+        S_best[idx] = (ystar[idx] + best_k).astype(np.int64)
+        s_best[idx] = S_best[idx] - (best_j + 1)
     return s_best, S_best, c_best
 
 
