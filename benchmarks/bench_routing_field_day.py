@@ -5,7 +5,7 @@ defines it, hard windows, skills, shifts). The objective is lexicographic:
 most jobs served, then least travel time. Our plan is checked by the
 independent validator; peak memory is the process's max RSS so far.
 
-    .venv/bin/python benchmarks/bench_routing_field_day.py [--time-limit 60] [--only fd_n500_m50_s1] [--no-vroom]
+    .venv/bin/python benchmarks/bench_routing_field_day.py [--time-limit 60] [--only fd_n500_m50_s1] [--engines pyvrp,ortools,vroom]
 
 Reference figures measured earlier (shared/benchmarks/README.md, 60 s):
 500 x 50: PyVRP 373 (67.0 h), VROOM 362, OR-Tools 351;
@@ -97,7 +97,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--only", default="")
-    ap.add_argument("--no-vroom", action="store_true")
+    ap.add_argument(
+        "--engines",
+        default="pyvrp,vroom",
+        help="comma-separated: pyvrp, ortools, vroom",
+    )
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     names = [x for x in args.only.split(",") if x] or [
@@ -107,22 +111,27 @@ def main() -> None:
     print(
         f"{'instance':18} {'engine':8} {'served':>7} {'travel h':>9} {'h/job':>6} {'valid':>5} {'s':>6} {'RSS MB':>7}"
     )
+    engines = [e for e in args.engines.split(",") if e]
     for name in names:
         path = FIELD / f"{name}.json"
         p = read_field_day(path)
-        t0 = time.perf_counter()
-        plan = solve_dispatch(p, time_limit_s=args.time_limit, seed=args.seed)
-        sec = time.perf_counter() - t0
-        ok = not validate_plan(p, plan)
-        th = plan.kpis["travel_h"]
-        print(
-            f"{name:18} {'ours':8} {plan.n_served:7d} {th:9.1f} {th / max(1, plan.n_served):6.3f} {ok!s:>5} {sec:6.1f} {_rss_mb():7.0f}",
-            flush=True,
-        )
-        if not args.no_vroom:
-            served, vh, wall = run_vroom(path, args.time_limit)
+        for eng in engines:
+            if eng == "vroom":
+                served, vh, wall = run_vroom(path, args.time_limit)
+                row = (served, vh, "-", wall)
+            else:
+                t0 = time.perf_counter()
+                plan = solve_dispatch(
+                    p, time_limit_s=args.time_limit, seed=args.seed, engine=eng
+                )
+                sec = time.perf_counter() - t0
+                ok = not validate_plan(p, plan)
+                row = (plan.n_served, plan.kpis["travel_h"], str(ok), sec)
+            served, th, ok_s, sec = row
+            label = "vroom" if eng == "vroom" else f"ours-{eng}"
             print(
-                f"{name:18} {'vroom':8} {served:7d} {vh:9.1f} {vh / max(1, served):6.3f} {'-':>5} {wall:6.1f} {_rss_mb():7.0f}",
+                f"{name:18} {label:12} {served:7d} {th:9.1f} {th / max(1, served):6.3f} "
+                f"{ok_s:>5} {sec:6.1f} {_rss_mb():7.0f}",
                 flush=True,
             )
 
