@@ -109,7 +109,7 @@ def main() -> None:
         "fd_n2000_m200_s1",
     ]
     print(
-        f"{'instance':18} {'engine':8} {'served':>7} {'travel h':>9} {'h/job':>6} {'valid':>5} {'s':>6} {'RSS MB':>7}"
+        f"{'instance':18} {'engine':12} {'served':>7} {'travel h':>9} {'h/job':>6} {'valid':>5} {'s':>6} {'RSS MB':>7}"
     )
     engines = [e for e in args.engines.split(",") if e]
     for name in names:
