@@ -26,6 +26,7 @@ optimum.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -350,6 +351,7 @@ def optimize_sS(
     lead_time: npt.ArrayLike = 0,
     unit_pmf: npt.ArrayLike | None = None,
     budget_cells: int = 250_000,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SSPolicies:
     """Exact cost-optimal periodic-review (s,S) policy per part (Poisson demand).
 
@@ -370,6 +372,9 @@ def optimize_sS(
         part) the probability that a repair uses k units.
     budget_cells
         Size of the padded work arrays per batch (memory knob).
+    progress
+        Called as ``progress(parts_done, n_parts)`` after each batch (for a
+        progress bar on catalogue runs).
 
     Returns
     -------
@@ -400,7 +405,7 @@ def optimize_sS(
     dem = _demand(mu, L, unit_pmf)
     live = np.flatnonzero(mu > 0)
     if len(live):
-        s_l, S_l, c_l = _optimize(dem, live, h, p, K, budget_cells)
+        s_l, S_l, c_l = _optimize(dem, live, h, p, K, budget_cells, progress, n)
         s_out[live], S_out[live], c_out[live] = s_l, S_l, c_l
     stats = SolverStats(
         solver="zheng-federgruen (box enumeration)",
@@ -417,6 +422,8 @@ def _optimize(
     p: np.ndarray,
     K: np.ndarray,
     budget: int,
+    progress: Callable[[int, int], None] | None = None,
+    n_total: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Optimal (s, S, cost) for parts ``live`` (positive demand)."""
     mu = dem.period_mean(live)
@@ -477,6 +484,7 @@ def _optimize(
     s_best = np.empty(n, dtype=np.int64)
     S_best = np.empty(n, dtype=np.int64)
     c_best = np.empty(n)
+    done = n_total - len(live)  # parts without demand need no work
     for idx in batches_by_size(nS * J, budget):
         nSm = int(nS[idx].max())
         Jm = int(J[idx].max())
@@ -516,6 +524,9 @@ def _optimize(
         c_best[idx] = best_c
         S_best[idx] = (ystar[idx] + best_k).astype(np.int64)
         s_best[idx] = S_best[idx] - (best_j + 1)
+        done += len(idx)
+        if progress is not None:
+            progress(done, n_total)
     return s_best, S_best, c_best
 
 
