@@ -1,0 +1,336 @@
+"""The HTML report of a run folder: one self-contained file that opens offline.
+
+``report.html`` holds the KPI table, the scenario summary, plots (inline SVG)
+and an interactive map of outlets (existing vs new), their service areas and
+the demand left uncovered. Leaflet is inlined from the vendored copy, the map
+has no tile layer unless a tile URL is given, and nothing is fetched from the
+network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.core.atomic import atomic_path
+from planner.report._assets import LEAFLET_VERSION
+from planner.report.leaflet import MapLayer, leaflet_head, leaflet_map
+from planner.report.plots import (
+    figure_svg,
+    plot_demand_by_category,
+    plot_outlet_load,
+    plot_travel_cdf,
+)
+from planner.report.run import RunData, read_run, siting_frames
+
+__all__ = ["render_report", "siting_map_layers", "write_report"]
+
+_CSS = """
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif;
+       margin: 0 auto; max-width: 1100px; padding: 0 16px 40px; color: #222; }
+h1 { font-size: 1.6em; margin: 0.8em 0 0.2em; }
+h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ddd; }
+.meta { color: #666; }
+table { border-collapse: collapse; margin: 0.5em 0; }
+th, td { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #f5f5f5; }
+.planner-map { border: 1px solid #ccc; background: #eef3f7; }
+.map-error { color: #b00; padding: 1em; }
+.plots { display: flex; flex-wrap: wrap; gap: 16px; }
+.plots figure { margin: 0; }
+.plots svg { max-width: 100%; height: auto; }
+.note { color: #666; font-size: 0.9em; }
+"""
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if isinstance(v, int | np.integer):
+        return f"{int(v):,}"
+    if isinstance(v, float | np.floating):
+        x = float(v)
+        if not math.isfinite(x):
+            return str(x)
+        if x == int(x) and abs(x) < 1e15:
+            return f"{int(x):,}"
+        if abs(x) >= 1000:
+            return f"{x:,.0f}"
+        return f"{x:.4g}"
+    if isinstance(v, list | tuple):
+        return ", ".join(str(x) for x in v)
+    return str(v)
+
+
+def _num(v: Any) -> bool:
+    return isinstance(v, int | float | np.integer | np.floating) and not isinstance(
+        v, bool
+    )
+
+
+def _table(rows: list[list[Any]], header: list[str], *, table_id: str = "") -> str:
+    idattr = f' id="{html.escape(table_id)}"' if table_id else ""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = []
+    for r in rows:
+        cells = "".join(
+            f'<td class="num">{html.escape(_fmt(v))}</td>'
+            if _num(v)
+            else f"<td>{html.escape(_fmt(v))}</td>"
+            for v in r
+        )
+        body.append(f"<tr>{cells}</tr>")
+    return (
+        f"<table{idattr}><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _kpi_table(kpis: pd.DataFrame) -> str:
+    rows: list[list[Any]] = []
+    for r in kpis.to_dict("records"):
+        mean, lo, hi = float(r["mean"]), float(r["ci_low"]), float(r["ci_high"])
+        ci = "exact" if lo == hi == mean else f"{_fmt(lo)} to {_fmt(hi)}"
+        kpi = str(r["kpi"]).replace("_", " ")
+        rows.append([kpi, mean, ci, int(r["n_reps"]), str(r["unit"])])
+    return _table(
+        rows,
+        ["KPI", "value", "95 % interval", "replications", "unit"],
+        table_id="kpi-table",
+    )
+
+
+def _summary_rows(summary: Mapping[str, Any]) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    for k, v in summary.items():
+        if isinstance(v, Mapping):
+            continue  # nested tables are plotted or listed elsewhere
+        rows.append([k.replace("_", " "), v])
+    return rows
+
+
+def siting_map_layers(
+    frames: Mapping[str, Any], *, unit: str = "min"
+) -> list[MapLayer]:
+    """The report's map overlays from :func:`~planner.report.run.siting_frames`.
+
+    Service areas, covered demand, uncovered demand (red, sized by tickets),
+    existing outlets (blue) and new outlets (green).
+    """
+    dem = frames["demand"].copy()
+    w = dem["tickets_per_year"].to_numpy(dtype=float)
+    scale = np.sqrt(w / max(float(np.percentile(w, 95)) if len(w) else 1.0, 1e-12))
+    dem["r"] = np.clip(2.0 + 6.0 * scale, 2.0, 10.0)
+    out = frames["outlets"]
+    tip_d = {
+        "name": "town",
+        "tickets_per_year": "tickets/year",
+        "travel": f"travel ({unit})",
+        "outlet": "outlet",
+    }
+    tip_o = {"name": "outlet", "id": "id", "tickets_per_year": "tickets/year"}
+    return [
+        MapLayer(
+            "Service areas",
+            frames["areas"],
+            color="#6a51a3",
+            tooltip={
+                "name": "outlet",
+                "n_points": "towns",
+                "tickets_per_year": "tickets/year",
+            },
+            fill_opacity=0.12,
+            weight=0.8,
+        ),
+        MapLayer(
+            "Covered demand",
+            dem[dem["covered"]],
+            color="#7f7f7f",
+            tooltip=tip_d,
+            radius=2.0,
+            fill_opacity=0.5,
+            weight=0.0,
+            visible=len(dem) <= 5000,
+        ),
+        MapLayer(
+            "Uncovered demand",
+            dem[~dem["covered"]],
+            color="#d62728",
+            tooltip=tip_d,
+            radius="r",
+            fill_opacity=0.7,
+            weight=0.5,
+        ),
+        MapLayer(
+            "Existing outlets",
+            out[out["existing"]],
+            color="#1f77b4",
+            tooltip=tip_o,
+            radius=5.0,
+            fill_opacity=0.9,
+        ),
+        MapLayer(
+            "New outlets",
+            out[~out["existing"]],
+            color="#2ca02c",
+            tooltip=tip_o,
+            radius=5.0,
+            fill_opacity=0.9,
+        ),
+    ]
+
+
+def render_report(
+    run: RunData,
+    *,
+    tiles: str | None = None,
+    attribution: str = "",
+) -> str:
+    """The HTML text of a run's report (see :func:`write_report`)."""
+    m, s = run.manifest, run.summary
+    title = f"planner run: {s.get('scenario', m.get('scenario', ''))}"
+    parts: list[str] = []
+    meta = [
+        f"run folder {run.folder.name}",
+        f"seed {m.get('seed')}",
+        f"started {m.get('started_utc', '?')}",
+        f"runtime {m.get('runtime_s', '?')} s",
+        f"scenario sha256 {str(m.get('scenario_sha256', ''))[:12]}",
+    ]
+    parts.append(f"<h1>{html.escape(title)}</h1>")
+    desc = run.inputs.get("description")
+    if desc:
+        parts.append(f"<p>{html.escape(str(desc))}</p>")
+    parts.append(f'<p class="meta">{html.escape(" · ".join(meta))}</p>')
+    parts.append("<h2>Key figures</h2>")
+    parts.append(_kpi_table(run.kpis))
+    skipped = m.get("stages_skipped") or {}
+    if skipped:
+        items = "".join(
+            f"<li>{html.escape(k)}: {html.escape(str(v))}</li>"
+            for k, v in skipped.items()
+        )
+        parts.append(
+            f'<p class="note">Stages not run:</p><ul class="note">{items}</ul>'
+        )
+    has_map = run.plan is not None and run.demand is not None and run.sites is not None
+    head_extra = ""
+    if has_map:
+        assert run.plan is not None
+        assert run.demand is not None
+        assert run.sites is not None
+        plan = run.plan
+        frames = siting_frames(plan, run.demand, run.sites, radius_m=run.radius_m)
+        layers = siting_map_layers(frames)
+        n_unc = int((~frames["demand"]["covered"]).sum())
+        parts.append("<h2>Map: outlets, service areas and uncovered demand</h2>")
+        radius = (
+            f" within {plan.radius:g} min" if plan.radius is not None else " (served)"
+        )
+        parts.append(
+            f'<p class="note">{plan.p} open outlets '
+            f"({int(frames['outlets']['existing'].sum())} existing, "
+            f"{int((~frames['outlets']['existing']).sum())} new); "
+            f"{n_unc:,} demand points not covered{html.escape(radius)}. "
+            "Service areas are the Voronoi cells of the towns each outlet serves"
+            + (", clipped to the crow-fly radius." if run.radius_m is not None else ".")
+            + (" No background map (offline)." if not tiles else "")
+            + "</p>"
+        )
+        parts.append(
+            leaflet_map(layers, element_id="map", tiles=tiles, attribution=attribution)
+        )
+        head_extra = leaflet_head()
+    parts.append("<h2>Plots</h2>")
+    figs = []
+    if has_map:
+        assert run.plan is not None
+        figs.append(
+            (
+                "Travel to the serving outlet",
+                plot_travel_cdf(
+                    run.plan.assign_cost, run.plan.weights, radius=run.plan.radius
+                ),
+            )
+        )
+        cap = run.inputs.get("outlets", {}).get("capacity_per_year")
+        figs.append(
+            (
+                "Load of the open outlets",
+                plot_outlet_load(
+                    np.asarray(run.plan.outlet_load)[run.plan.open_idx],
+                    np.isin(run.plan.open_idx, run.plan.existing_idx),
+                    capacity=float(cap) if cap else None,
+                ),
+            )
+        )
+    by_cat = s.get("tickets_per_year_by_category")
+    if isinstance(by_cat, Mapping) and by_cat:
+        figs.append(("Tickets per year by category", plot_demand_by_category(by_cat)))
+    parts.append('<div class="plots">')
+    for cap_text, fig in figs:
+        parts.append(
+            f"<figure>{figure_svg(fig)}<figcaption>{html.escape(cap_text)}"
+            "</figcaption></figure>"
+        )
+    parts.append("</div>")
+    parts.append("<h2>Scenario</h2>")
+    parts.append(_table(_summary_rows(s), ["", ""], table_id="summary-table"))
+    parts.append("<h2>Versions</h2>")
+    versions = m.get("versions") or {}
+    parts.append(_table([[k, v] for k, v in versions.items()], ["package", "version"]))
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    parts.append(
+        f'<p class="note">Written {stamp} by planner. Map drawn with Leaflet '
+        f"{LEAFLET_VERSION} (BSD-2-Clause, (c) Volodymyr Agafonkin and "
+        "contributors), inlined.</p>"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n"
+        f"{head_extra}</head>\n<body>\n" + "\n".join(parts) + "\n</body>\n</html>\n"
+    )
+
+
+def write_report(
+    run_folder: str | Path,
+    *,
+    tiles: str | None = None,
+    attribution: str = "",
+    path: str | Path | None = None,
+) -> Path:
+    """Write ``report.html`` into a run folder (atomically); return its path.
+
+    Parameters
+    ----------
+    run_folder
+        A folder written by ``planner run`` (or a sweep variant's folder).
+    tiles
+        Optional tile URL template for a background map when online, e.g.
+        ``"https://tile.openstreetmap.org/{z}/{x}/{y}.png"``; default none, so
+        the report opens offline with nothing fetched.
+    attribution
+        Attribution text of the tiles.
+    path
+        Where to write instead of ``run_folder/report.html``.
+
+    Raises
+    ------
+    InputError
+        If ``run_folder`` is not a run folder.
+    """
+    run = read_run(run_folder)
+    text = render_report(run, tiles=tiles, attribution=attribution)
+    out = Path(path) if path is not None else run.folder / "report.html"
+    with atomic_path(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return out

@@ -1,0 +1,127 @@
+"""Plots of a run (matplotlib Figures, no pyplot state) and SVG export."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping
+
+import matplotlib as mpl
+import numpy as np
+import numpy.typing as npt
+from matplotlib.figure import Figure
+
+__all__ = [
+    "figure_svg",
+    "plot_demand_by_category",
+    "plot_outlet_load",
+    "plot_travel_cdf",
+]
+
+
+def figure_svg(fig: Figure) -> str:
+    """The figure as an inline ``<svg>`` element (text kept as text, no date).
+
+    >>> fig = Figure(); _ = fig.subplots().plot([0, 1])
+    >>> figure_svg(fig).startswith("<svg")
+    True
+    """
+    buf = io.StringIO()
+    with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "planner"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    text = buf.getvalue()
+    start = text.find("<svg")
+    return re.sub(r"\s+$", "", text[start:])
+
+
+def plot_travel_cdf(
+    travel: npt.ArrayLike,
+    weights: npt.ArrayLike,
+    *,
+    radius: float | None = None,
+    unit: str = "min",
+) -> Figure:
+    """Share of demand within a travel time to its outlet (a cumulative curve).
+
+    >>> fig = plot_travel_cdf([10.0, 20.0, 30.0], [1.0, 1.0, 2.0], radius=25.0)
+    >>> fig.axes[0].get_ylabel()
+    'share of tickets within'
+    """
+    t = np.asarray(travel, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    ok = np.isfinite(t)
+    order = np.argsort(t[ok])
+    ts = t[ok][order]
+    share = np.cumsum(w[ok][order]) / max(float(w.sum()), 1e-12)
+    fig = Figure(figsize=(6.0, 3.6))
+    ax = fig.subplots()
+    ax.step(ts, share, where="post", color="#1f77b4")
+    if radius is not None:
+        covered = float(w[ok & (t <= radius * (1 + 1e-12))].sum()) / max(
+            float(w.sum()), 1e-12
+        )
+        ax.axvline(radius, color="#d62728", ls="--", lw=1)
+        ax.annotate(
+            f"{100 * covered:.1f} % within {radius:g} {unit}",
+            (radius, covered),
+            xytext=(8, -14),
+            textcoords="offset points",
+            color="#d62728",
+        )
+    ax.set_xlabel(f"travel to the serving outlet ({unit})")
+    ax.set_ylabel("share of tickets within")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_outlet_load(
+    load: npt.ArrayLike,
+    existing: npt.ArrayLike,
+    *,
+    capacity: float | None = None,
+) -> Figure:
+    """Histogram of tickets per year per open outlet, existing vs new.
+
+    >>> fig = plot_outlet_load([100.0, 900.0, 400.0], [True, False, True], capacity=800)
+    >>> len(fig.axes)
+    1
+    """
+    x = np.asarray(load, dtype=float)
+    ex = np.asarray(existing, dtype=bool)
+    fig = Figure(figsize=(6.0, 3.6))
+    ax = fig.subplots()
+    top = max(float(x.max()) if x.size else 1.0, capacity or 0.0, 1.0)
+    bins = np.linspace(0.0, top * 1.02, 31).tolist()
+    ax.hist(
+        [x[ex], x[~ex]],
+        bins=bins,
+        stacked=True,
+        color=["#1f77b4", "#2ca02c"],
+        label=[f"existing ({int(ex.sum())})", f"new ({int((~ex).sum())})"],
+    )
+    if capacity is not None:
+        ax.axvline(capacity, color="#d62728", ls="--", lw=1, label="capacity")
+    ax.set_xlabel("tickets per year served")
+    ax.set_ylabel("outlets")
+    ax.legend(frameon=False)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_demand_by_category(by_category: Mapping[str, float]) -> Figure:
+    """Horizontal bars of tickets per year by product category.
+
+    >>> plot_demand_by_category({"tv": 10.0, "fridge": 20.0}).axes[0].get_xlabel()
+    'tickets per year'
+    """
+    items = sorted(by_category.items(), key=lambda kv: kv[1])
+    fig = Figure(figsize=(6.0, 0.5 + 0.35 * max(len(items), 1)))
+    ax = fig.subplots()
+    ax.barh([k.replace("_", " ") for k, _ in items], [v for _, v in items])
+    ax.set_xlabel("tickets per year")
+    ax.grid(alpha=0.3, axis="x")
+    fig.tight_layout()
+    return fig

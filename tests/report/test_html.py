@@ -1,0 +1,94 @@
+"""The HTML report of a run folder: content, offline-ness, atomic writing."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from planner.core.errors import InputError
+from planner.report import read_run, siting_frames, write_report
+
+
+def test_report_has_kpis_map_and_plots(run_folder: Path) -> None:
+    """report.html lists every KPI of kpis.parquet, has the map and inline SVG plots."""
+    path = write_report(run_folder)
+    assert path == run_folder / "report.html"
+    text = path.read_text(encoding="utf-8")
+    kpis = pd.read_parquet(run_folder / "kpis.parquet")
+    table = re.search(r'<table id="kpi-table">.*?</table>', text, re.S)
+    assert table is not None
+    rows = re.findall(r"<tr><td>([^<]+)</td>", table.group(0))
+    assert rows == [k.replace("_", " ") for k in kpis["kpi"]]
+    assert '<div id="map"' in text
+    assert text.count("<svg") >= 3
+    assert "L.map(" in text
+    assert "Leaflet 1.9.4" in text
+
+
+def test_report_fetches_nothing(run_folder: Path) -> None:
+    """No external scripts, stylesheets, images or tiles: the page opens offline."""
+    text = write_report(run_folder).read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=", text)
+    assert not re.search(r"<link[^>]+href=", text)
+    assert not re.search(r"<img[^>]+src=", text)
+    assert not re.search(r"url\((?!data:|#)", text)
+    assert '"tiles":null' in text
+
+
+def test_tiles_are_optional(run_folder: Path, tmp_path: Path) -> None:
+    """A tile URL, when given, is passed to the map (for online use)."""
+    url = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    out = write_report(
+        run_folder, tiles=url, attribution="OSM", path=tmp_path / "r.html"
+    )
+    assert '"tiles":"https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in out.read_text()
+
+
+def test_rewrite_is_atomic(run_folder: Path, tmp_path: Path) -> None:
+    """Writing twice replaces the report and leaves no temporary file behind."""
+    folder = tmp_path / "run"
+    shutil.copytree(run_folder, folder)
+    (folder / "report.html").write_text("old")
+    write_report(folder)
+    assert (folder / "report.html").read_text().startswith("<!DOCTYPE html>")
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_not_a_run_folder(tmp_path: Path) -> None:
+    """A folder that is not a run gives one InputError naming what is missing."""
+    with pytest.raises(InputError, match=r"missing manifest\.json"):
+        write_report(tmp_path)
+    with pytest.raises(InputError, match="no such folder"):
+        write_report(tmp_path / "nope")
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_siting_frames_against_the_plan(run_folder: Path) -> None:
+    """Map layers agree with the plan: uncovered points, outlet kinds, areas hold their towns."""
+    run = read_run(run_folder)
+    assert run.plan is not None
+    assert run.demand is not None
+    assert run.sites is not None
+    f = siting_frames(run.plan, run.demand, run.sites, radius_m=run.radius_m)
+    plan = run.plan
+    uncovered = run.plan.assign_cost > plan.radius  # independent of plan.covered
+    assert int((~f["demand"]["covered"]).sum()) == int(uncovered.sum())
+    assert len(f["outlets"]) == plan.p
+    n_existing = int(np.isin(plan.open_idx, plan.existing_idx).sum())
+    assert int(f["outlets"]["existing"].sum()) == n_existing == 10
+    # every covered town lies in the service area of its outlet
+    areas = f["areas"].set_index("site_id")
+    dem = f["demand"][f["demand"]["covered"]]
+    for outlet, grp in dem.groupby("outlet"):
+        poly = areas.loc[outlet, "geometry"]
+        pts = shapely.points(grp[["lon", "lat"]].to_numpy())
+        assert shapely.covers(poly.buffer(1e-6), pts).all(), outlet
+    # covered tickets per area add up to the covered demand
+    total = float(run.demand["tickets_per_year"][~uncovered].sum())
+    assert float(areas["tickets_per_year"].sum()) == pytest.approx(total)
