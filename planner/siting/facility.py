@@ -65,6 +65,9 @@ def solve_facility_location(
     partners: npt.ArrayLike | None = None,
     partner_fee: npt.ArrayLike | float = 0.0,
     budget: float | None = None,
+    service_radius: float | None = None,
+    service_share: float = 1.0,
+    service_cost: npt.ArrayLike | None = None,
     time_limit_s: float | None = None,
     seed: Seed = 0,
     method: Literal["auto", "heuristic", "exact"] = "auto",
@@ -94,6 +97,12 @@ def solve_facility_location(
         ticket served added to ``cost``).
     budget
         Cap on the total opening cost.
+    service_radius, service_share, service_cost
+        The service promise as a constraint (hybrid model): at least
+        ``service_share`` of the demand weight is served by an outlet within
+        ``service_radius`` in ``service_cost`` units (a demand x candidate
+        matrix of travel minutes or metres; default ``cost``). With share 1
+        every point is served within the radius. Solved by the dense MIP.
     time_limit_s, node_limit
         Limits of the MIP.
     seed
@@ -140,6 +149,7 @@ def solve_facility_location(
         forced = np.zeros(0, dtype=np.int64)
     else:
         forced = ex
+    C_travel = C
     if part.size:
         fee = np.asarray(partner_fee, dtype=np.float64)
         fee = np.full(part.size, float(fee)) if fee.ndim == 0 else fee
@@ -181,8 +191,40 @@ def solve_facility_location(
                     f"capacity {big:g} and cannot be single-sourced, e.g. point "
                     f"{int(over[0])} with demand {w[over[0]]:g}"
                 )
+    svc = None
+    if service_radius is not None:
+        from planner.core.checks import check_fraction
+        from planner.siting.mclp import check_radius
+
+        R = check_radius(service_radius)
+        share = check_fraction(service_share, "service_share", open_high=False)
+        T = (
+            C_travel
+            if service_cost is None
+            else check_cost(service_cost, "service_cost")
+        )
+        if T.shape != C.shape:
+            raise InputError(
+                field="service_cost",
+                expected=f"shape {C.shape}",
+                got=f"shape {T.shape}",
+            )
+        mask = np.asarray(T[:, allowed] <= R)
+        reach = mask.any(axis=1) & (w > 0)
+        total = float(w.sum())
+        reachable = float(w[reach].sum())
+        if reachable < share * total - 1e-9 * max(1.0, total):
+            bad = np.flatnonzero(~reach & (w > 0))
+            raise InfeasibleError(
+                f"facility location: {bad.size} demand points (weight "
+                f"{float(w[bad].sum()):g}) have no allowed candidate within "
+                f"service_radius {R:g}, e.g. point {int(bad[0])}; at most "
+                f"{reachable / total:.4f} of demand can meet the promise "
+                f"(service_share {share:g})"
+            )
+        svc = (mask, share)
     seed_int = seed if isinstance(seed, int) else None
-    if cap is None and budget is None:
+    if cap is None and budget is None and svc is None:
         return _ufl(
             C,
             w,
@@ -219,6 +261,7 @@ def solve_facility_location(
         node_limit,
         seed_int,
         t0,
+        svc,
     )
 
 
@@ -347,6 +390,7 @@ def _dense(
     node_limit: int | None,
     seed_int: int | None,
     t0: float,
+    svc: tuple[np.ndarray, float] | None = None,
 ) -> SitingPlan:
     n, m = C.shape
     allowed = np.setdiff1d(np.arange(m), excl)
@@ -395,6 +439,15 @@ def _dense(
         lo.append(np.array([-np.inf]))
         hi.append(np.array([budget]))
         r += 1
+    if svc is not None and svc[1] < 1.0:
+        mask, share = svc
+        sel = mask.ravel()
+        blocks_r.append(np.full(int(sel.sum()), r))
+        blocks_c.append(xc[sel])
+        blocks_v.append(w[ii][sel])
+        lo.append(np.array([share * float(w.sum())]))
+        hi.append(np.array([np.inf]))
+        r += 1
     A = sp.csc_matrix(
         (
             np.concatenate(blocks_v),
@@ -405,6 +458,10 @@ def _dense(
     c = np.concatenate([f[allowed], (w[:, None] * Ca).ravel()])
     col_lo = np.zeros(mk + nx)
     col_lo[np.searchsorted(allowed, forced)] = 1.0
+    col_hi = np.ones(mk + nx)
+    if svc is not None and svc[1] >= 1.0:
+        # full promise: points with demand may only use outlets in range
+        col_hi[mk:][~svc[0].ravel() & (w[ii] > 0)] = 0.0
     integer = np.zeros(mk + nx, dtype=bool)
     integer[:mk] = True
     if single_source:
@@ -416,7 +473,7 @@ def _dense(
         np.concatenate(lo),
         np.concatenate(hi),
         col_lo,
-        np.ones(mk + nx),
+        col_hi,
         integer,
         time_limit_s=time_limit_s,
         node_limit=node_limit,
@@ -462,6 +519,10 @@ def _dense(
     bound = min(bound, obj)
     status = status_for(obj, bound, integral=integral)
     info["split_points"] = int(((X > 1e-9).sum(axis=1) > 1).sum())
+    if svc is not None:
+        info["service_share"] = float(
+            (w @ (X * svc[0]).sum(axis=1)) / max(w.sum(), 1e-300)
+        )
     return make_plan(
         model,
         C,

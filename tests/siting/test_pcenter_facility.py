@@ -177,3 +177,42 @@ def test_budget_respected() -> None:
         if f[list(S)].sum() <= 200.0
     )
     assert plan.objective == pytest.approx(best)
+
+
+@pytest.mark.parametrize("share", [1.0, 0.9, 0.8])
+def test_hybrid_service_promise_brute_force(share: float) -> None:
+    """Cost-minimal plan serving >= share of demand within the radius, by enumeration.
+
+    With single sourcing and no capacities every point goes to one outlet; for
+    each open set the cheapest promise-keeping assignment is found by trying
+    every assignment of the 7 points.
+    """
+    cost, w, _, _ = random_instance(7, 4, 12)
+    f = np.array([600.0, 500.0, 550.0, 650.0])
+    R = 45.0  # unconstrained optimum opens only site 2 and serves 83 % in range
+    best = np.inf
+    for a in itertools.product(range(4), repeat=7):
+        arr = np.asarray(a)
+        ok = w[cost[np.arange(7), arr] <= R].sum() >= share * w.sum() - 1e-9
+        if ok:
+            best = min(
+                best, f[np.unique(arr)].sum() + float(w @ cost[np.arange(7), arr])
+            )
+    plan = solve_facility_location(
+        cost,
+        w,
+        f,
+        service_radius=R,
+        service_share=share,
+        single_source=True,
+        capacity=np.full(4, w.sum()),
+    )
+    assert plan.objective == pytest.approx(best)
+    assert plan.stats.extra["service_share"] >= share - 1e-9
+
+
+def test_hybrid_unreachable_demand_reported() -> None:
+    """A promise no candidate can keep for some points is refused with the numbers."""
+    cost = np.array([[1.0, 2.0], [90.0, 95.0]])
+    with pytest.raises(InfeasibleError, match="1 demand points"):
+        solve_facility_location(cost, None, 1.0, service_radius=10.0)
