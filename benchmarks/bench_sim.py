@@ -65,6 +65,10 @@ def national(
     d2 = (lon[:, None] - olon[None, :]) ** 2 + (lat[:, None] - olat[None, :]) ** 2
     near = np.argmin(d2, axis=1)
     load = np.bincount(near, rate.sum(axis=1), minlength=n_outlets)
+    # crews for the peak month (air conditioners in July), not the mean
+    seas = np.array([c.seasonal for c in cat.categories])  # (n_cat, 12)
+    peak = float((rate.sum(axis=0) @ seas).max() / rate.sum())
+    load = load * peak
     visit_min = 95.0  # repair + travel + revisits, roughly
     per_tech = 540.0 * 365 * 0.75
     crew = np.maximum(1, np.ceil(load * 0.87 * visit_min / per_tech)).astype(int)

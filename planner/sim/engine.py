@@ -203,7 +203,7 @@ def run_replication(
     # stock, flat p * n_o + o
     n_f = model.n_parts * n_o
     on_hand = model.base_stock.ravel().tolist()
-    on_order = [0] * n_f
+    pipe: list[deque[float]] = [deque() for _ in range(n_f)]  # order arrival times
     oh_last = [warm] * n_f
     oh_area = [0.0] * n_f
     dem = [0] * n_f
@@ -250,35 +250,55 @@ def run_replication(
                     ev.succeed()
                     break
 
-    def receive(f: int, _ev: simpy.Event) -> None:
-        now = env.now
-        on_order[f] -= 1
-        q = boq[f]
-        if q:
-            j, td = q.popleft()
-            if td >= warm:
-                bo_min[f] += now - td
-            pending[j] -= 1
-            if pending[j] == 0:
-                enqueue(j, f % n_o, KIND_REVISIT, now)
-        else:
-            if now > warm:
+    def flush(f: int, now: float) -> None:
+        """Put the orders of ``f`` that arrived by ``now`` on the shelf.
+
+        Only called without backorders: then no arrival is reserved, and
+        receiving lazily at the next look is exact (areas use arrival times).
+        """
+        q = pipe[f]
+        while q and q[0] <= now:
+            t = q.popleft()
+            if t > warm:
                 last = oh_last[f] if oh_last[f] > warm else warm
-                oh_area[f] += on_hand[f] * (now - last)
-            oh_last[f] = now
+                oh_area[f] += on_hand[f] * (t - last)
+            oh_last[f] = t
             on_hand[f] += 1
 
-    receivers: dict[int, Callable[[simpy.Event], None]] = {}
+    def fill(f: int, _ev: simpy.Event) -> None:
+        """The order reserved for the oldest backorder of ``f`` arrives now."""
+        now = env.now
+        pipe[f].popleft()
+        j, td = boq[f].popleft()
+        if td >= warm:
+            bo_min[f] += now - td
+        pending[j] -= 1
+        if pending[j] == 0:
+            enqueue(j, f % n_o, KIND_REVISIT, now)
+
+    fillers: dict[int, Callable[[simpy.Event], None]] = {}
 
     def take_parts(j: int, o: int, now: float) -> int:
+        """Demand one unit of each part of ticket ``j`` at outlet ``o``.
+
+        Base stock, one for one: every unit demanded is reordered (arriving
+        after the part's lead time; orders of a part arrive in order). A unit
+        not on the shelf is backordered and reserves the first order not yet
+        reserved; only then is an event scheduled, at that order's arrival.
+        """
         missing = 0
         counted = now >= warm
         for i in range(pptr[j], pptr[j + 1]):
             p = pidx[i]
             f = p * n_o + o
+            bq = boq[f]
+            q = pipe[f]
+            if not bq and q and q[0] <= now:
+                flush(f, now)
             if counted:
                 dem[f] += 1
                 orders[f] += 1
+            q.append(now + lead[p])
             if on_hand[f] > 0:
                 if now > warm:
                     last = oh_last[f] if oh_last[f] > warm else warm
@@ -288,19 +308,24 @@ def run_replication(
                 if counted:
                     filled[f] += 1
             else:
-                boq[f].append((j, now))
+                bq.append((j, now))
                 missing += 1
                 if counted:
                     bo_units[f] += 1
-            on_order[f] += 1
-            cb = receivers.get(f)
-            if cb is None:
-                cb = receivers[f] = partial(receive, f)
-            timeout(lead[p]).callbacks.append(cb)
+                cb = fillers.get(f)
+                if cb is None:
+                    cb = fillers[f] = partial(fill, f)
+                timeout(q[len(bq) - 1] - now).callbacks.append(cb)
         return missing
 
-    def wake(ev: simpy.Event, _t: simpy.Event) -> None:
-        if not ev.triggered:
+    # the idle event each technician waits on (None when not idle), and the
+    # day for which its shift-end alarm is set: one alarm per technician-day
+    idle_ev: list[simpy.Event | None] = [None] * model.n_techs
+    alarm_day = [-1] * model.n_techs
+
+    def shift_end(k: int, _t: simpy.Event) -> None:
+        ev = idle_ev[k]
+        if ev is not None and not ev.triggered:
             ev.succeed()
 
     def technician(k: int) -> Generator[simpy.Event, Any, None]:
@@ -354,9 +379,12 @@ def run_replication(
                 ev = env.event()
                 entry = (k, ev)
                 idle[o].append(entry)
-                if not always_on:
-                    timeout(ds + s1 - now).callbacks.append(partial(wake, ev))
+                if not always_on and alarm_day[k] != d:
+                    alarm_day[k] = d
+                    timeout(ds + s1 - now).callbacks.append(partial(shift_end, k))
+                idle_ev[k] = ev
                 yield ev
+                idle_ev[k] = None
                 lst = idle[o]
                 for i, e2 in enumerate(lst):
                     if e2 is entry:
@@ -432,6 +460,8 @@ def run_replication(
     # close the time integrals at the horizon
     q_change(horizon, 0)
     for f in range(n_f):
+        if not boq[f]:
+            flush(f, horizon)
         if horizon > warm:
             last = oh_last[f] if oh_last[f] > warm else warm
             oh_area[f] += on_hand[f] * (horizon - last)
@@ -477,7 +507,7 @@ def run_replication(
         orders=readonly(np.array(orders, dtype=np.int64)),
         on_hand_area=readonly(np.array(oh_area)),
         end_on_hand=readonly(np.array(on_hand, dtype=np.int64)),
-        end_on_order=readonly(np.array(on_order, dtype=np.int64)),
+        end_on_order=readonly(np.array([len(q) for q in pipe], dtype=np.int64)),
         end_backorders=readonly(np.array([len(q) for q in boq], dtype=np.int64)),
         queue_area=float(qs[2]),
         n_events=int(next(env._eid)),

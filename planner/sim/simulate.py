@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.core.atomic import atomic_dir
+from planner.core.atomic import atomic_dir, atomic_path
 from planner.core.checks import check_positive_int
 from planner.core.errors import InputError
 from planner.core.result import SolverStats
@@ -217,6 +217,31 @@ class SimResult:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def write_log(self, path: str | Path) -> Path:
+        """Write the per-ticket log to one Parquet file (atomically).
+
+        Raises
+        ------
+        InputError
+            When the log was not kept (``simulate(..., keep_log=True)``).
+        """
+        if self.log is None:
+            raise InputError(
+                field="log",
+                expected="a kept log (simulate(..., keep_log=True))",
+                got=None,
+            )
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        cols = dict(self.log)
+        if cols["ticket"].dtype == object:
+            cols["ticket"] = cols["ticket"].astype(str)
+        table = pa.table({k: pa.array(v) for k, v in cols.items()})
+        with atomic_path(path) as tmp:
+            pq.write_table(table, tmp)
+        return Path(path)
 
     def save(self, path: str | Path) -> Path:
         """Write a folder: ``kpis``, ``rep_kpis``, ``timeseries``, ``log``

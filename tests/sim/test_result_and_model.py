@@ -41,6 +41,13 @@ def test_save_load_round_trip(
     assert "response_time_mean_h" in back.summary()
     with pytest.raises(FileExistsError):
         res.save(out)
+    f = res.write_log(tmp_path / "log.parquet")
+    back_log = pd.read_parquet(f)
+    assert len(back_log) == len(res.log["rep"])
+    np.testing.assert_array_equal(back_log["resolved_min"], res.log["resolved_min"])
+    no_log = simulate(model, horizon_days=2, n_reps=1)
+    with pytest.raises(InputError, match="keep_log"):
+        no_log.write_log(tmp_path / "x.parquet")
 
 
 def test_kpi_table_shape(make_network: Callable[..., SimModel]) -> None:
