@@ -161,3 +161,16 @@ def test_cost_non_increasing_in_p(seed: int) -> None:
         assert plan.bound <= plan.objective + 1e-9
         assert plan.objective <= prev + 1e-9
         prev = plan.objective
+
+
+@needs_orlib
+def test_stopped_early_returns_best_with_bound() -> None:
+    """Stopped by a node cap, the exact mode still returns a plan and a valid bound."""
+    cost, p = read_orlib_pmed(ORLIB / "pmed6.txt")
+    plan = solve_pmedian(
+        cost, None, p, method="exact", lagrange_iterations=5, n_restarts=0, node_limit=1
+    )
+    assert plan.status.has_solution
+    assert len(plan.open_idx) == p
+    assert plan.bound <= _optimum("pmed6") <= plan.objective
+    assert plan.gap >= 0
