@@ -37,7 +37,9 @@ from planner.inventory.periodic import optimize_RS as optimize_RS
 from planner.inventory.plan import StockPlan as StockPlan
 from planner.inventory.rq import RQPolicies as RQPolicies
 from planner.inventory.rq import evaluate_rQ as evaluate_rQ
+from planner.inventory.rq import evaluate_rQ_normal as evaluate_rQ_normal
 from planner.inventory.rq import optimize_rQ as optimize_rQ
+from planner.inventory.rq import optimize_rQ_normal as optimize_rQ_normal
 from planner.inventory.service import BudgetAllocation as BudgetAllocation
 from planner.inventory.service import allocate_budget as allocate_budget
 from planner.inventory.service import optimize_rQ_service as optimize_rQ_service
@@ -70,6 +72,7 @@ __all__ = [
     "evaluate_base_stock_compound",
     "evaluate_metric",
     "evaluate_rQ",
+    "evaluate_rQ_normal",
     "evaluate_sS",
     "forecast_demand",
     "inventory_cost_parameters",
@@ -79,6 +82,7 @@ __all__ = [
     "optimize_base_stock_compound",
     "optimize_metric",
     "optimize_rQ",
+    "optimize_rQ_normal",
     "optimize_rQ_service",
     "optimize_sS",
     "poisson_loss2",

@@ -176,3 +176,38 @@ def test_bad_rq_input() -> None:
         optimize_rQ(1.0, 1, 2, float("nan"))
     with pytest.raises(InputError, match="Q"):
         evaluate_rQ(1, 0, 1.0, 1, 2, 3)
+
+
+def test_normal_rq_example_5_1_and_grid() -> None:
+    """Ex 5.1 (normal): the optimum is at least as cheap as the published
+    (126.8, 328.5), within 0.1 of it, and no point of a fine grid is cheaper."""
+    from planner.inventory import evaluate_rQ_normal, optimize_rQ_normal
+
+    res = optimize_rQ_normal(1300, 150, 0.225, 7.5, 8, lead_time=1 / 12)
+    r, Q = res.stats.extra["r"][0], res.stats.extra["Q"][0]
+    assert abs(r - 126.8) < 0.1
+    assert abs(Q - 328.5) < 0.1
+    book = evaluate_rQ_normal(126.8, 328.5, 1300, 150, 0.225, 7.5, 8, lead_time=1 / 12)
+    assert res.cost[0] <= book.cost[0] + 1e-9
+    rg, Qg = np.meshgrid(np.linspace(r - 3, r + 3, 61), np.linspace(Q - 5, Q + 5, 101))
+    c = evaluate_rQ_normal(
+        rg.ravel(), Qg.ravel(), 1300, 150, 0.225, 7.5, 8, lead_time=1 / 12
+    )
+    assert res.cost[0] <= c.cost.min() + 1e-9
+
+
+def test_normal_rq_cost_equals_stockpyl_integral(seed: int) -> None:
+    """Closed-form normal (r,Q) cost equals stockpyl's numerical integral."""
+    rq = pytest.importorskip("stockpyl.rq")
+    from planner.inventory import evaluate_rQ_normal
+
+    rng = np.random.default_rng(seed + 30)
+    for _ in range(5):
+        lam, sd, L = rng.uniform(1, 100), rng.uniform(0.5, 20), rng.uniform(0.1, 3)
+        h, p, K = rng.uniform(0.5, 3), rng.uniform(2, 30), rng.uniform(1, 100)
+        r, Q = rng.uniform(0, lam * L * 1.5), rng.uniform(1, 50)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = rq.r_q_cost(r, Q, h, p, K, lam, sd, L)
+        ours = evaluate_rQ_normal(r, Q, lam, sd, h, p, K, lead_time=L).cost[0]
+        assert ours == pytest.approx(ref, rel=1e-7)
