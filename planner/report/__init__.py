@@ -15,16 +15,32 @@ from planner.report.plots import figure_svg as figure_svg
 from planner.report.run import RunData as RunData
 from planner.report.run import read_run as read_run
 from planner.report.run import siting_frames as siting_frames
+from planner.report.tradeoff import cost_service_frame as cost_service_frame
+from planner.report.tradeoff import coverage_curve_frame as coverage_curve_frame
+from planner.report.tradeoff import pareto_front as pareto_front
+from planner.report.tradeoff import plot_coverage_curve as plot_coverage_curve
+from planner.report.tradeoff import plot_stock_fill as plot_stock_fill
+from planner.report.tradeoff import plot_tradeoff as plot_tradeoff
+from planner.report.tradeoff import stock_fill_frame as stock_fill_frame
+from planner.report.tradeoff import tradeoff_frame as tradeoff_frame
 
 __all__ = [
     "MapLayer",
     "RunData",
+    "cost_service_frame",
+    "coverage_curve_frame",
     "figure_svg",
     "leaflet_head",
     "leaflet_map",
+    "pareto_front",
+    "plot_coverage_curve",
+    "plot_stock_fill",
+    "plot_tradeoff",
     "read_run",
     "render_report",
     "siting_frames",
     "siting_map_layers",
+    "stock_fill_frame",
+    "tradeoff_frame",
     "write_report",
 ]
