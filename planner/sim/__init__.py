@@ -8,6 +8,7 @@ intervals, the per-ticket log and daily time series.
 from planner.sim.arrivals import TicketStream as TicketStream
 from planner.sim.arrivals import generate_tickets as generate_tickets
 from planner.sim.arrivals import read_tickets as read_tickets
+from planner.sim.arrivals import tickets_frame as tickets_frame
 from planner.sim.engine import BalanceError as BalanceError
 from planner.sim.engine import RepLog as RepLog
 from planner.sim.engine import run_replication as run_replication
@@ -30,5 +31,6 @@ __all__ = [
     "replication_kpis",
     "run_replication",
     "simulate",
+    "tickets_frame",
     "time_series",
 ]

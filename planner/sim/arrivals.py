@@ -29,6 +29,7 @@ __all__ = [
     "complete_tickets",
     "generate_tickets",
     "read_tickets",
+    "tickets_frame",
 ]
 
 #: Names of the random streams of one replication, in spawn order.
@@ -491,6 +492,55 @@ def read_tickets(
         part_idx=new_idx,
         parts_known=parts_known,
         ticket_id=ids[order],
+    )
+
+
+def tickets_frame(model: SimModel, stream: TicketStream) -> Any:
+    """The tickets as a table in the format :func:`read_tickets` reads.
+
+    Addresses are the demand points' coordinates; ``parts`` joins part ids
+    with ``;``. Writing this table and reading it back replays the same
+    tickets (same times, faults, repair durations and parts).
+
+    >>> import pandas as pd
+    >>> from planner.core import *
+    >>> cat = Catalog((ProductCategory("tv", 1.0, np.ones(12),
+    ...                (FaultType("f", 1.0, "el", 60.0),)),), ())
+    >>> d = DemandPoints.from_arrays(["p"], [1.0], [2.0],
+    ...                              tickets_per_year=[[3650.0]], categories=["tv"])
+    >>> o = Outlets.from_arrays(["o"], [1.0], [2.0])
+    >>> t = [Technician("t", (1.0, 2.0), {"el"}, TimeWindow(0, 1440), outlet_id="o")]
+    >>> m = SimModel.from_core(d, o, t, cat, [UrgencyClass("general", 4320, 1.0)])
+    >>> tickets_frame(m, generate_tickets(m, 2.0, seed=0)).columns.tolist()
+    ['ticket_id', 'created_min', 'lon', 'lat', 'category', 'fault', 'urgency', 'service_min', 'parts', 'remote']
+    """
+    import pandas as pd
+
+    n = len(stream)
+    ids = (
+        np.asarray(stream.ticket_id, dtype=object)
+        if stream.ticket_id is not None
+        else np.array([f"T{j}" for j in range(n)], dtype=object)
+    )
+    pids = np.asarray(model.part_ids, dtype=object)
+    ptr = stream.part_ptr
+    parts = [";".join(pids[stream.part_idx[ptr[j] : ptr[j + 1]]]) for j in range(n)]
+    faults = np.array([f.split(".", 1)[1] for f in model.fault_names], dtype=object)
+    return pd.DataFrame(
+        {
+            "ticket_id": ids,
+            "created_min": np.asarray(stream.created_min),
+            "lon": model.point_lonlat[stream.point, 0],
+            "lat": model.point_lonlat[stream.point, 1],
+            "category": np.asarray(model.category_names, dtype=object)[stream.category],
+            "fault": faults[stream.fault],
+            "urgency": np.array([u.value for u in URGENCIES], dtype=object)[
+                stream.urgency
+            ],
+            "service_min": np.asarray(stream.repair_min),
+            "parts": parts,
+            "remote": np.asarray(stream.remote, dtype=bool),
+        }
     )
 
 
