@@ -38,6 +38,49 @@ class LagrangeResult:
     best_value: float
 
 
+#: Sorted-row Lagrangian (sparse in the entries below the multipliers) up to
+#: this many matrix entries; above it the dense blocked pass is used.
+SORT_MAX_ENTRIES = 20_000_000
+
+
+class SortedRows:
+    """Each row of ``C`` sorted once, for the Lagrangian's "entries below lam_i".
+
+    With multipliers near each point's assignment cost only the few cheapest
+    candidates of a row lie below them, so a subgradient step touches
+    ``O(n log m + K)`` entries (``K`` of them below) instead of ``n x m``.
+    """
+
+    def __init__(self, C: np.ndarray) -> None:
+        n, m = C.shape
+        self.order = np.argsort(C, axis=1, kind="stable")
+        self.Cs = np.take_along_axis(C, self.order, axis=1).astype(np.float64)
+        self.lo = float(self.Cs[:, 0].min()) if C.size else 0.0
+        hi = float(self.Cs[:, -1].max()) if C.size else 0.0
+        self.span = hi - self.lo + 3.0
+        self.m = m
+        off = np.arange(n, dtype=np.float64) * self.span
+        self.flat = (self.Cs - self.lo + 1.0 + off[:, None]).ravel()
+        self.off = off
+        self.top = hi - self.lo + 1.5
+
+    def below(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, rank) of every entry strictly below its row's threshold ``t``."""
+        q = np.clip(t - self.lo + 1.0, 0.5, self.top) + self.off
+        k = np.searchsorted(self.flat, q, side="left") - np.arange(t.size) * self.m
+        k = np.clip(k, 0, self.m)
+        K = int(k.sum())
+        row = np.repeat(np.arange(t.size), k)
+        start = np.cumsum(k) - k
+        rank = np.arange(K) - np.repeat(start, k)
+        return row, rank
+
+    @staticmethod
+    def rank_pos(row: np.ndarray, rank: np.ndarray) -> np.ndarray:
+        """Column position in the sorted row (identity: ranks are positions)."""
+        return rank
+
+
 class Engine:
     """Local search state over ``C`` (n x m), weights ``w`` and open costs ``f``.
 
@@ -71,6 +114,8 @@ class Engine:
         self.n_evals = 0
         #: ``time.perf_counter()`` value after which searches stop early.
         self.deadline = math.inf
+        self._sorted: SortedRows | None = None
+        self._last_below: tuple[np.ndarray, np.ndarray] | None = None
 
     # ------------------------------------------------------------- basics
     def blocks(self) -> range:
@@ -312,8 +357,33 @@ class Engine:
         return best
 
     # ------------------------------------------------------------ Lagrange
+    def sorted_rows(self) -> SortedRows | None:
+        """Per-row sorted costs (built once, if the matrix is small enough)."""
+        if self._sorted is None and self.n * self.m <= SORT_MAX_ENTRIES:
+            self._sorted = SortedRows(self.C)
+        return self._sorted
+
+    def _below(
+        self, lam: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Entries with ``w_i C[i, j] < lam_i``: (row, candidate, w_i C_ij - lam_i)."""
+        srt = self.sorted_rows()
+        if srt is None:
+            return None
+        pos_w = self.w > 0
+        t = np.full(self.n, -np.inf)
+        t[pos_w] = lam[pos_w] / self.w[pos_w]
+        row, col = srt.below(t)
+        val = self.w[row] * srt.Cs[row, srt.rank_pos(row, col)] - lam[row]
+        return row, srt.order[row, srt.rank_pos(row, col)], val
+
     def reduced_costs(self, lam: np.ndarray) -> np.ndarray:
         """``rho[j] = f[j] + sum_i min(0, w_i C[i, j] - lam_i)``."""
+        below = self._below(lam)
+        if below is not None:
+            row, j, val = below
+            self._last_below = (row, j)
+            return self.f + np.bincount(j, weights=np.minimum(val, 0), minlength=self.m)
         rho = self.f.copy()
         for r0 in self.blocks():
             sl = slice(r0, r0 + self.rows)
@@ -408,11 +478,19 @@ class Engine:
             if gap_ok or theta < 1e-4 or time.perf_counter() > self.deadline:
                 break
             # subgradient: 1 - (number of open j with w_i C_ij < lam_i)
-            cnt = np.zeros(self.n)
-            for r0 in self.blocks():
-                sl = slice(r0, r0 + self.rows)
-                B = self.C[sl][:, S] * self.w[sl, None]
-                cnt[sl] = (lam[sl, None] > B).sum(axis=1)
+            if self._last_below is not None:
+                row, jj = self._last_below
+                in_s = np.zeros(self.m)
+                in_s[S] = 1.0
+                cnt: np.ndarray = np.bincount(
+                    row, weights=in_s[jj], minlength=self.n
+                ).astype(np.float64)
+            else:
+                cnt = np.zeros(self.n)
+                for r0 in self.blocks():
+                    sl = slice(r0, r0 + self.rows)
+                    B = self.C[sl][:, S] * self.w[sl, None]
+                    cnt[sl] = (lam[sl, None] > B).sum(axis=1)
             g = 1.0 - cnt
             g[~pos_w] = 0.0
             nrm = float(g @ g)
