@@ -616,32 +616,55 @@ def _capacity_detail(
     j: int,
     cand: np.ndarray,
     n_fixed: list[int],
-    max_checks: int = 40,
-) -> str:
-    """Say who could serve job ``j`` alone and the least shift extension that would fit it."""
+    max_checks: int = 12,
+) -> tuple[str, tuple[int, int] | None]:
+    """Who could serve job ``j`` alone, and the least shift extension that fits it.
+
+    Checks the ``max_checks`` insertion places with the least added travel.
+    Returns the text and, when a place needs no extension at all, that
+    ``(tech, position)`` so the caller can insert the job there.
+    """
+    d = np.asarray(p.duration_min)
     techs = np.flatnonzero(cand[j]).tolist()
     names = [p.tech_ids[t] for t in techs[:3]]
     text = f"fits alone on {', '.join(names)}{' ...' if len(techs) > 3 else ''}"
-    best: tuple[float, int] | None = None
-    checks = 0
+    lj = int(p.job_loc[j])
+    opts: list[tuple[float, int, int]] = []
     for t in techs:
         r = routes[t]
-        for k in range(n_fixed[t], len(r) + 1):
-            checks += 1
-            if checks > max_checks:
-                break
-            route = [*r[:k], j, *r[k:]]
-            if float(p.break_min[t]) > 0:
-                short = min(
-                    _schedule(p, t, route, b).short_min for b in range(len(route) + 1)
-                )
-            else:
-                short = _schedule(p, t, route, -1).short_min
-            if math.isfinite(short) and (best is None or short < best[0]):
-                best = (short, t)
+        locs = np.array(
+            [
+                int(p.tech_start_loc[t]),
+                *[int(p.job_loc[x]) for x in r],
+                int(p.tech_end_loc[t]),
+            ]
+        )
+        delta = d[locs[:-1], lj] + d[lj, locs[1:]] - d[locs[:-1], locs[1:]]
+        opts += [(float(delta[k]), t, k) for k in range(n_fixed[t], len(r) + 1)]
+    opts.sort()
+    best: tuple[float, int, int] | None = None
+    for _, t, k in opts[:max_checks]:
+        route = [*routes[t][:k], j, *routes[t][k:]]
+        if float(p.break_min[t]) > 0:
+            short = min(
+                _schedule(p, t, route, b).short_min for b in range(len(route) + 1)
+            )
+        else:
+            short = _schedule(p, t, route, -1).short_min
+        if math.isfinite(short) and (best is None or short < best[0]):
+            best = (short, t, k)
     if best is not None:
+        if (
+            best[0] <= _TOL
+            and _best_schedule(
+                p,
+                best[1],
+                [*routes[best[1]][: best[2]], j, *routes[best[1]][best[2] :]],
+            ).ok
+        ):
+            return text, (best[1], best[2])
         text += f"; {p.tech_ids[best[1]]} could take it with {math.ceil(best[0])} min more shift"
-    return text
+    return text, None
 
 
 # --------------------------------------------------------------------- plan
@@ -838,7 +861,7 @@ def solve_dispatch(
     iters = 0
     # the search runs until a deadline that leaves a reserve for the repair,
     # greedy and plan-building passes (the greedy pass stops at the limit)
-    reserve = min(0.2 * time_limit_s, 0.5 + 1e-3 * n)
+    reserve = min(0.25 * time_limit_s, 1.0 + 2.5e-3 * n)
     search_deadline = t0 + time_limit_s - reserve
     start_routes: list[list[int]] | None = None
     if warm_start and engine in ("auto", "pyvrp"):
@@ -883,11 +906,16 @@ def solve_dispatch(
         served[r] = True
     todo = [j for j in range(n) if cand[j].any() and not served[j] and not in_fixed[j]]
     todo.sort(key=lambda j: -value[j])
-    left = _greedy_insert(p, routes, todo, cand, n_fixed, deadline=t0 + time_limit_s)
+    end = t0 + time_limit_s
+    left = _greedy_insert(p, routes, todo, cand, n_fixed, deadline=end - 0.5 * reserve)
     for j in left:
-        unassigned.append(
-            (j, "capacity", _capacity_detail(p, routes, j, cand, n_fixed))
-        )
+        detail, place = "", None
+        if time.perf_counter() < end - 0.25 * reserve:
+            detail, place = _capacity_detail(p, routes, j, cand, n_fixed)
+        if place is not None:  # it fits after all (the greedy pass ran out of checks)
+            routes[place[0]].insert(place[1], j)
+            continue
+        unassigned.append((j, "capacity", detail))
     stats = SolverStats(
         {"auto": "pyvrp"}.get(engine, engine),
         time.perf_counter() - t0,
