@@ -259,14 +259,36 @@ def _demand_and_sites(
         c_names, c_lon, c_lat, c_pop = c_ids, lon[pick], lat[pick], np.zeros(k)
     else:
         c_ids, c_names, c_lon, c_lat, c_pop = ids, names, lon, lat, pop
-    existing = np.zeros(len(c_ids), dtype=bool)
-    index = {str(v): i for i, v in enumerate(c_ids)}
+    n_c = len(c_ids)
+    table = {
+        "ids": list(c_ids),
+        "names": list(c_names),
+        "lon": list(c_lon),
+        "lat": list(c_lat),
+        "existing": [False] * n_c,
+        "partner": [False] * n_c,
+        "capacity": [o.capacity_per_year] * n_c,
+        "fixed": [o.fixed_cost_per_year] * n_c,
+        "fee": [0.0] * n_c,
+    }
+    for path, is_partner in ((o.existing_file, False), (o.partners_file, True)):
+        if path:
+            _append_site_file(table, path, partner=is_partner, spec=o)
+    index = {str(v): i for i, v in enumerate(table["ids"])}
+    existing = np.asarray(table["existing"], dtype=bool)
     for sid in o.existing:
         if sid not in index:
             raise InputError(
                 source=src,
                 location="outlets.existing",
                 expected="the id of a candidate site",
+                got=sid,
+            )
+        if table["partner"][index[sid]]:
+            raise InputError(
+                source=src,
+                location="outlets.existing",
+                expected="an own site, not a partner",
                 got=sid,
             )
         existing[index[sid]] = True
@@ -288,17 +310,79 @@ def _demand_and_sites(
                 got=sid,
             )
     sites = Outlets.from_arrays(
-        c_ids,
-        c_lon,
-        c_lat,
-        names=list(c_names),
+        np.asarray(table["ids"], dtype=object),
+        table["lon"],
+        table["lat"],
+        names=table["names"],
         existing=existing,
-        capacity_per_year=o.capacity_per_year,
-        fixed_cost_per_year=o.fixed_cost_per_year,
-        closing_cost=o.closing_cost,
+        partner=np.asarray(table["partner"]),
+        capacity_per_year=np.asarray(table["capacity"], dtype=float),
+        fixed_cost_per_year=np.asarray(table["fixed"], dtype=float),
+        closing_cost=np.where(existing, o.closing_cost, 0.0),
+        fee_per_ticket=np.asarray(table["fee"], dtype=float),
         source=src,
     )
     return demand, sites, label
+
+
+def _numbers(
+    g: Any, col: str, default: float, fsrc: str, *, allow_inf: bool = False
+) -> list[float]:
+    """A numeric column (or the default), each value a number >= 0."""
+    if col not in g:
+        return [default] * len(g)
+    out = []
+    for k, v in enumerate(g[col].tolist()):
+        try:
+            x = float(v)
+        except (TypeError, ValueError):
+            x = float("nan")
+        if not (x >= 0) or (np.isinf(x) and not allow_inf):
+            raise InputError(
+                source=fsrc,
+                location=f'row {k + 1} (id "{g["id"].iloc[k]}")',
+                field=col,
+                expected="a number >= 0",
+                got=v,
+            )
+        out.append(x)
+    return out
+
+
+def _append_site_file(
+    table: dict[str, list[Any]], path: str, *, partner: bool, spec: Any
+) -> None:
+    """Add the outlets of ``existing_file`` or ``partners_file`` to the site table."""
+    g = read_points(path)
+    fsrc = Path(path).name
+    clash = sorted(set(g["id"]) & {str(v) for v in table["ids"]})
+    if clash:
+        raise InputError(
+            source=fsrc,
+            field="id",
+            expected="distinct from the ids of candidate sites and other files",
+            got=clash[:5],
+        )
+    n = len(g)
+    table["ids"] += list(g["id"])
+    table["names"] += list(g["name"]) if "name" in g else list(g["id"])
+    table["lon"] += list(g.geometry.x)
+    table["lat"] += list(g.geometry.y)
+    table["existing"] += [not partner] * n
+    table["partner"] += [partner] * n
+    table["capacity"] += _numbers(
+        g,
+        "capacity_per_year",
+        float("inf") if partner else spec.capacity_per_year,
+        fsrc,
+        allow_inf=True,
+    )
+    table["fixed"] += _numbers(
+        g, "fixed_cost_per_year", 0.0 if partner else spec.fixed_cost_per_year, fsrc
+    )
+    table["fee"] += _numbers(
+        g, "fee_per_ticket", spec.partner_fee_per_ticket if partner else 0.0, fsrc
+    )
 
 
 def _technicians(
@@ -359,6 +443,181 @@ def _technicians(
     return tuple(techs)
 
 
+_TECH_COLUMNS = (
+    "id",
+    "outlet_id",
+    "lon",
+    "lat",
+    "skills",
+    "shift_start",
+    "shift_end",
+    "break_start",
+    "break_end",
+    "break_min",
+    "cost_per_hour",
+    "max_overtime_min",
+    "stock",
+)
+
+
+def read_technicians(
+    path: str, sites: Outlets, catalog: Catalog, spec: ScenarioSpec
+) -> tuple[Technician, ...]:
+    """Technicians from a CSV or Parquet table, validated row by row.
+
+    Columns: ``id``, ``skills`` (``"hvac;electronics"``), and ``outlet_id`` (an
+    existing outlet, where the day starts) or ``lon``/``lat``; optional
+    ``shift_start``/``shift_end`` and ``break_start``/``break_end`` (``HH:MM``),
+    ``break_min``, ``cost_per_hour``, ``max_overtime_min``, ``stock``
+    (``"AC-PCB:2;AC-FAN:1"``). Missing optional values take the scenario's
+    ``[workforce]`` defaults.
+    """
+    import pandas as pd
+
+    p = Path(path)
+    fsrc = p.name
+    if not p.is_file():
+        raise InputError(
+            source=fsrc, expected="an existing file", got=f"no file at {p}"
+        )
+    try:
+        g = (
+            pd.read_parquet(p)
+            if p.suffix.lower() == ".parquet"
+            else pd.read_csv(p, dtype=str, keep_default_na=False)
+        )
+    except Exception as e:  # pandas raises many types for unreadable files
+        raise InputError(
+            source=fsrc,
+            expected="a CSV or Parquet table",
+            got=f"unreadable ({type(e).__name__})",
+        ) from None
+    unknown = sorted(set(g.columns) - set(_TECH_COLUMNS))
+    if unknown:
+        raise InputError(
+            source=fsrc, expected=f"columns among {list(_TECH_COLUMNS)}", got=unknown
+        )
+    for col in ("id", "skills"):
+        if col not in g:
+            raise InputError(source=fsrc, field=col, expected="a column", got="missing")
+    if g.empty:
+        raise InputError(source=fsrc, expected="at least one technician", got="no rows")
+    w = spec.workforce
+    outlet = {str(v): i for i, v in enumerate(sites.ids) if sites.existing[i]}
+    skills_known = set(catalog.skills)
+    parts_known = {pt.id for pt in catalog.parts}
+    out: list[Technician] = []
+    seen: dict[str, int] = {}
+
+    def val(row: Any, col: str, default: str = "") -> str:
+        v = row.get(col, default)
+        return default if v is None or str(v).strip() in ("", "nan") else str(v).strip()
+
+    for k, row in enumerate(g.to_dict("records")):
+        tid = val(row, "id")
+        where = f'row {k + 1} (id "{tid}")'
+        if not tid:
+            raise InputError(
+                source=fsrc,
+                location=f"row {k + 1}",
+                field="id",
+                expected="a non-empty id",
+                got="",
+            )
+        if tid in seen:
+            raise InputError(
+                source=fsrc,
+                location=where,
+                field="id",
+                expected=f"unique (also in row {seen[tid] + 1})",
+                got=tid,
+            )
+        seen[tid] = k
+        try:
+            oid = val(row, "outlet_id") or None
+            if oid is not None:
+                if oid not in outlet:
+                    raise InputError(
+                        field="outlet_id",
+                        expected="the id of an existing outlet",
+                        got=oid,
+                    )
+                start = (float(sites.lon[outlet[oid]]), float(sites.lat[outlet[oid]]))
+            elif val(row, "lon") and val(row, "lat"):
+                start = (float(val(row, "lon")), float(val(row, "lat")))
+            else:
+                raise InputError(
+                    field="outlet_id",
+                    expected="an outlet_id or lon/lat (a start location)",
+                    got="neither",
+                )
+            skills = {x.strip() for x in val(row, "skills").split(";") if x.strip()}
+            bad = sorted(skills - skills_known)
+            if bad:
+                raise InputError(
+                    field="skills",
+                    expected=f"among {sorted(skills_known)}",
+                    got=bad,
+                )
+            stock: dict[str, int] = {}
+            for item in filter(None, val(row, "stock").split(";")):
+                pid, _, q = item.partition(":")
+                if pid.strip() not in parts_known or not q.strip().isdigit():
+                    raise InputError(
+                        field="stock",
+                        expected='"PART:units;..." with known parts',
+                        got=item,
+                    )
+                stock[pid.strip()] = int(q)
+            shift = TimeWindow.parse(
+                f"{val(row, 'shift_start', w.shift.split('-')[0])}-"
+                f"{val(row, 'shift_end', w.shift.split('-')[1])}",
+                field="shift_start/shift_end",
+            )
+            brk_min = float(val(row, "break_min", str(w.break_min)))
+            brk = TimeWindow.parse(
+                f"{val(row, 'break_start', w.break_window.split('-')[0])}-"
+                f"{val(row, 'break_end', w.break_window.split('-')[1])}",
+                field="break_start/break_end",
+            )
+            out.append(
+                Technician(
+                    id=tid,
+                    outlet_id=oid,
+                    start_lonlat=start,
+                    skills=skills,
+                    shift=shift,
+                    break_window=brk if brk_min > 0 else None,
+                    break_min=brk_min,
+                    cost_per_hour=float(
+                        val(row, "cost_per_hour", str(w.cost_per_hour))
+                    ),
+                    max_overtime_min=float(
+                        val(row, "max_overtime_min", str(w.max_overtime_min))
+                    ),
+                    van_stock=stock,
+                )
+            )
+        except InputError as e:
+            raise InputError(
+                e.detail,
+                source=fsrc,
+                location=where,
+                field=e.field,
+                expected=e.expected,
+                got=e.got,
+                hint=e.hint,
+            ) from None
+        except ValueError as e:
+            raise InputError(
+                source=fsrc,
+                location=where,
+                expected="numbers where numbers go",
+                got=str(e),
+            ) from None
+    return tuple(out)
+
+
 def _van_stock(skills: set[str], catalog: Catalog) -> dict[str, int]:
     """Parts a van carries: those of the technician's skills, by unit cost.
 
@@ -393,7 +652,10 @@ def build(scenario: Scenario) -> ScenarioData:
     travel = _travel(spec)
     demand, sites, label = _demand_and_sites(scenario, catalog, travel)
     rng_t = spawn_generators(spec.seed, 3)[_STREAM_TECHS]
-    techs = _technicians(spec, sites, catalog, demand, rng_t)
+    if spec.workforce.technicians_file:
+        techs = read_technicians(spec.workforce.technicians_file, sites, catalog, spec)
+    else:
+        techs = _technicians(spec, sites, catalog, demand, rng_t)
     if techs:
         held = {s for t in techs for s in t.skills}
         needed = {s for c in catalog.categories for s in c.skills}

@@ -99,3 +99,42 @@ def test_summary_figures(default_data) -> None:  # type: ignore[no-untyped-def]
         default_data.demand.tickets_per_year.sum()
     )
     assert "great circle" in s["travel_model"]
+
+
+BAD = Path(__file__).resolve().parents[1] / "bad_scenarios" / "data"
+
+
+def test_existing_partner_and_technician_files(tmp_path: Path) -> None:
+    """Outlets, partners and technicians from files join the candidate sites."""
+    techs = tmp_path / "techs.csv"
+    techs.write_text(
+        "id,outlet_id,lon,lat,skills,shift_start,shift_end,stock\n"
+        "K1,E1,,,hvac;refrigeration,07:00,16:00,AC-PCB:2\n"
+        "K2,,121.0,31.0,electronics;laundry;plumbing,,,\n"
+    )
+    data = build(
+        spec_from_dict(
+            {
+                "name": "files",
+                "region": {"kind": "file", "demand_file": str(BAD / "towns_ok.csv")},
+                "outlets": {
+                    "existing_file": str(BAD / "existing_ok.csv"),
+                    "partners_file": str(BAD / "partners_ok.csv"),
+                },
+                "workforce": {"technicians_file": str(techs)},
+            }
+        )
+    )
+    s = data.sites
+    assert list(s.ids) == ["T1", "T2", "T3", "E1", "P1"]
+    assert s.existing.tolist() == [False, False, False, True, False]
+    assert s.partner.tolist() == [False, False, False, False, True]
+    assert s.capacity_per_year[3] == 20000
+    assert s.fee_per_ticket[4] == 80
+    k1, k2 = data.technicians
+    assert k1.start_lonlat == (116.5, 39.95)
+    assert k1.shift.start_min == 7 * 60
+    assert dict(k1.van_stock) == {"AC-PCB": 2}
+    assert k2.outlet_id is None
+    assert k2.start_lonlat == (121.0, 31.0)
+    assert k2.shift.start_min == 8 * 60
