@@ -25,8 +25,11 @@ import numpy as np
 from scipy.stats import poisson
 
 from planner.core import (
+    Catalog,
     DemandPoints,
+    FaultType,
     Outlets,
+    ProductCategory,
     Technician,
     TimeWindow,
     UrgencyClass,
@@ -119,6 +122,39 @@ def national(
     )
 
 
+def queue_model(c: int, lam_per_min: float, mean_min: float) -> SimModel:
+    """M/M/c in queue mode: one outlet, ``c`` technicians 24/7, zero travel."""
+    cat = Catalog(
+        (
+            ProductCategory(
+                "x", 1.0, np.ones(12), (FaultType("f", 1.0, "s", mean_min),)
+            ),
+        ),
+        (),
+    )
+    d = DemandPoints.from_arrays(
+        ["p"],
+        [0.0],
+        [0.0],
+        tickets_per_year=[[lam_per_min * 525_600]],
+        categories=["x"],
+    )
+    o = Outlets.from_arrays(["o"], [0.0], [0.0])
+    techs = [
+        Technician(f"t{k}", (0.0, 0.0), {"s"}, TimeWindow(0, 1440), outlet_id="o")
+        for k in range(c)
+    ]
+    return SimModel.from_core(
+        d,
+        o,
+        techs,
+        cat,
+        [UrgencyClass("general", 4320, 1.0)],
+        always_on=True,
+        repair_dist="exponential",
+    )
+
+
 def log_bytes(model: SimModel, log: object) -> int:
     """Bytes of the per-ticket log columns plus the visit columns."""
     cols = ticket_log(model, log)  # type: ignore[arg-type]
@@ -198,12 +234,6 @@ def main() -> None:
     for _, r in show.iterrows():
         print(f"  {r['kpi']:<24} {r['value']:>12.4g} {r['unit']}")
     if not a.skip_mmc:
-        import sys
-        from pathlib import Path
-
-        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "sim"))
-        from conftest import queue_model  # type: ignore[import-not-found]
-
         m = queue_model(20, 0.85 * 20 / 60.0, 60.0)
         s = generate_tickets(m, 100.0, seed=1)
         w0, c0 = time.perf_counter(), time.process_time()

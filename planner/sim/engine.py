@@ -13,6 +13,11 @@ visit a diagnosis only; the part is backordered and the ticket is queued again
 for a revisit when it arrives (a failed first-time fix). Stock follows a
 base-stock policy: every unit demanded is reordered and arrives after the
 part's lead time; arrivals fill backorders first come, first served.
+Simplifications: technicians work every day of the week; the drive back to
+the outlet at the end of a day is neither simulated nor costed; a partner
+visits exactly ``partner_response_min`` after the hand-over; a cancelled
+ticket leaves its queue when a technician would next have taken it (or at the
+horizon).
 
 Performance: technicians are long-lived processes; arrivals are one process
 stepping through pre-drawn columns; one SimPy timeout per arrival, per visit
