@@ -11,6 +11,11 @@ from planner.report.html import write_report as write_report
 from planner.report.leaflet import MapLayer as MapLayer
 from planner.report.leaflet import leaflet_head as leaflet_head
 from planner.report.leaflet import leaflet_map as leaflet_map
+from planner.report.maps import plot_gantt as plot_gantt
+from planner.report.maps import plot_routes as plot_routes
+from planner.report.maps import plot_siting as plot_siting
+from planner.report.maps import unassigned_points as unassigned_points
+from planner.report.maps import unassigned_summary as unassigned_summary
 from planner.report.plots import figure_svg as figure_svg
 from planner.report.run import RunData as RunData
 from planner.report.run import read_run as read_run
@@ -34,6 +39,9 @@ __all__ = [
     "leaflet_map",
     "pareto_front",
     "plot_coverage_curve",
+    "plot_gantt",
+    "plot_routes",
+    "plot_siting",
     "plot_stock_fill",
     "plot_tradeoff",
     "read_run",
@@ -42,5 +50,7 @@ __all__ = [
     "siting_map_layers",
     "stock_fill_frame",
     "tradeoff_frame",
+    "unassigned_points",
+    "unassigned_summary",
     "write_report",
 ]
