@@ -22,9 +22,10 @@ import numpy as np
 import pandas as pd
 
 from planner.core.atomic import atomic_dir
+from planner.inventory import StockPlan
 from planner.scenario.build import ScenarioData, build
 from planner.scenario.load import Scenario
-from planner.scenario.stages import run_siting
+from planner.scenario.stages import run_inventory, run_siting
 from planner.siting import SitingPlan
 
 __all__ = [
@@ -152,6 +153,11 @@ def run_stages(
         elif stage == "siting":
             results["siting"] = run_siting(data, progress=say)
             done.append(stage)
+        elif stage == "inventory":
+            results["inventory"] = run_inventory(
+                data, results.get("siting"), progress=say
+            )
+            done.append(stage)
         else:
             skipped[stage] = "not available in this version of planner"
     return StageResults(
@@ -186,6 +192,20 @@ def kpi_table(sr: StageResults) -> pd.DataFrame:
         ]
         if plan.radius is not None:
             rows.append(("siting_coverage_share", float(plan.coverage_share), "share"))
+    stock: StockPlan | None = sr.results.get("inventory")
+    if stock is not None:
+        f = stock.to_frame()
+        unit = {p.id: p.unit_cost for p in sr.data.catalog.parts}
+        value = f["on_hand"].to_numpy(dtype=float) * f["part_id"].map(unit).to_numpy(
+            float
+        )
+        rows += [
+            ("inventory_cost_per_day", float(f["cost"].sum()), "currency/day"),
+            ("inventory_on_hand_value", float(value.sum()), "currency"),
+            ("inventory_fill_rate_min", float(f["fill_rate"].min()), "share"),
+            ("inventory_fill_rate_mean", float(f["fill_rate"].mean()), "share"),
+            ("inventory_policies", float(len(f)), "policies"),
+        ]
     return pd.DataFrame(
         {
             "kpi": [r[0] for r in rows],
@@ -227,6 +247,8 @@ def write_run(folder: str | Path, sr: StageResults) -> dict[str, Any]:
             _siting_sites_frame(data, plan).to_parquet(
                 tmp / "siting_sites.parquet", index=False
             )
+        if "inventory" in sr.results:
+            sr.results["inventory"].save(tmp / "inventory")
         manifest = {
             "scenario": scenario.name,
             "scenario_file": str(scenario.path) if scenario.path else None,

@@ -17,6 +17,7 @@ from planner.core.timewindow import TimeWindow
 __all__ = [
     "CostSpec",
     "DemandSpec",
+    "InventorySpec",
     "OutletsSpec",
     "RegionSpec",
     "RunSpec",
@@ -213,6 +214,19 @@ class SitingSpec(_Model):
 Stage = Literal["summary", "siting", "inventory", "routing", "simulation"]
 
 
+class InventorySpec(_Model):
+    """What the inventory stage optimizes, per part and outlet.
+
+    ``policy = "sS"``: the cost-optimal periodic-review (s,S) policy (exact,
+    Zheng-Federgruen); ``"base_stock"``: the cheapest base-stock level, meeting
+    ``fill_rate`` when given. The review period is one day; lead times are the
+    parts' ``lead_time_days``; costs come from ``[costs]``.
+    """
+
+    policy: Literal["sS", "base_stock"] = "sS"
+    fill_rate: float | None = Field(None, gt=0, lt=1)
+
+
 def _default_stages() -> list[Stage]:
     return ["summary"]
 
@@ -265,5 +279,6 @@ class ScenarioSpec(_Model):
     urgency: UrgencySpec = UrgencySpec()
     costs: CostSpec = CostSpec()
     siting: SitingSpec = SitingSpec()
+    inventory: InventorySpec = InventorySpec()
     run: RunSpec = RunSpec()
     sweep: SweepSpec | None = None

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from planner.inventory import StockPlan, optimize_base_stock, optimize_sS
+from planner.inventory.cost_model import inventory_cost_parameters
 from planner.scenario.build import ScenarioData
 from planner.siting import (
     SitingPlan,
@@ -22,7 +25,14 @@ from planner.siting import (
     solve_pmedian,
 )
 
-__all__ = ["SitingInputs", "run_siting", "siting_inputs"]
+__all__ = [
+    "SitingInputs",
+    "allocation",
+    "part_demand",
+    "run_inventory",
+    "run_siting",
+    "siting_inputs",
+]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -145,4 +155,87 @@ def run_siting(
         excluded=no,
         time_limit_s=limit,
         seed=seed,
+    )
+
+
+def allocation(data: ScenarioData, plan: SitingPlan | None = None) -> np.ndarray:
+    """Site index serving each demand point.
+
+    The siting plan's allocation when there is one; otherwise the nearest
+    existing outlet by travel time (all demand unallocated, -1, if there is
+    none).
+    """
+    if plan is not None:
+        return np.asarray(plan.assign_idx, dtype=np.int64)
+    ex = np.flatnonzero(data.sites.existing)
+    if len(ex) == 0:
+        return np.full(data.demand.n_points, -1, dtype=np.int64)
+    tm = data.travel.matrix(data.demand.lonlat, data.sites.lonlat[ex], dtype=np.float32)
+    return ex[np.argmin(tm.duration_min, axis=1)]
+
+
+def part_demand(
+    data: ScenarioData, assign_idx: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Expected units per day of each part at each serving outlet.
+
+    A category's tickets use a part at the rate ``sum over faults of
+    share x (1 - remote_fix_rate) x P(part)``: tickets fixed by phone use no
+    parts. Returns the part ids, the outlet (site) indices that serve demand,
+    and the ``(n_parts, n_outlets)`` daily rates.
+    """
+    cat = data.catalog
+    part_ids = np.array([p.id for p in cat.parts], dtype=object)
+    col = {p.id: i for i, p in enumerate(cat.parts)}
+    usage = np.zeros((len(cat.categories), len(part_ids)))
+    for ci, c in enumerate(cat.categories):
+        for f in c.faults:
+            for pid, prob in f.parts.items():
+                usage[ci, col[pid]] += f.share * (1.0 - f.remote_fix_rate) * prob
+    served = assign_idx >= 0
+    outlets = np.unique(assign_idx[served])
+    pos = np.searchsorted(outlets, assign_idx[served])
+    per_outlet = np.zeros((len(outlets), len(cat.categories)))
+    np.add.at(per_outlet, pos, data.demand.tickets_per_year[served])
+    rate = (per_outlet @ usage).T / 365.0
+    return part_ids, outlets, rate
+
+
+def run_inventory(
+    data: ScenarioData,
+    plan: SitingPlan | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> StockPlan:
+    """Reorder policy per part at every outlet that serves demand (``[inventory]``)."""
+    spec = data.spec.inventory
+    part_ids, outlets, rate = part_demand(data, allocation(data, plan))
+    n_p, n_o = rate.shape
+    unit_cost = np.array([p.unit_cost for p in data.catalog.parts])
+    lead = np.array([p.lead_time_days for p in data.catalog.parts])
+    c = inventory_cost_parameters(unit_cost, data.costs, period_days=1.0)
+    rep = lambda a: np.repeat(np.asarray(a, dtype=float), n_o)  # noqa: E731
+    mean = rate.reshape(-1)
+    if progress:
+        progress(f"optimizing {spec.policy} for {n_p} parts x {n_o} outlets")
+    meta = {"period_days": 1.0, "currency": data.spec.currency, "policy": spec.policy}
+    if spec.policy == "sS":
+        pol: Any = optimize_sS(
+            mean,
+            rep(c["holding_cost"]),
+            rep(c["backorder_cost"]),
+            rep(c["fixed_cost"]),
+            lead_time=rep(np.ceil(lead)).astype(int),
+        )
+    else:
+        pol = optimize_base_stock(
+            mean,
+            rep(c["holding_cost"]),
+            rep(c["backorder_cost"]),
+            lead_time=rep(np.ceil(lead)),
+            fill_rate=spec.fill_rate,
+        )
+    loc_ids = np.asarray(data.sites.ids, dtype=object)[outlets]
+    return StockPlan.from_policies(
+        np.repeat(part_ids, n_o), np.tile(loc_ids, n_p), pol, meta=meta
     )

@@ -71,3 +71,49 @@ def test_siting_inputs_price_round_trips(small_region: Path) -> None:
     )
     np.testing.assert_allclose(x.cost_per_ticket, expected, rtol=1e-5, atol=1e-2)
     assert x.existing_idx.tolist() == [0]
+
+
+def test_part_demand_conserves_units(small_region: Path) -> None:
+    """Part demand summed over outlets equals tickets x usage summed over points."""
+    from planner.scenario.stages import allocation, part_demand
+
+    data = build(spec_from_dict(_spec(small_region, model="pmedian", p=3)))
+    plan = run_siting(data)
+    part_ids, outlets, rate = part_demand(data, allocation(data, plan))
+    assert set(outlets.tolist()) <= set(plan.open_idx.tolist())
+    # independent: per part, sum over categories and faults, on the whole region
+    total = data.demand.tickets_per_year.sum(axis=0) / 365.0
+    expected = dict.fromkeys(part_ids.tolist(), 0.0)
+    for ci, c in enumerate(data.catalog.categories):
+        for f in c.faults:
+            for pid, prob in f.parts.items():
+                expected[pid] += total[ci] * f.share * (1 - f.remote_fix_rate) * prob
+    np.testing.assert_allclose(rate.sum(axis=1), [expected[p] for p in part_ids])
+
+
+def test_inventory_stage_rows_are_optimal_policies(small_region: Path) -> None:
+    """Each (part, outlet) row is the (s,S) optimum for its own demand and costs."""
+    from planner.inventory import optimize_sS
+    from planner.scenario.stages import allocation, part_demand, run_inventory
+
+    data = build(spec_from_dict(_spec(small_region, model="pmedian", p=2)))
+    plan = run_siting(data)
+    stock = run_inventory(data, plan)
+    _, outlets, rate = part_demand(data, allocation(data, plan))
+    assert len(stock) == rate.size
+    f = stock.to_frame()
+    part = data.catalog.parts[3]
+    row = f[
+        (f["part_id"] == part.id)
+        & (f["location_id"] == str(data.sites.ids[outlets[0]]))
+    ].iloc[0]
+    h = data.costs.holding_rate_per_year * part.unit_cost / 365
+    direct = optimize_sS(
+        rate[3, 0],
+        h,
+        data.costs.shortage_per_unit_day,
+        data.costs.ordering_per_order,
+        lead_time=int(np.ceil(part.lead_time_days)),
+    )
+    assert (row["reorder_point"], row["order_up_to"]) == (direct.s[0], direct.S[0])
+    assert row["cost"] == pytest.approx(direct.cost[0])
