@@ -295,12 +295,9 @@ def _repair(
     while route and not _best_schedule(p, t, route).ok:
         best_k, best_v = None, math.inf
         for k in range(n_fixed, len(route)):
-            cand = route[:k] + route[k + 1 :]
-            v = float(value[route[k]]) - (
-                1e-9 if _best_schedule(p, t, cand).ok else 0.0
-            )
-            good = _best_schedule(p, t, cand).ok
-            key = v if good else v + 1e18
+            good = _best_schedule(p, t, route[:k] + route[k + 1 :]).ok
+            # prefer a removal that makes the route feasible, then the least valuable
+            key = float(value[route[k]]) + (0.0 if good else 1e18)
             if key < best_v:
                 best_k, best_v = k, key
         if best_k is None:  # only fixed jobs left and still infeasible
