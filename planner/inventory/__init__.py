@@ -46,8 +46,10 @@ from planner.inventory.service import optimize_rQ_service as optimize_rQ_service
 from planner.inventory.service import poisson_loss2 as poisson_loss2
 from planner.inventory.service import rq_cost_closed_form as rq_cost_closed_form
 from planner.inventory.ss import SSPolicies as SSPolicies
+from planner.inventory.ss import evaluate_RsS as evaluate_RsS
 from planner.inventory.ss import evaluate_sS as evaluate_sS
 from planner.inventory.ss import newsvendor_cost_poisson as newsvendor_cost_poisson
+from planner.inventory.ss import optimize_RsS as optimize_RsS
 from planner.inventory.ss import optimize_sS as optimize_sS
 
 __all__ = [
@@ -68,6 +70,7 @@ __all__ = [
     "demand_matrix",
     "estimate_rates",
     "evaluate_RS",
+    "evaluate_RsS",
     "evaluate_base_stock",
     "evaluate_base_stock_compound",
     "evaluate_metric",
@@ -78,6 +81,7 @@ __all__ = [
     "inventory_cost_parameters",
     "newsvendor_cost_poisson",
     "optimize_RS",
+    "optimize_RsS",
     "optimize_base_stock",
     "optimize_base_stock_compound",
     "optimize_metric",
