@@ -98,6 +98,7 @@ class Engine:
         forced: np.ndarray,
         banned: np.ndarray,
         block_elems: int = 1 << 21,
+        sorted_rows: SortedRows | None = None,
     ) -> None:
         self.C = C
         self.w = np.asarray(w, dtype=np.float64)
@@ -114,7 +115,7 @@ class Engine:
         self.n_evals = 0
         #: ``time.perf_counter()`` value after which searches stop early.
         self.deadline = math.inf
-        self._sorted: SortedRows | None = None
+        self._sorted: SortedRows | None = sorted_rows
         self._last_below: tuple[np.ndarray, np.ndarray] | None = None
 
     # ------------------------------------------------------------- basics

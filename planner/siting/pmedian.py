@@ -389,6 +389,7 @@ def lagrange_probe(
     pos_open = np.searchsorted(keep, fixed_open)
     base = Engine(sub, w, fk, p=p, forced=pos_open, banned=np.zeros(0, np.int64))
     rho = base.reduced_costs(lam)
+    srt = base.sorted_rows()
     free = np.setdiff1d(np.arange(keep.size), pos_open)
     order = free[np.argsort(-rho[free], kind="stable")]
     thr = ub - (1 - 1e-6) if integral else ub - 1e-9 * max(1.0, abs(ub))
@@ -403,6 +404,7 @@ def lagrange_probe(
             p=p,
             forced=np.append(pos_open, j),
             banned=np.asarray(closed, dtype=np.int64),
+            sorted_rows=srt,
         )
         res = eng.lagrange(ub, lam, max_iter=iterations, patience=10, integral=integral)
         if res.bound > thr:
