@@ -60,9 +60,10 @@ def _run(scenario: Path, out: Path, stages: list[str] | None) -> None:
             progress=lambda msg: status.update(msg),
         )
     console.print(_summary_table(result.summary))
-    plan = result.results.get("siting")
-    if plan is not None:
-        console.print(plan.summary(), markup=False)
+    for stage in ("siting", "inventory"):
+        res = result.results.get(stage)
+        if res is not None:
+            console.print(res.summary(), markup=False)
     skipped = result.manifest.get("stages_skipped", {})
     for stage, why in skipped.items():
         console.print(f"stage {stage}: skipped ({why})")
@@ -93,6 +94,18 @@ def run(scenario: ScenarioArg, out: OutOption = Path("runs")) -> None:
 def site(scenario: ScenarioArg, out: OutOption = Path("runs")) -> None:
     """Solve the scenario's siting model ([siting]) and write a run folder."""
     _run(scenario, out, ["summary", "siting"])
+
+
+@handle_errors
+def inventory(scenario: ScenarioArg, out: OutOption = Path("runs")) -> None:
+    """Optimize reorder policies per part and outlet ([inventory]); write a run folder.
+
+    Outlets are the siting plan's when the scenario's stages include siting,
+    otherwise its existing outlets.
+    """
+    sc = load_scenario(scenario)
+    first = ["siting"] if "siting" in sc.spec.run.stages else []
+    _run(scenario, out, ["summary", *first, "inventory"])
 
 
 @handle_errors
@@ -150,5 +163,6 @@ def register(app: typer.Typer) -> None:
     """Add ``run`` and ``validate`` to ``app``."""
     app.command("run")(run)
     app.command("site")(site)
+    app.command("inventory")(inventory)
     app.command("validate")(validate)
     app.command("day")(day)
