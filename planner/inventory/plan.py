@@ -30,8 +30,9 @@ from planner.inventory.ss import SSPolicies
 
 __all__ = ["StockPlan"]
 
-POLICY_KINDS = ("sS", "rQ", "base_stock")
+POLICY_KINDS = ("sS", "RsS", "rQ", "base_stock", "RS")
 _NUM = (
+    "review_period",
     "reorder_point",
     "order_up_to",
     "order_quantity",
@@ -57,7 +58,9 @@ class StockPlan:
     part_id, location_id
         String ids (object arrays), one per row; pairs are unique.
     policy
-        ``"sS"``, ``"rQ"`` or ``"base_stock"`` per row.
+        ``"sS"``, ``"RsS"``, ``"rQ"``, ``"base_stock"`` or ``"RS"`` per row.
+    review_period
+        Periods between reviews (1: every period; NaN: continuous review).
     reorder_point, order_up_to, order_quantity
         s or r; S or r + Q; Q (NaN unless (r,Q)).
     cost, holding_cost, ordering_cost, backorder_cost, fill_rate, ready_rate,
@@ -72,6 +75,7 @@ class StockPlan:
     part_id: np.ndarray
     location_id: np.ndarray
     policy: np.ndarray
+    review_period: np.ndarray
     reorder_point: np.ndarray
     order_up_to: np.ndarray
     order_quantity: np.ndarray
@@ -132,23 +136,36 @@ class StockPlan:
         location_id: npt.ArrayLike,
         policies: SSPolicies | RQPolicies | BaseStockPolicies,
         *,
+        review_period: npt.ArrayLike | None = None,
         meta: dict[str, Any] | None = None,
     ) -> StockPlan:
-        """A plan from optimized policies (their metrics evaluated exactly)."""
+        """A plan from optimized policies (their metrics evaluated exactly).
+
+        ``review_period`` is needed only for (R,S) results of
+        :func:`optimize_RS` (which do not carry R).
+        """
         n = len(policies)
         nan = np.full(n, np.nan)
+        R = np.ones(n)
         if isinstance(policies, SSPolicies):
             kind = "sS"
+            if policies.review_period is not None:
+                kind, R = "RsS", np.asarray(policies.review_period, dtype=float)
             rp, up, q = policies.s, policies.S, nan
             m: PolicyMetrics = policies.evaluate()
             met = np.ones(n, dtype=bool)
         elif isinstance(policies, RQPolicies):
             kind = "rQ"
+            R = nan
             rp, up, q = policies.r, policies.r + policies.Q, policies.Q
             m = policies.evaluate()
             met = np.ones(n, dtype=bool)
         elif isinstance(policies, BaseStockPolicies):
-            kind = "base_stock"
+            kind = "RS" if "(R,S)" in policies.model else "base_stock"
+            if review_period is not None:
+                R = np.broadcast_to(np.asarray(review_period, dtype=float), (n,))
+            if policies.model.endswith("continuous"):
+                R = nan
             rp, up, q = policies.S - 1, policies.S, nan
             m = policies.metrics
             met = policies.target_met
@@ -164,6 +181,7 @@ class StockPlan:
             part_id=np.asarray(part_id, dtype=object),
             location_id=np.asarray(location_id, dtype=object),
             policy=np.full(n, kind, dtype=object),
+            review_period=R,
             reorder_point=rp,
             order_up_to=up,
             order_quantity=q,

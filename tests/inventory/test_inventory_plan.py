@@ -62,3 +62,22 @@ def test_cost_parameters_from_core_rates() -> None:
     np.testing.assert_allclose(p["holding_cost"], [0.25 * 100 / 365, 0.5])
     assert p["backorder_cost"].tolist() == [2.0, 2.0]
     assert p["fixed_cost"].tolist() == [20.0, 20.0]
+
+
+def test_plan_records_review_periods(tmp_path: Path) -> None:
+    """(R,s,S) and (R,S) plans keep their review periods through save/load."""
+    from planner.inventory import optimize_RS, optimize_RsS
+
+    a = StockPlan.from_policies(
+        ["a", "b"],
+        ["x", "x"],
+        optimize_RsS([1.0, 2.0], 1.0, 9.0, 10.0, review_period=[2, 3]),
+    )
+    assert a.policy.tolist() == ["RsS", "RsS"]
+    assert a.review_period.tolist() == [2.0, 3.0]
+    b = StockPlan.from_policies(
+        ["a"], ["y"], optimize_RS(1.0, 1.0, 9.0, 10.0, review_period=4), review_period=4
+    )
+    assert (b.policy[0], b.review_period[0]) == ("RS", 4.0)
+    back = StockPlan.load(a.save(tmp_path / "rss"))
+    assert back.review_period.tolist() == [2.0, 3.0]
