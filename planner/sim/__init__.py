@@ -16,21 +16,29 @@ from planner.sim.kpi import confidence_table as confidence_table
 from planner.sim.kpi import replication_kpis as replication_kpis
 from planner.sim.kpi import time_series as time_series
 from planner.sim.model import SimModel as SimModel
+from planner.sim.simulate import Replication as Replication
 from planner.sim.simulate import SimResult as SimResult
+from planner.sim.simulate import combine_replications as combine_replications
+from planner.sim.simulate import replication_seed as replication_seed
 from planner.sim.simulate import simulate as simulate
+from planner.sim.simulate import simulate_replication as simulate_replication
 
 __all__ = [
     "BalanceError",
     "RepLog",
+    "Replication",
     "SimModel",
     "SimResult",
     "TicketStream",
+    "combine_replications",
     "confidence_table",
     "generate_tickets",
     "read_tickets",
     "replication_kpis",
+    "replication_seed",
     "run_replication",
     "simulate",
+    "simulate_replication",
     "tickets_frame",
     "time_series",
 ]

@@ -33,7 +33,15 @@ from planner.sim.engine import RepLog, run_replication
 from planner.sim.kpi import confidence_table, replication_kpis, time_series
 from planner.sim.model import DAY_MIN, URGENCIES, SimModel
 
-__all__ = ["SimResult", "simulate", "ticket_log"]
+__all__ = [
+    "Replication",
+    "SimResult",
+    "combine_replications",
+    "replication_seed",
+    "simulate",
+    "simulate_replication",
+    "ticket_log",
+]
 
 logger = logging.getLogger(__name__)
 logger.addHandler(logging.NullHandler())
@@ -79,38 +87,83 @@ def ticket_log(model: SimModel, log: RepLog, rep: int = 0) -> dict[str, np.ndarr
     }
 
 
-def _one(
+@dataclass(frozen=True, slots=True, eq=False)
+class Replication:
+    """The outcome of one replication (see :func:`simulate_replication`).
+
+    Attributes
+    ----------
+    rep
+        Replication index.
+    kpis
+        ``rep, kpi, urgency, outlet, value, unit``.
+    timeseries
+        ``rep, time_min, created, backlog, utilization``.
+    log
+        Per-ticket log columns, or None.
+    n_tickets
+        Tickets created in the run.
+    runtime_s
+        Wall time of the replication.
+    """
+
+    rep: int
+    kpis: pd.DataFrame
+    timeseries: pd.DataFrame
+    log: dict[str, np.ndarray] | None
+    n_tickets: int
+    runtime_s: float
+
+
+def replication_seed(seed: int, rep: int) -> np.random.SeedSequence:
+    """The seed sequence of replication ``rep`` under root ``seed``.
+
+    >>> replication_seed(0, 3).spawn_key
+    (3,)
+    """
+    return spawn_seeds(int(seed), rep + 1)[rep]
+
+
+def simulate_replication(
     model: SimModel,
+    *,
     horizon_days: float,
-    warmup_days: float,
-    seed: np.random.SeedSequence,
-    rep: int,
-    tickets: TicketStream | None,
-    keep_log: bool,
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.ndarray] | None, int, float]:
+    warmup_days: float = 0.0,
+    rep: int = 0,
+    seed: int = 0,
+    tickets: TicketStream | None = None,
+    keep_log: bool = False,
+) -> Replication:
+    """Run replication ``rep`` of ``simulate(model, seed=seed, ...)`` alone.
+
+    A pure function of its arguments, to be farmed out to any executor
+    (processes, Dask); :func:`combine_replications` assembles the results
+    into the same :class:`SimResult` as :func:`simulate`.
+    """
     t0 = time.perf_counter()
+    ss = replication_seed(seed, rep)
     stream = (
         tickets
         if tickets is not None
-        else generate_tickets(model, horizon_days, seed=seed)
+        else generate_tickets(model, horizon_days, seed=ss)
     )
     log = run_replication(
         model,
         stream,
         horizon_min=horizon_days * DAY_MIN,
         warmup_min=warmup_days * DAY_MIN,
-        seed=seed,
+        seed=ss,
     )
     k = replication_kpis(model, log)
     k.insert(0, "rep", rep)
     ts = time_series(model, log)
     ts.insert(0, "rep", rep)
     lg = ticket_log(model, log, rep) if keep_log else None
-    return k, ts, lg, log.n_tickets, time.perf_counter() - t0
+    return Replication(rep, k, ts, lg, log.n_tickets, time.perf_counter() - t0)
 
 
-def _star(args: tuple[Any, ...]) -> Any:
-    return _one(*args)
+def _star(kw: dict[str, Any]) -> Replication:
+    return simulate_replication(**kw)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -378,16 +431,23 @@ def simulate(
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise InputError(field="seed", expected="an integer >= 0", got=seed)
     t0 = time.perf_counter()
-    results: list[Any] = []
+    results: list[Replication] = []
     planned = n_reps
     pool = ProcessPoolExecutor(max_workers=n_jobs) if n_jobs > 1 else None
     try:
         while True:
             start = len(results)
-            seeds = spawn_seeds(int(seed), planned)[start:planned]
             args = [
-                (model, horizon_days, warmup_days, s, start + i, tickets, keep_log)
-                for i, s in enumerate(seeds)
+                {
+                    "model": model,
+                    "horizon_days": horizon_days,
+                    "warmup_days": warmup_days,
+                    "rep": rep,
+                    "seed": int(seed),
+                    "tickets": tickets,
+                    "keep_log": keep_log,
+                }
+                for rep in range(start, planned)
             ]
             it = pool.map(_star, args) if pool is not None else map(_star, args)
             for r in it:
@@ -398,12 +458,14 @@ def simulate(
                     "replication %d/%d: %d tickets in %.2f s",
                     len(results),
                     planned,
-                    r[3],
-                    r[4],
+                    r.n_tickets,
+                    r.runtime_s,
                 )
             if target_half_width is None or len(results) >= max_reps:
                 break
-            kp = confidence_table(pd.concat([r[0] for r in results], ignore_index=True))
+            kp = confidence_table(
+                pd.concat([r.kpis for r in results], ignore_index=True)
+            )
             row = kp[
                 (kp["kpi"] == target_kpi)
                 & (kp["urgency"] == "all")
@@ -420,20 +482,9 @@ def simulate(
     finally:
         if pool is not None:
             pool.shutdown()
-    rep_kpis = pd.concat([r[0] for r in results], ignore_index=True)
-    ts = pd.concat([r[1] for r in results], ignore_index=True)
-    log = None
-    if keep_log:
-        logs = [r[2] for r in results]
-        log = {k: np.concatenate([lg[k] for lg in logs]) for k in logs[0]}
-    wall = time.perf_counter() - t0
-    n_tickets = int(sum(r[3] for r in results))
-    busy = float(sum(r[4] for r in results))
-    return SimResult(
-        kpis=confidence_table(rep_kpis),
-        rep_kpis=rep_kpis,
-        timeseries=ts,
-        log=log,
+    return combine_replications(
+        results,
+        model=model,
         params={
             "horizon_days": float(horizon_days),
             "warmup_days": float(warmup_days),
@@ -444,11 +495,43 @@ def simulate(
             "target_half_width": target_half_width,
             "target_kpi": target_kpi,
         },
+        wall_s=time.perf_counter() - t0,
+        n_jobs=n_jobs,
+    )
+
+
+def combine_replications(
+    results: list[Replication],
+    *,
+    model: SimModel,
+    params: dict[str, Any],
+    wall_s: float | None = None,
+    n_jobs: int = 1,
+) -> SimResult:
+    """Assemble replications (in ``rep`` order) into a :class:`SimResult`."""
+    if not results:
+        raise InputError(field="results", expected="at least one replication", got=0)
+    results = sorted(results, key=lambda r: r.rep)
+    rep_kpis = pd.concat([r.kpis for r in results], ignore_index=True)
+    ts = pd.concat([r.timeseries for r in results], ignore_index=True)
+    log = None
+    logs = [r.log for r in results if r.log is not None]
+    if logs:
+        log = {k: np.concatenate([lg[k] for lg in logs]) for k in logs[0]}
+    n_tickets = int(sum(r.n_tickets for r in results))
+    busy = float(sum(r.runtime_s for r in results))
+    seed = params.get("seed")
+    return SimResult(
+        kpis=confidence_table(rep_kpis),
+        rep_kpis=rep_kpis,
+        timeseries=ts,
+        log=log,
+        params={**params, "n_reps": len(results)},
         stats=SolverStats(
             solver="planner.sim (SimPy)",
-            runtime_s=wall,
+            runtime_s=wall_s if wall_s is not None else busy,
             n_iterations=len(results),
-            seed=int(seed),
+            seed=None if seed is None else int(seed),
             extra={
                 "tickets": n_tickets,
                 "tickets_per_s": n_tickets / busy if busy > 0 else float("nan"),
