@@ -38,9 +38,10 @@ class LagrangeResult:
     best_value: float
 
 
-#: Sorted-row Lagrangian (sparse in the entries below the multipliers) up to
-#: this many matrix entries; above it the dense blocked pass is used.
+#: Full per-row sorting for the Lagrangian up to this many matrix entries.
 SORT_MAX_ENTRIES = 20_000_000
+#: Above it, only this many cheapest candidates per row are kept.
+SORT_KEEP = 128
 
 
 class SortedRows:
@@ -49,12 +50,36 @@ class SortedRows:
     With multipliers near each point's assignment cost only the few cheapest
     candidates of a row lie below them, so a subgradient step touches
     ``O(n log m + K)`` entries (``K`` of them below) instead of ``n x m``.
+    With ``keep`` only the ``keep`` cheapest candidates per row are stored
+    (large matrices); the Lagrangian then projects each multiplier to at most
+    the largest kept cost, which keeps the bound valid (any multipliers give
+    a valid bound) at little loss, as optimal multipliers sit near the
+    assignment cost.
     """
 
-    def __init__(self, C: np.ndarray) -> None:
-        n, m = C.shape
-        self.order = np.argsort(C, axis=1, kind="stable")
-        self.Cs = np.take_along_axis(C, self.order, axis=1).astype(np.float64)
+    def __init__(
+        self, C: np.ndarray, keep: int | None = None, block: int = 1 << 21
+    ) -> None:
+        n, m_all = C.shape
+        m = m_all if keep is None else max(1, min(keep, m_all))
+        self.order = np.empty((n, m), dtype=np.int64)
+        self.Cs = np.empty((n, m), dtype=np.float64)
+        rows = max(1, block // max(1, m_all))
+        for r0 in range(0, n, rows):
+            B = np.asarray(C[r0 : r0 + rows])
+            if m < m_all:
+                part = np.argpartition(B, m - 1, axis=1)[:, :m]
+                vals = np.take_along_axis(B, part, axis=1)
+                o = np.argsort(vals, axis=1, kind="stable")
+                self.order[r0 : r0 + rows] = np.take_along_axis(part, o, axis=1)
+                self.Cs[r0 : r0 + rows] = np.take_along_axis(vals, o, axis=1)
+            else:
+                o = np.argsort(B, axis=1, kind="stable")
+                self.order[r0 : r0 + rows] = o
+                self.Cs[r0 : r0 + rows] = np.take_along_axis(B, o, axis=1)
+        #: the largest cost kept per row: multipliers are projected to it so that
+        #: every entry below them is among the kept ones
+        self.row_cap = self.Cs[:, -1].copy()
         self.lo = float(self.Cs[:, 0].min()) if C.size else 0.0
         hi = float(self.Cs[:, -1].max()) if C.size else 0.0
         self.span = hi - self.lo + 3.0
@@ -360,8 +385,9 @@ class Engine:
     # ------------------------------------------------------------ Lagrange
     def sorted_rows(self) -> SortedRows | None:
         """Per-row sorted costs (built once, if the matrix is small enough)."""
-        if self._sorted is None and self.n * self.m <= SORT_MAX_ENTRIES:
-            self._sorted = SortedRows(self.C)
+        if self._sorted is None:
+            keep = None if self.n * self.m <= SORT_MAX_ENTRIES else SORT_KEEP
+            self._sorted = SortedRows(self.C, keep)
         return self._sorted
 
     def _below(
@@ -430,6 +456,10 @@ class Engine:
         relaxed open set is improved by local search, which may lower ``ub``.
         """
         lam = lam0.astype(np.float64).copy()
+        srt = self.sorted_rows()
+        lam_cap = self.w * srt.row_cap if srt is not None else None
+        if lam_cap is not None:
+            np.minimum(lam, lam_cap, out=lam)
         n_avail = int((~self.banned).sum())
         if self.p is not None and (n_avail < self.p or int(self.forced.sum()) > self.p):
             # no feasible open set: the dual is unbounded
@@ -500,6 +530,8 @@ class Engine:
                 break
             t = theta * max(ub - L, 1e-9 * max(1.0, abs(ub))) / nrm
             lam += t * g
+            if lam_cap is not None:
+                np.minimum(lam, lam_cap, out=lam)
         return LagrangeResult(
             bound=best_L,
             lam=best_lam,
