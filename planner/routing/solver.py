@@ -1,10 +1,23 @@
 """Dispatch solvers behind one interface: :func:`solve_dispatch`.
 
-Engine (chosen by measurement, see ``/work/shared/MEASURED.md`` and
-``benchmarks/bench_routing_*.py``): PyVRP's iterated local search. On the
-measured field day (2,000 jobs x 200 technicians) it served far more jobs in
-60 s than OR-Tools routing (none found) and VROOM; on Solomon it was within
-0.25 % of best-known at 10 s.
+Engine (chosen by measurement): PyVRP's iterated local search by default;
+OR-Tools routing (``engine="ortools"``, :mod:`planner.routing.ortools_engine`)
+for exact break intervals on small days. Earlier measurements
+(``shared/MEASURED.md``, one core, 60 s, 2,000 jobs x 200 technicians):
+OR-Tools no solution (803 jobs with insertion first solutions), VROOM 1,438
+(113 s wall), PyVRP 1,498; Solomon at 10 s: PyVRP 0.25 % above best-known,
+OR-Tools 2.4 % (none for R101, RC101).
+
+Measured with this module (2 cores shared with four other jobs, load ~5, so
+the search got well under one core; times are wall seconds)::
+
+    benchmarks/bench_routing_solomon.py --time-limit 10       (56 instances, 25 vehicles)
+        mean gap 0.59 % to best-known (full precision), max 4.84 % (RC103),
+        56/56 plans accepted by the validator with every customer served
+    benchmarks/bench_routing_field_day.py --time-limit 60     (jobs served, travel h)
+        fd_n500_m50_s1     ours 358 (64.5 h, 0.180 h/job), VROOM 361 (74.9 h, 0.207)
+        fd_n2000_m200_s1   ours 1,466 (232.4 h, 0.159 h/job, 64 s, max RSS 2.5 GB),
+                           VROOM 1,438 (208.3 h, 0.145 h/job, 136 s wall)
 
 How the dispatch model maps onto PyVRP
 --------------------------------------
@@ -413,7 +426,11 @@ def _solve_pyvrp(
                     delivery=deliv,
                     service_duration=int(_ceil_ticks(p.service_min[j])),
                     tw_early=int(_ceil_ticks(p.tw_early_min[w])),
-                    tw_late=int(_floor_ticks(p.tw_late_min[w])),
+                    # a window narrower than a tick may round to early > late
+                    tw_late=max(
+                        int(_floor_ticks(p.tw_late_min[w])),
+                        int(_ceil_ticks(p.tw_early_min[w])),
+                    ),
                     prize=int(prize[j]),
                     required=False,
                     group=len(groups) if b - a > 1 else None,
