@@ -1,4 +1,29 @@
-"""planner.inventory: spare-parts demand, reorder policies, optimization, evaluation."""
+"""planner.inventory: spare-parts demand, reorder policies, optimization, evaluation.
+
+Everything works on arrays, one entry per part (or part x location), and
+returns frozen results with read-only arrays:
+
+- demand: :func:`demand_matrix` (usage history -> series), :func:`estimate_rates`,
+  :func:`croston` / :func:`sba` / :func:`tsb` / :func:`ses`,
+  :func:`classify_demand` (ADI / CV^2), :func:`forecast_demand` (method per
+  class), :func:`abc_xyz`, :func:`service_targets` (class -> target rules);
+- exact policies (Poisson, compound Poisson, normal): :func:`optimize_sS` /
+  :func:`evaluate_sS` (Zheng-Federgruen, lead time), :func:`optimize_RsS`,
+  :func:`optimize_RS`, :func:`optimize_rQ` / :func:`evaluate_rQ`
+  (Federgruen-Zheng), :func:`optimize_rQ_normal`, :func:`optimize_base_stock`
+  (critical fractile, service targets), :func:`optimize_base_stock_compound`;
+  every evaluation returns :class:`PolicyMetrics` (cost, fill rate, ready rate,
+  backorders, on hand, orders);
+- service and budget: :func:`optimize_rQ_service` (cheapest (r,Q) meeting a
+  fill/ready-rate target), :func:`allocate_budget` (marginal analysis);
+- two echelons: :func:`evaluate_metric` (METRIC, VARI-METRIC),
+  :func:`optimize_metric`, :func:`simulate_two_echelon`;
+- checks: :func:`simulate_sS` / :func:`simulate_rQ` (vectorized Monte Carlo
+  with confidence intervals);
+- result: :class:`StockPlan` (``to_frame``, ``summary``, Parquet + JSON);
+  prices from core's :class:`~planner.core.cost.CostRates` via
+  :func:`inventory_cost_parameters`.
+"""
 
 from planner.inventory.base_stock import BaseStockPolicies as BaseStockPolicies
 from planner.inventory.base_stock import compound_poisson_pmf as compound_poisson_pmf
