@@ -76,15 +76,22 @@ def test_existing_outlets_and_technicians(default_data) -> None:  # type: ignore
 
 def test_build_is_deterministic() -> None:
     """The same scenario and seed give the same technicians; another seed differs."""
-    a = build(
-        spec_from_dict({"name": "a", "seed": 1, "outlets": {"existing_largest": 5}})
+    towns = (
+        Path(__file__).resolve().parents[1] / "bad_scenarios" / "data" / "towns_ok.csv"
     )
-    b = build(
-        spec_from_dict({"name": "a", "seed": 1, "outlets": {"existing_largest": 5}})
-    )
-    c = build(
-        spec_from_dict({"name": "a", "seed": 2, "outlets": {"existing_largest": 5}})
-    )
+
+    def spec(seed: int) -> Scenario:
+        return spec_from_dict(
+            {
+                "name": "a",
+                "seed": seed,
+                "region": {"kind": "file", "demand_file": str(towns)},
+                "outlets": {"existing": ["T1", "T2", "T3"]},
+                "workforce": {"technicians_per_outlet": 12},
+            }
+        )
+
+    a, b, c = build(spec(1)), build(spec(1)), build(spec(2))
     skills = [sorted(t.skills) for t in a.technicians]
     assert skills == [sorted(t.skills) for t in b.technicians]
     assert skills != [sorted(t.skills) for t in c.technicians]
