@@ -44,6 +44,7 @@ from planner.inventory.demand import croston as croston
 from planner.inventory.demand import demand_matrix as demand_matrix
 from planner.inventory.demand import estimate_rates as estimate_rates
 from planner.inventory.demand import forecast_demand as forecast_demand
+from planner.inventory.demand import rates_from_failures as rates_from_failures
 from planner.inventory.demand import sba as sba
 from planner.inventory.demand import service_targets as service_targets
 from planner.inventory.demand import ses as ses
@@ -115,6 +116,7 @@ __all__ = [
     "optimize_rQ_service",
     "optimize_sS",
     "poisson_loss2",
+    "rates_from_failures",
     "rq_cost_closed_form",
     "sba",
     "service_targets",

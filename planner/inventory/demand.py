@@ -38,6 +38,7 @@ __all__ = [
     "demand_matrix",
     "estimate_rates",
     "forecast_demand",
+    "rates_from_failures",
     "sba",
     "service_targets",
     "ses",
@@ -409,3 +410,49 @@ def service_targets(
                 got=c,
             )
     return out
+
+
+def rates_from_failures(
+    installed_base: npt.ArrayLike,
+    failure_rate: npt.ArrayLike,
+    usage: npt.ArrayLike,
+) -> np.ndarray:
+    """Part demand per location from installed machines and their failure rates.
+
+    Parameters
+    ----------
+    installed_base
+        Machines of each product at each location, shape (locations, products).
+    failure_rate
+        Failures per machine and period, per product, shape (products,).
+    usage
+        Expected units of each part per failure of each product (the share of
+        repairs needing it times the units used), shape (products, parts).
+
+    Returns
+    -------
+    np.ndarray
+        Demand rate per part and location and period, shape (parts, locations);
+        Poisson by superposition of independent failures.
+
+    >>> rates_from_failures([[10, 0], [5, 2]], [0.1, 0.5], [[1.0, 0.0], [0.5, 2.0]])
+    array([[1., 1.],
+           [0., 2.]])
+    """
+    base = as_array(installed_base, "installed_base", nonneg=True, ndim=2)
+    fr = as_array(failure_rate, "failure_rate", nonneg=True, ndim=1)
+    use = as_array(usage, "usage", nonneg=True, ndim=2)
+    if base.shape[1] != len(fr):
+        raise InputError(
+            field="failure_rate",
+            expected=f"one rate per product ({base.shape[1]})",
+            got=len(fr),
+        )
+    if use.shape[0] != len(fr):
+        raise InputError(
+            field="usage",
+            expected=f"one row per product ({len(fr)})",
+            got=use.shape,
+        )
+    failures = base * fr[None, :]  # (locations, products)
+    return np.asarray((failures @ use).T)

@@ -111,3 +111,16 @@ def test_abc_xyz_and_rule_table() -> None:
         service_targets(["DX"])
     with pytest.raises(InputError, match="rules"):
         service_targets(["AX"], {"A": 1.5})
+
+
+def test_rates_from_failures_by_hand() -> None:
+    """Installed base x failure rate x usage per failure, summed over products."""
+    from planner.inventory import rates_from_failures
+
+    r = rates_from_failures([[10, 0], [5, 2]], [0.1, 0.5], [[1.0, 0.0], [0.5, 2.0]])
+    # location 1: 5 * 0.1 = 0.5 failures of product 0, 2 * 0.5 = 1 of product 1
+    assert r[:, 1].tolist() == [0.5 * 1.0 + 1.0 * 0.5, 1.0 * 2.0]
+    with pytest.raises(InputError, match="failure_rate"):
+        rates_from_failures([[1, 2]], [0.1], [[1.0]])
+    with pytest.raises(InputError, match="failure_rate"):
+        rates_from_failures([[1]], [-0.1], [[1.0]])
