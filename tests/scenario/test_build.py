@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from planner.scenario import (
+    Scenario,
     build,
     load_scenario,
     read_catalog,
