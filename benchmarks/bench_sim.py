@@ -72,7 +72,7 @@ def national(
     seas = np.array([c.seasonal for c in cat.categories])  # (n_cat, 12)
     peak = float((rate.sum(axis=0) @ seas).max() / rate.sum())
     load = load * peak
-    visit_min = 95.0  # repair + travel + revisits, roughly
+    visit_min = 140.0  # repair + travel (long in this sparse network) + revisits
     per_tech = 540.0 * 365 * 0.75
     crew = np.maximum(1, np.ceil(load * 0.87 * visit_min / per_tech)).astype(int)
     skills = set(cat.skills)

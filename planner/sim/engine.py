@@ -323,15 +323,30 @@ def run_replication(
                 timeout(q[len(bq) - 1] - now).callbacks.append(cb)
         return missing
 
-    # the idle event each technician waits on (None when not idle), and the
-    # day for which its shift-end alarm is set: one alarm per technician-day
-    idle_ev: list[simpy.Event | None] = [None] * model.n_techs
-    alarm_day = [-1] * model.n_techs
+    # Timers shared by the technicians of an outlet with the same shift: one
+    # SimPy event per outlet, shift and day instead of one per technician.
+    s1_of = model.tech_shift_end.tolist()
+    starts: dict[tuple[int, float], tuple[float, simpy.Event]] = {}
+    alarms: dict[tuple[int, float], float] = {}
 
-    def shift_end(k: int, _t: simpy.Event) -> None:
-        ev = idle_ev[k]
-        if ev is not None and not ev.triggered:
-            ev.succeed()
+    def shift_start(o: int, s0: float, t_abs: float, now: float) -> simpy.Event:
+        got = starts.get((o, s0))
+        if got is not None and got[0] == t_abs:
+            return got[1]
+        ev = timeout(t_abs - now)
+        starts[(o, s0)] = (t_abs, ev)
+        return ev
+
+    def shift_end(o: int, s1: float, _t: simpy.Event) -> None:
+        """Wake the idle technicians of ``o`` whose shift ends now."""
+        for k, ev in idle[o]:
+            if s1_of[k] == s1 and not ev.triggered:
+                ev.succeed()
+
+    def set_alarm(o: int, s1: float, t_abs: float, now: float) -> None:
+        if alarms.get((o, s1)) != t_abs:
+            alarms[(o, s1)] = t_abs
+            timeout(t_abs - now).callbacks.append(partial(shift_end, o, s1))
 
     def technician(k: int) -> Generator[simpy.Event, Any, None]:
         o = int(model.tech_outlet[k])
@@ -356,15 +371,11 @@ def run_replication(
                 tod = now - ds
                 if tod < s0:
                     loc = 0
-                    yield timeout(ds + s0 - now)
+                    yield shift_start(o, s0, ds + s0, now)
                     continue
                 if tod >= s1:
                     loc = 0
-                    yield timeout(ds + DAY_MIN + s0 - now)
-                    continue
-                if bm > 0 and brk_day != d and b0 <= tod < b1:
-                    brk_day = d
-                    yield timeout(bm)
+                    yield shift_start(o, s0, ds + DAY_MIN + s0, now)
                     continue
             best = None
             bh: list[tuple[float, float, int, int]] = []
@@ -384,12 +395,9 @@ def run_replication(
                 ev = env.event()
                 entry = (k, ev)
                 idle[o].append(entry)
-                if not always_on and alarm_day[k] != d:
-                    alarm_day[k] = d
-                    timeout(ds + s1 - now).callbacks.append(partial(shift_end, k))
-                idle_ev[k] = ev
+                if not always_on:
+                    set_alarm(o, s1, ds + s1, now)
                 yield ev
-                idle_ev[k] = None
                 lst = idle[o]
                 for i, e2 in enumerate(lst):
                     if e2 is entry:
@@ -400,15 +408,21 @@ def run_replication(
             kind = best[3]
             pl = ploc[j]
             tr = ldur[off + loc * sz + pl]
+            # the break, when due, is taken before leaving for the next job
+            due = bm > 0 and not always_on and brk_day != d and b0 <= now - ds < b1
+            brk = bm if due else 0.0
             if not always_on and work_day == d:
                 expect = fmin if kind == KIND_FOLLOWUP else mean_rep[j]
-                if now + tr + expect > ds + s1 + ot:
+                if now + brk + tr + expect > ds + s1 + ot:
                     loc = 0  # the day is over for this technician
-                    yield timeout(ds + DAY_MIN + s0 - now)
+                    yield shift_start(o, s0, ds + DAY_MIN + s0, now)
                     continue
+            if brk:
+                brk_day = d
             heappop(bh)
             qlen[o] -= 1
-            start = now + tr
+            leave = now + brk
+            start = leave + tr
             m = 0
             if kind == KIND_FOLLOWUP:
                 work = fmin
@@ -430,13 +444,13 @@ def run_replication(
             v_tech.append(k)
             v_ticket.append(j)
             v_kind.append(kind)
-            v_disp.append(now)
+            v_disp.append(leave)
             v_trav.append(tr)
             v_work.append(work)
             v_dist.append(ldist[off + loc * sz + pl])
             loc = pl
             work_day = d
-            yield timeout(tr + work)
+            yield timeout(brk + tr + work)
             if kind != KIND_FOLLOWUP and not m and fup[j] < fprob:
                 enqueue(j, o, KIND_FOLLOWUP, env.now)
 
