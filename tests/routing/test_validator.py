@@ -198,3 +198,35 @@ def test_pictures(day: tuple[DispatchProblem, DispatchPlan]) -> None:
     ax = plan.plot_gantt()
     assert [t.get_text() for t in ax.get_yticklabels()] == list(plan.tech_ids)
     plt.close("all")
+
+
+@pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
+def test_break_taken_in_waiting_time(engine: str) -> None:
+    """Shift 8:00-12:00 with a fixed 10:00-11:00 lunch: A (8:05, 110 min), lunch, B (11:05-11:40, 50 min).
+
+    The day is exactly full (return at 12:00), so both jobs are served only if
+    the lunch goes into the wait before B; any engine must find that.
+    """
+    d = np.full((3, 3), 5.0)
+    np.fill_diagonal(d, 0.0)
+    p = DispatchProblem(
+        duration_min=d,
+        distance_m=d * 500,
+        job_loc=[1, 2],
+        service_min=[110, 50],
+        tw_ptr=[0, 1, 2],
+        tw_early_min=[485, 665],
+        tw_late_min=[485, 700],
+        tech_start_loc=[0],
+        tech_end_loc=[0],
+        shift_start_min=[480],
+        shift_end_min=[720],
+        break_min=[60],
+        break_early_min=[600],
+        break_late_min=[600],
+    )
+    plan = solve_dispatch(p, engine=engine, max_iterations=50)
+    check_plan(p, plan)
+    assert plan.n_served == 2
+    assert float(plan.break_start_min[0]) == 600.0
+    assert float(plan.return_min[0]) == 720.0
