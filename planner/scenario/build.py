@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from planner.core.cost import CostRates
 from planner.core.errors import InfeasibleError, InputError
@@ -35,7 +36,7 @@ from planner.scenario.catalog import Catalog, read_catalog
 from planner.scenario.load import Scenario
 from planner.scenario.schema import ScenarioSpec
 
-__all__ = ["ScenarioData", "build", "gazetteer_towns"]
+__all__ = ["ScenarioData", "build", "gazetteer_towns", "read_technicians", "workforce"]
 
 # Streams spawned from the scenario seed, by purpose (never reorder: CRN).
 _STREAM_HOUSEHOLDS, _STREAM_SITES, _STREAM_TECHS = 0, 1, 2
@@ -385,18 +386,20 @@ def _append_site_file(
     )
 
 
-def _technicians(
+def workforce(
     spec: ScenarioSpec,
     sites: Outlets,
     catalog: Catalog,
     demand: DemandPoints,
-    rng: np.random.Generator,
+    outlet_idx: npt.ArrayLike,
 ) -> tuple[Technician, ...]:
-    """``technicians_per_outlet`` per existing outlet; skills follow the demand mix.
+    """``technicians_per_outlet`` at each of ``outlet_idx``; skills follow the demand mix.
 
     At each outlet the skills are dealt round-robin in order of decreasing
-    demand share, so every skill is held at an outlet with enough technicians,
-    then topped up at random in proportion to demand.
+    repair workload, so every skill is held at an outlet with enough
+    technicians, then topped up at random in proportion to workload. Each
+    outlet draws from its own stream (scenario seed, outlet position), so an
+    outlet's technicians are the same whichever other outlets are open.
     """
     w = spec.workforce
     skill_load: Counter[str] = Counter()
@@ -413,7 +416,10 @@ def _technicians(
     shift = TimeWindow.parse(w.shift)
     brk = TimeWindow.parse(w.break_window)
     techs: list[Technician] = []
-    for oi in np.flatnonzero(sites.existing):
+    for oi in np.asarray(outlet_idx, dtype=np.int64):
+        rng = np.random.default_rng(
+            np.random.SeedSequence(spec.seed, spawn_key=(_STREAM_TECHS, int(oi)))
+        )
         loc = (float(sites.lon[oi]), float(sites.lat[oi]))
         for j in range(w.technicians_per_outlet):
             first = skills[j % len(skills)]
@@ -651,11 +657,10 @@ def build(scenario: Scenario) -> ScenarioData:
     catalog = _catalog(spec, src)
     travel = _travel(spec)
     demand, sites, label = _demand_and_sites(scenario, catalog, travel)
-    rng_t = spawn_generators(spec.seed, 3)[_STREAM_TECHS]
     if spec.workforce.technicians_file:
         techs = read_technicians(spec.workforce.technicians_file, sites, catalog, spec)
     else:
-        techs = _technicians(spec, sites, catalog, demand, rng_t)
+        techs = workforce(spec, sites, catalog, demand, np.flatnonzero(sites.existing))
     if techs:
         held = {s for t in techs for s in t.skills}
         needed = {s for c in catalog.categories for s in c.skills}

@@ -146,3 +146,25 @@ def test_existing_partner_and_technician_files(tmp_path: Path) -> None:
     assert k2.outlet_id is None
     assert k2.start_lonlat == (121.0, 31.0)
     assert k2.shift.start_min == 8 * 60
+
+
+def test_outlet_workforce_does_not_depend_on_other_outlets() -> None:
+    """An outlet's generated technicians are the same whichever outlets are open."""
+    from planner.scenario.build import workforce
+
+    towns = BAD / "towns_ok.csv"
+    data = build(
+        spec_from_dict(
+            {
+                "name": "w",
+                "seed": 4,
+                "region": {"kind": "file", "demand_file": str(towns)},
+                "workforce": {"technicians_per_outlet": 7},
+            }
+        )
+    )
+    args = (data.spec, data.sites, data.catalog, data.demand)
+    both = workforce(*args, [0, 2])
+    alone = workforce(*args, [2])
+    assert [sorted(t.skills) for t in both[7:]] == [sorted(t.skills) for t in alone]
+    assert {t.outlet_id for t in alone} == {"T3"}
