@@ -145,3 +145,25 @@ def test_queue_bookkeeping_check_can_fail(make_network) -> None:  # type: ignore
     bad = dataclasses.replace(log, queue_area=log.queue_area + 60.0)
     with pytest.raises(BalanceError, match="queue area"):
         check_little(bad)
+
+
+@pytest.mark.slow
+def test_regional_network_balance(make_network) -> None:  # type: ignore[no-untyped-def]
+    """A 50-outlet network over 60 days: balance, Little bookkeeping, stock position."""
+    model = make_network(
+        seed=11,
+        n_points=500,
+        n_outlets=50,
+        techs_per_outlet=4,
+        tickets_per_year=150_000.0,
+        followup_prob=0.05,
+        cancel_after_min=10 * 1440.0,
+        overflow_queue_per_tech=8.0,
+    )
+    stream = generate_tickets(model, 60.0, seed=1)
+    log = run_replication(model, stream, horizon_min=60 * 1440.0, warmup_min=7 * 1440.0)
+    check_little(log)
+    pos = log.end_on_hand + log.end_on_order - log.end_backorders
+    np.testing.assert_array_equal(pos, model.base_stock.ravel())
+    k = replication_kpis(model, log)
+    assert k["value"].notna().any()
