@@ -19,11 +19,18 @@ visits exactly ``partner_response_min`` after the hand-over; a cancelled
 ticket leaves its queue when a technician would next have taken it (or at the
 horizon).
 
+A technician takes a due lunch break (``break_min`` inside ``break_window``)
+before leaving for the next job; idle time inside the window counts as the
+break.
+
 Performance: technicians are long-lived processes; arrivals are one process
-stepping through pre-drawn columns; one SimPy timeout per arrival, per visit
-and per part ordered. All random numbers are drawn before the run (per ticket,
-vectorized); per-ticket results go straight into numpy arrays through
-memoryviews, and visits into ``array`` columns.
+stepping through pre-drawn columns; one SimPy timeout per arrival and per
+visit, one per backordered part unit (orders that reach the shelf are
+received lazily at the next look, which is exact for the time integrals), and
+shift timers shared by the technicians of an outlet with the same shift. All
+random numbers are drawn before the run (per ticket, vectorized); per-ticket
+results go straight into numpy arrays through memoryviews, and visits into
+``array`` columns.
 """
 
 from __future__ import annotations
