@@ -76,6 +76,7 @@ logger.addHandler(logging.NullHandler())
 TICKS_PER_MIN = 1000
 COST_SCALE = 10_000  # internal cost units per currency unit
 _TOL = 1e-6
+PRIZE_SCALE = 1.0  # prize of a job in units of the largest cost it can cause
 _INF_TICKS = np.iinfo(np.int64).max // 4
 
 
@@ -393,7 +394,7 @@ def _solve_pyvrp(
         + 1
     )
     if lexicographic:
-        prize = np.maximum(1, np.rint(weight * big)).astype(np.int64)
+        prize = np.maximum(1, np.rint(weight * big * PRIZE_SCALE)).astype(np.int64)
     else:
         prize = np.rint(np.asarray(p.drop_penalty, float) * COST_SCALE).astype(np.int64)
     prohibit = int(prize.max() * 4 + big)
