@@ -171,6 +171,30 @@ class Engine:
                 d2[r0 : r0 + rows] = B.min(axis=1)
         return d1, c1, d2
 
+    def nearest2_rows(
+        self, rows: np.ndarray, S: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Nearest and second-nearest (cost, candidate) of ``rows`` among ``S``."""
+        nr = rows.size
+        d1 = np.empty(nr)
+        c1 = np.empty(nr, dtype=np.int64)
+        d2 = np.full(nr, self.big)
+        c2 = np.full(nr, -1, dtype=np.int64)
+        step = max(1, (self.rows * self.m) // max(1, S.size))
+        for s0 in range(0, nr, step):
+            r = rows[s0 : s0 + step]
+            B = self.C[r][:, S]
+            k = np.argmin(B, axis=1)
+            ar = np.arange(B.shape[0])
+            d1[s0 : s0 + step] = B[ar, k]
+            c1[s0 : s0 + step] = S[k]
+            if S.size > 1:
+                B[ar, k] = np.inf
+                k2 = np.argmin(B, axis=1)
+                d2[s0 : s0 + step] = B[ar, k2]
+                c2[s0 : s0 + step] = S[k2]
+        return d1, c1, d2, c2
+
     # ------------------------------------------------------------- greedy
     def greedy(
         self, k_open: int | None, rng: np.random.Generator | None = None, rcl: int = 1
@@ -296,7 +320,7 @@ class Engine:
         k = S.size
         pos = np.full(self.m, -1, dtype=np.int64)
         pos[S] = np.arange(k)
-        d1, c1, d2 = self.nearest2(S)
+        d1, c1, d2, c2 = self.nearest2_rows(np.arange(self.n), S)
         gain = np.zeros(self.m)
         loss = np.zeros(k)
         extra = np.zeros((k, self.m))
@@ -323,10 +347,22 @@ class Engine:
             S[ri] = jj
             pos[r] = -1
             pos[jj] = ri
-            n1, nc1, n2 = self.nearest2(S)
+            # new nearest/second: recompute rows that lost r; others may gain jj
+            col = np.asarray(self.C[:, jj], dtype=np.float64)
+            lost = (c1 == r) | (c2 == r)
+            n1, nc1, n2, nc2 = d1.copy(), c1.copy(), d2.copy(), c2.copy()
+            first = ~lost & (col < d1)
+            second = ~lost & ~first & (col < d2)
+            n2[first], nc2[first] = d1[first], c1[first]
+            n1[first], nc1[first] = col[first], jj
+            n2[second], nc2[second] = col[second], jj
+            lr = np.flatnonzero(lost)
+            if lr.size:
+                a, b, c_, d_ = self.nearest2_rows(lr, S)
+                n1[lr], nc1[lr], n2[lr], nc2[lr] = a, b, c_, d_
             aff = np.flatnonzero((n1 != d1) | (nc1 != c1) | (n2 != d2))
             self._contrib(aff, d1, old_c1pos, d2, gain, loss, extra, -1.0)
-            d1, c1, d2 = n1, nc1, n2
+            d1, c1, d2, c2 = n1, nc1, n2, nc2
             self._contrib(aff, d1, pos[c1], d2, gain, loss, extra, 1.0)
             cur += dv
             self.n_evals += 1

@@ -178,7 +178,8 @@ def solve_pmedian(
         w * d1,
         max_iter=lagrange_iterations,
         integral=integral,
-        improve_every=50,
+        # local search from relaxed solutions pays on small matrices only
+        improve_every=50 if n * m <= AUTO_EXACT_MAX_ENTRIES else 0,
         ub_set=best,
     )
     if lag.best_open is not None and lag.best_value < best_v:
