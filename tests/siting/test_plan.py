@@ -88,3 +88,34 @@ def test_nearest_open_matches_argmin() -> None:
     sub = cost[:, [3, 7, 11]]
     np.testing.assert_array_equal(idx, np.array([3, 7, 11])[sub.argmin(1)])
     np.testing.assert_array_equal(c, sub.min(1))
+
+
+def test_save_load_every_model(tmp_path: Path) -> None:
+    """Plans of every model (radius, capacity, max sense) survive save/load."""
+    from planner.siting import (
+        solve_facility_location,
+        solve_lscp,
+        solve_mclp,
+        solve_pcenter,
+    )
+
+    cost = np.array([[0.0, 4, 9], [4, 0, 5], [9, 5, 0], [8, 6, 1]])
+    w = np.array([1.0, 2.0, 1.0, 1.0])
+    plans = {
+        "mclp": solve_mclp(cost, w, 1, 4.0),
+        "lscp": solve_lscp(cost, w, 4.0),
+        "pcenter": solve_pcenter(cost, w, 2),
+        "cfl": solve_facility_location(cost, w, 3.0, capacity=3.0),
+    }
+    for name, plan in plans.items():
+        back = SitingPlan.load(plan.save(tmp_path / name))
+        assert back.model == plan.model
+        assert back.sense == plan.sense
+        assert back.radius == plan.radius
+        assert back.objective == plan.objective
+        assert back.bound == plan.bound
+        assert back.coverage_share == plan.coverage_share
+        np.testing.assert_array_equal(back.outlet_load, plan.outlet_load)
+        if plan.capacity is not None:
+            assert back.capacity is not None
+            np.testing.assert_array_equal(back.capacity, plan.capacity)
