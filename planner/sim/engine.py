@@ -495,13 +495,13 @@ def run_replication(
             if td >= warm:
                 bo_min[f] += horizon - td
     # customers who ran out of patience while still queued at the horizon
-    queued: set[int] = set()
+    queued = np.zeros(n, dtype=bool)
     for h in heaps:
         for e in h:
             if e[3] == KIND_FIRST and can_cancel and e[1] + patience <= horizon:
                 canc[e[2]] = e[1] + patience  # left the queue; qexit stays NaN
             elif e[3] != KIND_FOLLOWUP:
-                queued.add(e[2])
+                queued[e[2]] = True
     # status at the horizon
     status = np.zeros(n, dtype=np.int8)
     status[res_a <= horizon] = 1
@@ -542,7 +542,7 @@ def run_replication(
         _check_balance(
             log,
             queued=queued,
-            waiting_parts={j for j, m in enumerate(pending) if m > 0},
+            waiting_parts=np.asarray(pending, dtype=np.int64) > 0,
             base_stock=model.base_stock.ravel(),
         )
     return log
@@ -573,11 +573,15 @@ def _head(s: TicketStream, n: int) -> TicketStream:
 def _check_balance(
     log: RepLog,
     *,
-    queued: set[int],
-    waiting_parts: set[int],
+    queued: np.ndarray,
+    waiting_parts: np.ndarray,
     base_stock: np.ndarray,
 ) -> None:
-    """created = resolved + open + cancelled, and every open ticket is somewhere."""
+    """created = resolved + open + cancelled, and every open ticket is somewhere.
+
+    ``queued`` and ``waiting_parts`` are masks over the tickets: in a queue at
+    the horizon, and waiting for a backordered part.
+    """
     h = log.horizon_min
     n = log.n_tickets
     st = log.status
@@ -586,29 +590,25 @@ def _check_balance(
         raise BalanceError(
             f"created {n} != resolved {n_res} + open {n_open} + cancelled {n_can}"
         )
-    in_progress = set(
-        np.flatnonzero(
-            (log.resolved_min > h) | ((log.first_visit_min > h) & (log.n_visits > 0))
-        ).tolist()
+    not_done = ~(log.resolved_min <= h)
+    in_progress = (log.resolved_min > h) | (
+        (log.first_visit_min > h) & (log.n_visits > 0)
     )
-    partner_open = set(np.flatnonzero(log.partner & ~(log.resolved_min <= h)).tolist())
-    remote_open = set(
-        np.flatnonzero(log.stream.remote & ~(log.resolved_min <= h)).tolist()
-    )
+    partner_open = log.partner & not_done
+    remote_open = np.asarray(log.stream.remote, dtype=bool) & not_done
     where = queued | waiting_parts | in_progress | partner_open | remote_open
-    open_set = set(np.flatnonzero(st == 0).tolist())
-    lost = open_set - where
-    if lost:
-        j = min(lost)
+    open_mask = st == 0
+    lost = open_mask & ~where
+    if lost.any():
         raise BalanceError(
-            f"{len(lost)} open tickets are in no queue, stock wait or visit "
-            f"(first: ticket {j})"
+            f"{int(lost.sum())} open tickets are in no queue, stock wait or visit "
+            f"(first: ticket {int(np.argmax(lost))})"
         )
-    closed = (queued | waiting_parts) - open_set
-    if closed:
+    closed = (queued | waiting_parts) & ~open_mask
+    if closed.any():
         raise BalanceError(
-            f"{len(closed)} tickets are queued or waiting for parts but not open "
-            f"(first: ticket {min(closed)})"
+            f"{int(closed.sum())} tickets are queued or waiting for parts but not "
+            f"open (first: ticket {int(np.argmax(closed))})"
         )
     if (log.end_on_hand < 0).any():
         raise BalanceError("negative stock on hand")

@@ -167,3 +167,26 @@ def test_regional_network_balance(make_network) -> None:  # type: ignore[no-unty
     np.testing.assert_array_equal(pos, model.base_stock.ravel())
     k = replication_kpis(model, log)
     assert k["value"].notna().any()
+
+
+def test_balance_check_can_fail(make_queue_model) -> None:  # type: ignore[no-untyped-def]
+    """The ticket balance check raises when open tickets are unaccounted for."""
+    from planner.sim.engine import _check_balance
+
+    model = make_queue_model(1, 3.0 / 60.0, 60.0)  # overloaded: a queue builds up
+    s = generate_tickets(model, 2.0, seed=0)
+    log = run_replication(model, s, horizon_min=2 * 1440.0, seed=0)
+    assert (log.status == 0).sum() > 10
+    none = np.zeros(log.n_tickets, dtype=bool)
+    with pytest.raises(BalanceError, match="open tickets are in no queue"):
+        _check_balance(
+            log, queued=none, waiting_parts=none, base_stock=model.base_stock.ravel()
+        )
+    bad = dataclasses.replace(log, status=np.where(log.status == 0, 1, log.status))
+    with pytest.raises(BalanceError, match="not open"):
+        _check_balance(
+            bad,
+            queued=log.status == 0,
+            waiting_parts=none,
+            base_stock=model.base_stock.ravel(),
+        )
