@@ -17,6 +17,9 @@ from planner.report.maps import plot_siting as plot_siting
 from planner.report.maps import unassigned_points as unassigned_points
 from planner.report.maps import unassigned_summary as unassigned_summary
 from planner.report.plots import figure_svg as figure_svg
+from planner.report.plots import plot_demand_by_category as plot_demand_by_category
+from planner.report.plots import plot_outlet_load as plot_outlet_load
+from planner.report.plots import plot_travel_cdf as plot_travel_cdf
 from planner.report.run import RunData as RunData
 from planner.report.run import read_run as read_run
 from planner.report.run import siting_frames as siting_frames
@@ -39,11 +42,14 @@ __all__ = [
     "leaflet_map",
     "pareto_front",
     "plot_coverage_curve",
+    "plot_demand_by_category",
     "plot_gantt",
+    "plot_outlet_load",
     "plot_routes",
     "plot_siting",
     "plot_stock_fill",
     "plot_tradeoff",
+    "plot_travel_cdf",
     "read_run",
     "render_report",
     "siting_frames",

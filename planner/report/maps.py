@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MultipleLocator
 
 from planner.core.errors import InputError
 from planner.report.run import siting_frames
@@ -253,7 +254,7 @@ def plot_gantt(plan: DispatchPlan, *, only_used: bool = False) -> Figure:
     techs = [
         t for t in range(len(plan.tech_ids)) if not only_used or bool((st == t).any())
     ]
-    fig = Figure(figsize=(10.0, 0.8 + 0.32 * max(len(techs), 3)))
+    fig = Figure(figsize=(10.0, 1.4 + 0.32 * max(len(techs), 3)), layout="constrained")
     ax = fig.subplots()
     urg = np.asarray(plan.job_urgency)
     dep, ret = np.asarray(plan.depart_min), np.asarray(plan.return_min)
@@ -285,6 +286,7 @@ def plot_gantt(plan: DispatchPlan, *, only_used: bool = False) -> Figure:
             ax.plot([bs, bs], [row - 0.4, row + 0.4], color="black", lw=3)
     ax.set_yticks(range(len(techs)), [plan.tech_ids[t] for t in techs])
     ax.invert_yaxis()
+    ax.xaxis.set_major_locator(MultipleLocator(60.0))
     ax.xaxis.set_major_formatter(_hhmm)
     ax.set_xlabel("time of day")
     ax.grid(alpha=0.3, axis="x")
@@ -292,18 +294,11 @@ def plot_gantt(plan: DispatchPlan, *, only_used: bool = False) -> Figure:
     handles.append(
         Patch(facecolor="none", edgecolor="#999999", hatch="///", label="travel / wait")
     )
-    ax.legend(
-        handles=handles,
-        frameon=False,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.12),
-        ncol=4,
-    )
+    fig.legend(handles=handles, frameon=False, loc="outside lower center", ncol=4)
     ax.set_title(
         f"{plan.n_served} jobs on {len(np.unique(st))} technicians, "
         f"{len(np.asarray(plan.unassigned_job))} unassigned"
     )
-    fig.tight_layout()
     return fig
 
 
