@@ -174,3 +174,20 @@ def test_stopped_early_returns_best_with_bound() -> None:
     assert len(plan.open_idx) == p
     assert plan.bound <= _optimum("pmed6") <= plan.objective
     assert plan.gap >= 0
+
+
+@pytest.mark.parametrize("method", ["heuristic", "exact"])
+def test_edge_cases(method: str) -> None:
+    """p equal to the candidates, all-tied costs, zero weights and a single point."""
+    cost, w, _, _ = random_instance(6, 4, 3)
+    full = solve_pmedian(cost, w, 4, method=method)  # type: ignore[arg-type]
+    assert full.open_idx.tolist() == [0, 1, 2, 3]
+    assert full.objective == pytest.approx(float(w @ cost.min(axis=1)))
+    tied = solve_pmedian(np.ones((5, 4)), None, 2, method=method)  # type: ignore[arg-type]
+    assert tied.objective == 5.0
+    assert tied.bound == 5.0
+    zero = solve_pmedian(cost, np.zeros(6), 2, method=method)  # type: ignore[arg-type]
+    assert zero.objective == 0.0
+    assert zero.bound == 0.0
+    one = solve_pmedian(cost[:1], None, 1, method=method)  # type: ignore[arg-type]
+    assert one.objective == float(cost[0].min())
