@@ -4,6 +4,22 @@ Every model takes a demand x candidate ``cost`` matrix (minutes, metres or
 money per ticket), demand ``weights`` and its parameters, and returns a
 :class:`SitingPlan` with the open outlets, the allocation of demand, the
 objective, a proven bound and the gap.
+
+Models (each module docstring states its formulation):
+
+- :func:`solve_pmedian`: p-median; greedy + fast vertex substitution +
+  Lagrangian bound, exact by the radius formulation in HiGHS after
+  Lagrangian fixing and probing.
+- :func:`solve_mclp`: maximal covering (aggregated, HiGHS).
+- :func:`solve_lscp`: set covering, with a target-share variant.
+- :func:`solve_pcenter`: p-center by binary search over set covering.
+- :func:`solve_facility_location`: uncapacitated / capacitated fixed-charge
+  location, single sourcing, partners with a fee per ticket, closing costs,
+  budget, and the service promise as a constraint (hybrid).
+
+Analysis: :func:`coverage_table`, :func:`coverage_curve_p`,
+:func:`coverage_curve_radius`; map layers: :func:`outlets_layer`,
+:func:`service_area_layer`, :func:`uncovered_layer`.
 """
 
 from planner.siting.areas import outlets_layer as outlets_layer
