@@ -16,7 +16,8 @@ Definitions:
   whose first visit had all parts; ``repeat_visit_rate``: share of visited
   tickets with more than one visit (revisits and follow-ups);
 - ``queue_wait_mean_min``: creation to dispatch for the first visit (own
-  technicians; the wait of queueing theory when travel is zero);
+  technicians, visited tickets; the wait of queueing theory when travel is
+  zero);
 - ``utilization_*``: travel / repair minutes of visits dispatched in the window
   over the technicians' shift minutes in it; ``idle`` is the rest (>= 0);
 - ``parts_fill_rate``: units served from stock on hand at the visit / units
@@ -24,7 +25,8 @@ Definitions:
 - ``cost_*``: the cost model's categories, per ticket created in the window;
 - ``queue_length_mean`` and ``little_lambda_w``: the time-average number of
   tickets waiting for a first visit (kept by the event loop) and the arrival
-  rate times the mean wait (Little's law: equal up to edge effects).
+  rate times the mean time in that queue (cancelled tickets included; Little's
+  law: equal up to edge effects).
 """
 
 from __future__ import annotations
@@ -91,7 +93,8 @@ def _ticket_frame(model: SimModel, log: RepLog) -> pd.DataFrame:
     own_visited = (log.n_visits > 0) & ~log.partner
     repeat = np.where(own_visited, (log.n_visits > 1).astype(float), np.nan)
     qx = np.asarray(log.queue_exit_min)
-    wait = np.where(qx <= h, qx - created, np.nan)
+    sojourn = np.where(qx <= h, qx - created, np.nan)  # incl. cancelled
+    wait = np.where(log.n_visits > 0, sojourn, np.nan)
     df = pd.DataFrame(
         {
             "urgency": np.array([u.value for u in URGENCIES], dtype=object)[s.urgency],
@@ -107,6 +110,7 @@ def _ticket_frame(model: SimModel, log: RepLog) -> pd.DataFrame:
             "ftf": ftf,
             "repeat": repeat,
             "wait": wait,
+            "sojourn": sojourn,
         }
     )
     return df[sel]
@@ -337,7 +341,7 @@ def replication_kpis(model: SimModel, log: RepLog) -> pd.DataFrame:
     n_created = len(df)
     extra = _costs(model, log, tm, n_created)
     extra["queue_length_mean"] = log.queue_area / window if window > 0 else np.nan
-    w = df["wait"].to_numpy()
+    w = df["sojourn"].to_numpy()
     own = (df["partner"] == 0) & (df["remote"] == 0)
     lam_own = float(own.sum()) / window if window > 0 else np.nan
     ww = w[own.to_numpy()]

@@ -7,7 +7,13 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from planner.sim import SimModel, generate_tickets, run_replication, simulate
+from planner.sim import (
+    SimModel,
+    generate_tickets,
+    replication_kpis,
+    run_replication,
+    simulate,
+)
 
 
 def test_uncovered_tickets_go_to_partner(make_network: Callable[..., SimModel]) -> None:
@@ -54,6 +60,11 @@ def test_cancellation_after_patience(make_queue_model: Callable[..., SimModel]) 
     assert can.sum() > 0
     assert (log.n_visits[can] == 0).all()
     np.testing.assert_allclose(log.cancelled_min[can], s.created_min[can] + 60.0)
+    # Little's law holds for the queue with abandonment too
+    s30 = generate_tickets(model, 30.0, seed=1)
+    k = replication_kpis(model, run_replication(model, s30, horizon_min=30 * 1440.0))
+    v = k[(k["urgency"] == "all") & (k["outlet"] == "all")].set_index("kpi")["value"]
+    assert v["queue_length_mean"] == pytest.approx(v["little_lambda_w"], rel=0.03)
 
 
 def test_followups_and_revisits(make_queue_model: Callable[..., SimModel]) -> None:
