@@ -326,6 +326,16 @@ class SimModel:
                 expected="blocks of local_size^2 travel times",
                 got="inconsistent sizes",
             )
+        own = self.point_outlet >= 0
+        too_far = self.point_local[own] >= self.local_size[self.point_outlet[own]]
+        if too_far.any():
+            i = int(np.flatnonzero(own)[np.argmax(too_far)])
+            raise InputError(
+                location=f"demand point {self.point_ids[i]!r}",
+                field="point_local",
+                expected="a position inside its outlet's travel block",
+                got=int(self.point_local[i]),
+            )
         if self.repair_dist not in ("lognormal", "exponential", "deterministic"):
             raise InputError(
                 field="repair_dist",
