@@ -23,6 +23,9 @@ from planner.report.plots import plot_travel_cdf as plot_travel_cdf
 from planner.report.run import RunData as RunData
 from planner.report.run import read_run as read_run
 from planner.report.run import siting_frames as siting_frames
+from planner.report.sweep import read_sweep as read_sweep
+from planner.report.sweep import write_folder_report as write_folder_report
+from planner.report.sweep import write_sweep_report as write_sweep_report
 from planner.report.tradeoff import cost_service_frame as cost_service_frame
 from planner.report.tradeoff import coverage_curve_frame as coverage_curve_frame
 from planner.report.tradeoff import pareto_front as pareto_front
@@ -51,6 +54,7 @@ __all__ = [
     "plot_tradeoff",
     "plot_travel_cdf",
     "read_run",
+    "read_sweep",
     "render_report",
     "siting_frames",
     "siting_map_layers",
@@ -58,5 +62,7 @@ __all__ = [
     "tradeoff_frame",
     "unassigned_points",
     "unassigned_summary",
+    "write_folder_report",
     "write_report",
+    "write_sweep_report",
 ]

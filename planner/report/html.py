@@ -249,6 +249,30 @@ def render_report(
             leaflet_map(layers, element_id="map", tiles=tiles, attribution=attribution)
         )
         head_extra = leaflet_head()
+    elif run.demand is not None and len(run.demand):
+        import geopandas as gpd
+
+        d = run.demand
+        pts = gpd.GeoDataFrame(
+            d[["name", "tickets_per_year"]],
+            geometry=gpd.points_from_xy(d["lon"], d["lat"]),
+            crs="EPSG:4326",
+        )
+        parts.append("<h2>Map: demand</h2>")
+        parts.append(
+            '<p class="note">The siting stage did not run: demand points only.</p>'
+        )
+        layer = MapLayer(
+            "Demand points",
+            pts,
+            color="#7f7f7f",
+            tooltip={"name": "place", "tickets_per_year": "tickets/year"},
+            radius=3.0,
+        )
+        parts.append(
+            leaflet_map([layer], element_id="map", tiles=tiles, attribution=attribution)
+        )
+        head_extra = leaflet_head()
     parts.append("<h2>Plots</h2>")
     figs = []
     if has_map:

@@ -92,3 +92,22 @@ def test_siting_frames_against_the_plan(run_folder: Path) -> None:
     # covered tickets per area add up to the covered demand
     total = float(run.demand["tickets_per_year"][~uncovered].sum())
     assert float(areas["tickets_per_year"].sum()) == pytest.approx(total)
+
+
+def test_report_without_siting(tmp_path: Path) -> None:
+    """A run without the siting stage still gets a report, with a demand-only map."""
+    from planner.scenario import run_scenario, spec_from_dict
+
+    s = spec_from_dict(
+        {
+            "name": "summary-only",
+            "region": {"kind": "gazetteer", "country": "CN", "min_population": 1000000},
+            "outlets": {"existing_largest": 5},
+            "run": {"stages": ["summary"]},
+        }
+    )
+    folder = run_scenario(s, tmp_path).folder
+    text = write_report(folder).read_text()
+    assert "Map: demand" in text
+    assert '"label":"Demand points"' in text
+    assert re.search(r'<table id="kpi-table">', text)

@@ -1,0 +1,210 @@
+"""The HTML report of a sweep folder: variants, KPIs side by side, trade-offs.
+
+``runs/<scenario>/sweep-<id>/report.html`` lists every variant with its
+overrides and headline KPIs, plots cost against service with the
+Pareto-efficient variants marked, and links each finished variant's own
+report (written with :func:`~planner.report.write_report` when asked).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planner.core.atomic import atomic_path
+from planner.core.errors import InputError
+from planner.report.html import _CSS, _fmt, _num
+from planner.report.html import write_report as write_run_report
+from planner.report.plots import figure_svg
+from planner.report.tradeoff import cost_service_frame, plot_tradeoff, tradeoff_frame
+
+__all__ = ["read_sweep", "write_folder_report", "write_sweep_report"]
+
+
+def read_sweep(folder: str | Path) -> tuple[dict[str, Any], pd.DataFrame]:
+    """``sweep.json`` and the long KPI table of the finished variants.
+
+    The table has ``variant_id, variant`` before the KPI columns; variants
+    without a finished run folder are left out (see ``sweep.json``).
+
+    Raises
+    ------
+    InputError
+        If ``folder`` is not a sweep folder.
+    """
+    f = Path(folder)
+    meta_path = f / "sweep.json"
+    if not meta_path.is_file():
+        raise InputError(
+            source=str(f),
+            expected="a sweep folder (with sweep.json)",
+            got="no sweep.json",
+            hint="give a folder written by `planner sweep`",
+        )
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        variants = list(meta["variants"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise InputError(
+            source=str(meta_path), expected="a sweep description", got=str(e)
+        ) from None
+    frames = []
+    for v in variants:
+        vdir = f / "variants" / str(v["id"])
+        if not (vdir / "manifest.json").is_file():
+            continue
+        k = pd.read_parquet(vdir / "kpis.parquet")
+        k.insert(0, "variant", str(v["name"]))
+        k.insert(0, "variant_id", str(v["id"]))
+        frames.append(k)
+    cols = ["variant_id", "variant", "kpi", "mean", "ci_low", "ci_high", "n_reps"]
+    kpis = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=[*cols, "unit"])
+    )
+    return meta, kpis
+
+
+def _fixed_cost(folder: Path, variant_ids: list[str]) -> float | None:
+    """The outlets' fixed cost per year if every variant has the same one."""
+    values = set()
+    for vid in variant_ids:
+        p = folder / "variants" / vid / "inputs.json"
+        try:
+            inputs = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        values.add(inputs.get("outlets", {}).get("fixed_cost_per_year"))
+    return float(values.pop()) if len(values) == 1 and None not in values else None
+
+
+def write_sweep_report(
+    sweep_folder: str | Path,
+    *,
+    variant_reports: bool = True,
+    path: str | Path | None = None,
+) -> Path:
+    """Write ``report.html`` for a sweep folder (atomically); return its path.
+
+    Parameters
+    ----------
+    sweep_folder
+        A ``runs/<scenario>/sweep-<id>/`` folder.
+    variant_reports
+        Also write each finished variant's ``report.html`` and link it.
+    path
+        Where to write instead of ``sweep_folder/report.html``.
+    """
+    folder = Path(sweep_folder)
+    meta, kpis = read_sweep(folder)
+    variants = meta["variants"]
+    done = list(dict.fromkeys(kpis["variant_id"]))
+    links: dict[str, str] = {}
+    if variant_reports:
+        for vid in done:
+            rep = write_run_report(folder / "variants" / vid)
+            links[vid] = rep.relative_to(folder).as_posix()
+    title = f"planner sweep: {meta.get('scenario', '')} ({meta.get('sweep_id', '')})"
+    parts = [f"<h1>{html.escape(title)}</h1>"]
+    parts.append(
+        f'<p class="meta">{len(variants)} variants, {len(done)} finished · '
+        f"seed {html.escape(str(meta.get('seed')))} (common random numbers)</p>"
+    )
+    wide = (
+        kpis.pivot_table(index="variant_id", columns="kpi", values="mean", sort=False)
+        if len(kpis)
+        else pd.DataFrame()
+    )
+    head_kpis = [
+        k
+        for k in (
+            "cost_per_ticket",
+            "sla_attainment",
+            "siting_open_outlets",
+            "siting_coverage_share",
+            "siting_mean_travel_min",
+        )
+        if k in wide.columns
+    ]
+    header = ["variant", "overrides", *[k.replace("_", " ") for k in head_kpis], ""]
+    body = []
+    for v in variants:
+        vid = str(v["id"])
+        over = ", ".join(f"{k} = {val}" for k, val in v.get("overrides", {}).items())
+        cells = [
+            f"<td>{html.escape(str(v['name']))}</td>",
+            f"<td>{html.escape(over)}</td>",
+        ]
+        for k in head_kpis:
+            val = wide.at[vid, k] if vid in wide.index else None
+            cls = ' class="num"' if _num(val) else ""
+            cells.append(
+                f"<td{cls}>{html.escape(_fmt(val) if val is not None else '')}</td>"
+            )
+        if vid in links:
+            cells.append(f'<td><a href="{html.escape(links[vid])}">report</a></td>')
+        else:
+            cells.append("<td>not finished</td>" if vid not in done else "<td></td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    parts.append("<h2>Variants</h2>")
+    parts.append(
+        f'<table id="variants-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+    figs = []
+    names = set(kpis["kpi"])
+    if {"cost_per_ticket", "sla_attainment"} <= names or {
+        "siting_open_outlets",
+        "siting_coverage_share",
+    } <= names:
+        f = cost_service_frame(kpis, fixed_cost_per_year=_fixed_cost(folder, done))
+        figs.append(("Cost against service; Pareto-efficient variants joined", f))
+    if {"siting_open_outlets", "siting_mean_travel_min"} <= names:
+        f = tradeoff_frame(
+            kpis, "siting_open_outlets", "siting_mean_travel_min", y_sense="min"
+        )
+        f.attrs.update(x_label="open outlets", y_label="mean travel (min)")
+        figs.append(("Outlets against mean travel", f))
+    if figs:
+        parts.append("<h2>Trade-offs</h2>")
+        parts.append('<div class="plots">')
+        for cap, frame in figs:
+            parts.append(
+                f"<figure>{figure_svg(plot_tradeoff(frame))}"
+                f"<figcaption>{html.escape(cap)}</figcaption></figure>"
+            )
+        parts.append("</div>")
+    text = (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n"
+        "<body>\n" + "\n".join(parts) + "\n</body>\n</html>\n"
+    )
+    out = Path(path) if path is not None else folder / "report.html"
+    with atomic_path(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return out
+
+
+def write_folder_report(
+    folder: str | Path, *, tiles: str | None = None, attribution: str = ""
+) -> Path:
+    """Write the report of a run folder or a sweep folder, whichever it is.
+
+    A folder with ``sweep.json`` gets :func:`write_sweep_report` (and every
+    finished variant its own report); any other folder :func:`write_report`.
+
+    Raises
+    ------
+    InputError
+        If ``folder`` is neither (nothing is written).
+    """
+    f = Path(folder)
+    if (f / "sweep.json").is_file():
+        return write_sweep_report(f)
+    return write_run_report(f, tiles=tiles, attribution=attribution)
