@@ -527,7 +527,7 @@ class DispatchProblem:
         return dataclasses.replace(self, **changes)
 
     def check_feasible_skills(self) -> None:
-        """Raise :class:`InfeasibleError` if a pinned or urgent job needs a skill nobody has."""
+        """Raise :class:`InfeasibleError` if an urgent job needs a skill nobody has."""
         js = np.asarray(self.job_skills)
         have = np.asarray(self.tech_skills).any(axis=0)
         lack = (js & ~have).any(axis=1) & (np.asarray(self.job_urgency) == 0)

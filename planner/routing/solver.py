@@ -77,6 +77,8 @@ TICKS_PER_MIN = 1000
 COST_SCALE = 10_000  # internal cost units per currency unit
 _TOL = 1e-6
 PRIZE_SCALE = 1.0  # prize of a job in units of the largest cost it can cause
+NUM_NEIGHBOURS = 50  # PyVRP's default granular neighbourhood, without skills
+MAX_NEIGHBOURS = 250
 _INF_TICKS = np.iinfo(np.int64).max // 4
 
 
@@ -564,8 +566,19 @@ def _solve_pyvrp(
             pv_routes.append(pyvrp.Route(data, acts, t))
         if pv_routes:
             init = pyvrp.Solution(data, pv_routes)
+    from pyvrp.search import NeighbourhoodParams
+
+    params = pyvrp.SolveParams(
+        neighbourhood=NeighbourhoodParams(num_neighbours=NUM_NEIGHBOURS)
+    )
     res = pyvrp.solve(
-        data, stop, seed=seed, display=False, collect_stats=False, initial_solution=init
+        data,
+        stop,
+        seed=seed,
+        display=False,
+        collect_stats=False,
+        initial_solution=init,
+        params=params,
     )
     routes: list[list[int]] = [[] for _ in range(m)]
     for route in res.best.routes():
