@@ -77,7 +77,7 @@ def solve_pmedian(
     seed: Seed = 0,
     method: Method = "auto",
     n_restarts: int = 2,
-    lagrange_iterations: int = 300,
+    lagrange_iterations: int | None = None,
     node_limit: int | None = None,
 ) -> SitingPlan:
     """Open ``p`` outlets minimizing the demand-weighted cost to the nearest.
@@ -110,7 +110,9 @@ def solve_pmedian(
     n_restarts
         Randomized-greedy restarts after the plain greedy start.
     lagrange_iterations
-        Cap on subgradient iterations.
+        Cap on subgradient iterations (default 300, or 1,000 on matrices
+        above :data:`AUTO_EXACT_MAX_ENTRIES` entries where no exact solve
+        follows and the bound converges more slowly).
     node_limit
         Branch-and-bound node cap of the exact solve (deterministic stop).
 
@@ -173,13 +175,17 @@ def solve_pmedian(
             best, best_v = S, v
     # -- Lagrangian bound, seeded by the incumbent's assignment costs
     d1, _, _ = eng.nearest2(best)
+    large = n * m > AUTO_EXACT_MAX_ENTRIES
+    if lagrange_iterations is None:
+        lagrange_iterations = 1000 if large else 300
     lag = eng.lagrange(
         best_v,
         w * d1,
         max_iter=lagrange_iterations,
+        patience=30 if large else 15,
         integral=integral,
         # local search from relaxed solutions pays on small matrices only
-        improve_every=50 if n * m <= AUTO_EXACT_MAX_ENTRIES else 0,
+        improve_every=0 if large else 50,
         ub_set=best,
     )
     if lag.best_open is not None and lag.best_value < best_v:
