@@ -56,6 +56,7 @@ from planner.sim.model import DAY_MIN, SimModel
 __all__ = ["BalanceError", "RepLog", "run_replication"]
 
 KIND_FIRST, KIND_REVISIT, KIND_FOLLOWUP = 0, 1, 2
+IDLE, DAY_OVER = -1.0, -2.0
 
 
 class BalanceError(PlannerError):
@@ -259,7 +260,7 @@ def run_replication(
             for i, (k, ev) in enumerate(lst):
                 if tsk[k][s] and not ev.triggered:
                     del lst[i]
-                    ev.succeed()
+                    hand_over(k, ev, now)
                     break
 
     def flush(f: int, now: float) -> None:
@@ -355,19 +356,135 @@ def run_replication(
             alarms[(o, s1)] = t_abs
             timeout(t_abs - now).callbacks.append(partial(shift_end, o, s1))
 
-    def technician(k: int) -> Generator[simpy.Event, Any, None]:
-        o = int(model.tech_outlet[k])
-        mine = [heaps[o * n_skill + s] for s in range(n_skill) if tsk[k][s]]
-        s0 = float(model.tech_shift_start[k])
-        s1 = float(model.tech_shift_end[k])
-        b0 = float(model.tech_break_start[k])
-        b1 = float(model.tech_break_end[k])
-        bm = float(model.tech_break_min[k])
-        ot = float(model.tech_max_overtime_min[k])
+    # per-technician state, shared by its process and by arrivals that hand a
+    # ticket straight to it when it is idle
+    n_t = model.n_techs
+    t_out = model.tech_outlet.tolist()
+    s0_ = model.tech_shift_start.tolist()
+    s1_ = model.tech_shift_end.tolist()
+    b0_ = model.tech_break_start.tolist()
+    b1_ = model.tech_break_end.tolist()
+    bm_ = model.tech_break_min.tolist()
+    ot_ = model.tech_max_overtime_min.tolist()
+    mine_ = [
+        [heaps[t_out[k] * n_skill + s] for s in range(n_skill) if tsk[k][s]]
+        for k in range(n_t)
+    ]
+    loc_ = [0] * n_t
+    brk_day_ = [-1] * n_t
+    work_day_ = [-1] * n_t
+    post_: list[tuple[int, int, int] | None] = [None] * n_t
+
+    def dispatch(k: int, now: float, d: int, ds: float) -> float:
+        """Give technician ``k`` (on shift) its next job, if any.
+
+        Returns the minutes until it is free again (break + travel + work),
+        ``IDLE`` when none of its queues has a ticket, or ``DAY_OVER`` when the
+        best ticket would end after the shift plus the overtime allowance.
+        """
+        o = t_out[k]
+        best = None
+        bh: list[tuple[float, float, int, int]] = []
+        for h in mine_[k]:
+            if can_cancel:
+                while h and h[0][3] == KIND_FIRST and now - h[0][1] > patience:
+                    e = heappop(h)
+                    canc[e[2]] = e[1] + patience
+                    qexit[e[2]] = now
+                    qlen[o] -= 1
+                    q_change(now, -1)
+            if h and (best is None or h[0] < best):
+                best = h[0]
+                bh = h
+        if best is None:
+            return IDLE
+        j = best[2]
+        kind = best[3]
+        pl = ploc[j]
+        loc = loc_[k]
         off, sz = loff[o], lsz[o]
-        loc = 0
-        brk_day = -1
-        work_day = -1
+        tr = ldur[off + loc * sz + pl]
+        brk = 0.0
+        if not always_on:
+            # the break, when due, is taken before leaving for the next job
+            if bm_[k] > 0 and brk_day_[k] != d and b0_[k] <= now - ds < b1_[k]:
+                brk = bm_[k]
+            if work_day_[k] == d:
+                expect = fmin if kind == KIND_FOLLOWUP else mean_rep[j]
+                if now + brk + tr + expect > ds + s1_[k] + ot_[k]:
+                    return DAY_OVER
+            if brk:
+                brk_day_[k] = d
+        heappop(bh)
+        qlen[o] -= 1
+        leave = now + brk
+        start = leave + tr
+        m = 0
+        if kind == KIND_FOLLOWUP:
+            work = fmin
+        else:
+            work = rep[j]
+            if kind == KIND_FIRST:
+                q_change(now, -1)
+                qexit[j] = now
+                fv[j] = start
+                if use_parts and pptr[j + 1] > pptr[j]:
+                    m = take_parts(j, o, now)
+            if m:
+                work *= diag
+                pending[j] = m
+                miss_mv[j] = m
+            else:
+                res[j] = start + work
+        nv[j] += 1
+        v_tech.append(k)
+        v_ticket.append(j)
+        v_kind.append(kind)
+        v_disp.append(leave)
+        v_trav.append(tr)
+        v_work.append(work)
+        v_dist.append(ldist[off + loc * sz + pl])
+        loc_[k] = pl
+        work_day_[k] = d
+        post_[k] = (j, kind, m)
+        return brk + tr + work
+
+    def after_visit(k: int) -> None:
+        """At the end of a visit: queue the follow-up, if one is drawn."""
+        post = post_[k]
+        post_[k] = None
+        if post is not None:
+            j, kind, m = post
+            if kind != KIND_FOLLOWUP and not m and fup[j] < fprob:
+                enqueue(j, t_out[k], KIND_FOLLOWUP, env.now)
+
+    def hand_over(k: int, ev: simpy.Event, now: float) -> None:
+        """Wake idle technician ``k``: start its next job right away if it has one.
+
+        The job's end is then the event ``k`` waits on, scheduled ahead
+        (SimPy's ``Event.succeed`` with a delay), which saves one event per
+        wake-up; otherwise the event fires now and ``k`` looks again itself.
+        """
+        d = 0
+        ds = 0.0
+        if not always_on:
+            d = int(now // DAY_MIN)
+            ds = d * DAY_MIN
+            if now - ds >= s1_[k]:
+                ev.succeed()
+                return
+        dur = dispatch(k, now, d, ds)
+        if dur < 0:
+            ev.succeed()
+            return
+        ev._ok = True  # what succeed() sets, but scheduled after `dur`
+        ev._value = None
+        env.schedule(ev, delay=dur)
+
+    def technician(k: int) -> Generator[simpy.Event, Any, None]:
+        o = t_out[k]
+        s0 = s0_[k]
+        s1 = s1_[k]
         ds = 0.0
         d = 0
         while True:
@@ -377,89 +494,34 @@ def run_replication(
                 ds = d * DAY_MIN
                 tod = now - ds
                 if tod < s0:
-                    loc = 0
+                    loc_[k] = 0
                     yield shift_start(o, s0, ds + s0, now)
                     continue
                 if tod >= s1:
-                    loc = 0
+                    loc_[k] = 0
                     yield shift_start(o, s0, ds + DAY_MIN + s0, now)
                     continue
-            best = None
-            bh: list[tuple[float, float, int, int]] = []
-            for h in mine:
-                if can_cancel:
-                    while h and h[0][3] == KIND_FIRST and now - h[0][1] > patience:
-                        e = heappop(h)
-                        j = e[2]
-                        canc[j] = e[1] + patience
-                        qexit[j] = now
-                        qlen[o] -= 1
-                        q_change(now, -1)
-                if h and (best is None or h[0] < best):
-                    best = h[0]
-                    bh = h
-            if best is None:
-                ev = env.event()
-                entry = (k, ev)
-                idle[o].append(entry)
-                if not always_on:
-                    set_alarm(o, s1, ds + s1, now)
-                yield ev
-                lst = idle[o]
-                for i, e2 in enumerate(lst):
-                    if e2 is entry:
-                        del lst[i]
-                        break
+            dur = dispatch(k, now, d, ds)
+            if dur >= 0:
+                yield timeout(dur)
+                after_visit(k)
                 continue
-            j = best[2]
-            kind = best[3]
-            pl = ploc[j]
-            tr = ldur[off + loc * sz + pl]
-            # the break, when due, is taken before leaving for the next job
-            due = bm > 0 and not always_on and brk_day != d and b0 <= now - ds < b1
-            brk = bm if due else 0.0
-            if not always_on and work_day == d:
-                expect = fmin if kind == KIND_FOLLOWUP else mean_rep[j]
-                if now + brk + tr + expect > ds + s1 + ot:
-                    loc = 0  # the day is over for this technician
-                    yield shift_start(o, s0, ds + DAY_MIN + s0, now)
-                    continue
-            if brk:
-                brk_day = d
-            heappop(bh)
-            qlen[o] -= 1
-            leave = now + brk
-            start = leave + tr
-            m = 0
-            if kind == KIND_FOLLOWUP:
-                work = fmin
-            else:
-                work = rep[j]
-                if kind == KIND_FIRST:
-                    q_change(now, -1)
-                    qexit[j] = now
-                    fv[j] = start
-                    if use_parts and pptr[j + 1] > pptr[j]:
-                        m = take_parts(j, o, now)
-                if m:
-                    work *= diag
-                    pending[j] = m
-                    miss_mv[j] = m
-                else:
-                    res[j] = start + work
-            nv[j] += 1
-            v_tech.append(k)
-            v_ticket.append(j)
-            v_kind.append(kind)
-            v_disp.append(leave)
-            v_trav.append(tr)
-            v_work.append(work)
-            v_dist.append(ldist[off + loc * sz + pl])
-            loc = pl
-            work_day = d
-            yield timeout(brk + tr + work)
-            if kind != KIND_FOLLOWUP and not m and fup[j] < fprob:
-                enqueue(j, o, KIND_FOLLOWUP, env.now)
+            if dur == DAY_OVER:
+                loc_[k] = 0  # the day is over for this technician
+                yield shift_start(o, s0, ds + DAY_MIN + s0, now)
+                continue
+            ev = env.event()
+            entry = (k, ev)
+            idle[o].append(entry)
+            if not always_on:
+                set_alarm(o, s1, ds + s1, now)
+            yield ev
+            lst = idle[o]
+            for i, e2 in enumerate(lst):
+                if e2 is entry:
+                    del lst[i]
+                    break
+            after_visit(k)  # a job handed over while idle has just ended
 
     own_list = own.tolist()
 
