@@ -26,8 +26,10 @@ break.
 Performance: technicians are long-lived processes; arrivals are one process
 stepping through pre-drawn columns; one SimPy timeout per arrival and per
 visit, one per backordered part unit (orders that reach the shelf are
-received lazily at the next look, which is exact for the time integrals), and
-shift timers shared by the technicians of an outlet with the same shift. All
+received lazily at the next look, which is exact for the time integrals),
+shift timers shared by the technicians of an outlet with the same shift, and
+an arrival hands its ticket straight to an idle technician (the visit's end
+is scheduled on the event the technician waits on). All
 random numbers are drawn before the run (per ticket, vectorized); per-ticket
 results go straight into numpy arrays through memoryviews, and visits into
 ``array`` columns.
