@@ -92,3 +92,26 @@ def test_deterministic_single_server(make_queue_model: Callable[..., SimModel]) 
     want = rho * mean_s / (2 * (1 - rho))
     assert row["ci_low"] <= want <= row["ci_high"], (want, row.to_dict())
     assert math.isfinite(row["mean"])
+
+
+def test_priority_classes_match_cobham(
+    make_queue_model: Callable[..., SimModel],
+) -> None:
+    """Urgent before general (non-preemptive, M/M/c): Cobham's per-class waits.
+
+    W_k = P_wait / (c mu) / ((1 - s_{k-1}) (1 - s_k)), s_k the load of classes
+    up to k; each class's mean wait lies inside its 95 % CI.
+    """
+    import numpy as np
+
+    c, rho, mean_s = 5, 0.8, 60.0
+    shares = np.array([0.3, 0.0, 0.7])
+    model = make_queue_model(c, rho * c / mean_s, mean_s).replace(urgency_share=shares)
+    res = simulate(model, horizon_days=100, warmup_days=3, n_reps=10, seed=0)
+    p_wait = erlang_c_wait(c, rho) * c * (1 - rho)  # Erlang C probability of waiting
+    w0 = p_wait * mean_s / c
+    s1 = rho * shares[0]
+    want = {"urgent": w0 / (1 - s1), "general": w0 / ((1 - s1) * (1 - rho))}
+    for u, w in want.items():
+        row = res.kpi("queue_wait_mean_min", urgency=u)
+        assert row["ci_low"] <= w <= row["ci_high"], (u, w, row.to_dict())
