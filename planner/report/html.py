@@ -20,15 +20,18 @@ import numpy as np
 import pandas as pd
 
 from planner.core.atomic import atomic_path
+from planner.core.errors import InputError
 from planner.report._assets import LEAFLET_VERSION
 from planner.report.leaflet import MapLayer, leaflet_head, leaflet_map
 from planner.report.plots import (
     figure_svg,
     plot_demand_by_category,
+    plot_fill_rates,
     plot_outlet_load,
     plot_travel_cdf,
 )
 from planner.report.run import RunData, read_run, siting_frames
+from planner.scenario import read_catalog
 
 __all__ = ["render_report", "siting_map_layers", "write_report"]
 
@@ -44,9 +47,10 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 th { background: #f5f5f5; }
 .planner-map { border: 1px solid #ccc; background: #eef3f7; }
 .map-error { color: #b00; padding: 1em; }
-.plots { display: flex; flex-wrap: wrap; gap: 16px; }
+.plots { display: grid; gap: 16px;
+         grid-template-columns: repeat(auto-fill, minmax(460px, 1fr)); }
 .plots figure { margin: 0; }
-.plots svg { max-width: 100%; height: auto; }
+.plots svg { width: 100%; height: auto; }
 .note { color: #666; font-size: 0.9em; }
 """
 
@@ -115,6 +119,67 @@ def _summary_rows(summary: Mapping[str, Any]) -> list[list[Any]]:
             continue  # nested tables are plotted or listed elsewhere
         rows.append([k.replace("_", " "), v])
     return rows
+
+
+def _stock_table(run: RunData, top: int = 20) -> str:
+    """Per part over its outlets: policies, fill rates, units and value on hand."""
+    st = run.stock
+    assert st is not None
+    unit: dict[str, float] = {}
+    try:
+        cat = read_catalog(
+            str(run.inputs.get("demand", {}).get("catalog", "builtin:appliances"))
+        )
+        unit = {p.id: p.unit_cost for p in cat.parts}
+    except (InputError, OSError):
+        pass  # a catalogue that moved: show units only
+    g = st.assign(value=st["on_hand"] * st["part_id"].map(unit).astype(float)).groupby(
+        "part_id", sort=False
+    )
+    t = pd.DataFrame(
+        {
+            "outlets": g.size(),
+            "policy": g["policy"].first(),
+            "fill_mean": g["fill_rate"].mean(),
+            "fill_min": g["fill_rate"].min(),
+            "on_hand": g["on_hand"].sum(),
+            "value": g["value"].sum(min_count=1),
+            "cost": g["cost"].sum(),
+        }
+    ).sort_values(["value", "on_hand"], ascending=False)
+    rows: list[list[Any]] = []
+    for pid, r in t.head(top).to_dict("index").items():
+        value = float(r["value"])
+        rows.append(
+            [
+                str(pid),
+                int(r["outlets"]),
+                str(r["policy"]),
+                float(r["fill_mean"]),
+                float(r["fill_min"]),
+                float(r["on_hand"]),
+                value if math.isfinite(value) else "",
+                float(r["cost"]),
+            ]
+        )
+    note = (
+        f'<p class="note">{len(st):,} policies (part x outlet) for {len(t)} parts; '
+        f"the {min(top, len(t))} with the most stock value on hand.</p>"
+    )
+    return note + _table(
+        rows,
+        [
+            "part",
+            "outlets",
+            "policy",
+            "mean fill rate",
+            "min fill rate",
+            "units on hand",
+            "value on hand",
+            "cost per period",
+        ],
+        table_id="stock-table",
+    )
 
 
 def siting_map_layers(
@@ -296,6 +361,13 @@ def render_report(
                 ),
             )
         )
+    if run.stock is not None and len(run.stock):
+        figs.append(
+            (
+                "Fill rate of the stocking policies",
+                plot_fill_rates(run.stock["fill_rate"]),
+            )
+        )
     by_cat = s.get("tickets_per_year_by_category")
     if isinstance(by_cat, Mapping) and by_cat:
         figs.append(("Tickets per year by category", plot_demand_by_category(by_cat)))
@@ -306,6 +378,9 @@ def render_report(
             "</figcaption></figure>"
         )
     parts.append("</div>")
+    if run.stock is not None and len(run.stock):
+        parts.append("<h2>Spare parts</h2>")
+        parts.append(_stock_table(run))
     parts.append("<h2>Scenario</h2>")
     parts.append(_table(_summary_rows(s), ["", ""], table_id="summary-table"))
     parts.append("<h2>Versions</h2>")

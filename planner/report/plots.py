@@ -10,10 +10,12 @@ import matplotlib as mpl
 import numpy as np
 import numpy.typing as npt
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 __all__ = [
     "figure_svg",
     "plot_demand_by_category",
+    "plot_fill_rates",
     "plot_outlet_load",
     "plot_travel_cdf",
 ]
@@ -121,7 +123,38 @@ def plot_demand_by_category(by_category: Mapping[str, float]) -> Figure:
     fig = Figure(figsize=(6.0, 0.5 + 0.35 * max(len(items), 1)))
     ax = fig.subplots()
     ax.barh([k.replace("_", " ") for k, _ in items], [v for _, v in items])
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.set_xlabel("tickets per year")
     ax.grid(alpha=0.3, axis="x")
+    fig.tight_layout()
+    return fig
+
+
+def plot_fill_rates(fill_rate: npt.ArrayLike, *, target: float | None = None) -> Figure:
+    """Histogram of fill rates over the stocking policies (part x outlet).
+
+    >>> plot_fill_rates([0.9, 0.95, 0.99], target=0.95).axes[0].get_xlabel()
+    'fill rate'
+    """
+    f = np.asarray(fill_rate, dtype=float)
+    f = f[np.isfinite(f)]
+    fig = Figure(figsize=(6.0, 3.6))
+    ax = fig.subplots()
+    lo = min(float(f.min()) if f.size else 0.0, target or 1.0)
+    ax.hist(f, bins=np.linspace(max(0.0, lo - 0.01), 1.0, 31).tolist(), color="#1f77b4")
+    if target is not None:
+        below = float((f < target).mean()) if f.size else 0.0
+        ax.axvline(target, color="#d62728", ls="--", lw=1)
+        ax.annotate(
+            f"{100 * below:.1f} % below {target:g}",
+            (target, 0),
+            xytext=(6, 40),
+            textcoords="offset points",
+            color="#d62728",
+        )
+    ax.set_xlabel("fill rate")
+    ax.set_ylabel("policies (part x outlet)")
+    ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig

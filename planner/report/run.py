@@ -13,6 +13,7 @@ import pandas as pd
 
 from planner.core.errors import InputError
 from planner.geo import service_areas
+from planner.inventory import StockPlan
 from planner.siting import SitingPlan
 
 __all__ = ["RunData", "read_run", "siting_frames"]
@@ -37,6 +38,9 @@ class RunData:
         Demand points (id, name, lon, lat, population, tickets_per_year), if written.
     plan, sites
         The siting plan and its open outlets, if the siting stage ran.
+    stock
+        The inventory stage's policies (``StockPlan.to_frame()``: one row per
+        part and outlet), if it ran.
     """
 
     folder: Path
@@ -47,6 +51,7 @@ class RunData:
     demand: pd.DataFrame | None = None
     plan: SitingPlan | None = None
     sites: pd.DataFrame | None = None
+    stock: pd.DataFrame | None = None
 
     @property
     def radius_m(self) -> float | None:
@@ -113,6 +118,11 @@ def read_run(folder: str | Path) -> RunData:
         if (f / "siting_sites.parquet").is_file()
         else None
     )
+    stock = (
+        StockPlan.load(f / "inventory").to_frame()
+        if (f / "inventory").is_dir()
+        else None
+    )
     return RunData(
         folder=f,
         manifest=load("manifest.json"),
@@ -122,6 +132,7 @@ def read_run(folder: str | Path) -> RunData:
         demand=demand,
         plan=plan,
         sites=sites,
+        stock=stock,
     )
 
 

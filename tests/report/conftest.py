@@ -11,7 +11,7 @@ from planner.scenario import run_scenario, spec_from_dict
 
 @pytest.fixture(scope="session")
 def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A run of China's towns of 300,000+ residents (364 points), MCLP with p = 15."""
+    """China's towns of 300,000+ residents (364 points): MCLP with p = 15, then stock."""
     s = spec_from_dict(
         {
             "name": "tiny",
@@ -19,7 +19,7 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "region": {"kind": "gazetteer", "country": "CN", "min_population": 300000},
             "outlets": {"existing_largest": 10},
             "siting": {"model": "mclp", "p": 15, "radius_min": 120.0},
-            "run": {"stages": ["summary", "siting"]},
+            "run": {"stages": ["summary", "siting", "inventory"]},
         }
     )
     return run_scenario(s, tmp_path_factory.mktemp("runs")).folder

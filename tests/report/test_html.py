@@ -111,3 +111,22 @@ def test_report_without_siting(tmp_path: Path) -> None:
     assert "Map: demand" in text
     assert '"label":"Demand points"' in text
     assert re.search(r'<table id="kpi-table">', text)
+
+
+def test_report_lists_spare_parts(run_folder: Path) -> None:
+    """The stock table lists the parts with the most value on hand, dearest first."""
+    from planner.inventory import StockPlan
+    from planner.scenario import read_catalog
+
+    text = write_report(run_folder).read_text(encoding="utf-8")
+    table = re.search(r'<table id="stock-table">.*?</table>', text, re.S)
+    assert table is not None
+    listed = re.findall(r"<tr><td>([^<]+)</td>", table.group(0))
+    stock = StockPlan.load(run_folder / "inventory").to_frame()
+    cost = {p.id: p.unit_cost for p in read_catalog().parts}
+    value = (
+        (stock["on_hand"] * stock["part_id"].map(cost)).groupby(stock["part_id"]).sum()
+    )
+    expected = value.sort_values(ascending=False).index[:20].tolist()
+    assert listed == expected
+    assert "Fill rate of the stocking policies" in text
