@@ -16,7 +16,7 @@ import math
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -195,7 +195,6 @@ class SimResult:
     params: dict[str, Any]
     stats: SolverStats
     model_summary: str = ""
-    _extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         missing = set(_KPI_COLUMNS) - set(self.kpis.columns)
