@@ -77,6 +77,7 @@ from planner.inventory.ss import evaluate_sS as evaluate_sS
 from planner.inventory.ss import newsvendor_cost_poisson as newsvendor_cost_poisson
 from planner.inventory.ss import optimize_RsS as optimize_RsS
 from planner.inventory.ss import optimize_sS as optimize_sS
+from planner.inventory.ss import power_approximation_sS as power_approximation_sS
 
 __all__ = [
     "BaseStockPolicies",
@@ -116,6 +117,7 @@ __all__ = [
     "optimize_rQ_service",
     "optimize_sS",
     "poisson_loss2",
+    "power_approximation_sS",
     "rates_from_failures",
     "rq_cost_closed_form",
     "sba",

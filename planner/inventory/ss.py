@@ -55,6 +55,7 @@ __all__ = [
     "newsvendor_cost_poisson",
     "optimize_RsS",
     "optimize_sS",
+    "power_approximation_sS",
 ]
 
 _TOL = 1e-12
@@ -898,3 +899,55 @@ def evaluate_RsS(
         out["backorder_cost"][idx] = p[idx] * bo
         out["ordering_cost"][idx] = K[idx] * orders
     return PolicyMetrics(**out)
+
+
+# --- normal demand: the power approximation ------------------------------------
+
+
+def power_approximation_sS(
+    demand_mean: npt.ArrayLike,
+    demand_sd: npt.ArrayLike,
+    holding_cost: npt.ArrayLike,
+    backorder_cost: npt.ArrayLike,
+    fixed_cost: npt.ArrayLike,
+    *,
+    lead_time: npt.ArrayLike = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Heuristic (s,S) for normal demand: the revised power approximation.
+
+    Ehrhardt & Mosier (1984), as in Snyder & Shen eqs. (4.77)-(4.80), with
+    ``mu_L = (L+1) mu`` and ``sigma_L^2 = (L+1) sigma^2``::
+
+        Q = 1.30 mu^0.494 (K/h)^0.506 (1 + sigma_L^2 / mu^2)^0.116
+        z = sqrt(Q h / (sigma_L p))
+        s = 0.973 mu_L + sigma_L (0.183 / z + 1.063 - 2.192 z),  S = s + Q
+
+    Not exact (no optimality claim); use :func:`optimize_sS` for Poisson or
+    compound Poisson demand. Snyder & Shen Example 4.8:
+
+    >>> s, S = power_approximation_sS(50, 8, 0.18, 0.70, 2.5)
+    >>> round(float(s[0]), 2), round(float(S[0]), 2)
+    (40.19, 74.29)
+    """
+    prm = broadcast_params(
+        integer=("lead_time",),
+        positive=(
+            "demand_mean",
+            "demand_sd",
+            "holding_cost",
+            "backorder_cost",
+            "fixed_cost",
+        ),
+        demand_mean=demand_mean,
+        demand_sd=demand_sd,
+        holding_cost=holding_cost,
+        backorder_cost=backorder_cost,
+        fixed_cost=fixed_cost,
+        lead_time=lead_time,
+    )
+    mu, sd, h, p, K, L = prm.values()
+    mu_L, sd_L = mu * (L + 1.0), sd * np.sqrt(L + 1.0)
+    Q = 1.30 * mu**0.494 * (K / h) ** 0.506 * (1.0 + sd_L**2 / mu**2) ** 0.116
+    z = np.sqrt(Q * h / (sd_L * p))
+    s = 0.973 * mu_L + sd_L * (0.183 / z + 1.063 - 2.192 * z)
+    return s, s + Q

@@ -229,3 +229,17 @@ def test_compound_optimum_matches_brute_force(L: int) -> None:
         ).cost
         assert r.cost[i] == pytest.approx(c.min(), rel=1e-12)
     np.testing.assert_allclose(r.evaluate().cost, r.cost, rtol=1e-12)
+
+
+def test_power_approximation_example_4_8_and_stockpyl() -> None:
+    """Ex 4.8 (normal, power approximation): s=40.19, S=74.29; and stockpyl agrees."""
+    from planner.inventory import power_approximation_sS
+
+    s, S = power_approximation_sS(50, 8, 0.18, 0.70, 2.5)
+    assert (round(float(s[0]), 2), round(float(S[0]), 2)) == (40.19, 74.29)
+    ss = pytest.importorskip("stockpyl.ss")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = ss.s_s_power_approximation(1.0, 9.0, 40.0, 20.0, 5.0)
+    s2, S2 = power_approximation_sS(20.0, 5.0, 1.0, 9.0, 40.0)
+    assert (s2[0], S2[0]) == pytest.approx(ref, rel=1e-12)
