@@ -18,11 +18,13 @@ from planner.report.maps import unassigned_points as unassigned_points
 from planner.report.maps import unassigned_summary as unassigned_summary
 from planner.report.plots import figure_svg as figure_svg
 from planner.report.plots import plot_demand_by_category as plot_demand_by_category
+from planner.report.plots import plot_fill_rates as plot_fill_rates
 from planner.report.plots import plot_outlet_load as plot_outlet_load
 from planner.report.plots import plot_travel_cdf as plot_travel_cdf
 from planner.report.run import RunData as RunData
 from planner.report.run import read_run as read_run
 from planner.report.run import siting_frames as siting_frames
+from planner.report.sweep import outlets_coverage_curves as outlets_coverage_curves
 from planner.report.sweep import read_sweep as read_sweep
 from planner.report.sweep import write_folder_report as write_folder_report
 from planner.report.sweep import write_sweep_report as write_sweep_report
@@ -43,9 +45,11 @@ __all__ = [
     "figure_svg",
     "leaflet_head",
     "leaflet_map",
+    "outlets_coverage_curves",
     "pareto_front",
     "plot_coverage_curve",
     "plot_demand_by_category",
+    "plot_fill_rates",
     "plot_gantt",
     "plot_outlet_load",
     "plot_routes",

@@ -20,9 +20,20 @@ from planner.core.errors import InputError
 from planner.report.html import _CSS, _fmt, _num
 from planner.report.html import write_report as write_run_report
 from planner.report.plots import figure_svg
-from planner.report.tradeoff import cost_service_frame, plot_tradeoff, tradeoff_frame
+from planner.report.tradeoff import (
+    cost_service_frame,
+    coverage_curve_frame,
+    plot_coverage_curve,
+    plot_tradeoff,
+    tradeoff_frame,
+)
 
-__all__ = ["read_sweep", "write_folder_report", "write_sweep_report"]
+__all__ = [
+    "outlets_coverage_curves",
+    "read_sweep",
+    "write_folder_report",
+    "write_sweep_report",
+]
 
 
 def read_sweep(folder: str | Path) -> tuple[dict[str, Any], pd.DataFrame]:
@@ -68,6 +79,45 @@ def read_sweep(folder: str | Path) -> tuple[dict[str, Any], pd.DataFrame]:
         else pd.DataFrame(columns=[*cols, "unit"])
     )
     return meta, kpis
+
+
+def outlets_coverage_curves(
+    meta: dict[str, Any], kpis: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """Coverage against open outlets from a sweep, one curve per other setting.
+
+    Variants are grouped by their overrides other than ``siting.p``; each group
+    with at least two outlet counts and a coverage KPI gives a
+    :func:`~planner.report.coverage_curve_frame`.
+
+    >>> meta = {"variants": [{"id": str(p), "overrides": {"siting.p": p}}
+    ...                      for p in (2, 4)]}
+    >>> k = pd.DataFrame({"variant_id": ["2", "2", "4", "4"],
+    ...     "kpi": ["siting_open_outlets", "siting_coverage_share"] * 2,
+    ...     "mean": [2, 0.5, 4, 0.8]})
+    >>> outlets_coverage_curves(meta, k)["all"][["p", "share"]].values.tolist()
+    [[2.0, 0.5], [4.0, 0.8]]
+    """
+    need = {"siting_open_outlets", "siting_coverage_share"}
+    if kpis.empty or not need <= set(kpis["kpi"]):
+        return {}
+    wide = kpis[kpis["kpi"].isin(need)].pivot_table(
+        index="variant_id", columns="kpi", values="mean"
+    )
+    groups: dict[str, list[str]] = {}
+    for v in meta["variants"]:
+        over = {k: val for k, val in v.get("overrides", {}).items() if k != "siting.p"}
+        label = ", ".join(f"{k}={val}" for k, val in sorted(over.items())) or "all"
+        groups.setdefault(label, []).append(str(v["id"]))
+    out = {}
+    for label, ids in groups.items():
+        w = wide.reindex([i for i in ids if i in wide.index]).dropna()
+        if w["siting_open_outlets"].nunique() >= 2:
+            out[label] = coverage_curve_frame(
+                w["siting_open_outlets"].to_numpy(),
+                w["siting_coverage_share"].to_numpy(),
+            )
+    return out
 
 
 def _fixed_cost(folder: Path, variant_ids: list[str]) -> float | None:
@@ -171,13 +221,20 @@ def write_sweep_report(
         )
         f.attrs.update(x_label="open outlets", y_label="mean travel (min)")
         figs.append(("Outlets against mean travel", f))
-    if figs:
+    curves = outlets_coverage_curves(meta, kpis)
+    if figs or curves:
         parts.append("<h2>Trade-offs</h2>")
         parts.append('<div class="plots">')
         for cap, frame in figs:
             parts.append(
                 f"<figure>{figure_svg(plot_tradeoff(frame))}"
                 f"<figcaption>{html.escape(cap)}</figcaption></figure>"
+            )
+        if curves:
+            parts.append(
+                f"<figure>{figure_svg(plot_coverage_curve(curves))}"
+                "<figcaption>Outlets against coverage, one curve per setting of "
+                "the other parameters</figcaption></figure>"
             )
         parts.append("</div>")
     text = (

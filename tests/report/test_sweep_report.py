@@ -57,7 +57,7 @@ def test_sweep_report(sweep_folder: Path, tmp_path: Path) -> None:
     assert len(links) == 4
     assert all((folder / link).is_file() for link in links)
     assert "Pareto-efficient" in text
-    assert text.count("<svg") == 2
+    assert text.count("<svg") == 3  # cost-service, outlets-travel, outlets-coverage
 
 
 def test_unfinished_variant_is_listed(sweep_folder: Path, tmp_path: Path) -> None:
