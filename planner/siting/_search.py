@@ -62,7 +62,7 @@ class SortedRows:
     ) -> None:
         n, m_all = C.shape
         m = m_all if keep is None else max(1, min(keep, m_all))
-        self.order = np.empty((n, m), dtype=np.int64)
+        self.order = np.empty((n, m), dtype=np.int64)  # C-contiguous: ravel is a view
         self.Cs = np.empty((n, m), dtype=np.float64)
         rows = max(1, block // max(1, m_all))
         for r0 in range(0, n, rows):
@@ -99,11 +99,6 @@ class SortedRows:
         start = np.cumsum(k) - k
         rank = np.arange(K) - np.repeat(start, k)
         return row, rank
-
-    @staticmethod
-    def rank_pos(row: np.ndarray, rank: np.ndarray) -> np.ndarray:
-        """Column position in the sorted row (identity: ranks are positions)."""
-        return rank
 
 
 class Engine:
@@ -436,9 +431,10 @@ class Engine:
         pos_w = self.w > 0
         t = np.full(self.n, -np.inf)
         t[pos_w] = lam[pos_w] / self.w[pos_w]
-        row, col = srt.below(t)
-        val = self.w[row] * srt.Cs[row, srt.rank_pos(row, col)] - lam[row]
-        return row, srt.order[row, srt.rank_pos(row, col)], val
+        row, rank = srt.below(t)
+        flat = row * srt.m + rank
+        val = self.w[row] * srt.Cs.ravel()[flat] - lam[row]
+        return row, srt.order.ravel()[flat], val
 
     def reduced_costs(self, lam: np.ndarray) -> np.ndarray:
         """``rho[j] = f[j] + sum_i min(0, w_i C[i, j] - lam_i)``."""
@@ -466,8 +462,10 @@ class Engine:
                 chosen = free[[int(np.argmin(rho[free]))]]
         else:
             k = self.p - forced.size
-            order = free[np.argsort(rho[free], kind="stable")]
-            chosen = order[:k]
+            if 0 < k < free.size:
+                chosen = free[np.argpartition(rho[free], k - 1)[:k]]
+            else:
+                chosen = free[:k] if k > 0 else free[:0]
         return np.sort(np.concatenate([forced, chosen]))
 
     def lagrange(

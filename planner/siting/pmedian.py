@@ -182,7 +182,7 @@ def solve_pmedian(
         best_v,
         w * d1,
         max_iter=lagrange_iterations,
-        patience=30 if large else 15,
+        patience=15,
         integral=integral,
         # local search from relaxed solutions pays on small matrices only
         improve_every=0 if large else 50,
