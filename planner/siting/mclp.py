@@ -122,7 +122,7 @@ def solve_mclp(
     forced = check_index_set(existing, m, "existing")
     excl = check_index_set(excluded, m, "excluded")
     disjoint(forced, excl)
-    p = check_p(p, m, n_forced=forced.size, n_excluded=excl.size)
+    p = check_p(p, m, n_forced=forced.size, n_excluded=excl.size, closable=False)
     f = check_per_candidate(fixed_cost, m, "fixed_cost")
     if budget is not None:
         budget = float(as_array(budget, "budget", nonneg=True))

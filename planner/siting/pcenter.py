@@ -87,7 +87,7 @@ def solve_pcenter(
     forced = check_index_set(existing, m, "existing")
     excl = check_index_set(excluded, m, "excluded")
     disjoint(forced, excl)
-    p = check_p(p, m, n_forced=forced.size, n_excluded=excl.size)
+    p = check_p(p, m, n_forced=forced.size, n_excluded=excl.size, closable=False)
     pts = np.flatnonzero(w > 0)
     allowed = np.setdiff1d(np.arange(m), excl)
     S = _greedy_minimax(C, pts, p, forced, allowed)

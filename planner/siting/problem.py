@@ -135,7 +135,9 @@ def check_per_candidate(
     return as_array(a, name, ndim=1, shape=(m,), nonneg=True)
 
 
-def check_p(p: Any, m: int, *, n_forced: int = 0, n_excluded: int = 0) -> int:
+def check_p(
+    p: Any, m: int, *, n_forced: int = 0, n_excluded: int = 0, closable: bool = True
+) -> int:
     """Check the number of outlets ``p`` against the candidates.
 
     >>> check_p(3, 2)
@@ -157,7 +159,9 @@ def check_p(p: Any, m: int, *, n_forced: int = 0, n_excluded: int = 0) -> int:
             field="p",
             expected=f">= {n_forced} (the number of existing outlets forced open)",
             got=p,
-            hint="pass closing_cost to let existing outlets close",
+            hint="pass closing_cost to let existing outlets close"
+            if closable
+            else None,
         )
     return p
 
