@@ -13,7 +13,7 @@ visit a diagnosis only; the part is backordered and the ticket is queued again
 for a revisit when it arrives (a failed first-time fix). Stock follows a
 base-stock policy: every unit demanded is reordered and arrives after the
 part's lead time; arrivals fill backorders first come, first served.
-Simplifications: technicians work every day of the week; the drive back to
+Technicians work their shift on their workdays. Simplifications: the drive back to
 the outlet at the end of a day is neither simulated nor costed; a partner
 visits exactly ``partner_response_min`` after the hand-over; a cancelled
 ticket leaves its queue when a technician would next have taken it (or at the
@@ -483,10 +483,19 @@ def run_replication(
         ev._value = None
         env.schedule(ev, delay=dur)
 
+    # days from weekday w to the technician's next workday (0 if w is one)
+    wd0 = model.start_weekday
+    workdays = np.asarray(model.tech_workdays, dtype=bool).tolist()
+    gap_ = [
+        [next(i for i in range(7) if workdays[k][(w + i) % 7]) for w in range(7)]
+        for k in range(n_t)
+    ]
+
     def technician(k: int) -> Generator[simpy.Event, Any, None]:
         o = t_out[k]
         s0 = s0_[k]
         s1 = s1_[k]
+        gap = gap_[k]
         ds = 0.0
         d = 0
         while True:
@@ -495,13 +504,15 @@ def run_replication(
                 d = int(now // DAY_MIN)
                 ds = d * DAY_MIN
                 tod = now - ds
-                if tod < s0:
+                g = gap[(wd0 + d) % 7]
+                if tod < s0 or g:  # before today's shift, or a day off
                     loc_[k] = 0
-                    yield shift_start(o, s0, ds + s0, now)
+                    yield shift_start(o, s0, ds + g * DAY_MIN + s0, now)
                     continue
                 if tod >= s1:
                     loc_[k] = 0
-                    yield shift_start(o, s0, ds + DAY_MIN + s0, now)
+                    g = 1 + gap[(wd0 + d + 1) % 7]
+                    yield shift_start(o, s0, ds + g * DAY_MIN + s0, now)
                     continue
             dur = dispatch(k, now, d, ds)
             if dur >= 0:
@@ -510,7 +521,8 @@ def run_replication(
                 continue
             if dur == DAY_OVER:
                 loc_[k] = 0  # the day is over for this technician
-                yield shift_start(o, s0, ds + DAY_MIN + s0, now)
+                g = 1 + gap[(wd0 + d + 1) % 7]
+                yield shift_start(o, s0, ds + g * DAY_MIN + s0, now)
                 continue
             ev = env.event()
             entry = (k, ev)

@@ -162,6 +162,12 @@ def _ticket_kpis(df: pd.DataFrame) -> list[pd.DataFrame]:
     return parts
 
 
+def _works(model: SimModel, day_ix: np.ndarray) -> np.ndarray:
+    """``(n_days, n_techs)``: whether each technician works on each day."""
+    wd = np.asarray(model.tech_workdays, dtype=bool)
+    return wd[:, (model.start_weekday + day_ix) % 7].T
+
+
 def _tech_minutes(model: SimModel, log: RepLog) -> dict[str, np.ndarray]:
     """Per technician: shift, travel, repair and overtime minutes in the window."""
     h, w = log.horizon_min, log.warmup_min
@@ -169,10 +175,12 @@ def _tech_minutes(model: SimModel, log: RepLog) -> dict[str, np.ndarray]:
     if model.always_on:
         avail = np.full(n_t, h - w)
     else:
-        days = np.arange(int(w // DAY_MIN), int(np.ceil(h / DAY_MIN)) + 1) * DAY_MIN
+        day_ix = np.arange(int(w // DAY_MIN), int(np.ceil(h / DAY_MIN)) + 1)
+        days = day_ix * DAY_MIN
         a = np.clip(days[:, None] + model.tech_shift_start[None, :], w, h)
         b = np.clip(days[:, None] + model.tech_shift_end[None, :], w, h)
-        avail = np.asarray((b - a).sum(axis=0), dtype=np.float64)
+        works = _works(model, day_ix)
+        avail = np.asarray(((b - a) * works).sum(axis=0), dtype=np.float64)
     disp = np.asarray(log.v_dispatch_min)
     inw = disp >= w
     tech = np.asarray(log.v_tech)
@@ -387,11 +395,12 @@ def time_series(
         avail = np.full(len(t), step_min * model.n_techs)
     else:
         tod0 = edges[:-1, None] % DAY_MIN
+        works = _works(model, (edges[:-1] // DAY_MIN).astype(np.int64))
         # shift minutes inside each step, steps of whole days or within a day
         a = np.clip(model.tech_shift_start[None, :], tod0, tod0 + step_min)
         b = np.clip(model.tech_shift_end[None, :], tod0, tod0 + step_min)
         avail = (
-            (b - a).sum(axis=1)
+            ((b - a) * works).sum(axis=1)
             if step_min <= DAY_MIN
             else np.full(
                 len(t),

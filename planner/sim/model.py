@@ -74,6 +74,22 @@ def check_profile(x: npt.ArrayLike, name: str, n_cat: int, length: int) -> np.nd
     return readonly(np.array(a, dtype=np.float64))
 
 
+def _workdays(x: Sequence[int] | npt.ArrayLike | None, n_t: int) -> np.ndarray | None:
+    if x is None:
+        return None
+    a = np.asarray(x)
+    if a.dtype == bool:
+        return a
+    days = a.astype(np.int64).ravel()
+    if days.size == 0 or days.min() < 0 or days.max() > 6:
+        raise InputError(
+            field="workdays", expected="weekday numbers 0 (Monday) to 6", got=list(days)
+        )
+    wd = np.zeros((n_t, 7), dtype=bool)
+    wd[:, days] = True
+    return wd
+
+
 def _ro(x: npt.ArrayLike, dtype: Any = np.float64) -> np.ndarray:
     return readonly(np.array(x, dtype=dtype))
 
@@ -110,6 +126,9 @@ class SimModel:
     tech_break_start, tech_break_end, tech_break_min, tech_cost_per_hour,
     tech_max_overtime_min
         Per technician; ``tech_skills`` is ``(n_techs, n_skills)`` bool.
+    tech_workdays
+        ``(n_techs, 7)`` bool, Monday first: the days each technician works
+        (None: every day).
     base_stock
         ``(n_parts, n_outlets)`` base-stock level (one-for-one replenishment).
     repair_dist, repair_cv
@@ -197,6 +216,7 @@ class SimModel:
     costs: CostRates = field(default_factory=CostRates)
     start_date: str = "2026-01-01"
     travel_name: str = ""
+    tech_workdays: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -275,6 +295,20 @@ class SimModel:
                 field="tech_skills", expected=f"shape ({n_t}, {n_s})", got=ts.shape
             )
         set_(self, "tech_skills", readonly(ts.copy()))
+        wd = (
+            np.ones((n_t, 7), dtype=bool)
+            if self.tech_workdays is None
+            else np.asarray(self.tech_workdays, dtype=bool)
+        )
+        if wd.shape != (n_t, 7) or (n_t and not wd.any(axis=1).all()):
+            raise InputError(
+                field="tech_workdays",
+                expected=f"shape ({n_t}, 7) with at least one workday per technician",
+                got=f"shape {wd.shape}"
+                if wd.shape != (n_t, 7)
+                else "a technician with none",
+            )
+        set_(self, "tech_workdays", readonly(wd.copy()))
         bs = as_array(self.base_stock, "base_stock", dtype=np.int64, nonneg=True)
         if bs.shape != (n_parts, n_o):
             raise InputError(
@@ -385,6 +419,11 @@ class SimModel:
         return len(self.tech_ids)
 
     @property
+    def start_weekday(self) -> int:
+        """Weekday of ``start_date`` (0 = Monday)."""
+        return int((np.datetime64(self.start_date, "D").astype(np.int64) + 3) % 7)
+
+    @property
     def n_parts(self) -> int:
         """Number of part numbers."""
         return len(self.part_ids)
@@ -440,6 +479,7 @@ class SimModel:
         always_on: bool = False,
         use_parts: bool = True,
         start_date: str = "2026-01-01",
+        workdays: Sequence[int] | npt.ArrayLike | None = None,
     ) -> SimModel:
         """Build the model from the core tables.
 
@@ -463,6 +503,9 @@ class SimModel:
             (shared) or one row per catalogue category. Default flat.
         always_on
             Queue mode: technicians work 24/7, no shifts, breaks or overtime.
+        workdays
+            Weekdays everybody works (0 = Monday ... 6 = Sunday), or an
+            ``(n_techs, 7)`` bool array; default every day.
 
         Examples
         --------
@@ -679,6 +722,7 @@ class SimModel:
             tech_break_min=t_bm,
             tech_cost_per_hour=t_cph,
             tech_max_overtime_min=t_ot,
+            tech_workdays=_workdays(workdays, n_t),
             base_stock=base,
             repair_dist=repair_dist,
             repair_cv=repair_cv,

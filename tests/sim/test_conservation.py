@@ -99,6 +99,7 @@ def networks(draw: st.DrawFn) -> tuple[SimModel, float]:
         cancel_after_min=draw(st.sampled_from([np.inf, 600.0])),
         overflow_queue_per_tech=draw(st.sampled_from([np.inf, 2.0])),
         partner_response_min=draw(st.sampled_from([60.0, 3000.0])),
+        workdays=draw(st.sampled_from([None, [0, 1, 2, 3, 4], [2, 6]])),
     )
     return model, draw(st.floats(1.0, 12.0))
 

@@ -146,3 +146,26 @@ def test_model_validation(make_network: Callable[..., SimModel]) -> None:
     with pytest.raises(InputError, match="urgency_share"):
         m.replace(urgency_share=np.array([0.5, 0.0, 0.0]))
     assert "1 technicians" in str(m)
+
+
+def test_workdays(make_network: Callable[..., SimModel]) -> None:
+    """Monday-Friday crews dispatch on weekdays only and are paid 10 of 14 days."""
+    from planner.sim import generate_tickets, run_replication
+    from planner.sim.kpi import replication_kpis
+
+    every = make_network(seed=12, tickets_per_year=20_000.0)
+    week = make_network(seed=12, tickets_per_year=20_000.0, workdays=[0, 1, 2, 3, 4])
+    assert week.start_weekday == 3  # 2026-01-01 is a Thursday
+    s = generate_tickets(week, 14.0, seed=0)
+    totals = []
+    for m in (every, week):
+        log = run_replication(m, s, horizon_min=14 * 1440.0)
+        wd = (m.start_weekday + (log.v_dispatch_min // 1440).astype(int)) % 7
+        if m is week:
+            assert (wd < 5).all()
+        k = replication_kpis(m, log).query("urgency == 'all' and outlet == 'all'")
+        v = k.set_index("kpi")["value"]
+        totals.append(v["cost_labour"] * v["tickets_created"])
+    assert totals[1] / totals[0] == pytest.approx(10 / 14)
+    with pytest.raises(InputError, match="workdays"):
+        make_network(seed=12, workdays=[7])
