@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import pandas as pd
 
 from planner.core.atomic import atomic_path
 from planner.core.errors import InputError
-from planner.report.html import _CSS, _fmt, _num
+from planner.report.html import _CSS, _fmt
 from planner.report.html import write_report as write_run_report
 from planner.report.plots import figure_svg
 from planner.report.tradeoff import (
@@ -182,6 +183,10 @@ def write_sweep_report(
         if k in wide.columns
     ]
     header = ["variant", "overrides", *[k.replace("_", " ") for k in head_kpis], ""]
+    by_id: dict[str, dict[str, Any]] = {
+        str(i): {str(c): x for c, x in r.items()}
+        for i, r in wide.to_dict("index").items()
+    }
     body = []
     for v in variants:
         vid = str(v["id"])
@@ -191,11 +196,11 @@ def write_sweep_report(
             f"<td>{html.escape(over)}</td>",
         ]
         for k in head_kpis:
-            val = wide.at[vid, k] if vid in wide.index else None
-            cls = ' class="num"' if _num(val) else ""
-            cells.append(
-                f"<td{cls}>{html.escape(_fmt(val) if val is not None else '')}</td>"
-            )
+            val = float(by_id.get(vid, {}).get(k, math.nan))
+            if not math.isfinite(val):
+                cells.append("<td></td>")
+                continue
+            cells.append(f'<td class="num">{html.escape(_fmt(val))}</td>')
         if vid in links:
             cells.append(f'<td><a href="{html.escape(links[vid])}">report</a></td>')
         else:

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import StrMethodFormatter
 
 from planner.core.errors import InputError
 
@@ -225,24 +226,30 @@ def plot_tradeoff(
         label=f"Pareto-efficient ({int(eff.sum())})",
         zorder=4,
     )
-    if annotate:
+    if annotate:  # one label per point; variants at the same point share it
+        labels: dict[tuple[float, float], list[str]] = {}
         for name, fx, fy in zip(
             front["variant"].astype(str),
             front["x"].to_numpy(dtype=float),
             front["y"].to_numpy(dtype=float),
             strict=True,
         ):
+            labels.setdefault((float(fx), float(fy)), []).append(name)
+        for (fx, fy), names in labels.items():
             ax.annotate(
-                name,
-                (float(fx), float(fy)),
+                " / ".join(names),
+                (fx, fy),
                 xytext=(4, 4),
                 textcoords="offset points",
                 fontsize=8,
             )
+    for axis, col in ((ax.xaxis, "x"), (ax.yaxis, "y")):
+        if len(frame) and float(np.nanmax(np.abs(frame[col]))) >= 1e4:
+            axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.set_xlabel(str(xl))
     ax.set_ylabel(str(yl))
     ax.grid(alpha=0.3)
-    ax.legend(frameon=False, loc="lower right")
+    ax.legend(frameon=False, loc="best")
     fig.tight_layout()
     return fig
 
