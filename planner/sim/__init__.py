@@ -19,6 +19,7 @@ from planner.sim.model import SimModel as SimModel
 from planner.sim.simulate import Replication as Replication
 from planner.sim.simulate import SimResult as SimResult
 from planner.sim.simulate import combine_replications as combine_replications
+from planner.sim.simulate import compare_results as compare_results
 from planner.sim.simulate import replication_seed as replication_seed
 from planner.sim.simulate import simulate as simulate
 from planner.sim.simulate import simulate_replication as simulate_replication
@@ -31,6 +32,7 @@ __all__ = [
     "SimResult",
     "TicketStream",
     "combine_replications",
+    "compare_results",
     "confidence_table",
     "generate_tickets",
     "read_tickets",

@@ -37,6 +37,7 @@ __all__ = [
     "Replication",
     "SimResult",
     "combine_replications",
+    "compare_results",
     "replication_seed",
     "simulate",
     "simulate_replication",
@@ -497,6 +498,33 @@ def simulate(
         wall_s=time.perf_counter() - t0,
         n_jobs=n_jobs,
     )
+
+
+def compare_results(
+    base: SimResult, other: SimResult, *, level: float = 0.95
+) -> pd.DataFrame:
+    """Paired differences ``other - base`` per KPI, with t confidence intervals.
+
+    Replications are paired by index: with the same seed both scenarios saw
+    the same tickets (common random numbers), so the interval of the
+    difference is much narrower than the two intervals side by side. Only
+    KPIs present in both, for replications run in both, are compared.
+
+    Returns
+    -------
+    DataFrame
+        ``kpi, urgency, outlet, mean, ci_low, ci_high, n_reps, unit``.
+    """
+    if base.params.get("seed") != other.params.get("seed"):
+        raise InputError(
+            field="seed",
+            expected="results simulated with the same seed (paired replications)",
+            got=f"{base.params.get('seed')} and {other.params.get('seed')}",
+        )
+    keys = ["rep", "kpi", "urgency", "outlet", "unit"]
+    m = base.rep_kpis.merge(other.rep_kpis, on=keys, suffixes=("_a", "_b"))
+    m["value"] = m["value_b"] - m["value_a"]
+    return confidence_table(m[[*keys, "value"]], level=level)
 
 
 def combine_replications(

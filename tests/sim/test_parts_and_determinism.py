@@ -12,6 +12,7 @@ from scipy.stats import poisson
 from planner.sim import (
     SimModel,
     combine_replications,
+    compare_results,
     simulate,
     simulate_replication,
 )
@@ -115,3 +116,27 @@ def test_replications_one_by_one(make_network: Callable[..., SimModel]) -> None:
     comb = combine_replications(parts, model=model, params=dict(full.params))
     pd.testing.assert_frame_equal(comb.rep_kpis, full.rep_kpis)
     pd.testing.assert_frame_equal(comb.kpis, full.kpis)
+
+
+def test_paired_comparison_is_tighter(make_network: Callable[..., SimModel]) -> None:
+    """With common random numbers the paired interval of a difference is narrower
+    than the two separate intervals, and a scenario compared with itself gives 0."""
+    lo = make_network(seed=3, stock_level=0)
+    hi = lo.replace(base_stock=np.full_like(lo.base_stock, 3))
+    a = simulate(lo, horizon_days=20, n_reps=5, seed=2)
+    b = simulate(hi, horizon_days=20, n_reps=5, seed=2)
+    d = compare_results(a, b)
+    row = d[
+        (d["kpi"] == "cost_per_ticket")
+        & (d["urgency"] == "all")
+        & (d["outlet"] == "all")
+    ]
+    paired = float((row["ci_high"] - row["ci_low"]).iloc[0])
+    ra, rb = a.kpi("cost_per_ticket"), b.kpi("cost_per_ticket")
+    separate = float(
+        np.hypot(ra["ci_high"] - ra["ci_low"], rb["ci_high"] - rb["ci_low"])
+    )
+    assert paired < separate
+    assert float(row["mean"].iloc[0]) == pytest.approx(rb["mean"] - ra["mean"])
+    same = compare_results(a, a)
+    assert (same["mean"].abs().fillna(0) == 0).all()
