@@ -305,13 +305,20 @@ def render_report(
             f"({int(frames['outlets']['existing'].sum())} existing, "
             f"{int((~frames['outlets']['existing']).sum())} new); "
             f"{n_unc:,} demand points not covered{html.escape(radius)}. "
-            "Service areas are the Voronoi cells of the towns each outlet serves"
+            "Service areas are the Voronoi cells of the demand points each outlet serves"
             + (", clipped to the crow-fly radius." if run.radius_m is not None else ".")
             + (" No background map (offline)." if not tiles else "")
             + "</p>"
         )
+        b = frames["demand"].total_bounds  # fit the towns, not the areas' margins
         parts.append(
-            leaflet_map(layers, element_id="map", tiles=tiles, attribution=attribution)
+            leaflet_map(
+                layers,
+                element_id="map",
+                tiles=tiles,
+                attribution=attribution,
+                bounds=[float(v) for v in b],
+            )
         )
         head_extra = leaflet_head()
     elif run.demand is not None and len(run.demand):

@@ -150,6 +150,7 @@ def siting_frames(
     sites: pd.DataFrame,
     *,
     radius_m: float | None = None,
+    margin_m: float | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
     """Map layers of a siting plan: service areas, demand points, open outlets.
 
@@ -167,6 +168,9 @@ def siting_frames(
     radius_m
         Clip each service area to this crow-fly radius (see
         :func:`planner.geo.service_areas`).
+    margin_m
+        How far areas reach beyond the demand points' hull; default 2 % of
+        the extent's diagonal, between 200 m and 5 km.
 
     Returns
     -------
@@ -257,6 +261,12 @@ def siting_frames(
             }
         )
     )
+    if margin_m is None:
+        lon0, lat0 = dlonlat.min(axis=0)
+        lon1, lat1 = dlonlat.max(axis=0)
+        kx = 111_195.0 * np.cos(np.radians((lat0 + lat1) / 2))
+        diag = float(np.hypot((lon1 - lon0) * kx, (lat1 - lat0) * 111_195.0))
+        margin_m = float(np.clip(0.02 * diag, 200.0, 5000.0))
     areas = service_areas(
         outlets[["lon", "lat"]].to_numpy(),
         dlonlat,
@@ -264,6 +274,7 @@ def siting_frames(
         site_ids=list(ids),
         covered=covered,
         radius_m=radius_m,
+        margin_m=margin_m,
     )
     areas["name"] = names.to_numpy()
     areas["tickets_per_year"] = np.bincount(
