@@ -43,7 +43,6 @@ def test_stored_without_outputs(name: str) -> None:
             assert cell.execution_count is None, name
 
 
-@pytest.mark.xdist_group("notebooks")
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs(name: str) -> None:
     """The notebook runs top to bottom without an error."""
