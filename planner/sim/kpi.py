@@ -155,6 +155,11 @@ def _ticket_kpis(df: pd.DataFrame) -> list[pd.DataFrame]:
             g = df.groupby(by)
         wide = g.agg(**_TICKET_AGG)
         wide["response_time_p90_h"] = g["resp"].quantile(0.9)
+        if by == "all" and wide.empty:  # no ticket in the window: counts are 0
+            wide = pd.DataFrame(
+                {k: [0.0 if str(k).startswith("tickets_") else np.nan] for k in wide},
+                index=pd.Index(["all"], name="all"),
+            )
         if by == "outlet":
             parts.append(_long(wide, "all", None))
         else:

@@ -169,3 +169,18 @@ def test_workdays(make_network: Callable[..., SimModel]) -> None:
     assert totals[1] / totals[0] == pytest.approx(10 / 14)
     with pytest.raises(InputError, match="workdays"):
         make_network(seed=12, workdays=[7])
+
+
+def test_no_tickets(make_network: Callable[..., SimModel]) -> None:
+    """A run without tickets reports zero counts and undefined means, not a crash."""
+    from planner.sim import generate_tickets, run_replication
+    from planner.sim.kpi import replication_kpis
+
+    base = make_network(seed=13)
+    model = base.replace(point_rate_per_year=np.zeros_like(base.point_rate_per_year))
+    s = generate_tickets(model, 3.0, seed=0)
+    assert len(s) == 0
+    k = replication_kpis(model, run_replication(model, s, horizon_min=3 * 1440.0))
+    v = k.query("urgency == 'all' and outlet == 'all'").set_index("kpi")["value"]
+    assert v["tickets_created"] == 0
+    assert np.isnan(v["response_time_mean_h"])
