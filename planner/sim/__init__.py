@@ -1,8 +1,14 @@
 """Discrete-event simulation of the service network on SimPy.
 
-Build a :class:`SimModel` from the core data model, then :func:`simulate`
-replications; the :class:`SimResult` holds KPIs with 95 % confidence
-intervals, the per-ticket log and daily time series.
+Build a :class:`SimModel` from the core data model
+(:meth:`SimModel.from_core`), then :func:`simulate` replications; the
+:class:`SimResult` holds KPIs with 95 % confidence intervals (per urgency
+class and per outlet), the per-ticket log and daily time series.
+:func:`compare_results` gives paired differences between two scenarios run
+with the same seed (common random numbers). Tickets are generated
+(:func:`generate_tickets`) or replayed from a table (:func:`read_tickets`).
+:func:`simulate_replication` and :func:`combine_replications` run and gather
+single replications on any executor.
 """
 
 from planner.sim.arrivals import TicketStream as TicketStream
