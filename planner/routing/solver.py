@@ -14,10 +14,14 @@ the search got well under one core; times are wall seconds)::
     benchmarks/bench_routing_solomon.py --time-limit 10       (56 instances, 25 vehicles)
         mean gap 0.59 % to best-known (full precision), max 4.84 % (RC103),
         56/56 plans accepted by the validator with every customer served
-    benchmarks/bench_routing_field_day.py --time-limit 60     (jobs served, travel h)
-        fd_n500_m50_s1     ours 358 (64.5 h, 0.180 h/job), VROOM 361 (74.9 h, 0.207)
-        fd_n2000_m200_s1   ours 1,466 (232.4 h, 0.159 h/job, 64 s, max RSS 2.5 GB),
-                           VROOM 1,438 (208.3 h, 0.145 h/job, 136 s wall)
+    benchmarks/bench_routing_field_day.py --time-limit 60 --engines pyvrp,ortools,vroom
+        (jobs served, travel h, h per job, wall s)
+        fd_n500_m50_s1     pyvrp 355-361 (64.5-72.8 h, 0.18-0.20), ortools 334 (82.4 h,
+                           0.247), VROOM 360-361 (74.9 h, 0.207)
+        fd_n2000_m200_s1   pyvrp 1,499 (228.6 h, 0.152, 54 s, max RSS 2.4 GB),
+                           VROOM 1,438 (208.3 h, 0.145, 136 s wall)
+    (the 2,000-job day served 1,466 with PyVRP's default neighbourhood of 50;
+    see the neighbourhood width below)
 
 How the dispatch model maps onto PyVRP
 --------------------------------------
