@@ -62,6 +62,8 @@ def _fmt(v: Any) -> str:
         return f"{int(v):,}"
     if isinstance(v, float | np.floating):
         x = float(v)
+        if math.isnan(x):
+            return "n/a"
         if not math.isfinite(x):
             return str(x)
         if x == int(x) and abs(x) < 1e15:
@@ -102,7 +104,12 @@ def _kpi_table(kpis: pd.DataFrame) -> str:
     rows: list[list[Any]] = []
     for r in kpis.to_dict("records"):
         mean, lo, hi = float(r["mean"]), float(r["ci_low"]), float(r["ci_high"])
-        ci = "exact" if lo == hi == mean else f"{_fmt(lo)} to {_fmt(hi)}"
+        if math.isnan(mean):
+            ci = ""
+        elif lo == hi == mean:
+            ci = "exact"
+        else:
+            ci = f"{_fmt(lo)} to {_fmt(hi)}"
         kpi = str(r["kpi"]).replace("_", " ")
         rows.append([kpi, mean, ci, int(r["n_reps"]), str(r["unit"])])
     return _table(

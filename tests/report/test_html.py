@@ -130,3 +130,31 @@ def test_report_lists_spare_parts(run_folder: Path) -> None:
     expected = value.sort_values(ascending=False).index[:20].tolist()
     assert listed == expected
     assert "Fill rate of the stocking policies" in text
+
+
+def test_kpi_table_intervals_and_missing_values(
+    run_folder: Path, tmp_path: Path
+) -> None:
+    """Replicated KPIs show their interval, a NaN KPI shows n/a (not 'nan')."""
+    folder = tmp_path / "run"
+    shutil.copytree(run_folder, folder)
+    k = pd.read_parquet(folder / "kpis.parquet")
+    extra = pd.DataFrame(
+        {
+            "kpi": ["sla_attainment", "siting_bound"],
+            "mean": [0.9, np.nan],
+            "ci_low": [0.88, np.nan],
+            "ci_high": [0.92, np.nan],
+            "n_reps": [10, 1],
+            "unit": ["share", "min"],
+        }
+    )
+    pd.concat([k, extra], ignore_index=True).to_parquet(folder / "kpis.parquet")
+    text = write_report(folder).read_text()
+    row = re.search(r"<tr><td>sla attainment</td>.*?</tr>", text)
+    assert row is not None
+    assert "0.88 to 0.92" in row.group(0)
+    row = re.search(r"<tr><td>siting bound</td>.*?</tr>", text)
+    assert row is not None
+    assert "n/a" in row.group(0)
+    assert "nan" not in row.group(0)
