@@ -60,7 +60,7 @@ def _run(scenario: Path, out: Path, stages: list[str] | None) -> None:
             progress=lambda msg: status.update(msg),
         )
     console.print(_summary_table(result.summary))
-    for stage in ("siting", "inventory"):
+    for stage in ("siting", "inventory", "simulation"):
         res = result.results.get(stage)
         if res is not None:
             console.print(res.summary(), markup=False)

@@ -25,7 +25,8 @@ from planner.core.atomic import atomic_dir
 from planner.inventory import StockPlan
 from planner.scenario.build import ScenarioData, build
 from planner.scenario.load import Scenario
-from planner.scenario.stages import run_inventory, run_siting
+from planner.scenario.stages import run_inventory, run_simulation, run_siting
+from planner.sim import SimResult
 from planner.siting import SitingPlan
 
 __all__ = [
@@ -158,6 +159,11 @@ def run_stages(
                 data, results.get("siting"), progress=say
             )
             done.append(stage)
+        elif stage == "simulation":
+            results["simulation"] = run_simulation(
+                data, results.get("siting"), results.get("inventory"), progress=say
+            )
+            done.append(stage)
         else:
             skipped[stage] = "not available in this version of planner"
     return StageResults(
@@ -206,7 +212,7 @@ def kpi_table(sr: StageResults) -> pd.DataFrame:
             ("inventory_fill_rate_mean", float(f["fill_rate"].mean()), "share"),
             ("inventory_policies", float(len(f)), "policies"),
         ]
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "kpi": [r[0] for r in rows],
             "mean": [float(r[1]) for r in rows],
@@ -216,6 +222,43 @@ def kpi_table(sr: StageResults) -> pd.DataFrame:
             "unit": [r[2] for r in rows],
         }
     )
+    sim: SimResult | None = sr.results.get("simulation")
+    if sim is not None:
+        k = sim.kpis
+        k = k[(k["urgency"] == "all") & (k["outlet"] == "all")]
+        simrows = pd.DataFrame(
+            {
+                "kpi": "sim_" + k["kpi"].astype(str),
+                "mean": k["mean"].to_numpy(dtype=float),
+                "ci_low": k["ci_low"].to_numpy(dtype=float),
+                "ci_high": k["ci_high"].to_numpy(dtype=float),
+                "n_reps": k["n_reps"].to_numpy(dtype=int),
+                "unit": k["unit"].astype(str).to_numpy(),
+            }
+        )
+        by_class = sim.kpis[
+            (sim.kpis["kpi"] == "sla_attainment")
+            & (sim.kpis["outlet"] == "all")
+            & (sim.kpis["urgency"] != "all")
+        ]
+        simrows = pd.concat(
+            [
+                simrows,
+                pd.DataFrame(
+                    {
+                        "kpi": "sim_sla_attainment_" + by_class["urgency"].astype(str),
+                        "mean": by_class["mean"].to_numpy(dtype=float),
+                        "ci_low": by_class["ci_low"].to_numpy(dtype=float),
+                        "ci_high": by_class["ci_high"].to_numpy(dtype=float),
+                        "n_reps": by_class["n_reps"].to_numpy(dtype=int),
+                        "unit": by_class["unit"].astype(str).to_numpy(),
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+        table = pd.concat([table, simrows], ignore_index=True)
+    return table
 
 
 def write_run(folder: str | Path, sr: StageResults) -> dict[str, Any]:
@@ -249,6 +292,8 @@ def write_run(folder: str | Path, sr: StageResults) -> dict[str, Any]:
             )
         if "inventory" in sr.results:
             sr.results["inventory"].save(tmp / "inventory")
+        if "simulation" in sr.results:
+            sr.results["simulation"].save(tmp / "simulation")
         manifest = {
             "scenario": scenario.name,
             "scenario_file": str(scenario.path) if scenario.path else None,

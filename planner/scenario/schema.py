@@ -22,6 +22,7 @@ __all__ = [
     "RegionSpec",
     "RunSpec",
     "ScenarioSpec",
+    "SimulationSpec",
     "SitingSpec",
     "SweepSpec",
     "TravelSpec",
@@ -227,6 +228,46 @@ class InventorySpec(_Model):
     fill_rate: float | None = Field(None, gt=0, lt=1)
 
 
+class SimulationSpec(_Model):
+    """How the simulation stage runs: length, warm-up, replications.
+
+    The simulator runs the scenario's network (the siting plan's outlets when
+    siting ran, else the existing ones; technicians per outlet as
+    ``[workforce]`` says) with the inventory plan's stock levels (none when
+    inventory did not run).
+    """
+
+    horizon_days: int = Field(28, ge=1, le=3660)
+    warmup_days: int = Field(7, ge=0)
+    n_reps: int = Field(3, ge=1, le=1000)
+    n_jobs: int = Field(1, ge=1, le=256)
+    start_date: str = "2026-07-01"
+    target_half_width: float | None = Field(None, gt=0)
+    partner_response_h: float = Field(48.0, gt=0)
+
+    @model_validator(mode="after")
+    def _warmup(self) -> SimulationSpec:
+        if self.warmup_days >= self.horizon_days:
+            raise ValueError(
+                f"warmup_days ({self.warmup_days}) must be shorter than horizon_days "
+                f"({self.horizon_days})"
+            )
+        return self
+
+    @field_validator("start_date")
+    @classmethod
+    def _date(cls, v: str) -> str:
+        import datetime as dt
+
+        try:
+            dt.date.fromisoformat(v)
+        except ValueError:
+            raise ValueError(
+                f"start_date must be a date YYYY-MM-DD; got {v!r}"
+            ) from None
+        return v
+
+
 def _default_stages() -> list[Stage]:
     return ["summary"]
 
@@ -235,7 +276,6 @@ class RunSpec(_Model):
     """Which stages a run executes, in order."""
 
     stages: list[Stage] = Field(default_factory=_default_stages)
-    horizon_days: int = Field(365, ge=1)
 
 
 class SweepSpec(_Model):
@@ -280,5 +320,6 @@ class ScenarioSpec(_Model):
     costs: CostSpec = CostSpec()
     siting: SitingSpec = SitingSpec()
     inventory: InventorySpec = InventorySpec()
+    simulation: SimulationSpec = SimulationSpec()
     run: RunSpec = RunSpec()
     sweep: SweepSpec | None = None

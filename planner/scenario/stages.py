@@ -15,7 +15,8 @@ import numpy as np
 
 from planner.inventory import StockPlan, optimize_base_stock, optimize_sS
 from planner.inventory.cost_model import inventory_cost_parameters
-from planner.scenario.build import ScenarioData
+from planner.scenario.build import ScenarioData, workforce
+from planner.sim import SimModel, SimResult, simulate
 from planner.siting import (
     SitingPlan,
     solve_facility_location,
@@ -30,8 +31,10 @@ __all__ = [
     "allocation",
     "part_demand",
     "run_inventory",
+    "run_simulation",
     "run_siting",
     "siting_inputs",
+    "stock_levels",
 ]
 
 
@@ -238,4 +241,82 @@ def run_inventory(
     loc_ids = np.asarray(data.sites.ids, dtype=object)[outlets]
     return StockPlan.from_policies(
         np.repeat(part_ids, n_o), np.tile(loc_ids, n_p), pol, meta=meta
+    )
+
+
+def stock_levels(data: ScenarioData, stock: StockPlan | None) -> np.ndarray | None:
+    """Base-stock levels ``(n_parts, n_sites)`` for the simulator from a stock plan.
+
+    Base-stock rows give their level S. The simulator replenishes one for one,
+    so an (s,S) row is represented by the base-stock level with the same mean
+    inventory position, ``ceil((s + S + 1) / 2)`` (an approximation, stated
+    in the run's manifest).
+    """
+    if stock is None:
+        return None
+    f = stock.to_frame()
+    part = {p.id: i for i, p in enumerate(data.catalog.parts)}
+    site = {str(v): i for i, v in enumerate(data.sites.ids)}
+    s = f["reorder_point"].to_numpy(dtype=float)
+    big_s = f["order_up_to"].to_numpy(dtype=float)
+    level = np.where(
+        f["policy"].to_numpy() == "sS", np.ceil((s + big_s + 1) / 2), big_s
+    )
+    out = np.zeros((len(part), data.sites.n_sites))
+    rows = f["part_id"].map(part).to_numpy(dtype=np.int64)
+    cols = f["location_id"].map(site).to_numpy(dtype=np.int64)
+    out[rows, cols] = np.maximum(level, 0)
+    return out
+
+
+def run_simulation(
+    data: ScenarioData,
+    siting: SitingPlan | None = None,
+    stock: StockPlan | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> SimResult:
+    """Simulate the scenario's network (``[simulation]``) and summarize its KPIs.
+
+    With a siting plan, its open outlets serve its allocation and each new
+    outlet gets ``technicians_per_outlet`` generated technicians; without one,
+    the existing outlets and workforce serve the nearest demand.
+    """
+    spec = data.spec.simulation
+    techs = data.technicians
+    assign = None
+    if siting is not None:
+        assign = np.asarray(siting.assign_idx, dtype=np.int64)
+        staffed = {t.outlet_id for t in techs}
+        new = [int(i) for i in siting.open_idx if str(data.sites.ids[i]) not in staffed]
+        techs = techs + workforce(data.spec, data.sites, data.catalog, data.demand, new)
+    model = SimModel.from_core(
+        data.demand,
+        data.sites,
+        techs,
+        data.catalog,
+        data.urgency,
+        data.costs,
+        assign_idx=assign,
+        travel=data.travel,
+        stock=stock_levels(data, stock),
+        partner_response_min=spec.partner_response_h * 60.0,
+        start_date=spec.start_date,
+    )
+    if progress:
+        progress(f"simulating {spec.horizon_days} days x {spec.n_reps} replications")
+
+    def tick(done: int, planned: int) -> None:
+        if progress:
+            progress(f"simulated replication {done} of {planned}")
+
+    return simulate(
+        model,
+        horizon_days=spec.horizon_days,
+        warmup_days=spec.warmup_days,
+        n_reps=spec.n_reps,
+        seed=data.spec.seed,
+        n_jobs=spec.n_jobs,
+        target_half_width=spec.target_half_width,
+        progress=tick,
     )

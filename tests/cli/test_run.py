@@ -14,16 +14,33 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_run_default_writes_a_complete_run_folder(tmp_path: Path) -> None:
-    """The default scenario's run folder holds inputs, summary, demand and a manifest."""
+    """The default scenario (a short simulation) writes a complete run folder."""
     out = tmp_path / "runs"
-    result = CliRunner().invoke(
-        app, ["run", str(REPO / "scenarios" / "default.toml"), "--out", str(out)]
+    short = tmp_path / "short.toml"
+    short.write_text(
+        f'extends = "{REPO / "scenarios" / "default.toml"}"\n'
+        "[simulation]\nhorizon_days = 4\nwarmup_days = 1\nn_reps = 2\n"
     )
+    result = CliRunner().invoke(app, ["run", str(short), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "tickets per year" in result.stdout
     (folder,) = list((out / "default").iterdir())
     names = {p.name for p in folder.iterdir()}
-    assert {"inputs.json", "summary.json", "manifest.json", "demand.parquet"} <= names
+    assert {
+        "inputs.json",
+        "summary.json",
+        "manifest.json",
+        "demand.parquet",
+        "kpis.parquet",
+        "siting",
+        "inventory",
+        "simulation",
+    } <= names
+    kpis = pd.read_parquet(folder / "kpis.parquet")
+    sla = kpis[kpis["kpi"] == "sim_sla_attainment"].iloc[0]
+    assert sla["n_reps"] == 2
+    assert sla["ci_low"] <= sla["mean"] <= sla["ci_high"]
+    assert manifest_stages_ok(folder)
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["seed"] == 20261127
     assert len(manifest["scenario_sha256"]) == 64
@@ -48,3 +65,12 @@ def test_validate_writes_nothing(tmp_path: Path, monkeypatch) -> None:  # type: 
     assert result.exit_code == 0, result.output
     assert "ok" in result.stdout
     assert not any(tmp_path.iterdir())
+
+
+def manifest_stages_ok(folder: Path) -> bool:
+    """Every stage of the default scenario ran and none was skipped."""
+    m = json.loads((folder / "manifest.json").read_text())
+    return (
+        m["stages_run"] == ["summary", "siting", "inventory", "simulation"]
+        and not m["stages_skipped"]
+    )
