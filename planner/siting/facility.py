@@ -128,6 +128,10 @@ def solve_facility_location(
     ([0, 2], 15.0, [2.0, 0.0, 2.0])
     """
     t0 = time.perf_counter()
+    if method not in ("auto", "heuristic", "exact"):
+        raise InputError(
+            field="method", expected="'auto', 'heuristic' or 'exact'", got=method
+        )
     C = check_cost(cost)
     n, m = C.shape
     w = check_weights(weights, n)

@@ -31,7 +31,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from planner.core.checks import check_fraction
-from planner.core.errors import InfeasibleError
+from planner.core.errors import InfeasibleError, InputError
 from planner.core.rng import Seed
 from planner.siting._common import is_integral, make_plan, status_for
 from planner.siting._cover import (
@@ -107,6 +107,10 @@ def solve_lscp(
     2.0
     """
     t0 = time.perf_counter()
+    if method not in ("auto", "heuristic", "exact"):
+        raise InputError(
+            field="method", expected="'auto', 'heuristic' or 'exact'", got=method
+        )
     C = check_cost(cost)
     n, m = C.shape
     w = check_weights(weights, n)

@@ -115,6 +115,10 @@ def solve_mclp(
     ([0, 2], 9.0, 'optimal')
     """
     t0 = time.perf_counter()
+    if method not in ("auto", "heuristic", "exact"):
+        raise InputError(
+            field="method", expected="'auto', 'heuristic' or 'exact'", got=method
+        )
     C = check_cost(cost)
     n, m = C.shape
     w = check_weights(weights, n)

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from planner.core.errors import InputError
 from planner.core.result import SolveStatus
 from planner.core.rng import Seed
 from planner.siting._common import make_plan
@@ -81,6 +82,10 @@ def solve_pcenter(
     (4.0, 'optimal')
     """
     t0 = time.perf_counter()
+    if method not in ("auto", "heuristic", "exact"):
+        raise InputError(
+            field="method", expected="'auto', 'heuristic' or 'exact'", got=method
+        )
     C = check_cost(cost)
     n, m = C.shape
     w = check_weights(weights, n)

@@ -159,3 +159,19 @@ def test_side_by_side_spopt_pmedian_mclp_lscp() -> None:
     ls = LSCP.from_cost_matrix(cost, service_radius=radius).solve(solver)
     ours_l = solve_lscp(cost, None, radius)
     assert ours_l.objective == pytest.approx(pulp.value(ls.problem.objective))
+
+
+@pytest.mark.parametrize("solver", ["mclp", "lscp", "pcenter", "facility"])
+def test_unknown_method_rejected(solver: str) -> None:
+    """Every model names the allowed methods when given an unknown one."""
+    from planner.siting import solve_facility_location, solve_pcenter
+
+    cost = np.ones((2, 2))
+    calls = {
+        "mclp": lambda: solve_mclp(cost, None, 1, 1.0, method="fast"),  # type: ignore[arg-type]
+        "lscp": lambda: solve_lscp(cost, None, 1.0, method="fast"),  # type: ignore[arg-type]
+        "pcenter": lambda: solve_pcenter(cost, None, 1, method="fast"),  # type: ignore[arg-type]
+        "facility": lambda: solve_facility_location(cost, None, 1.0, method="fast"),  # type: ignore[arg-type]
+    }
+    with pytest.raises(InputError, match="method must be"):
+        calls[solver]()
