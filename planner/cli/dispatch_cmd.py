@@ -26,48 +26,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import os
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 
 from planner.cli.common import console, handle_errors
 from planner.core.atomic import atomic_dir
 from planner.core.errors import InputError
 
-__all__ = ["EXIT_URGENT_UNSERVED", "register", "straight_line_matrices"]
+__all__ = ["EXIT_URGENT_UNSERVED", "register"]
 
 EXIT_URGENT_UNSERVED = 3
-EARTH_RADIUS_M = 6_371_008.8
-
-
-def straight_line_matrices(
-    lonlat: np.ndarray, *, circuity: float = 1.3, speed_kmh: float = 30.0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Travel minutes and metres between WGS84 points: haversine x circuity at a speed.
-
-    The one place the CLI's travel model lives (to be replaced by the geo
-    package's great-circle model).
-
-    >>> d, m = straight_line_matrices(np.array([[0.0, 0.0], [0.0, 0.1]]))
-    >>> round(float(m[0, 1])), round(float(d[0, 1]), 1)
-    (14455, 28.9)
-    """
-    lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
-    dlat = lat[:, None] - lat[None, :]
-    dlon = lon[:, None] - lon[None, :]
-    a = (
-        np.sin(dlat / 2) ** 2
-        + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
-    )
-    metres = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))) * circuity
-    minutes = metres / 1000.0 / speed_kmh * 60.0
-    return minutes, metres
 
 
 def _seconds_since_process_start() -> float:
@@ -83,215 +55,6 @@ def _seconds_since_process_start() -> float:
         return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
     except (OSError, ValueError, IndexError):
         return 0.0
-
-
-def _read_table(path: Path, what: str) -> pd.DataFrame:
-    if not path.is_file():
-        raise InputError(
-            source=str(path), expected=f"a {what} file", got="no such file"
-        )
-    suf = path.suffix.lower()
-    try:
-        if suf == ".csv":
-            df = pd.read_csv(path, dtype={"id": str, "pinned_tech": str})
-        elif suf in (".parquet", ".pq"):
-            df = pd.read_parquet(path)
-        elif suf in (".geojson", ".json", ".gpkg"):
-            import geopandas as gpd
-
-            g = gpd.read_file(path)
-            if g.crs is not None and not g.crs.equals("EPSG:4326"):
-                g = g.to_crs("EPSG:4326")
-            df = pd.DataFrame(g.drop(columns="geometry"))
-            if "lon" not in df.columns:
-                if not (g.geom_type == "Point").all():
-                    raise InputError(
-                        source=path.name, field="geometry", expected="points"
-                    )
-                df["lon"], df["lat"] = g.geometry.x.to_numpy(), g.geometry.y.to_numpy()
-        else:
-            raise InputError(
-                source=path.name, expected="a .csv, .parquet or .geojson file", got=suf
-            )
-    except InputError:
-        raise
-    except Exception as e:  # a parser error is the user's file, not a bug
-        raise InputError(
-            source=path.name,
-            expected=f"a readable {what} table",
-            got=str(e).splitlines()[0],
-        ) from e
-    if "id" in df.columns:
-        df["id"] = df["id"].astype(str)
-    return df.reset_index(drop=True)
-
-
-def _minutes(v: Any, day: dt.date, source: str, row: int, rid: str, fld: str) -> float:
-    """``HH:MM``, minutes, or an ISO date-time on ``day`` -> minutes after midnight."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return math.nan
-    if isinstance(v, int | float | np.integer | np.floating):
-        return float(v)
-    s = str(v).strip()
-    try:
-        return float(s)
-    except ValueError:
-        pass
-    if len(s) <= 5 and ":" in s:
-        h, _, m = s.partition(":")
-        try:
-            return int(h) * 60.0 + int(m)
-        except ValueError:
-            pass
-    try:
-        t = pd.Timestamp(s)
-    except (ValueError, TypeError):
-        t = None
-    if t is None or pd.isna(t):
-        raise InputError(
-            source=source,
-            location=f"row {row} (id {rid!r})",
-            field=fld,
-            expected="HH:MM, minutes or an ISO date-time",
-            got=s,
-        )
-    base = pd.Timestamp(day)
-    if t.tzinfo is not None:
-        t = t.tz_localize(None)
-    return (t - base).total_seconds() / 60.0
-
-
-def _convert_times(
-    df: pd.DataFrame, cols: dict[str, str], day: dt.date, source: str
-) -> pd.DataFrame:
-    out = df.copy()
-    for src, dst in cols.items():
-        if src in df.columns:
-            out[dst] = [
-                _minutes(v, day, source, i, str(df["id"].iloc[i]), src)
-                for i, v in enumerate(df[src].tolist())
-            ]
-    return out
-
-
-def _convert_windows(df: pd.DataFrame, day: dt.date, source: str) -> pd.DataFrame:
-    if "windows" not in df.columns:
-        return df
-    out = df.copy()
-    conv = []
-    for i, v in enumerate(df["windows"].tolist()):
-        pairs = []
-        for tok in str(v).replace(",", ";").split(";"):
-            tok = tok.strip()
-            if not tok:
-                continue
-            # split on the '-' between two times (ISO date-times contain '-' too)
-            parts = tok.split("-")
-            if len(parts) == 2:
-                a, b = parts
-            elif len(parts) % 2 == 0:
-                k = len(parts) // 2
-                a, b = "-".join(parts[:k]), "-".join(parts[k:])
-            else:
-                raise InputError(
-                    source=source,
-                    location=f"row {i} (id {df['id'].iloc[i]!r})",
-                    field="windows",
-                    expected="'start-end' pairs",
-                    got=tok,
-                )
-            rid = str(df["id"].iloc[i])
-            pairs.append(
-                (
-                    _minutes(a, day, source, i, rid, "windows"),
-                    _minutes(b, day, source, i, rid, "windows"),
-                )
-            )
-        conv.append(pairs)
-    out["windows"] = pd.Series(conv, index=out.index, dtype=object)
-    return out
-
-
-def _coords(
-    df: pd.DataFrame, source: str, lon: str = "lon", lat: str = "lat"
-) -> np.ndarray:
-    for c in (lon, lat):
-        if c not in df.columns:
-            raise InputError(source=source, field=c, expected="a column", got="missing")
-    xy = np.column_stack(
-        [
-            pd.to_numeric(df[lon], errors="coerce"),
-            pd.to_numeric(df[lat], errors="coerce"),
-        ]
-    ).astype(float)
-    bad = (
-        ~np.isfinite(xy).all(axis=1)
-        | (np.abs(xy[:, 0]) > 180)
-        | (np.abs(xy[:, 1]) > 90)
-    )
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            source=source,
-            location=f"row {i} (id {df['id'].iloc[i]!r})",
-            field=f"{lon}/{lat}",
-            expected="WGS84 degrees",
-            got=f"{df[lon].iloc[i]}, {df[lat].iloc[i]}",
-        )
-    return xy
-
-
-def build_problem(
-    tickets: pd.DataFrame,
-    techs: pd.DataFrame,
-    day: dt.date,
-    *,
-    t_src: str = "tickets",
-    w_src: str = "technicians",
-) -> Any:
-    """A :class:`~planner.routing.DispatchProblem` from the two raw tables."""
-    from planner.routing import DispatchProblem
-
-    for df, src in ((tickets, t_src), (techs, w_src)):
-        if "id" not in df.columns:
-            raise InputError(source=src, field="id", expected="a column", got="missing")
-    tickets = _convert_times(
-        tickets, {"tw_start": "tw_start_min", "tw_end": "tw_end_min"}, day, t_src
-    )
-    tickets = _convert_windows(tickets, day, t_src)
-    techs = _convert_times(
-        techs,
-        {
-            "shift_start": "shift_start_min",
-            "shift_end": "shift_end_min",
-            "break_start": "break_start_min",
-            "break_end": "break_end_min",
-        },
-        day,
-        w_src,
-    )
-    home = _coords(techs, w_src)
-    end = home.copy()
-    if "end_lon" in techs.columns and "end_lat" in techs.columns:
-        e_lon = pd.to_numeric(techs["end_lon"], errors="coerce").to_numpy(float)
-        e_lat = pd.to_numeric(techs["end_lat"], errors="coerce").to_numpy(float)
-        has = np.isfinite(e_lon) & np.isfinite(e_lat)
-        end[has] = np.column_stack([e_lon, e_lat])[has]
-    jobs_xy = _coords(tickets, t_src)
-    m, n = len(techs), len(tickets)
-    lonlat = np.vstack([home, end, jobs_xy])
-    dur, dist = straight_line_matrices(lonlat)
-    jobs = tickets.assign(location=np.arange(2 * m, 2 * m + n))
-    tw = techs.assign(start_location=np.arange(m), end_location=np.arange(m, 2 * m))
-    return DispatchProblem.from_tables(
-        jobs,
-        tw,
-        dur,
-        dist,
-        location_lonlat=lonlat,
-        jobs_source=t_src,
-        techs_source=w_src,
-    )
 
 
 def _write(out: Path, plan: Any, problem: Any, meta: dict[str, Any]) -> None:
@@ -359,6 +122,14 @@ def register(app: typer.Typer) -> None:
             float, typer.Option("--time-limit", help="Seconds for the whole run.")
         ] = 300.0,
         seed: Annotated[int, typer.Option("--seed")] = 0,
+        scenario: Annotated[
+            Path | None,
+            typer.Option(
+                "--scenario",
+                help="Scenario whose travel model and cost rates to use "
+                "(default: straight line x 1.3 at 30 km/h, default rates).",
+            ),
+        ] = None,
         max_iterations: Annotated[
             int | None,
             typer.Option(
@@ -369,6 +140,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plan tomorrow's routes; exit 0 if every urgent job is served, 3 if not."""
         from planner.routing import check_plan, solve_dispatch
+        from planner.routing.tables import problem_from_tables, read_table
 
         # count the start-up (imports) too, unless we run inside a long-lived
         # host process (tests, notebooks), where its age says nothing
@@ -382,9 +154,24 @@ def register(app: typer.Typer) -> None:
             raise InputError(
                 field="--time-limit", expected="> 0 seconds", got=time_limit
             )
-        tk = _read_table(tickets, "tickets")
-        tw = _read_table(technicians, "technicians")
-        problem = build_problem(tk, tw, day, t_src=tickets.name, w_src=technicians.name)
+        travel, rates = None, None
+        if scenario is not None:
+            from planner.scenario import load_scenario
+            from planner.scenario.build import cost_rates, travel_model
+
+            spec = load_scenario(scenario).spec
+            travel, rates = travel_model(spec), cost_rates(spec)
+        tk = read_table(tickets, "tickets")
+        tw = read_table(technicians, "technicians")
+        problem = problem_from_tables(
+            tk,
+            tw,
+            day,
+            travel=travel,
+            rates=rates,
+            t_src=tickets.name,
+            w_src=technicians.name,
+        )
         left = time_limit * 0.85 - (time.perf_counter() - t0)
         plan = solve_dispatch(
             problem,

@@ -102,7 +102,7 @@ def demand_matrix(
             i = int(np.flatnonzero(bad)[0])
             raise InputError(
                 source=source,
-                location=f"row {i} (part {history['part'].iloc[i]!r})",
+                location=f'row {i + 1} (part "{history["part"].iloc[i]}")',
                 field=col,
                 expected="a whole number >= 0" if col == "period" else "a number >= 0",
                 got=history[col].iloc[i],
@@ -114,7 +114,7 @@ def demand_matrix(
             i = int(np.flatnonzero(unknown)[0])
             raise InputError(
                 source=source,
-                location=f"row {i}",
+                location=f"row {i + 1}",
                 field="part",
                 expected="a part in the catalogue",
                 got=history["part"].iloc[i],

@@ -102,7 +102,7 @@ class StockPlan:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(
-                location=f"row {i}",
+                location=f"row {i + 1}",
                 field="policy",
                 expected=" or ".join(POLICY_KINDS),
                 got=self.policy[i],
@@ -120,7 +120,7 @@ class StockPlan:
         if keys.has_duplicates:
             i = int(np.flatnonzero(keys.duplicated())[0])
             raise InputError(
-                location=f"row {i}",
+                location=f"row {i + 1}",
                 field="part_id, location_id",
                 expected="one row per (part, location)",
                 got=f"{self.part_id[i]} at {self.location_id[i]} twice",

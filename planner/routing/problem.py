@@ -58,7 +58,7 @@ def _bad(
     rid = ids[row] if 0 <= row < len(ids) else row
     return InputError(
         source=table,
-        location=f"row {row} (id {str(rid)!r})",
+        location=f'row {row + 1} (id "{rid}")',
         field=fld,
         expected=expected,
         got=got,
@@ -607,7 +607,7 @@ class DispatchProblem:
                 if v is None or (isinstance(v, float) and np.isnan(v)) or str(v) == "":
                     raise InputError(
                         source=table,
-                        location=f"row {i}",
+                        location=f"row {i + 1}",
                         field="id",
                         expected="a non-empty id",
                         got=v,

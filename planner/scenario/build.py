@@ -36,7 +36,15 @@ from planner.scenario.catalog import Catalog, read_catalog
 from planner.scenario.load import Scenario
 from planner.scenario.schema import ScenarioSpec
 
-__all__ = ["ScenarioData", "build", "gazetteer_towns", "read_technicians", "workforce"]
+__all__ = [
+    "ScenarioData",
+    "build",
+    "cost_rates",
+    "gazetteer_towns",
+    "read_technicians",
+    "travel_model",
+    "workforce",
+]
 
 # Streams spawned from the scenario seed, by purpose (never reorder: CRN).
 _STREAM_HOUSEHOLDS, _STREAM_SITES, _STREAM_TECHS = 0, 1, 2
@@ -154,6 +162,16 @@ def _catalog(spec: ScenarioSpec, source: str) -> Catalog:
         keep = tuple(c for c in cat.categories if c.name in spec.demand.only)
         cat = Catalog(categories=keep, parts=cat.parts)
     return cat
+
+
+def cost_rates(spec: ScenarioSpec) -> CostRates:
+    """The scenario's cost rates (``[costs]``)."""
+    return CostRates(**spec.costs.model_dump())
+
+
+def travel_model(spec: ScenarioSpec) -> TravelModel:
+    """The scenario's travel model (``[travel]``)."""
+    return _travel(spec)
 
 
 def _travel(spec: ScenarioSpec) -> TravelModel:
@@ -681,7 +699,7 @@ def build(scenario: Scenario) -> ScenarioData:
             ("general", u.general),
         )
     )
-    costs = CostRates(**spec.costs.model_dump())
+    costs = cost_rates(spec)
     return ScenarioData(
         scenario=scenario,
         catalog=catalog,

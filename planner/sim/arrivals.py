@@ -358,7 +358,7 @@ def read_tickets(
     def bad(i: int, fld: str, expected: str, got: Any) -> InputError:
         return InputError(
             source=src,
-            location=f"row {i + 1} (id {str(df['ticket_id'].iloc[i])!r})",
+            location=f'row {i + 1} (id "{df["ticket_id"].iloc[i]}")',
             field=fld,
             expected=expected,
             got=got,

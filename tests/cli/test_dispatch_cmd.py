@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from planner.cli import app
-from planner.cli.dispatch_cmd import build_problem
 from planner.routing import DispatchPlan, check_plan
+from planner.routing.tables import problem_from_tables
 
 
 def _tables(tmp: Path, *, urgent_impossible: bool = False) -> tuple[Path, Path]:
@@ -84,7 +84,7 @@ def test_dispatch_writes_valid_plan(tmp_path: Path) -> None:
     assert any(x.endswith(".csv") for x in routes)
     assert any(x.endswith(".geojson") for x in routes)
     plan = DispatchPlan.load(out / "plan.json")
-    problem = build_problem(pd.read_csv(t), pd.read_csv(w), dt.date(2026, 11, 28))
+    problem = problem_from_tables(pd.read_csv(t), pd.read_csv(w), dt.date(2026, 11, 28))
     check_plan(problem, plan)
     un = pd.read_csv(out / "unassigned.csv")
     assert plan.n_served + len(un) == 12
@@ -123,7 +123,7 @@ def test_dispatch_bad_input_exit_2(
     assert r.exit_code == 2, r.output
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1
-    assert lines[0].startswith("error: tickets.csv row 3")
+    assert lines[0].startswith("error: tickets.csv row 4 (id ")
     assert needle in lines[0]
     assert not out.exists()
 

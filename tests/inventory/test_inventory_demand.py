@@ -55,7 +55,7 @@ def test_demand_matrix_sums_rows_per_cell() -> None:
             {"part": ["a", "a", "a", "zz", "a"]},
             "part must be a part in the catalogue; got 'zz'",
         ),
-        ({"quantity": [2, -1, 1, 4, 1]}, "row 1"),
+        ({"quantity": [2, -1, 1, 4, 1]}, "row 2"),
         ({"quantity": [2, 1, float("nan"), 4, 1]}, "quantity"),
         ({"period": [0, 1.5, 3, 2, 3]}, "period"),
     ],
