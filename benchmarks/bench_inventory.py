@@ -54,7 +54,8 @@ def bench_ss(n: int, n_ref: int, seed: int, lead_time: int) -> None:
     from stockpyl.ss import s_s_discrete_exact
 
     same = 0
-    gaps = []
+    gaps: list[float] = []
+    diff: list[tuple[int, tuple[int, int], tuple[int, int], float]] = []
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -66,13 +67,23 @@ def bench_ss(n: int, n_ref: int, seed: int, lead_time: int) -> None:
                 True,
                 cat["demand_mean"][i],
             )
-            same += int(s) == r.s[i] and int(S) == r.S[i]
+            hit = int(s) == r.s[i] and int(S) == r.S[i]
+            same += hit
             gaps.append(100.0 * (r.cost[i] - c) / c)
+            if not hit:
+                diff.append((i, (int(r.s[i]), int(r.S[i])), (int(s), int(S)), gaps[-1]))
     ref_s = time.perf_counter() - t0
     print(
         f"  stockpyl 1.0.2: {n_ref} parts in {ref_s:.2f} s ({ref_s / n_ref:.3f} s/part)"
     )
-    print(f"  identical optima: {same}/{n_ref}; max cost gap {max(gaps):+.2e} %")
+    print(
+        f"  identical optima: {same}/{n_ref}; max |cost gap| "
+        f"{max(abs(g) for g in gaps):.2e} %"
+    )
+    for i, ours, ref, gap in diff:
+        print(
+            f"    differs: part {i} ours {ours} stockpyl {ref}, cost gap {gap:+.1e} %"
+        )
     print("  first rows (instance, ours (s,S) cost, gap %):")
     for i in range(min(5, n_ref)):
         print(
