@@ -60,7 +60,7 @@ def _run(scenario: Path, out: Path, stages: list[str] | None) -> None:
             progress=lambda msg: status.update(msg),
         )
     console.print(_summary_table(result.summary))
-    for stage in ("siting", "inventory", "simulation"):
+    for stage in ("siting", "inventory", "routing", "simulation"):
         res = result.results.get(stage)
         if res is not None:
             console.print(res.summary(), markup=False)
@@ -78,6 +78,9 @@ def _run(scenario: Path, out: Path, stages: list[str] | None) -> None:
         seed=result.manifest["seed"],
         scenario_sha256=result.manifest["scenario_sha256"],
     )
+    from planner.report import write_report
+
+    console.print(f"report: {write_report(result.folder)}", markup=False)
     console.print(f"run folder: {result.folder}")
 
 

@@ -101,6 +101,9 @@ def sweep(
     for name, row in wide.iterrows():
         t.add_row(str(name), *(f"{v:.4g}" for v in row.to_numpy()))
     console.print(t)
+    from planner.report import write_sweep_report
+
+    console.print(f"report: {write_sweep_report(result.folder)}", markup=False)
     console.print(f"sweep folder: {result.folder}")
 
 

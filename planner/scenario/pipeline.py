@@ -23,9 +23,15 @@ import pandas as pd
 
 from planner.core.atomic import atomic_dir
 from planner.inventory import StockPlan
+from planner.routing import DispatchPlan
 from planner.scenario.build import ScenarioData, build
 from planner.scenario.load import Scenario
-from planner.scenario.stages import run_inventory, run_simulation, run_siting
+from planner.scenario.stages import (
+    run_inventory,
+    run_routing,
+    run_simulation,
+    run_siting,
+)
 from planner.sim import SimResult
 from planner.siting import SitingPlan
 
@@ -159,6 +165,9 @@ def run_stages(
                 data, results.get("siting"), progress=say
             )
             done.append(stage)
+        elif stage == "routing":
+            results["routing"] = run_routing(data, progress=say)
+            done.append(stage)
         elif stage == "simulation":
             results["simulation"] = run_simulation(
                 data, results.get("siting"), results.get("inventory"), progress=say
@@ -211,6 +220,21 @@ def kpi_table(sr: StageResults) -> pd.DataFrame:
             ("inventory_fill_rate_min", float(f["fill_rate"].min()), "share"),
             ("inventory_fill_rate_mean", float(f["fill_rate"].mean()), "share"),
             ("inventory_policies", float(len(f)), "policies"),
+        ]
+    day: DispatchPlan | None = sr.results.get("routing")
+    if day is not None:
+        dk = day.kpis
+        rows += [
+            ("routing_jobs", dk["jobs"], "jobs"),
+            ("routing_served_share", dk["served"] / max(dk["jobs"], 1.0), "share"),
+            (
+                "routing_urgent_served_share",
+                dk["served_urgent"] / max(dk["jobs_urgent"], 1.0),
+                "share",
+            ),
+            ("routing_travel_h", dk["travel_h"], "h"),
+            ("routing_overtime_h", dk["overtime_h"], "h"),
+            ("routing_cost", day.cost.total, "currency"),
         ]
     table = pd.DataFrame(
         {
@@ -292,6 +316,16 @@ def write_run(folder: str | Path, sr: StageResults) -> dict[str, Any]:
             )
         if "inventory" in sr.results:
             sr.results["inventory"].save(tmp / "inventory")
+        if "routing" in sr.results:
+            (tmp / "routing").mkdir()
+            plan_day: DispatchPlan = sr.results["routing"]
+            plan_day.save(tmp / "routing" / "plan.json")
+            plan_day.to_frame().to_parquet(
+                tmp / "routing" / "stops.parquet", index=False
+            )
+            plan_day.unassigned_frame().to_parquet(
+                tmp / "routing" / "unassigned.parquet", index=False
+            )
         if "simulation" in sr.results:
             sr.results["simulation"].save(tmp / "simulation")
         manifest = {

@@ -20,6 +20,7 @@ __all__ = [
     "InventorySpec",
     "OutletsSpec",
     "RegionSpec",
+    "RoutingSpec",
     "RunSpec",
     "ScenarioSpec",
     "SimulationSpec",
@@ -228,6 +229,33 @@ class InventorySpec(_Model):
     fill_rate: float | None = Field(None, gt=0, lt=1)
 
 
+class RoutingSpec(_Model):
+    """The routing stage: one dispatch day drawn from the scenario and planned.
+
+    ``jobs``: tickets reaching dispatch (default: the expected number for
+    ``date``); ``outlets``: only these existing outlets' technicians and the
+    tickets nearest to them (default: all); the search stops at
+    ``time_limit_s`` or ``max_iterations`` (deterministic), whichever first.
+    """
+
+    date: str = "2026-07-15"
+    jobs: int | None = Field(None, ge=0)
+    outlets: list[str] = Field(default_factory=list)
+    time_limit_s: float = Field(30.0, gt=0)
+    max_iterations: int | None = Field(None, ge=1)
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, v: str) -> str:
+        import datetime as dt
+
+        try:
+            dt.date.fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"date must be a date YYYY-MM-DD; got {v!r}") from None
+        return v
+
+
 class SimulationSpec(_Model):
     """How the simulation stage runs: length, warm-up, replications.
 
@@ -320,6 +348,7 @@ class ScenarioSpec(_Model):
     costs: CostSpec = CostSpec()
     siting: SitingSpec = SitingSpec()
     inventory: InventorySpec = InventorySpec()
+    routing: RoutingSpec = RoutingSpec()
     simulation: SimulationSpec = SimulationSpec()
     run: RunSpec = RunSpec()
     sweep: SweepSpec | None = None

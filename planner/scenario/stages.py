@@ -15,7 +15,10 @@ import numpy as np
 
 from planner.inventory import StockPlan, optimize_base_stock, optimize_sS
 from planner.inventory.cost_model import inventory_cost_parameters
+from planner.routing import DispatchPlan, check_plan, solve_dispatch
+from planner.routing.tables import problem_from_tables
 from planner.scenario.build import ScenarioData, workforce
+from planner.scenario.generate import generate_day
 from planner.sim import SimModel, SimResult, simulate
 from planner.siting import (
     SitingPlan,
@@ -31,6 +34,7 @@ __all__ = [
     "allocation",
     "part_demand",
     "run_inventory",
+    "run_routing",
     "run_simulation",
     "run_siting",
     "siting_inputs",
@@ -320,3 +324,35 @@ def run_simulation(
         target_half_width=spec.target_half_width,
         progress=tick,
     )
+
+
+def run_routing(
+    data: ScenarioData, *, progress: Callable[[str], None] | None = None
+) -> DispatchPlan:
+    """Draw the ``[routing]`` dispatch day, plan it, and check it independently.
+
+    The day's tickets and technicians come from :func:`generate_day`; travel
+    and costs from the scenario. The plan passes the route validator (which
+    shares no code with the solver) or this raises.
+    """
+    import datetime as dt
+
+    spec = data.spec.routing
+    day = dt.date.fromisoformat(spec.date)
+    d = generate_day(data, day, n_tickets=spec.jobs, outlets=spec.outlets or None)
+    if progress:
+        progress(
+            f"planning {len(d.tickets):,} jobs for {len(d.technicians):,} "
+            f"technicians on {day}"
+        )
+    problem = problem_from_tables(
+        d.tickets, d.technicians, day, travel=data.travel, rates=data.costs
+    )
+    plan = solve_dispatch(
+        problem,
+        time_limit_s=spec.time_limit_s,
+        seed=data.spec.seed,
+        max_iterations=spec.max_iterations,
+    )
+    check_plan(problem, plan)
+    return plan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from pathlib import Path
 
@@ -117,3 +118,22 @@ def test_inventory_stage_rows_are_optimal_policies(small_region: Path) -> None:
     )
     assert (row["reorder_point"], row["order_up_to"]) == (direct.s[0], direct.S[0])
     assert row["cost"] == pytest.approx(direct.cost[0])
+
+
+def test_routing_stage_plans_the_generated_day(small_region: Path) -> None:
+    """The routing stage plans the drawn day; every ticket is served or explained once."""
+    from planner.scenario.generate import generate_day
+    from planner.scenario.stages import run_routing
+
+    spec = _spec(small_region)
+    spec["routing"] = {"jobs": 40, "max_iterations": 300, "time_limit_s": 60}
+    data = build(spec_from_dict(spec))
+    plan = run_routing(data)
+    day = generate_day(data, dt.date(2026, 7, 15), n_tickets=40)
+    served = set(np.asarray(plan.job_ids)[np.asarray(plan.stop_job)].tolist())
+    unassigned = set(np.asarray(plan.job_ids)[np.asarray(plan.unassigned_job)].tolist())
+    assert served.isdisjoint(unassigned)
+    assert served | unassigned == set(day.tickets["id"])
+    assert plan.kpis["served"] > 0
+    again = run_routing(data)
+    assert np.array_equal(np.asarray(again.stop_job), np.asarray(plan.stop_job))
