@@ -20,7 +20,8 @@ returns frozen results with read-only arrays:
   :func:`optimize_metric`, :func:`simulate_two_echelon`;
 - checks: :func:`simulate_sS` / :func:`simulate_rQ` (vectorized Monte Carlo
   with confidence intervals);
-- result: :class:`StockPlan` (``to_frame``, ``summary``, Parquet + JSON);
+- result: :class:`StockPlan` (``to_frame``, ``summary``, Parquet + JSON),
+  built in one call from a catalogue by :func:`plan_stock`;
   prices from core's :class:`~planner.core.cost.CostRates` via
   :func:`inventory_cost_parameters`.
 """
@@ -35,6 +36,7 @@ from planner.inventory.base_stock import optimize_base_stock as optimize_base_st
 from planner.inventory.base_stock import (
     optimize_base_stock_compound as optimize_base_stock_compound,
 )
+from planner.inventory.catalogue import plan_stock as plan_stock
 from planner.inventory.cost_model import (
     inventory_cost_parameters as inventory_cost_parameters,
 )
@@ -116,6 +118,7 @@ __all__ = [
     "optimize_rQ_normal",
     "optimize_rQ_service",
     "optimize_sS",
+    "plan_stock",
     "poisson_loss2",
     "power_approximation_sS",
     "rates_from_failures",

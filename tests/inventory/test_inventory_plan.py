@@ -81,3 +81,46 @@ def test_plan_records_review_periods(tmp_path: Path) -> None:
     assert (b.policy[0], b.review_period[0]) == ("RS", 4.0)
     back = StockPlan.load(a.save(tmp_path / "rss"))
     assert back.review_period.tolist() == [2.0, 3.0]
+
+
+def test_plan_stock_from_catalogue_arrays() -> None:
+    """plan_stock prices rows with CostRates and matches the optimizers directly."""
+    from planner.inventory import optimize_base_stock, plan_stock
+
+    rates = CostRates()
+    mu = np.array([2.0, 0.3, 5.0])
+    value = np.array([100.0, 800.0, 20.0])
+    plan = plan_stock(["a", "b", "c"], ["x", "x", "y"], mu, value, rates=rates)
+    prm = inventory_cost_parameters(value, rates, period_days=7.0)
+    direct = optimize_sS(
+        mu, prm["holding_cost"], prm["backorder_cost"], prm["fixed_cost"]
+    )
+    assert plan.order_up_to.tolist() == direct.S.tolist()
+    bs = plan_stock(
+        ["a", "b", "c"],
+        ["x", "x", "y"],
+        mu,
+        value,
+        policy="base_stock",
+        lead_time=1,
+        fill_rate=0.95,
+    )
+    ref = optimize_base_stock(
+        mu, prm["holding_cost"], prm["backorder_cost"], lead_time=1, fill_rate=0.95
+    )
+    assert bs.order_up_to.tolist() == ref.S.tolist()
+    assert np.all(bs.fill_rate >= 0.95)
+    rq = plan_stock(
+        ["a", "b", "c"],
+        ["x", "x", "y"],
+        mu,
+        value,
+        policy="rQ",
+        lead_time=1,
+        fill_rate=0.9,
+    )
+    assert np.all(rq.fill_rate >= 0.9)
+    with pytest.raises(InputError, match="policy"):
+        plan_stock(["a"], ["x"], [1.0], [1.0], policy="weekly")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="unit_cost"):
+        plan_stock(["a"], ["x"], [1.0], [0.0])
