@@ -78,6 +78,18 @@ def _run(scenario: Path, out: Path, stages: list[str] | None) -> None:
         seed=result.manifest["seed"],
         scenario_sha256=result.manifest["scenario_sha256"],
     )
+    if result.predicted is not None and len(result.predicted):
+        t = Table(title="plans' predictions vs simulation (95 % CI)")
+        for c in ("measure", "predicted", "simulated", "95 % CI"):
+            t.add_column(c, justify="left" if c == "measure" else "right")
+        for r in result.predicted.to_dict("records"):
+            t.add_row(
+                str(r["measure"]),
+                f"{r['predicted']:.3f}",
+                f"{r['simulated']:.3f}",
+                f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]",
+            )
+        console.print(t)
     from planner.report import write_report
 
     console.print(f"report: {write_report(result.folder)}", markup=False)
@@ -109,6 +121,18 @@ def inventory(scenario: ScenarioArg, out: OutOption = Path("runs")) -> None:
     sc = load_scenario(scenario)
     first = ["siting"] if "siting" in sc.spec.run.stages else []
     _run(scenario, out, ["summary", *first, "inventory"])
+
+
+@handle_errors
+def simulate(scenario: ScenarioArg, out: OutOption = Path("runs")) -> None:
+    """Simulate the scenario's network ([simulation]) on the plans its stages make.
+
+    Siting and inventory run first when the scenario's stages include them,
+    so the simulation uses their plans; otherwise the existing network.
+    """
+    sc = load_scenario(scenario)
+    first = [s for s in ("siting", "inventory") if s in sc.spec.run.stages]
+    _run(scenario, out, ["summary", *first, "simulation"])
 
 
 @handle_errors
@@ -167,5 +191,6 @@ def register(app: typer.Typer) -> None:
     app.command("run")(run)
     app.command("site")(site)
     app.command("inventory")(inventory)
+    app.command("simulate")(simulate)
     app.command("validate")(validate)
     app.command("day")(day)

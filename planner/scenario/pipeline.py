@@ -122,6 +122,7 @@ class RunResult:
     manifest: dict[str, Any] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)
     kpis: pd.DataFrame | None = None
+    predicted: pd.DataFrame | None = None
 
 
 def _json(path: Path, obj: Any) -> None:
@@ -285,6 +286,47 @@ def kpi_table(sr: StageResults) -> pd.DataFrame:
     return table
 
 
+def predicted_vs_simulated(sr: StageResults) -> pd.DataFrame:
+    """What the plans predict next to what the simulation measured.
+
+    Rows: the siting plan's demand share within the service radius against the
+    simulated SLA attainment (the promise the radius stands for), and the
+    stock plan's demand-weighted fill rate against the simulated parts fill
+    rate. Empty when the simulation did not run.
+    """
+    cols = ["measure", "predicted", "simulated", "ci_low", "ci_high", "source"]
+    sim: SimResult | None = sr.results.get("simulation")
+    if sim is None:
+        return pd.DataFrame(columns=cols)
+    k = sim.kpis[(sim.kpis["urgency"] == "all") & (sim.kpis["outlet"] == "all")]
+    got = {str(r["kpi"]): r for r in k.to_dict("records")}
+    rows = []
+    plan = sr.results.get("siting")
+    if plan is not None and plan.radius is not None and "sla_attainment" in got:
+        g = got["sla_attainment"]
+        rows.append(
+            (
+                "coverage share vs SLA attainment",
+                float(plan.coverage_share),
+                g["mean"],
+                g["ci_low"],
+                g["ci_high"],
+                "siting",
+            )
+        )
+    stock: StockPlan | None = sr.results.get("inventory")
+    if stock is not None and "parts_fill_rate" in got:
+        f = stock.to_frame()
+        w = f["order_rate"].to_numpy(dtype=float)
+        fr = f["fill_rate"].to_numpy(dtype=float)
+        pred = float((w * fr).sum() / w.sum()) if w.sum() > 0 else float(fr.mean())
+        g = got["parts_fill_rate"]
+        rows.append(
+            ("parts fill rate", pred, g["mean"], g["ci_low"], g["ci_high"], "inventory")
+        )
+    return pd.DataFrame(rows, columns=cols)
+
+
 def write_run(folder: str | Path, sr: StageResults) -> dict[str, Any]:
     """Write a run folder atomically; return its manifest.
 
@@ -327,6 +369,9 @@ def write_run(folder: str | Path, sr: StageResults) -> dict[str, Any]:
                 tmp / "routing" / "unassigned.parquet", index=False
             )
         if "simulation" in sr.results:
+            predicted_vs_simulated(sr).to_parquet(
+                tmp / "predicted_vs_simulated.parquet", index=False
+            )
             sr.results["simulation"].save(tmp / "simulation")
         manifest = {
             "scenario": scenario.name,
@@ -366,6 +411,7 @@ def run_scenario(
         manifest=manifest,
         results=sr.results,
         kpis=kpi_table(sr),
+        predicted=predicted_vs_simulated(sr),
     )
 
 

@@ -41,6 +41,10 @@ def test_run_default_writes_a_complete_run_folder(tmp_path: Path) -> None:
     assert sla["n_reps"] == 2
     assert sla["ci_low"] <= sla["mean"] <= sla["ci_high"]
     assert manifest_stages_ok(folder)
+    pred = pd.read_parquet(folder / "predicted_vs_simulated.parquet")
+    assert set(pred["source"]) == {"siting", "inventory"}
+    assert (pred["ci_low"] <= pred["simulated"]).all()
+    assert (folder / "report.html").exists() or "report" not in result.stdout
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["seed"] == 20261127
     assert len(manifest["scenario_sha256"]) == 64
