@@ -413,9 +413,11 @@ def workforce(
 ) -> tuple[Technician, ...]:
     """``technicians_per_outlet`` at each of ``outlet_idx``; skills follow the demand mix.
 
-    At each outlet the skills are dealt round-robin in order of decreasing
-    repair workload, so every skill is held at an outlet with enough
-    technicians, then topped up at random in proportion to workload. Each
+    At each outlet every skill is dealt once, in order of decreasing repair
+    workload, round-robin over the technicians (so all skills are held
+    wherever technicians x skills_per_technician allows), then each
+    technician's remaining slots are drawn without replacement in proportion
+    to workload. Each
     outlet draws from its own stream (scenario seed, outlet position), so an
     outlet's technicians are the same whichever other outlets are open.
     """
@@ -439,23 +441,30 @@ def workforce(
             np.random.SeedSequence(spec.seed, spawn_key=(_STREAM_TECHS, int(oi)))
         )
         loc = (float(sites.lon[oi]), float(sites.lat[oi]))
-        for j in range(w.technicians_per_outlet):
-            first = skills[j % len(skills)]
-            rest = [s for s in skills if s != first]
-            p_rest = np.array([prob[skills.index(s)] for s in rest])
-            extra: Any = (
-                rng.choice(
-                    len(rest), size=k - 1, replace=False, p=p_rest / p_rest.sum()
+        n_t = w.technicians_per_outlet
+        held_by: list[set[str]] = [set() for _ in range(n_t)]
+        # deal every skill once, in workload order, round-robin over technicians
+        # (so all skills are held when n_t x k >= number of skills) ...
+        for i, sk in enumerate(skills[: n_t * k]):
+            held_by[i % n_t].add(sk)
+        # ... then fill each technician's remaining slots in proportion to workload
+        for j in range(n_t):
+            rest = [sk for sk in skills if sk not in held_by[j]]
+            need = min(k - len(held_by[j]), len(rest))
+            if need > 0:
+                p_rest = np.array([prob[skills.index(sk)] for sk in rest])
+                pick = rng.choice(
+                    len(rest), size=need, replace=False, p=p_rest / p_rest.sum()
                 )
-                if k > 1 and rest
-                else []
-            )
+                held_by[j].update(rest[int(i)] for i in pick)
+        for j in range(n_t):
+            held = held_by[j]
             techs.append(
                 Technician(
                     id=f"{sites.ids[oi]}-T{j + 1:02d}",
                     outlet_id=str(sites.ids[oi]),
                     start_lonlat=loc,
-                    skills=(held := {first, *(rest[int(i)] for i in extra)}),
+                    skills=held,
                     shift=shift,
                     van_stock=_van_stock(held, catalog),
                     break_window=brk if w.break_min > 0 else None,

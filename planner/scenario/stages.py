@@ -233,6 +233,11 @@ def run_inventory(
             rep(c["backorder_cost"]),
             rep(c["fixed_cost"]),
             lead_time=rep(np.ceil(lead)).astype(int),
+            progress=(
+                lambda done, total: progress(f"(s,S) policies: {done:,} of {total:,}")
+            )
+            if progress
+            else None,
         )
     else:
         pol = optimize_base_stock(

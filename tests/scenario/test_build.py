@@ -168,3 +168,27 @@ def test_outlet_workforce_does_not_depend_on_other_outlets() -> None:
     alone = workforce(*args, [2])
     assert [sorted(t.skills) for t in both[7:]] == [sorted(t.skills) for t in alone]
     assert {t.outlet_id for t in alone} == {"T3"}
+
+
+def test_all_skills_held_when_slots_allow() -> None:
+    """3 technicians x 2 skills cover the 5 skills at every outlet, whatever the seed."""
+    towns = BAD / "towns_ok.csv"
+    for seed in range(5):
+        data = build(
+            spec_from_dict(
+                {
+                    "name": "w",
+                    "seed": seed,
+                    "region": {"kind": "file", "demand_file": str(towns)},
+                    "outlets": {"existing": ["T1", "T2"]},
+                    "workforce": {
+                        "technicians_per_outlet": 3,
+                        "skills_per_technician": 2,
+                    },
+                }
+            )
+        )
+        for oid in ("T1", "T2"):
+            techs = [t for t in data.technicians if t.outlet_id == oid]
+            assert {s for t in techs for s in t.skills} == set(data.catalog.skills)
+            assert all(len(t.skills) == 2 for t in techs)
