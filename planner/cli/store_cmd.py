@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 from pathlib import Path
 from types import FrameType
@@ -131,12 +132,27 @@ def runs(
 @handle_errors
 def compare(
     a: Annotated[
-        str, typer.Argument(help="Run id, unique prefix or folder (baseline).")
-    ],
-    b: Annotated[str, typer.Argument(help="Run id, unique prefix or folder.")],
+        str | None, typer.Argument(help="Run id, unique prefix or folder (baseline).")
+    ] = None,
+    b: Annotated[
+        str | None, typer.Argument(help="Run id, unique prefix or folder.")
+    ] = None,
+    sweep: Annotated[
+        str | None,
+        typer.Option(
+            help="Compare every variant of this sweep (id or prefix) with A, "
+            "or with its first variant."
+        ),
+    ] = None,
+    kpi: Annotated[
+        list[str] | None, typer.Option(help="Only these KPIs (repeatable).")
+    ] = None,
     out: OutOption = Path("runs"),
 ) -> None:
-    """KPI differences B - A with 95 % confidence intervals; * marks significant ones."""
+    """KPI differences B - A with 95 % confidence intervals; * marks significant ones.
+
+    With --sweep, one row per variant and KPI against the baseline.
+    """
     store_path = out / "index.sqlite"
     if not store_path.exists():
         raise InputError(
@@ -146,8 +162,19 @@ def compare(
             hint="run a scenario first",
         )
     store = RunStore(store_path)
+    if sweep is not None:
+        _compare_sweep(store, sweep, a, kpi)
+        return
+    if a is None or b is None:
+        raise InputError(
+            field="compare",
+            expected="two runs A B, or --sweep ID",
+            got=" ".join(x for x in (a, b) if x) or "nothing",
+        )
     ra, rb = store.resolve(a), store.resolve(b)
     diff = compare_kpis(store.kpis(ra), store.kpis(rb))
+    if kpi:
+        diff = diff[diff["kpi"].isin(kpi)]
     t = Table(title=f"{rb}  vs  {ra}")
     for c in ("kpi", "A", "B", "B - A", "95 % CI", ""):
         t.add_column(c, justify="left" if c == "kpi" else "right")
@@ -161,6 +188,48 @@ def compare(
             ci,
             "*" if r["significant"] else "",
         )
+    console.print(t)
+
+
+def _compare_sweep(
+    store: RunStore, sweep: str, baseline: str | None, kpis: list[str] | None
+) -> None:
+    runs = store.list()
+    ids = sorted({str(x) for x in runs["sweep_id"].dropna()})
+    hits = [x for x in ids if x.startswith(sweep)]
+    if len(hits) != 1:
+        raise InputError(
+            source=str(store.path),
+            field="--sweep",
+            expected=f"the id (or a unique prefix) of a stored sweep {ids}",
+            got=sweep,
+        )
+    members = runs[runs["sweep_id"] == hits[0]].sort_values("run_id")
+    if baseline:
+        base = store.resolve(baseline)
+    else:  # the sweep's first variant, in the order of its sweep.json
+        folder = Path(str(members["folder"].iloc[0])).parent.parent
+        first = json.loads((folder / "sweep.json").read_text())["variants"][0]["id"]
+        base = str(members["run_id"].iloc[0]).rsplit("/", 1)[0] + f"/{first}"
+    t = Table(title=f"sweep {hits[0]}: each variant vs {base}")
+    for c in ("variant", "kpi", "value", "diff", "95 % CI", ""):
+        t.add_column(c, justify="left" if c in ("variant", "kpi") else "right")
+    ka = store.kpis(base)
+    for r in members.to_dict("records"):
+        if r["run_id"] == base:
+            continue
+        d = compare_kpis(ka, store.kpis(str(r["run_id"])))
+        d = d[d["kpi"].isin(kpis)] if kpis else d[d["diff"].abs() > 0]
+        for x in d.to_dict("records"):
+            ci = "exact" if x["exact"] else f"[{x['ci_low']:,.4g}, {x['ci_high']:,.4g}]"
+            t.add_row(
+                str(r["variant"]),
+                str(x["kpi"]),
+                f"{x['b']:,.4g}",
+                f"{x['diff']:+,.4g}",
+                ci,
+                "*" if x["significant"] else "",
+            )
     console.print(t)
 
 

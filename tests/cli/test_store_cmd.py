@@ -1,0 +1,69 @@
+"""`planner sweep`, `planner runs` and `planner compare` through the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from typer.testing import CliRunner
+
+from planner.cli import app
+
+
+def _scenario(tmp: Path) -> Path:
+    rng = np.random.default_rng(2)
+    towns = tmp / "towns.csv"
+    rows = ["id,name,lon,lat,population"]
+    for i in range(25):
+        rows.append(
+            f"T{i},T{i},{116 + 2 * rng.random():.4f},{39 + rng.random():.4f},"
+            f"{int(rng.integers(5_000, 500_000))}"
+        )
+    towns.write_text("\n".join(rows) + "\n")
+    sc = tmp / "s.toml"
+    sc.write_text(f"""
+name = "cmp"
+[region]
+kind = "file"
+demand_file = "{towns}"
+[siting]
+model = "mclp"
+p = 2
+radius_min = 60.0
+[run]
+stages = ["summary", "siting"]
+[sweep.grid]
+"siting.p" = [2, 4]
+""")
+    return sc
+
+
+def test_sweep_runs_compare(tmp_path: Path) -> None:
+    """A serial sweep is listed by `runs`; `compare` marks the coverage gain significant."""
+    sc, out = _scenario(tmp_path), tmp_path / "runs"
+    r = CliRunner().invoke(app, ["sweep", str(sc), "--out", str(out), "--serial"])
+    assert r.exit_code == 0, r.output
+    assert "2 variants (2 run now, 0 reused)" in r.stdout
+    listed = CliRunner().invoke(app, ["runs", "--out", str(out)])
+    assert listed.exit_code == 0
+    assert "2 runs in" in listed.stdout
+    c = CliRunner().invoke(
+        app,
+        ["compare", "--sweep", "", "--out", str(out), "--kpi", "siting_coverage_share"],
+    )
+    assert c.exit_code == 0, c.output
+    line = next(ln for ln in c.stdout.splitlines() if "siting_coverage_share" in ln)
+    assert "p=4" in line
+    assert line.rstrip().rstrip("│").rstrip().endswith("*")
+
+
+def test_compare_errors_are_one_line(tmp_path: Path) -> None:
+    """No store, or an unknown run, exits 2 with one line."""
+    r = CliRunner().invoke(app, ["compare", "a", "b", "--out", str(tmp_path / "none")])
+    assert r.exit_code == 2
+    assert "results store" in r.stderr
+    sc, out = _scenario(tmp_path), tmp_path / "runs"
+    CliRunner().invoke(app, ["sweep", str(sc), "--out", str(out), "--serial"])
+    r = CliRunner().invoke(app, ["compare", "nope", "cmp", "--out", str(out)])
+    assert r.exit_code == 2
+    assert "nope" in r.stderr
