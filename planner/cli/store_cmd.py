@@ -147,6 +147,12 @@ def compare(
     kpi: Annotated[
         list[str] | None, typer.Option(help="Only these KPIs (repeatable).")
     ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also plot the differences with their intervals (.png/.svg)."
+        ),
+    ] = None,
     out: OutOption = Path("runs"),
 ) -> None:
     """KPI differences B - A with 95 % confidence intervals; * marks significant ones.
@@ -189,6 +195,19 @@ def compare(
             "*" if r["significant"] else "",
         )
     console.print(t)
+    if plot is not None:
+        from planner.core.atomic import atomic_path
+        from planner.report.plots import plot_comparison
+
+        if plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+            raise InputError(
+                field="--plot", expected="a .png, .svg or .pdf file", got=str(plot)
+            )
+        with atomic_path(plot) as tmp:
+            plot_comparison(diff).savefig(
+                tmp, format=plot.suffix[1:].lower(), bbox_inches="tight"
+            )
+        console.print(f"plot: {plot}", markup=False)
 
 
 def _compare_sweep(

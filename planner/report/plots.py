@@ -9,11 +9,13 @@ from collections.abc import Mapping
 import matplotlib as mpl
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 __all__ = [
     "figure_svg",
+    "plot_comparison",
     "plot_demand_by_category",
     "plot_fill_rates",
     "plot_outlet_load",
@@ -157,4 +159,39 @@ def plot_fill_rates(fill_rate: npt.ArrayLike, *, target: float | None = None) ->
     ax.set_ylabel("policies (part x outlet)")
     ax.grid(alpha=0.3)
     fig.tight_layout()
+    return fig
+
+
+def plot_comparison(diff: pd.DataFrame, *, relative: bool = True) -> Figure:
+    """KPI differences B - A with their 95 % intervals (from ``compare_kpis``).
+
+    Bars are relative to A (``relative=True``) so KPIs of different units
+    share an axis; significant differences are drawn solid, others hollow.
+
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"kpi": ["sla", "cost"], "a": [0.9, 100.0], "b": [0.95, 98.0],
+    ...     "diff": [0.05, -2.0], "ci_low": [0.03, -5.0], "ci_high": [0.07, 1.0],
+    ...     "significant": [True, False]})
+    >>> len(plot_comparison(d).axes[0].patches)
+    2
+    """
+    d = diff.dropna(subset=["diff"]).reset_index(drop=True)
+    scale = np.abs(d["a"].to_numpy(dtype=float)) if relative else np.ones(len(d))
+    scale = np.where(scale > 0, scale, 1.0)
+    mid = d["diff"].to_numpy(dtype=float) / scale
+    lo = d["ci_low"].to_numpy(dtype=float) / scale
+    hi = d["ci_high"].to_numpy(dtype=float) / scale
+    sig = d["significant"].to_numpy(dtype=bool)
+    fig = Figure(figsize=(6.5, 0.35 * len(d) + 1.2))
+    ax = fig.subplots()
+    y = np.arange(len(d))
+    ax.barh(y, mid, color=np.where(sig, "#1f77b4", "none"), edgecolor="#1f77b4")
+    ax.errorbar(
+        mid, y, xerr=[mid - lo, hi - mid], fmt="none", ecolor="#444444", capsize=3
+    )
+    ax.axvline(0.0, color="#888888", linewidth=0.8)
+    ax.set_yticks(y, [str(k) for k in d["kpi"]])
+    ax.invert_yaxis()
+    ax.set_xlabel("difference B - A" + (" (share of A)" if relative else ""))
+    ax.set_title("solid: significant at 95 %")
     return fig

@@ -260,13 +260,13 @@ def _client(scheduler: str | None, n_workers: int) -> Iterator[Any]:
 
     if scheduler:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout="5s")
         except (OSError, TimeoutError) as e:
             raise InputError(
                 field="--scheduler",
                 expected="the address of a running Dask scheduler",
                 got=scheduler,
-                hint=f"no answer within 10 s: {e}",
+                hint=f"no answer within 5 s: {e}",
             ) from None
         try:
             yield client

@@ -67,3 +67,32 @@ def test_compare_errors_are_one_line(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["compare", "nope", "cmp", "--out", str(out)])
     assert r.exit_code == 2
     assert "nope" in r.stderr
+
+
+def test_compare_two_runs_with_plot(tmp_path: Path) -> None:
+    """`compare A B --plot` prints the differences and writes the plot file."""
+    sc, out = _scenario(tmp_path), tmp_path / "runs"
+    CliRunner().invoke(app, ["sweep", str(sc), "--out", str(out), "--serial"])
+    from planner.scenario.store import RunStore
+
+    ids = RunStore(out / "index.sqlite").list()["run_id"].tolist()
+    png = tmp_path / "diff.png"
+    r = CliRunner().invoke(
+        app, ["compare", ids[0], ids[1], "--out", str(out), "--plot", str(png)]
+    )
+    assert r.exit_code == 0, r.output
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    bad = CliRunner().invoke(
+        app,
+        [
+            "compare",
+            ids[0],
+            ids[1],
+            "--out",
+            str(out),
+            "--plot",
+            str(tmp_path / "x.txt"),
+        ],
+    )
+    assert bad.exit_code == 2
+    assert not (tmp_path / "x.txt").exists()
