@@ -16,6 +16,7 @@ from planner.core.errors import InputError
 from planner.scenario import build, load_scenario, run_scenario, scenario_summary
 from planner.scenario.generate import generate_day
 from planner.scenario.store import RunStore
+from planner.scenario.sweep import expand_sweep
 
 __all__ = ["register"]
 
@@ -52,9 +53,16 @@ def _summary_table(summary: dict[str, Any]) -> Table:
 
 
 def _run(scenario: Path, out: Path, stages: list[str] | None) -> None:
+    sc = load_scenario(scenario)
+    if sc.spec.sweep is not None:
+        n = len(expand_sweep(sc))  # a bad sweep is an error here too
+        console.print(
+            f"{scenario} declares a sweep of {n} variants; this runs the base "
+            "scenario (`planner sweep` runs the variants)"
+        )
     with console.status("starting") as status:
         result = run_scenario(
-            load_scenario(scenario),
+            sc,
             out_root=out,
             stages=stages,
             progress=lambda msg: status.update(msg),
@@ -137,9 +145,13 @@ def simulate(scenario: ScenarioArg, out: OutOption = Path("runs")) -> None:
 
 @handle_errors
 def validate(scenario: ScenarioArg) -> None:
-    """Check a scenario and all the data it names, without running it."""
-    data = build(load_scenario(scenario))
+    """Check a scenario, all the data it names and its sweep, without running it."""
+    sc = load_scenario(scenario)
+    n_variants = len(expand_sweep(sc)) if sc.spec.sweep is not None else 0
+    data = build(sc)
     console.print(_summary_table(scenario_summary(data)))
+    if n_variants:
+        console.print(f"sweep: {n_variants} variants, each valid")
     console.print(f"{scenario}: ok")
 
 

@@ -207,8 +207,9 @@ def expand_sweep(scenario: Scenario) -> list[Variant]:
             try:
                 base.with_overrides(over)
             except InputError as e:
+                msg = str(e).removeprefix(f"{e.source} ") if e.source else str(e)
                 raise InputError(
-                    f"sweep variant {label!r}: {e}", source=source
+                    f"sweep variant {label!r}: {msg}", source=source
                 ) from None
             vid = _vid(over)
             if vid in seen:
