@@ -3,7 +3,9 @@
 Ticket KPIs count the tickets created in the window ``[warmup, horizon)``;
 time KPIs (utilization, overtime, stock) count what happens in the window.
 Each KPI is reported overall (``urgency="all", outlet="all"``), per urgency
-class and per outlet (``outlet="uncovered"`` for addresses no outlet serves).
+class and per outlet (``outlet="uncovered"`` for addresses no outlet serves);
+the ticket KPIs also per outlet x urgency (both set; only the pairs with
+tickets in the window).
 
 Definitions:
 
@@ -142,6 +144,17 @@ def _long(wide: pd.DataFrame, urgency: str | None, outlet: str | None) -> pd.Dat
     return out[["kpi", "urgency", "outlet", "value"]]
 
 
+def _outlet_urgency(df: pd.DataFrame) -> pd.DataFrame:
+    """Ticket KPIs per (outlet, urgency) pair that has tickets, in long form."""
+    g = df.groupby(["outlet", "urgency"], sort=True)
+    wide = g.agg(**_TICKET_AGG)
+    wide["response_time_p90_h"] = g["resp"].quantile(0.9)
+    out = wide.reset_index().melt(
+        id_vars=["outlet", "urgency"], var_name="kpi", value_name="value"
+    )
+    return out[["kpi", "urgency", "outlet", "value"]]
+
+
 def _ticket_kpis(df: pd.DataFrame) -> list[pd.DataFrame]:
     parts = []
     for by, u, o in (
@@ -155,6 +168,8 @@ def _ticket_kpis(df: pd.DataFrame) -> list[pd.DataFrame]:
             g = df.groupby(by)
         wide = g.agg(**_TICKET_AGG)
         wide["response_time_p90_h"] = g["resp"].quantile(0.9)
+        if by == "outlet" and len(df):
+            parts.append(_outlet_urgency(df))
         if by == "all" and wide.empty:  # no ticket in the window: counts are 0
             wide = pd.DataFrame(
                 {k: [0.0 if str(k).startswith("tickets_") else np.nan] for k in wide},

@@ -184,3 +184,25 @@ def test_no_tickets(make_network: Callable[..., SimModel]) -> None:
     v = k.query("urgency == 'all' and outlet == 'all'").set_index("kpi")["value"]
     assert v["tickets_created"] == 0
     assert np.isnan(v["response_time_mean_h"])
+
+
+def test_outlet_by_urgency_rows(make_network: Callable[..., SimModel]) -> None:
+    """Outlet x urgency rows exist and their ticket counts add up to the margins."""
+    model = make_network(seed=6)
+    res = simulate(model, horizon_days=10, n_reps=2, seed=2)
+    rk = res.rep_kpis
+    both = rk[(rk["urgency"] != "all") & (rk["outlet"] != "all")]
+    assert not both.empty
+    assert {"response_time_mean_h", "sla_attainment"} <= set(both["kpi"])
+    for rep, g in rk.groupby("rep"):
+        created = g[g["kpi"] == "tickets_created"]
+        cells = created[(created["urgency"] != "all") & (created["outlet"] != "all")]
+        by_outlet = cells.groupby("outlet")["value"].sum()
+        margin = created[created["urgency"] == "all"].set_index("outlet")["value"]
+        for o, v in by_outlet.items():
+            assert v == margin[o], (rep, o)
+        by_urg = cells.groupby("urgency")["value"].sum()
+        umargin = created[created["outlet"] == "all"].set_index("urgency")["value"]
+        for u, v in by_urg.items():
+            assert v == umargin[u], (rep, u)
+        assert by_urg.sum() == umargin["all"]
