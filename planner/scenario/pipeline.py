@@ -335,6 +335,22 @@ def predicted_vs_simulated(sr: StageResults) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+def _notes(sr: StageResults) -> list[str]:
+    """Approximations a reader of the run must know about."""
+    notes = []
+    stock: StockPlan | None = sr.results.get("inventory")
+    if (
+        "simulation" in sr.results
+        and stock is not None
+        and (stock.policy == "sS").any()
+    ):
+        notes.append(
+            "the simulator replenishes one for one: (s,S) rows were simulated as "
+            "base-stock levels ceil((s + S + 1) / 2)"
+        )
+    return notes
+
+
 def write_run(folder: str | Path, sr: StageResults) -> dict[str, Any]:
     """Write a run folder atomically; return its manifest.
 
@@ -393,6 +409,7 @@ def write_run(folder: str | Path, sr: StageResults) -> dict[str, Any]:
             "finished_utc": dt.datetime.now(dt.UTC).isoformat(),
             "runtime_s": round(sr.runtime_s, 3),
             "versions": show_versions(),
+            "notes": _notes(sr),
         }
         _json(tmp / "manifest.json", manifest)
     return manifest
