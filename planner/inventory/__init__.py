@@ -80,6 +80,7 @@ from planner.inventory.ss import newsvendor_cost_poisson as newsvendor_cost_pois
 from planner.inventory.ss import optimize_RsS as optimize_RsS
 from planner.inventory.ss import optimize_sS as optimize_sS
 from planner.inventory.ss import power_approximation_sS as power_approximation_sS
+from planner.inventory.ss_service import optimize_sS_service as optimize_sS_service
 
 __all__ = [
     "BaseStockPolicies",
@@ -118,6 +119,7 @@ __all__ = [
     "optimize_rQ_normal",
     "optimize_rQ_service",
     "optimize_sS",
+    "optimize_sS_service",
     "plan_stock",
     "poisson_loss2",
     "power_approximation_sS",

@@ -153,7 +153,11 @@ class StockPlan:
                 kind, R = "RsS", np.asarray(policies.review_period, dtype=float)
             rp, up, q = policies.s, policies.S, nan
             m: PolicyMetrics = policies.evaluate()
-            met = np.ones(n, dtype=bool)
+            met = (
+                np.ones(n, dtype=bool)
+                if policies.target_met is None
+                else np.asarray(policies.target_met, dtype=bool)
+            )
         elif isinstance(policies, RQPolicies):
             kind = "rQ"
             R = nan

@@ -324,9 +324,13 @@ class SSPolicies:
     )
     unit_pmf: np.ndarray | None = None
     review_period: np.ndarray | None = None
+    target_met: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(np.atleast_1d(self.s))
+        if self.target_met is not None:
+            met = np.atleast_1d(np.asarray(self.target_met, dtype=bool))
+            object.__setattr__(self, "target_met", readonly(met))
         for name in ("s", "S"):
             a = np.atleast_1d(np.asarray(getattr(self, name), dtype=np.int64))
             object.__setattr__(self, name, readonly(a))
@@ -412,10 +416,11 @@ def _params(
     backorder_cost: npt.ArrayLike,
     fixed_cost: npt.ArrayLike,
     lead_time: npt.ArrayLike,
+    positive: tuple[str, ...] = ("holding_cost", "backorder_cost"),
 ) -> dict[str, np.ndarray]:
     return broadcast_params(
         integer=("lead_time",),
-        positive=("holding_cost", "backorder_cost"),
+        positive=positive,
         demand_mean=demand_mean,
         holding_cost=holding_cost,
         backorder_cost=backorder_cost,
@@ -661,7 +666,14 @@ def evaluate_sS(
     """
     s_arr = whole_numbers(s, "s")
     S_arr = whole_numbers(S, "S")
-    prm = _params(demand_mean, holding_cost, backorder_cost, fixed_cost, lead_time)
+    prm = _params(
+        demand_mean,
+        holding_cost,
+        backorder_cost,
+        fixed_cost,
+        lead_time,
+        positive=("holding_cost",),
+    )
     mu, h, p, K, L = (
         prm["demand_mean"],
         prm["holding_cost"],

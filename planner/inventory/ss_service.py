@@ -1,0 +1,407 @@
+"""The cheapest periodic-review (s,S) policy meeting a service target.
+
+Cost per period of (s,S) is ``(K + sum_{j<Q} m(j) G(S-j)) / M(Q)`` with
+``Q = S - s`` (see :mod:`planner.inventory.ss`); here ``G(y) = h E[(y -
+D_{L+1})^+] + p E[(D_{L+1} - y)^+]`` with ``p >= 0`` (``p = 0``: holding and
+ordering only, the usual setting when a service target replaces a shortage
+price). Fill rate and ready rate are ``E_w[f(y)]`` and ``E_w[r(y)]`` over the
+position ``y = S - j`` (weights ``w(j) = m(j) / M(Q)``) of the per-position
+fill ``f(y) = 1 - E[(D_{L+1}-y)^+ - (D_L-y)^+] / mu`` and ready rate
+``r(y) = P(D_{L+1} <= y)``, both non-decreasing in ``y``.
+
+Exact search:
+
+1. ``y_t`` = the smallest position whose own fill (ready) rate meets the
+   target. ``f(S) >= E_w f`` gives ``S >= y_t``; and ``s = y_t - 1`` meets the
+   target for every ``Q``. So for each ``Q`` the smallest feasible ``S`` lies in
+   ``[y_t, y_t - 1 + Q]`` (feasibility is monotone in ``S`` at fixed ``Q``); with
+   ``p > 0`` the cost-minimizing ``S`` at fixed ``Q`` is at most ``y* - 1 + Q``
+   (``y*`` the minimizer of ``G``), and the cost is convex in ``S`` at fixed
+   ``Q``, so the optimum for that ``Q`` is in ``[y_t, max(y_t, y*) - 1 + Q]``.
+2. A bound on ``Q``: the cost is at least ``h`` times the mean on-hand stock.
+   Positions ``y <= 0`` serve nothing, so ``P_w(y >= 1) >= beta`` (``y >= 0``
+   for the ready rate); each position carries weight at most
+   ``u(Q) = m_max mu / Q`` (``M(Q) >= Q / mu`` by Wald, ``m(j) <= m_max``,
+   where ``m_max`` is the largest renewal mass over one demand support, which
+   bounds every later one since ``m(j)`` is a sub-average of its predecessors).
+   Putting weight ``u`` on ``1, 2, ...`` until ``beta`` is used bounds the
+   on-hand stock from below by Jensen (``E (y-D)^+ >= (y - E D)^+``); the bound
+   grows with ``Q``, so ``Q`` beyond the point where it exceeds the cost of a
+   known feasible policy cannot be optimal.
+3. Every ``(S, Q)`` in that box is evaluated exactly at once (cumulative sums
+   over ``j`` per ``S``), vectorized over parts in padded batches; the cheapest
+   cell meeting the targets is the optimum.
+
+A part whose target cannot be met with ``S <= max_stock`` gets
+``target_met = False`` and the policy ``(max_stock - 1, max_stock)``; targets
+are never relaxed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from planner.core.checks import as_array
+from planner.core.errors import InputError
+from planner.core.result import SolverStats
+from planner.inventory._common import batches_by_size, broadcast_params
+from planner.inventory.base_stock import _target
+from planner.inventory.ss import (
+    _G,
+    SSPolicies,
+    _demand,
+    _evaluate,
+    _PoissonDemand,
+    _renewal,
+    _TableDemand,
+)
+
+__all__ = ["optimize_sS_service"]
+
+_EPS = 1e-12
+
+Dem = _PoissonDemand | _TableDemand
+
+
+def _position_service(
+    dem: Dem,
+    idx: np.ndarray,
+    y: np.ndarray,
+    fr: np.ndarray | None,
+    rr: np.ndarray | None,
+) -> np.ndarray:
+    """Whether the single position ``y`` meets the targets (parts ``idx``)."""
+    ok = np.ones(y.shape, dtype=bool)
+    mu = dem.period_mean(idx)
+    if fr is not None:
+        phi = dem.loss(idx, y, 1) - dem.loss(idx, y, 0)
+        ok &= 1.0 - phi / mu >= fr[idx] - _EPS
+    if rr is not None:
+        ok &= dem.cdf(idx, y, 1) >= rr[idx] - _EPS
+    return ok
+
+
+def _smallest_position(
+    dem: Dem, idx: np.ndarray, fr: np.ndarray | None, rr: np.ndarray | None
+) -> np.ndarray:
+    """``y_t``: the smallest position meeting the targets on its own."""
+    mean = dem.period_mean(idx) * (dem.L[idx] + 1.0)
+    lo = np.full(len(idx), -1.0)  # position -1 never serves
+    hi = np.ceil(mean + 6.0 * np.sqrt(mean) + 6.0)
+    while True:
+        good = _position_service(dem, idx, hi, fr, rr)
+        if good.all():
+            break
+        lo = np.where(good, lo, hi)
+        hi = np.where(good, hi, 2.0 * hi + 1.0)
+    while np.any(hi - lo > 1):
+        mid = np.floor((lo + hi) / 2.0)
+        open_ = hi - lo > 1
+        good = _position_service(dem, idx, mid, fr, rr)
+        hi = np.where(open_ & good, mid, hi)
+        lo = np.where(open_ & ~good, mid, lo)
+    return hi
+
+
+def _onhand_lower_bound(
+    Q: np.ndarray, u_num: np.ndarray, beta: np.ndarray, c: np.ndarray
+) -> np.ndarray:
+    """Least ``sum_y w_y (y - c)^+`` with ``w_y <= u_num / Q`` on ``y = 1, 2, ..``
+    and total weight ``beta``."""
+    u = np.minimum(1.0, u_num / Q)
+    k = np.floor(beta / u)
+    rest = beta - k * u
+    a = np.maximum(1.0, np.floor(c) + 1.0)  # first y with y > c
+    cnt = np.maximum(k - a + 1.0, 0.0)
+    tot = cnt * (a + k) / 2.0 - c * cnt
+    return u * tot + rest * np.maximum(k + 1.0 - c, 0.0)
+
+
+def optimize_sS_service(
+    demand_mean: npt.ArrayLike,
+    holding_cost: npt.ArrayLike,
+    fixed_cost: npt.ArrayLike,
+    *,
+    fill_rate: npt.ArrayLike | None = None,
+    ready_rate: npt.ArrayLike | None = None,
+    lead_time: npt.ArrayLike = 0,
+    unit_pmf: npt.ArrayLike | None = None,
+    max_stock: npt.ArrayLike | None = None,
+    backorder_cost: npt.ArrayLike = 0.0,
+    budget_cells: int = 2_000_000,
+    progress: Callable[[int, int], None] | None = None,
+) -> SSPolicies:
+    """Exact cheapest periodic-review (s,S) per part meeting service targets.
+
+    Parameters
+    ----------
+    demand_mean
+        Mean demand per period (Poisson; of repairs with ``unit_pmf``), ``>= 0``.
+        A part without demand gets ``(s, S) = (-1, 0)``, cost 0, target met.
+    holding_cost
+        ``h`` per unit and period, ``> 0``.
+    fixed_cost
+        ``K`` per order, ``>= 0``.
+    fill_rate, ready_rate
+        Targets in (0, 1), scalar or per part; at least one is required. Fill
+        rate: share of demand served from stock; ready rate: probability of
+        no backorder at the end of a period.
+    lead_time
+        Whole periods, ``>= 0``.
+    unit_pmf
+        Compound Poisson: ``unit_pmf[k-1]`` (or per part ``[i, k-1]``) is the
+        probability that a repair takes k units.
+    max_stock
+        Largest order-up-to level allowed, per part or scalar (whole number);
+        a part that cannot meet its target within it is reported in
+        ``target_met`` (policy ``(max_stock - 1, max_stock)``).
+    backorder_cost
+        Optional ``p >= 0`` per unit backordered and period (default 0).
+    budget_cells
+        Size of the padded work arrays per batch (memory knob).
+    progress
+        Called as ``progress(parts_done, n_parts)`` after each batch.
+
+    Returns
+    -------
+    SSPolicies
+        ``s``, ``S``, ``cost`` (holding + ordering [+ backorder] per period)
+        and ``target_met`` per part.
+
+    Examples
+    --------
+    >>> r = optimize_sS_service(6, 1, 5, fill_rate=0.95)
+    >>> int(r.s[0]), int(r.S[0]), bool(r.evaluate().fill_rate[0] >= 0.95)
+    (5, 9, True)
+    """
+    t0 = time.perf_counter()
+    prm = broadcast_params(
+        integer=("lead_time",),
+        positive=("holding_cost",),
+        demand_mean=demand_mean,
+        holding_cost=holding_cost,
+        backorder_cost=backorder_cost,
+        fixed_cost=fixed_cost,
+        lead_time=lead_time,
+    )
+    mu, h, p, K, L = (
+        prm["demand_mean"],
+        prm["holding_cost"],
+        prm["backorder_cost"],
+        prm["fixed_cost"],
+        prm["lead_time"],
+    )
+    n = len(mu)
+    fr = _target(fill_rate, "fill_rate", n)
+    rr = _target(ready_rate, "ready_rate", n)
+    if fr is None and rr is None:
+        raise InputError(
+            field="fill_rate, ready_rate", expected="at least one target", got=None
+        )
+    if max_stock is None:
+        cap = np.full(n, np.inf)
+    else:
+        a = np.atleast_1d(as_array(max_stock, "max_stock", nonneg=True))
+        if a.ndim != 1 or a.size not in (1, n) or np.any(a != np.round(a)):
+            raise InputError(
+                field="max_stock",
+                expected=f"whole numbers >= 0, a scalar or length {n}",
+                got=a.tolist() if a.size < 5 else a.shape,
+            )
+        cap = np.broadcast_to(a.astype(np.float64), (n,)).copy()
+    dem = _demand(mu, L, unit_pmf)
+    s_out = np.full(n, -1, dtype=np.int64)
+    S_out = np.zeros(n, dtype=np.int64)
+    c_out = np.zeros(n)
+    met = np.ones(n, dtype=bool)
+    live = np.flatnonzero(mu > 0)
+    if len(live):
+        _solve(
+            dem,
+            live,
+            h,
+            p,
+            K,
+            fr,
+            rr,
+            cap,
+            budget_cells,
+            progress,
+            n,
+            out=(s_out, S_out, c_out, met),
+        )
+    stats = SolverStats(
+        solver="(s,S) with service target (exact box enumeration)",
+        runtime_s=time.perf_counter() - t0,
+        extra={"targets_unmet": int((~met).sum())},
+    )
+    u = dem.unit_pmf if isinstance(dem, _TableDemand) else None
+    return SSPolicies(s_out, S_out, c_out, mu, h, p, K, L, stats, u, None, met)
+
+
+def _solve(
+    dem: Dem,
+    live: np.ndarray,
+    h: np.ndarray,
+    p: np.ndarray,
+    K: np.ndarray,
+    fr: np.ndarray | None,
+    rr: np.ndarray | None,
+    cap: np.ndarray,
+    budget: int,
+    progress: Callable[[int, int], None] | None,
+    n_total: int,
+    *,
+    out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    s_out, S_out, c_out, met = out
+    mu = dem.period_mean(live)
+    yt = _smallest_position(dem, live, fr, rr)
+    has_p = p[live] > 0
+    ystar = np.where(
+        has_p,
+        dem.quantile(np.where(has_p, p[live] / (p[live] + h[live]), 0.5), live),
+        yt,
+    )
+    top = np.maximum(yt, ystar)
+    # parts that cannot meet the target within max_stock
+    bad = yt > cap[live]
+    if bad.any():
+        b = live[bad]
+        met[b] = False
+        S_out[b] = cap[b].astype(np.int64)
+        s_out[b] = S_out[b] - 1
+        ev = _evaluate(s_out[b], S_out[b], _sub(dem, b), h[b], p[b], K[b], budget)
+        c_out[b] = ev.cost
+    ok = np.flatnonzero(~bad)
+    live, mu, yt, top = live[ok], mu[ok], yt[ok], top[ok]
+    if not len(live):
+        return
+    # renewal mass maximum over one demand support (bounds all later masses)
+    # m(j) <= max of the lmax masses before it, so the masses beyond J0 are at
+    # most the largest in [J0 - lmax, J0); the first J0 carry M(J0) in all
+    mmax = np.empty(len(live))
+    mhead = np.empty(len(live))
+    for idx in batches_by_size(np.ones(len(live), dtype=np.int64), 512):
+        f = dem.period_pmf(live[idx], 10**9)
+        lmax = f.shape[1] - 1
+        J0 = 2 * lmax + 2
+        m, M0 = _renewal(f, J0)
+        mmax[idx] = m[:, J0 - lmax - 1 :].max(axis=1)
+        mhead[idx] = M0[:, J0]
+    # a feasible policy: s = y_t - 1 with a few Q (capped by max_stock)
+    qcap = np.maximum(cap[live] - yt + 1.0, 1.0)
+    eoq = np.sqrt(2.0 * K[live] * mu / h[live])
+    cf = np.full(len(live), np.inf)
+    for fac in (0.5, 1.0, 2.0):
+        Q = np.clip(np.round(fac * eoq), 1.0, qcap)
+        ev = _evaluate(
+            yt - 1, yt - 1 + Q, _sub(dem, live), h[live], p[live], K[live], budget
+        )
+        cf = np.minimum(cf, ev.cost)
+    cf = cf * (1.0 + 1e-9) + 1e-9
+    # Q bound: h * (least on-hand stock) > cf for every larger Q
+    mean1 = mu * (dem.L[live] + 1.0)
+    unum = mmax * mu
+    head = mhead * mu  # weight of the first J0 masses is at most head / Q
+
+    def lb(Q: np.ndarray) -> np.ndarray:
+        v = np.zeros(len(live))
+        if fr is not None:
+            b = np.maximum(fr[live] - head / Q, 0.0)
+            v = np.maximum(v, _onhand_lower_bound(Q, unum, b, mean1))
+        if rr is not None:
+            b = np.maximum(rr[live] - head / Q, 0.0)
+            v = np.maximum(v, _onhand_lower_bound(Q, unum, b, mean1 + 1.0))
+        return h[live] * v
+
+    lo = np.ones(len(live))
+    hi = np.ones(len(live))
+    while True:
+        grow = lb(hi) <= cf
+        if not grow.any():
+            break
+        lo = np.where(grow, hi, lo)
+        hi = np.where(grow, 2.0 * hi, hi)
+    while np.any(hi - lo > 1):
+        mid = np.floor((lo + hi) / 2.0)
+        open_ = hi - lo > 1
+        g = lb(mid) <= cf
+        lo = np.where(open_ & g, mid, lo)
+        hi = np.where(open_ & ~g, mid, hi)
+    qmax = lo.astype(np.int64)  # lb(qmax + 1) > cf (or qmax = 1)
+    # rows: S = y_t .. top - 1 + qmax (and <= max_stock)
+    srow = np.minimum(top - 1.0 + qmax, cap[live]) - yt + 1.0
+    nrow = np.maximum(srow, 1.0).astype(np.int64)
+    done = n_total - len(live)
+    for idx in batches_by_size(nrow * qmax, budget):
+        sel = live[idx]
+        B = len(idx)
+        Jm = int(qmax[idx].max())
+        Wm = int(nrow[idx].max())
+        m, M = _renewal(dem.period_pmf(sel, Jm), Jm)
+        y0 = yt[idx] - Jm + 1.0
+        y = y0[:, None] + np.arange(Wm + Jm - 1)[None, :]
+        hp = np.zeros(len(dem.L))
+        pp = np.zeros(len(dem.L))
+        hp[sel], pp[sel] = h[sel], p[sel]
+        vals = [_G(dem, sel, y, hp, pp)]
+        if fr is not None:
+            vals.append(dem.loss(sel, y, 1) - dem.loss(sel, y, 0))
+        if rr is not None:
+            vals.append(dem.cdf(sel, y, 1))
+        step = max(1, budget // max(B * Jm, 1))
+        best_c = np.full(B, np.inf)
+        best_r = np.zeros(B, dtype=np.int64)
+        best_q = np.zeros(B, dtype=np.int64)
+        rows = np.arange(B)
+        Mq = M[:, 1:]  # M(Q) for Q = 1..Jm
+        qv = np.arange(1, Jm + 1)
+        for r0 in range(0, Wm, step):
+            r1 = min(Wm, r0 + step)
+            cums = []
+            for v in vals:
+                win = np.lib.stride_tricks.sliding_window_view(
+                    v[:, r0 : r1 + Jm - 1], Jm, axis=1
+                )[:, :, ::-1]  # [b, r, j] = v at y = S - j, S = y_t + r0 + r
+                cums.append(np.cumsum(win * m[:, None, :], axis=2))
+            cost = (K[sel, None, None] + cums[0]) / Mq[:, None, :]
+            feas = (qv[None, None, :] <= qmax[idx, None, None]) & (
+                np.arange(r0, r1)[None, :, None] < nrow[idx, None, None]
+            )
+            k = 1
+            if fr is not None:
+                fill = 1.0 - cums[k] / (mu[idx, None, None] * Mq[:, None, :])
+                feas &= fill >= fr[sel, None, None] - _EPS
+                k += 1
+            if rr is not None:
+                feas &= cums[k] / Mq[:, None, :] >= rr[sel, None, None] - _EPS
+            flat = np.where(feas, cost, np.inf).reshape(B, -1)
+            arg = np.argmin(flat, axis=1)
+            c = flat[rows, arg]
+            better = c < best_c
+            r_opt, q_opt = np.divmod(arg, Jm)
+            best_c = np.where(better, c, best_c)
+            best_r = np.where(better, r0 + r_opt, best_r)
+            best_q = np.where(better, q_opt + 1, best_q)
+        if not np.all(
+            np.isfinite(best_c)
+        ):  # pragma: no cover - s = y_t - 1 is feasible
+            raise AssertionError("no feasible (s,S) in the search box")
+        S_out[sel] = (yt[idx] + best_r).astype(np.int64)
+        s_out[sel] = S_out[sel] - best_q
+        c_out[sel] = best_c
+        done += len(idx)
+        if progress is not None:
+            progress(done, n_total)
+
+
+def _sub(dem: Dem, idx: np.ndarray) -> Dem:
+    """The demand model restricted to parts ``idx`` (for :func:`_evaluate`)."""
+    if isinstance(dem, _PoissonDemand):
+        return _PoissonDemand(dem.mu[idx], dem.L[idx])
+    return _TableDemand(dem.rate[idx], dem.unit_pmf[idx], dem.L[idx])
