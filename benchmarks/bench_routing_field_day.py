@@ -36,6 +36,12 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_s() -> float:
+    """CPU seconds (user + system) of this process so far."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def run_vroom(path: Path, time_limit_s: float) -> tuple[int, float, float]:
     """VROOM on the instance: (jobs served, travel hours, wall seconds)."""
     import vroom
@@ -109,13 +115,14 @@ def main() -> None:
         "fd_n2000_m200_s1",
     ]
     print(
-        f"{'instance':18} {'engine':12} {'served':>7} {'travel h':>9} {'h/job':>6} {'valid':>5} {'s':>6} {'RSS MB':>7}"
+        f"{'instance':18} {'engine':12} {'served':>7} {'travel h':>9} {'h/job':>6} {'valid':>5} {'s':>6} {'cpu s':>6} {'RSS MB':>7}"
     )
     engines = [e for e in args.engines.split(",") if e]
     for name in names:
         path = FIELD / f"{name}.json"
         p = read_field_day(path)
         for eng in engines:
+            c0 = _cpu_s()
             if eng == "vroom":
                 served, vh, wall = run_vroom(path, args.time_limit)
                 row = (served, vh, "-", wall)
@@ -131,7 +138,7 @@ def main() -> None:
             label = "vroom" if eng == "vroom" else f"ours-{eng}"
             print(
                 f"{name:18} {label:12} {served:7d} {th:9.1f} {th / max(1, served):6.3f} "
-                f"{ok_s:>5} {sec:6.1f} {_rss_mb():7.0f}",
+                f"{ok_s:>5} {sec:6.1f} {_cpu_s() - c0:6.1f} {_rss_mb():7.0f}",
                 flush=True,
             )
 
