@@ -6,6 +6,7 @@ Usage::
     .venv/bin/python benchmarks/bench_inventory.py --full     # stockpyl on all parts
     .venv/bin/python benchmarks/bench_inventory.py --fill-rate --parts 10000 --outlets 200
     .venv/bin/python benchmarks/bench_inventory.py --fill-rate --policy rq
+    .venv/bin/python benchmarks/bench_inventory.py --ss-service    # (s,S), 95 % fill
 
 Prints tables; asserts nothing. Timings on a shared machine are noisy.
 """
@@ -104,7 +105,11 @@ def main() -> None:
     ap.add_argument("--outlets", type=int, default=200)
     ap.add_argument("--target", type=float, default=0.95)
     ap.add_argument("--policy", choices=["base_stock", "rq"], default="base_stock")
+    ap.add_argument("--ss-service", action="store_true")
     args = ap.parse_args()
+    if args.ss_service:
+        bench_ss_service(args.parts, args.target, args.seed, args.lead_time)
+        return
     if args.fill_rate:
         bench_fill_rate(args.parts, args.outlets, args.target, args.seed, args.policy)
         return
@@ -158,6 +163,34 @@ def bench_fill_rate(
         f"  targets met {int(met.sum()):,}/{len(mu):,}; "
         f"min(fill - target) {np.min(fill - tgt):+.2e}; "
         f"total order-up-to stock {stock:,.0f}"
+    )
+
+
+def bench_ss_service(n: int, target: float, seed: int, lead_time: int) -> None:
+    """Cheapest (s,S) meeting a fill-rate target for ``n`` random parts.
+
+    Parts as :func:`random_catalogue` (holding and ordering cost only);
+    the result is checked by the exact evaluation.
+    """
+    from planner.inventory import optimize_sS_service
+
+    cat = random_catalogue(n, seed)
+    optimize_sS_service(1.0, 1.0, 3.0, fill_rate=0.9)  # warm up imports
+    t0 = time.perf_counter()
+    r = optimize_sS_service(
+        cat["demand_mean"],
+        cat["holding_cost"],
+        cat["fixed_cost"],
+        fill_rate=target,
+        lead_time=lead_time,
+    )
+    sec = time.perf_counter() - t0
+    fill = r.evaluate().fill_rate
+    print(f"(s,S) with fill rate >= {target}, {n} parts, lead time {lead_time}")
+    print(
+        f"  time {sec:.2f} s ({1e3 * sec / n:.2f} ms/part); "
+        f"min(fill - target) {np.min(fill - target):+.2e}; "
+        f"total cost/period {r.cost.sum():.2f}"
     )
 
 

@@ -319,27 +319,107 @@ def _solve(
             v = np.maximum(v, _onhand_lower_bound(Q, unum, b, mean1 + 1.0))
         return h[live] * v
 
-    lo = np.ones(len(live))
-    hi = np.ones(len(live))
-    while True:
-        grow = lb(hi) <= cf
-        if not grow.any():
-            break
-        lo = np.where(grow, hi, lo)
-        hi = np.where(grow, 2.0 * hi, hi)
-    while np.any(hi - lo > 1):
-        mid = np.floor((lo + hi) / 2.0)
-        open_ = hi - lo > 1
-        g = lb(mid) <= cf
-        lo = np.where(open_ & g, mid, lo)
-        hi = np.where(open_ & ~g, mid, hi)
-    qmax = lo.astype(np.int64)  # lb(qmax + 1) > cf (or qmax = 1)
-    # rows: S = y_t .. top - 1 + qmax (and <= max_stock)
-    srow = np.minimum(top - 1.0 + qmax, cap[live]) - yt + 1.0
+    def qbound(cf: np.ndarray) -> np.ndarray:
+        """Largest Q whose on-hand lower bound still fits under cf."""
+        lo = np.ones(len(live))
+        hi = np.ones(len(live))
+        while True:
+            grow = lb(hi) <= cf
+            if not grow.any():
+                break
+            lo = np.where(grow, hi, lo)
+            hi = np.where(grow, 2.0 * hi, hi)
+        while np.any(hi - lo > 1):
+            mid = np.floor((lo + hi) / 2.0)
+            open_ = hi - lo > 1
+            g = lb(mid) <= cf
+            lo = np.where(open_ & g, mid, lo)
+            hi = np.where(open_ & ~g, mid, hi)
+        return lo.astype(np.int64)  # lb(lo + 1) > cf (or lo = 1)
+
+    # phase 1: Q up to a few EOQs (within the bound); its optimum is a much
+    # tighter feasible cost, which gives the final bound on Q (phase 2)
+    qmax = qbound(cf)
+    q1 = np.minimum(qmax, np.maximum(np.ceil(3.0 * eoq), 16)).astype(np.int64)
+    done = [n_total - len(live)]
+    c1, S1, Q1 = _grid(
+        dem,
+        live,
+        np.arange(len(live)),
+        q1,
+        yt,
+        top,
+        h,
+        p,
+        K,
+        fr,
+        rr,
+        cap,
+        budget,
+        progress,
+        n_total,
+        done,
+    )
+    q2 = qbound(c1 * (1.0 + 1e-9) + 1e-9)
+    again = np.flatnonzero(q2 > q1)
+    if len(again):
+        c2, S2, Q2 = _grid(
+            dem,
+            live,
+            again,
+            q2[again],
+            yt,
+            top,
+            h,
+            p,
+            K,
+            fr,
+            rr,
+            cap,
+            budget,
+            None,
+            n_total,
+            done,
+        )
+        c1[again], S1[again], Q1[again] = c2, S2, Q2
+    S_out[live] = S1
+    s_out[live] = S1 - Q1
+    c_out[live] = c1
+
+
+def _grid(
+    dem: Dem,
+    live: np.ndarray,
+    sub: np.ndarray,
+    qmax: np.ndarray,
+    yt_all: np.ndarray,
+    top_all: np.ndarray,
+    h: np.ndarray,
+    p: np.ndarray,
+    K: np.ndarray,
+    fr: np.ndarray | None,
+    rr: np.ndarray | None,
+    cap: np.ndarray,
+    budget: int,
+    progress: Callable[[int, int], None] | None,
+    n_total: int,
+    done: list[int],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cheapest feasible (S, Q) with ``Q <= qmax``, ``y_t <= S <= top - 1 + Q``.
+
+    ``sub`` indexes ``live`` (and ``yt_all``, ``top_all``); returns cost, S, Q
+    per entry of ``sub``.
+    """
+    lv = live[sub]
+    yt, top = yt_all[sub], top_all[sub]
+    mu = dem.period_mean(lv)
+    srow = np.minimum(top - 1.0 + qmax, cap[lv]) - yt + 1.0
     nrow = np.maximum(srow, 1.0).astype(np.int64)
-    done = n_total - len(live)
+    c_res = np.empty(len(sub))
+    S_res = np.empty(len(sub), dtype=np.int64)
+    Q_res = np.empty(len(sub), dtype=np.int64)
     for idx in batches_by_size(nrow * qmax, budget):
-        sel = live[idx]
+        sel = lv[idx]
         B = len(idx)
         Jm = int(qmax[idx].max())
         Wm = int(nrow[idx].max())
@@ -392,12 +472,13 @@ def _solve(
             np.isfinite(best_c)
         ):  # pragma: no cover - s = y_t - 1 is feasible
             raise AssertionError("no feasible (s,S) in the search box")
-        S_out[sel] = (yt[idx] + best_r).astype(np.int64)
-        s_out[sel] = S_out[sel] - best_q
-        c_out[sel] = best_c
-        done += len(idx)
+        S_res[idx] = (yt[idx] + best_r).astype(np.int64)
+        Q_res[idx] = best_q
+        c_res[idx] = best_c
+        done[0] += len(idx)
         if progress is not None:
-            progress(done, n_total)
+            progress(done[0], n_total)
+    return c_res, S_res, Q_res
 
 
 def _sub(dem: Dem, idx: np.ndarray) -> Dem:
