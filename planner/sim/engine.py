@@ -43,14 +43,14 @@ from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from functools import partial
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 from typing import Any, cast
 
 import numpy as np
 import simpy
 
 from planner.core.checks import readonly
-from planner.core.errors import PlannerError
+from planner.core.errors import InputError, PlannerError
 from planner.core.rng import spawn_seeds
 from planner.sim.arrivals import STREAMS, TicketStream, complete_tickets
 from planner.sim.model import DAY_MIN, SimModel
@@ -115,6 +115,8 @@ class RepLog:
     end_backorders: np.ndarray
     queue_area: float
     n_events: int
+    n_planned_visits: int = 0
+    n_plans: int = 0
 
     @property
     def n_tickets(self) -> int:
@@ -145,6 +147,10 @@ def run_replication(
     warmup_min: float = 0.0,
     seed: np.random.SeedSequence | int = 0,
     check: bool = True,
+    dispatch: str = "greedy",
+    routing_cap: int = 40,
+    routing_iterations: int = 200,
+    routing_fill: float = 1.2,
 ) -> RepLog:
     """Run one replication of ``stream`` through ``model`` until ``horizon_min``.
 
@@ -152,6 +158,21 @@ def run_replication(
     :data:`planner.sim.arrivals.STREAMS`); only those the stream leaves open
     (replayed tables) and the follow-up draws are used here. With ``check``
     the ticket balance is verified (:class:`BalanceError` if violated).
+
+    ``dispatch="routing"``: a nightly batch. At midnight before each day, the
+    tickets queued at each outlet (by urgency, then age; at most
+    ``routing_cap``, and only as many as fill ``routing_fill`` times the
+    crew's shift minutes, counting expected repair plus the drive from the
+    outlet) are planned for that day's technicians by
+    :func:`planner.routing.solve_dispatch` (``routing_iterations`` search
+    iterations, seed 0: deterministic), with the expected repair times and
+    the outlet's travel matrix. A technician then follows its route in the
+    planned order (travel from its actual position, stochastic repair times);
+    an urgent ticket at the head of its queues is taken first (same-day
+    insertion); a planned visit that no longer fits the shift plus overtime
+    ends the day and returns the rest of the route to the queue; after the
+    route the technician takes queued tickets greedily. Needs shifts (not
+    ``always_on``).
     """
     ss = (
         seed
@@ -165,6 +186,17 @@ def run_replication(
     n = len(stream)
     n_o = model.n_outlets
     n_skill = len(model.skill_names)
+    routing = dispatch == "routing"
+    if dispatch not in ("greedy", "routing"):
+        raise InputError(
+            field="dispatch", expected="'greedy' or 'routing'", got=dispatch
+        )
+    if routing and model.always_on:
+        raise InputError(
+            field="dispatch",
+            expected="'greedy' for an always-on (queue mode) model",
+            got=dispatch,
+        )
     horizon = float(horizon_min)
     warm = float(warmup_min)
     fup_u = np.random.default_rng(spawn_seeds(ss, len(STREAMS))[4]).random(n)
@@ -257,6 +289,10 @@ def run_replication(
         qlen[o] += 1
         if kind == KIND_FIRST:
             q_change(now, 1)
+        wake(o, s, now)
+
+    def wake(o: int, s: int, now: float) -> None:
+        """Hand the new head of queue (outlet ``o``, skill ``s``) to an idle technician."""
         lst = idle[o]
         if lst:
             for i, (k, ev) in enumerate(lst):
@@ -376,8 +412,27 @@ def run_replication(
     brk_day_ = [-1] * n_t
     work_day_ = [-1] * n_t
     post_: list[tuple[int, int, int] | None] = [None] * n_t
+    # routing: the planned route of each technician for the current day
+    route_: list[deque[tuple[float, float, int, int]]] = [deque() for _ in range(n_t)]
+    n_planned = [0, 0]  # visits made from a plan, plans solved
 
-    def dispatch(k: int, now: float, d: int, ds: float) -> float:
+    def cancel_now(e: tuple[float, float, int, int], o: int, now: float) -> None:
+        canc[e[2]] = e[1] + patience
+        qexit[e[2]] = now
+        qlen[o] -= 1
+        q_change(now, -1)
+
+    def give_back(k: int, now: float) -> None:
+        """Return the unvisited rest of ``k``'s route to the outlet's queues."""
+        route = route_[k]
+        o = t_out[k]
+        while route:
+            e = route.popleft()
+            s = skill_of[e[2]]
+            heappush(heaps[o * n_skill + s], e)
+            wake(o, s, now)
+
+    def next_job(k: int, now: float, d: int, ds: float) -> float:
         """Give technician ``k`` (on shift) its next job, if any.
 
         Returns the minutes until it is free again (break + travel + work),
@@ -390,14 +445,24 @@ def run_replication(
         for h in mine_[k]:
             if can_cancel:
                 while h and h[0][3] == KIND_FIRST and now - h[0][1] > patience:
-                    e = heappop(h)
-                    canc[e[2]] = e[1] + patience
-                    qexit[e[2]] = now
-                    qlen[o] -= 1
-                    q_change(now, -1)
+                    cancel_now(heappop(h), o, now)
             if h and (best is None or h[0] < best):
                 best = h[0]
                 bh = h
+        planned = False
+        if routing:
+            route = route_[k]
+            if can_cancel:
+                while (
+                    route
+                    and route[0][3] == KIND_FIRST
+                    and (now - route[0][1] > patience)
+                ):
+                    cancel_now(route.popleft(), o, now)
+            # an urgent ticket queued now goes before the planned route
+            if route and (best is None or best[0] != 0):
+                best = route[0]
+                planned = True
         if best is None:
             return IDLE
         j = best[2]
@@ -414,10 +479,16 @@ def run_replication(
             if work_day_[k] == d:
                 expect = fmin if kind == KIND_FOLLOWUP else mean_rep[j]
                 if now + brk + tr + expect > ds + s1_[k] + ot_[k]:
+                    if routing:
+                        give_back(k, now)
                     return DAY_OVER
             if brk:
                 brk_day_[k] = d
-        heappop(bh)
+        if planned:
+            route_[k].popleft()
+            n_planned[0] += 1
+        else:
+            heappop(bh)
         qlen[o] -= 1
         leave = now + brk
         start = leave + tr
@@ -475,7 +546,7 @@ def run_replication(
             if now - ds >= s1_[k]:
                 ev.succeed()
                 return
-        dur = dispatch(k, now, d, ds)
+        dur = next_job(k, now, d, ds)
         if dur < 0:
             ev.succeed()
             return
@@ -514,7 +585,7 @@ def run_replication(
                     g = 1 + gap[(wd0 + d + 1) % 7]
                     yield shift_start(o, s0, ds + g * DAY_MIN + s0, now)
                     continue
-            dur = dispatch(k, now, d, ds)
+            dur = next_job(k, now, d, ds)
             if dur >= 0:
                 yield timeout(dur)
                 after_visit(k)
@@ -536,6 +607,127 @@ def run_replication(
                     del lst[i]
                     break
             after_visit(k)  # a job handed over while idle has just ended
+
+    if routing:
+        from planner.routing import DispatchProblem, solve_dispatch
+
+        techs_of: list[list[int]] = [[] for _ in range(n_o)]
+        for k in range(n_t):
+            techs_of[t_out[k]].append(k)
+        ldur_a = np.asarray(model.local_dur_min, dtype=np.float64)
+        ldist_a = np.asarray(model.local_dist_m, dtype=np.float64)
+        tsk_a = np.asarray(model.tech_skills, dtype=bool)
+
+        def plan_day(d: int) -> None:
+            """Plan day ``d`` (now: its midnight) for every outlet."""
+            now = env.now
+            for k in range(n_t):
+                if route_[k]:
+                    give_back(k, now)
+            wd = (wd0 + d) % 7
+            for o in range(n_o):
+                ks = [k for k in techs_of[o] if workdays[k][wd]]
+                if not ks:
+                    continue
+                can: Any = tsk_a[ks].any(axis=0)
+                entries = [
+                    e
+                    for s in range(n_skill)
+                    if can[s]
+                    for e in heaps[o * n_skill + s]
+                    if not (can_cancel and e[3] == KIND_FIRST and now - e[1] > patience)
+                ]
+                if not entries:
+                    continue
+                entries.sort()
+                # no more than the crew can do: the solver's repair of
+                # unassigned jobs is slow, and they stay queued anyway
+                cap_min = routing_fill * sum(
+                    s1_[k] - s0_[k] - bm_[k] + ot_[k] for k in ks
+                )
+                off, sz = loff[o], lsz[o]
+                load = 0.0
+                n_take = 0
+                for e in entries[:routing_cap]:
+                    j = e[2]
+                    load += (fmin if e[3] == KIND_FOLLOWUP else mean_rep[j]) + ldur[
+                        off + ploc[j]
+                    ]
+                    if load > cap_min and n_take:
+                        break
+                    n_take += 1
+                entries = entries[:n_take]
+                js = [e[2] for e in entries]
+                kinds = [e[3] for e in entries]
+                locs = np.unique(np.array([0, *(ploc[j] for j in js)], np.int64))
+                pos = np.searchsorted(locs, [ploc[j] for j in js])
+                block = np.ix_(locs, locs)
+                dur = ldur_a[off : off + sz * sz].reshape(sz, sz)[block]
+                dist = ldist_a[off : off + sz * sz].reshape(sz, sz)[block]
+                n_j = len(js)
+                jsk = np.zeros((n_j, n_skill), dtype=bool)
+                jsk[np.arange(n_j), [skill_of[j] for j in js]] = True
+                prob = DispatchProblem(
+                    duration_min=dur,
+                    distance_m=dist,
+                    job_loc=pos,
+                    service_min=np.array(
+                        [
+                            fmin if kd == KIND_FOLLOWUP else mean_rep[j]
+                            for j, kd in zip(js, kinds, strict=True)
+                        ]
+                    ),
+                    tw_ptr=np.arange(n_j + 1),
+                    tw_early_min=np.zeros(n_j),
+                    tw_late_min=np.full(n_j, DAY_MIN),
+                    tech_start_loc=np.zeros(len(ks), np.int64),
+                    tech_end_loc=np.zeros(len(ks), np.int64),
+                    shift_start_min=np.array([s0_[k] for k in ks]),
+                    shift_end_min=np.array([s1_[k] for k in ks]),
+                    job_skills=jsk,
+                    tech_skills=tsk_a[ks],
+                    job_urgency=np.array(
+                        [
+                            2 if kd == KIND_FOLLOWUP else urg[j]
+                            for j, kd in zip(js, kinds, strict=True)
+                        ]
+                    ),
+                    break_min=np.array([bm_[k] for k in ks]),
+                    break_early_min=np.array([b0_[k] for k in ks]),
+                    break_late_min=np.array([max(b0_[k], b1_[k] - bm_[k]) for k in ks]),
+                    max_overtime_min=np.array([ot_[k] for k in ks]),
+                    rates=model.costs,
+                )
+                plan = solve_dispatch(
+                    prob,
+                    seed=0,
+                    max_iterations=routing_iterations,
+                    time_limit_s=3600.0,
+                )
+                n_planned[1] += 1
+                taken = set()
+                for t, jj in zip(
+                    plan.stop_tech.tolist(), plan.stop_job.tolist(), strict=True
+                ):
+                    route_[ks[t]].append(entries[jj])
+                    taken.add(entries[jj][2])
+                if taken:
+                    for s in range(n_skill):
+                        h = heaps[o * n_skill + s]
+                        if h:
+                            h[:] = [e for e in h if e[2] not in taken]
+                            heapify(h)
+
+        def planner() -> Generator[simpy.Event, Any, None]:
+            d = 0
+            while True:
+                t = d * DAY_MIN
+                if t > env.now:
+                    yield timeout(t - env.now)
+                plan_day(d)
+                d += 1
+
+        env.process(planner())
 
     own_list = own.tolist()
 
@@ -572,7 +764,7 @@ def run_replication(
                 bo_min[f] += horizon - td
     # customers who ran out of patience while still queued at the horizon
     queued = np.zeros(n, dtype=bool)
-    for h in heaps:
+    for h in [*heaps, *route_]:
         for e in h:
             if e[3] == KIND_FIRST and can_cancel and e[1] + patience <= horizon:
                 canc[e[2]] = e[1] + patience  # left the queue; qexit stays NaN
@@ -613,6 +805,8 @@ def run_replication(
         end_backorders=readonly(np.array([len(q) for q in boq], dtype=np.int64)),
         queue_area=float(qs[2]),
         n_events=int(next(env._eid)),
+        n_planned_visits=n_planned[0],
+        n_plans=n_planned[1],
     )
     if check:
         _check_balance(

@@ -134,6 +134,9 @@ def simulate_replication(
     seed: int = 0,
     tickets: TicketStream | None = None,
     keep_log: bool = False,
+    dispatch: str = "greedy",
+    routing_cap: int = 40,
+    routing_iterations: int = 200,
 ) -> Replication:
     """Run replication ``rep`` of ``simulate(model, seed=seed, ...)`` alone.
 
@@ -154,6 +157,9 @@ def simulate_replication(
         horizon_min=horizon_days * DAY_MIN,
         warmup_min=warmup_days * DAY_MIN,
         seed=ss,
+        dispatch=dispatch,
+        routing_cap=routing_cap,
+        routing_iterations=routing_iterations,
     )
     k = replication_kpis(model, log)
     k.insert(0, "rep", rep)
@@ -364,6 +370,8 @@ def simulate(
     n_jobs: int = 1,
     keep_log: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    routing_cap: int = 40,
+    routing_iterations: int = 200,
 ) -> SimResult:
     """Simulate ``n_reps`` independent replications and summarize the KPIs.
 
@@ -378,7 +386,10 @@ def simulate(
         Replications and the root seed (replication ``r`` uses child ``r``).
     dispatch
         ``"greedy"``: earliest-available technician, tickets by urgency then
-        age (the only rule so far).
+        age. ``"routing"``: a nightly batch planned per outlet by
+        :func:`planner.routing.solve_dispatch`, followed in order, urgent
+        tickets inserted the same day (see
+        :func:`~planner.sim.engine.run_replication`); needs shifts.
     tickets
         A replayed ticket table (:func:`~planner.sim.read_tickets`) used by
         every replication instead of generated tickets.
@@ -392,6 +403,9 @@ def simulate(
         Keep the per-ticket log of every replication.
     progress
         Called with ``(done, planned)`` after each replication.
+    routing_cap, routing_iterations
+        For ``dispatch="routing"``: tickets planned per outlet and night, and
+        the solver's iteration limit (deterministic).
 
     Examples
     --------
@@ -409,8 +423,18 @@ def simulate(
     >>> bool(0.35 < row["mean"] < 0.65), int(row["n_reps"])
     (True, 3)
     """
-    if dispatch != "greedy":
-        raise InputError(field="dispatch", expected="'greedy'", got=dispatch)
+    if dispatch not in ("greedy", "routing"):
+        raise InputError(
+            field="dispatch", expected="'greedy' or 'routing'", got=dispatch
+        )
+    if dispatch == "routing" and model.always_on:
+        raise InputError(
+            field="dispatch",
+            expected="'greedy' for an always-on (queue mode) model",
+            got=dispatch,
+        )
+    routing_cap = check_positive_int(routing_cap, "routing_cap")
+    routing_iterations = check_positive_int(routing_iterations, "routing_iterations")
     if not (isinstance(horizon_days, int | float) and math.isfinite(horizon_days)) or (
         horizon_days <= 0
     ):
@@ -446,6 +470,9 @@ def simulate(
                     "seed": int(seed),
                     "tickets": tickets,
                     "keep_log": keep_log,
+                    "dispatch": dispatch,
+                    "routing_cap": routing_cap,
+                    "routing_iterations": routing_iterations,
                 }
                 for rep in range(start, planned)
             ]
@@ -491,6 +518,11 @@ def simulate(
             "n_reps": len(results),
             "seed": int(seed),
             "dispatch": dispatch,
+            **(
+                {"routing_cap": routing_cap, "routing_iterations": routing_iterations}
+                if dispatch == "routing"
+                else {}
+            ),
             "replay": tickets is not None,
             "target_half_width": target_half_width,
             "target_kpi": target_kpi,
