@@ -4,12 +4,16 @@ A generated national-size network (default 500 outlets, 5,000 demand points,
 the embedded appliance catalogue, about 2 million tickets a year, technicians
 sized to ~75 % load, base-stock levels at the Poisson 90 % quantile of
 lead-time demand) is simulated with the greedy dispatch rule for ``--days``
-days. Printed: tickets, seconds and tickets/s for generation, the SimPy run
+days, then the first ``--routing-days`` days again with the greedy rule and
+with nightly routing (``dispatch="routing"``: one ``solve_dispatch`` per outlet
+and night), side by side: tickets/s, travel minutes per visit, SLA. Printed: tickets, seconds and tickets/s for generation, the SimPy run
 (triage, dispatch, travel, repair, parts) and the KPIs; bytes of the
 per-ticket log and the extrapolation to 2 million tickets; peak RSS.
 
     .venv/bin/python benchmarks/bench_sim.py --days 30
     .venv/bin/python benchmarks/bench_sim.py --outlets 50 --points 500 --days 365
+    .venv/bin/python benchmarks/bench_sim.py --outlets 50 --points 500 --days 14 \
+        --routing-days 14 --skip-mmc
 
 Also an M/M/c queue (c=20, rho=0.85, queue mode) for comparison with the
 bare-SimPy figures in MEASURED.md. Timings on a shared machine are noisy.
@@ -181,6 +185,14 @@ def main() -> None:
     ap.add_argument("--days", type=float, default=30.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-mmc", action="store_true")
+    ap.add_argument(
+        "--routing-days",
+        type=float,
+        default=7.0,
+        help="days simulated with nightly routing (0: skip); greedy is rerun "
+        "on the same days for comparison",
+    )
+    ap.add_argument("--routing-iterations", type=int, default=200)
     a = ap.parse_args()
     t0 = time.perf_counter()
     model = national(a.outlets, a.points, a.tickets_per_year, a.seed)
@@ -233,6 +245,38 @@ def main() -> None:
     ]
     for _, r in show.iterrows():
         print(f"  {r['kpi']:<24} {r['value']:>12.4g} {r['unit']}")
+    if a.routing_days > 0:
+        rd = min(a.routing_days, a.days)
+        keep = int(np.searchsorted(stream.created_min, rd * 1440.0))
+        print(
+            f"{'dispatch, ' + format(rd, 'g') + ' days':<42} {'tickets':>10} "
+            f"{'wall s':>8} {'cpu s':>8} {'tickets/cpu-s':>13} {'travel min/visit':>16} "
+            f"{'SLA':>6} {'plans':>6} {'planned visits':>14}"
+        )
+        for rule in ("greedy", "routing"):
+            w0, c0 = time.perf_counter(), time.process_time()
+            lg = run_replication(
+                model,
+                stream,
+                horizon_min=rd * 1440.0,
+                seed=ss,
+                dispatch=rule,
+                routing_iterations=a.routing_iterations,
+            )
+            w, c = time.perf_counter() - w0, time.process_time() - c0
+            kk = replication_kpis(model, lg)
+            sla = float(
+                kk[
+                    (kk["kpi"] == "sla_attainment")
+                    & (kk["urgency"] == "all")
+                    & (kk["outlet"] == "all")
+                ]["value"].iloc[0]
+            )
+            print(
+                f"{name + ' ' + rule:<42} {keep:>10,} {w:>8.2f} {c:>8.2f} "
+                f"{keep / c:>13,.0f} {float(np.mean(lg.v_travel_min)):>16.2f} "
+                f"{sla:>6.3f} {lg.n_plans:>6,} {lg.n_planned_visits:>14,}"
+            )
     if not a.skip_mmc:
         m = queue_model(20, 0.85 * 20 / 60.0, 60.0)
         s = generate_tickets(m, 100.0, seed=1)
