@@ -36,6 +36,7 @@ from planner.inventory._common import (
     poisson_quantile,
     whole_numbers,
 )
+from planner.inventory.base_stock import _unit_pmf, compound_poisson_pmf
 from planner.inventory.metrics import PolicyMetrics
 from planner.inventory.ss import newsvendor_cost_poisson
 
@@ -75,6 +76,7 @@ class RQPolicies:
     stats: SolverStats = field(
         default_factory=lambda: SolverStats(solver="federgruen-zheng", runtime_s=0.0)
     )
+    unit_pmf: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for name in ("r", "Q"):
@@ -113,6 +115,7 @@ class RQPolicies:
             self.backorder_cost,
             self.fixed_cost,
             lead_time=self.lead_time,
+            unit_pmf=self.unit_pmf,
         )
 
     def to_frame(self) -> pd.DataFrame:
@@ -165,6 +168,7 @@ def optimize_rQ(
     fixed_cost: npt.ArrayLike,
     *,
     lead_time: npt.ArrayLike = 0.0,
+    unit_pmf: npt.ArrayLike | None = None,
     budget_cells: int = 250_000,
 ) -> RQPolicies:
     """Exact cost-optimal (r,Q) per part (Poisson demand, Federgruen-Zheng).
@@ -180,6 +184,15 @@ def optimize_rQ(
         ``K`` per order, ``>= 0``.
     lead_time
         In units of time, ``>= 0`` (need not be whole).
+    unit_pmf
+        Compound Poisson demand: ``demand_rate`` is then the rate of repairs
+        and ``unit_pmf[k-1]`` (or ``[i, k-1]`` per part) the probability that
+        a repair takes k units. The policy is then (r, nQ): when the position
+        falls to ``r`` or below, the smallest multiple of ``Q`` lifting it
+        above ``r`` is ordered (one order, cost ``K``). The position is again
+        uniform on ``r+1 .. r+Q`` (Hadley & Whitin), orders are placed at rate
+        ``lambda E[min(U, Q)] / Q``, and ``G`` uses the compound distribution
+        of lead-time demand (Panjer), so the search is the same exact one.
     budget_cells
         Size of the padded work arrays per batch.
 
@@ -205,15 +218,124 @@ def optimize_rQ(
     Q_out = np.ones(n, dtype=np.int64)
     c_out = np.zeros(n)
     live = np.flatnonzero(lam > 0)
-    if len(live):
+    u = None if unit_pmf is None else np.ascontiguousarray(_unit_pmf(unit_pmf, n))
+    if len(live) and u is None:
         r_l, Q_l, c_l = _optimize(
             lam[live], h[live], p[live], K[live], L[live], budget_cells
         )
         r_out[live], Q_out[live], c_out[live] = r_l, Q_l, c_l
+    elif len(live) and u is not None:
+        for idx in batches_by_size(np.ones(len(live), dtype=np.int64), 256):
+            sel = live[idx]
+            r_l, Q_l, c_l = _optimize_compound(
+                lam[sel], h[sel], p[sel], K[sel], L[sel], u[sel]
+            )
+            r_out[sel], Q_out[sel], c_out[sel] = r_l, Q_l, c_l
     stats = SolverStats(
         solver="federgruen-zheng (sorted G)", runtime_s=time.perf_counter() - t0
     )
-    return RQPolicies(r_out, Q_out, c_out, lam, h, p, K, L, stats)
+    return RQPolicies(r_out, Q_out, c_out, lam, h, p, K, L, stats, u)
+
+
+class _LeadTimeTable:
+    """Compound Poisson lead-time demand ``D_L`` from pmf tables (Panjer).
+
+    ``E[(y - D)^+]`` and ``P(D <= y)`` for integer ``y`` (any sign); the
+    support ``0 .. n-1`` holds all but < 1e-12 of the mass.
+    """
+
+    def __init__(self, lamL: np.ndarray, u: np.ndarray) -> None:
+        k = u.shape[1]
+        units = np.arange(1, k + 1)[None, :]
+        eu = (u * units).sum(axis=1)
+        ev2 = (u * units**2).sum(axis=1)
+        self.mean = lamL * eu
+        n = int(np.ceil((self.mean + 15.0 * np.sqrt(lamL * ev2) + 5 * k + 20).max()))
+        self.n = n
+        self.F = np.cumsum(compound_poisson_pmf(lamL, u, n), axis=1)
+        # C(y) = sum_{x<y} F(x) = E[(y - D)^+] for y = 0..n
+        self.C = np.concatenate(
+            [np.zeros((len(lamL), 1)), np.cumsum(self.F, axis=1)], axis=1
+        )
+
+    def onhand(self, y: np.ndarray) -> np.ndarray:
+        """``E[(y - D)^+]`` for ``y`` of shape (P, W)."""
+        yc = np.clip(y, 0, self.n).astype(np.int64)
+        rows = np.arange(len(self.C))[:, None]
+        return np.where(y <= 0, 0.0, self.C[rows, yc] + np.maximum(y - self.n, 0))
+
+    def cdf(self, y: np.ndarray) -> np.ndarray:
+        """``P(D <= y)`` for ``y`` of shape (P, W)."""
+        yc = np.clip(y, 0, self.n - 1).astype(np.int64)
+        rows = np.arange(len(self.F))[:, None]
+        F = self.F[rows, yc]
+        return np.where(y < 0, 0.0, np.where(y >= self.n, 1.0, F))
+
+    def G(self, y: np.ndarray, h: np.ndarray, p: np.ndarray) -> np.ndarray:
+        oh = self.onhand(y)
+        bo = oh - (y - self.mean[:, None])  # E[(D - y)^+]
+        return h[:, None] * oh + p[:, None] * np.maximum(bo, 0.0)
+
+
+def _order_term(
+    lam: np.ndarray, K: np.ndarray, u: np.ndarray, Q: np.ndarray
+) -> np.ndarray:
+    """``K lambda E[min(U, Q)]`` for Q of shape (P, W)."""
+    k = u.shape[1]
+    units = np.arange(1, k + 1)
+    emin = (u[:, None, :] * np.minimum(units[None, None, :], Q[:, :, None])).sum(axis=2)
+    return K[:, None] * lam[:, None] * emin
+
+
+def _optimize_compound(
+    lam: np.ndarray,
+    h: np.ndarray,
+    p: np.ndarray,
+    K: np.ndarray,
+    L: np.ndarray,
+    u: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact (r,nQ) under compound Poisson demand: sorted G over a level set.
+
+    An optimal window holds only values ``G <= g*`` (dropping a larger one
+    would lower the cost, as ``E[min(U, Q)]`` does not grow when ``Q``
+    shrinks), so with ``c_u >= g*`` from any window the grid
+    ``{y : G(y) <= c_u}`` contains it.
+    """
+    tab = _LeadTimeTable(lam * L, u)
+    P = len(lam)
+    m = tab.mean
+    # c_u: an EOQ-sized window of the smallest G on a wide grid around the mean
+    sd = np.sqrt(np.maximum(m, 1.0))
+    mean_units = (u * np.arange(1, u.shape[1] + 1)[None, :]).sum(axis=1)
+    q0 = np.maximum(np.round(np.sqrt(2.0 * K * lam * mean_units / h * (h + p) / p)), 1)
+    lo0 = np.floor(m - 10.0 * sd - q0 - 10.0)
+    W0 = int((np.ceil(m + 10.0 * sd + q0 + 10.0) - lo0 + 1).max())
+    y0 = lo0[:, None] + np.arange(W0)[None, :]
+    G0 = tab.G(y0, h, p)
+    s0 = np.sort(G0, axis=1)
+    q0i = np.minimum(q0.astype(np.int64), W0)
+    cu = (
+        _order_term(lam, K, u, q0i[:, None].astype(np.float64))[:, 0]
+        + np.cumsum(s0, axis=1)[np.arange(P), q0i - 1]
+    ) / q0i
+    cu = cu * (1.0 + 1e-9) + 1e-9
+    lo = np.floor(m - cu / p) - 1.0
+    hi = np.ceil(m + cu / h) + 1.0
+    width = (hi - lo + 1).astype(np.int64)
+    W = int(width.max())
+    y = lo[:, None] + np.arange(W)[None, :]
+    G = tab.G(y, h, p)
+    G = np.where(np.arange(W)[None, :] < width[:, None], G, np.inf)
+    order = np.argsort(G, axis=1, kind="stable")
+    Gs = np.take_along_axis(G, order, axis=1)
+    Qs = np.arange(1, W + 1, dtype=np.float64)[None, :].repeat(P, axis=0)
+    cost = (_order_term(lam, K, u, Qs) + np.cumsum(Gs, axis=1)) / Qs
+    cost = np.where(np.isfinite(cost), cost, np.inf)
+    k = np.argmin(cost, axis=1)
+    rows = np.arange(P)
+    first = np.minimum.accumulate(order, axis=1)[rows, k]
+    return (lo + first - 1).astype(np.int64), k + 1, cost[rows, k]
 
 
 def _optimize(
@@ -269,6 +391,7 @@ def evaluate_rQ(
     fixed_cost: npt.ArrayLike,
     *,
     lead_time: npt.ArrayLike = 0.0,
+    unit_pmf: npt.ArrayLike | None = None,
     budget_cells: int = 250_000,
 ) -> PolicyMetrics:
     """Exact cost and service of continuous-review (r,Q) policies (Poisson demand).
@@ -276,6 +399,9 @@ def evaluate_rQ(
     The position is uniform on ``r+1 .. r+Q``; a demand arriving at position
     ``y`` is filled at once iff ``D_L <= y - 1`` (PASTA), so the fill rate is
     ``mean_y P(D_L <= y-1)`` and the ready rate ``mean_y P(D_L <= y)``.
+    With ``unit_pmf`` (compound Poisson, (r,nQ), see :func:`optimize_rQ`) a
+    repair of U units at position y is served ``min(U, (y - D_L)^+)`` units
+    from stock, so the fill rate is ``E[min(U, (y - D_L)^+)] / E[U]``.
 
     >>> m = evaluate_rQ(3, 5, 1.5, 20, 150, 100, lead_time=2)
     >>> round(float(m.cost[0]), 3)
@@ -313,6 +439,11 @@ def evaluate_rQ(
         )
     }
     Qi = Q_b.astype(np.int64)
+    if unit_pmf is not None:
+        u = np.ascontiguousarray(_unit_pmf(unit_pmf, n))
+        for idx in batches_by_size(Qi * u.shape[1], budget_cells):
+            _evaluate_compound(idx, r_b, Qi, lam, h, p, K, L, u, out)
+        return PolicyMetrics(**out)
     for idx in batches_by_size(Qi, budget_cells):
         W = int(Qi[idx].max())
         j = np.arange(W)[None, :]
@@ -333,6 +464,46 @@ def evaluate_rQ(
         out["backorder_cost"][idx] = p[idx] * bo
         out["ordering_cost"][idx] = K[idx] * lam[idx] / Qi[idx]
     return PolicyMetrics(**out)
+
+
+def _evaluate_compound(
+    idx: np.ndarray,
+    r: np.ndarray,
+    Qi: np.ndarray,
+    lam: np.ndarray,
+    h: np.ndarray,
+    p: np.ndarray,
+    K: np.ndarray,
+    L: np.ndarray,
+    u: np.ndarray,
+    out: dict[str, np.ndarray],
+) -> None:
+    """Metrics of (r,nQ) under compound Poisson demand for parts ``idx``."""
+    tab = _LeadTimeTable(lam[idx] * L[idx], u[idx])
+    W = int(Qi[idx].max())
+    j = np.arange(W)[None, :]
+    w = (j < Qi[idx, None]) / Qi[idx, None]
+    y = r[idx, None] + 1 + j
+    oh = tab.onhand(y)
+    bo = np.maximum(oh - (y - tab.mean[:, None]), 0.0)
+    k = u.shape[1]
+    # E[min(U, (y - D)^+)] = sum_k u(k) sum_{i<k} P(D <= y - 1 - i)
+    served = np.zeros(y.shape)
+    tail = u[idx][:, ::-1].cumsum(axis=1)[:, ::-1]  # P(U > i) for i = 0..k-1
+    for i in range(k):
+        served += tail[:, i, None] * tab.cdf(y - 1 - i)
+    units = (u[idx] * np.arange(1, k + 1)[None, :]).sum(axis=1)
+    emin = (
+        u[idx][:, None, :] * np.minimum(np.arange(1, k + 1), Qi[idx, None, None])
+    ).sum(axis=2)[:, 0]
+    out["backorders"][idx] = (w * bo).sum(axis=1)
+    out["on_hand"][idx] = (w * oh).sum(axis=1)
+    out["ready_rate"][idx] = np.clip((w * tab.cdf(y)).sum(axis=1), 0, 1)
+    out["fill_rate"][idx] = np.clip((w * served).sum(axis=1) / units, 0, 1)
+    out["order_rate"][idx] = lam[idx] * emin / Qi[idx]
+    out["holding_cost"][idx] = h[idx] * out["on_hand"][idx]
+    out["backorder_cost"][idx] = p[idx] * out["backorders"][idx]
+    out["ordering_cost"][idx] = K[idx] * out["order_rate"][idx]
 
 
 # --- normal demand (continuous approximation) --------------------------------
