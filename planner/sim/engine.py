@@ -12,7 +12,12 @@ the repair, with parts taken from the outlet stock. A missing part makes the
 visit a diagnosis only; the part is backordered and the ticket is queued again
 for a revisit when it arrives (a failed first-time fix). Stock follows a
 base-stock policy: every unit demanded is reordered and arrives after the
-part's lead time; arrivals fill backorders first come, first served.
+part's lead time; arrivals fill backorders first come, first served. A
+technician's van stock (``SimModel.tech_van_stock``) is used before the
+outlet's shelf and topped up from the shelf at its first look of each day
+(shift start; not in always-on mode); van units used are reordered to the
+outlet like shelf units, so shelf + vans + on order - backorders stays at the
+base stock plus the van levels (checked at the end of every run).
 Technicians work their shift on their workdays. Simplifications: the drive back to
 the outlet at the end of a day is neither simulated nor costed; a partner
 visits exactly ``partner_response_min`` after the hand-over; a cancelled
@@ -80,7 +85,11 @@ class RepLog:
     Per part x outlet (flat ``p * n_outlets + o``, counted after warm-up):
     ``demand_units``, ``filled_units``, ``backorder_units``, ``backorder_min``,
     ``orders``, ``on_hand_area`` (unit-minutes), ``end_on_hand``,
-    ``end_on_order``, ``end_backorders``. ``queue_area`` is the integral over
+    ``end_on_order``, ``end_backorders`` (``on_hand_area`` counts the shelf
+    and the vans of the outlet; ``end_on_hand`` the shelf only; ``end_van``
+    the units in the outlet's vans, ``end_van_tech`` per technician x part).
+    ``n_planned_visits`` and ``n_plans``: visits made from a nightly plan and
+    plans solved (``dispatch="routing"``). ``queue_area`` is the integral over
     the window of the number of tickets waiting for their first visit, kept
     by the event loop itself (for Little's law).
     """
@@ -117,6 +126,8 @@ class RepLog:
     n_events: int
     n_planned_visits: int = 0
     n_plans: int = 0
+    end_van: np.ndarray | None = None
+    end_van_tech: np.ndarray | None = None
 
     @property
     def n_tickets(self) -> int:
@@ -247,6 +258,7 @@ def run_replication(
     idle: list[list[tuple[int, simpy.Event]]] = [[] for _ in range(n_o)]
     tsk = model.tech_skills.tolist()
     pending = [0] * n  # parts still missing per ticket
+    use_parts_early = bool(model.use_parts)
     # stock, flat p * n_o + o
     n_f = model.n_parts * n_o
     on_hand = model.base_stock.ravel().tolist()
@@ -259,6 +271,20 @@ def run_replication(
     bo_min = [0.0] * n_f
     orders = [0] * n_f
     boq: list[deque[tuple[int, float]]] = [deque() for _ in range(n_f)]
+    # van stock: current units per technician and part; levels; units in the
+    # vans of each outlet (flat p * n_o + o); parts each van is refilled with
+    van_lvl = np.asarray(model.tech_van_stock, dtype=np.int64)
+    van: list[list[int]] = van_lvl.tolist()
+    van_f = np.zeros((n_o, model.n_parts), dtype=np.int64)
+    np.add.at(van_f, model.tech_outlet, van_lvl)
+    van_f_flat = van_f.T.ravel()
+    van_tot: list[int] = van_f_flat.tolist()
+    refill_parts = [
+        [(int(p), int(van_lvl[k, p])) for p in np.flatnonzero(van_lvl[k])]
+        for k in range(model.n_techs)
+    ]
+    has_van = bool(van_lvl.any()) and use_parts_early
+    refill_day = [0] * model.n_techs  # vans start full on day 0
     # visits
     v_tech, v_ticket, v_kind = array("q"), array("q"), array("b")
     v_disp, v_trav, v_work, v_dist = array("d"), array("d"), array("d"), array("d")
@@ -312,7 +338,7 @@ def run_replication(
             t = q.popleft()
             if t > warm:
                 last = oh_last[f] if oh_last[f] > warm else warm
-                oh_area[f] += on_hand[f] * (t - last)
+                oh_area[f] += (on_hand[f] + van_tot[f]) * (t - last)
             oh_last[f] = t
             on_hand[f] += 1
 
@@ -329,14 +355,17 @@ def run_replication(
 
     fillers: dict[int, Callable[[simpy.Event], None]] = {}
 
-    def take_parts(j: int, o: int, now: float) -> int:
+    def take_parts(j: int, o: int, now: float, k: int) -> int:
         """Demand one unit of each part of ticket ``j`` at outlet ``o``.
 
         Base stock, one for one: every unit demanded is reordered (arriving
         after the part's lead time; orders of a part arrive in order). A unit
         not on the shelf is backordered and reserves the first order not yet
         reserved; only then is an event scheduled, at that order's arrival.
+        Technician ``k``'s van is used before the shelf (its units are reordered
+        to the outlet too).
         """
+        vk = van[k]
         missing = 0
         counted = now >= warm
         for i in range(pptr[j], pptr[j + 1]):
@@ -350,10 +379,19 @@ def run_replication(
                 dem[f] += 1
                 orders[f] += 1
             q.append(now + lead[p])
-            if on_hand[f] > 0:
+            if vk[p] > 0:
                 if now > warm:
                     last = oh_last[f] if oh_last[f] > warm else warm
-                    oh_area[f] += on_hand[f] * (now - last)
+                    oh_area[f] += (on_hand[f] + van_tot[f]) * (now - last)
+                oh_last[f] = now
+                vk[p] -= 1
+                van_tot[f] -= 1
+                if counted:
+                    filled[f] += 1
+            elif on_hand[f] > 0:
+                if now > warm:
+                    last = oh_last[f] if oh_last[f] > warm else warm
+                    oh_area[f] += (on_hand[f] + van_tot[f]) * (now - last)
                 oh_last[f] = now
                 on_hand[f] -= 1
                 if counted:
@@ -432,6 +470,27 @@ def run_replication(
             heappush(heaps[o * n_skill + s], e)
             wake(o, s, now)
 
+    def refill(k: int, o: int, now: float) -> None:
+        """Top technician ``k``'s van up from the outlet's shelf (day start).
+
+        Shelf units become van units: the total on hand, hence the holding
+        area, is unchanged.
+        """
+        vk = van[k]
+        for p, lvl in refill_parts[k]:
+            short = lvl - vk[p]
+            if short <= 0:
+                continue
+            f = p * n_o + o
+            q = pipe[f]
+            if not boq[f] and q and q[0] <= now:
+                flush(f, now)
+            got = min(short, on_hand[f])
+            if got > 0:
+                on_hand[f] -= got
+                vk[p] += got
+                van_tot[f] += got
+
     def next_job(k: int, now: float, d: int, ds: float) -> float:
         """Give technician ``k`` (on shift) its next job, if any.
 
@@ -440,6 +499,9 @@ def run_replication(
         best ticket would end after the shift plus the overtime allowance.
         """
         o = t_out[k]
+        if has_van and refill_day[k] != d:
+            refill(k, o, now)
+            refill_day[k] = d
         best = None
         bh: list[tuple[float, float, int, int]] = []
         for h in mine_[k]:
@@ -502,7 +564,7 @@ def run_replication(
                 qexit[j] = now
                 fv[j] = start
                 if use_parts and pptr[j + 1] > pptr[j]:
-                    m = take_parts(j, o, now)
+                    m = take_parts(j, o, now, k)
             if m:
                 work *= diag
                 pending[j] = m
@@ -758,7 +820,7 @@ def run_replication(
             flush(f, horizon)
         if horizon > warm:
             last = oh_last[f] if oh_last[f] > warm else warm
-            oh_area[f] += on_hand[f] * (horizon - last)
+            oh_area[f] += (on_hand[f] + van_tot[f]) * (horizon - last)
         for _j, td in boq[f]:
             if td >= warm:
                 bo_min[f] += horizon - td
@@ -807,13 +869,16 @@ def run_replication(
         n_events=int(next(env._eid)),
         n_planned_visits=n_planned[0],
         n_plans=n_planned[1],
+        end_van=readonly(np.array(van_tot, dtype=np.int64)),
+        end_van_tech=readonly(np.array(van, dtype=np.int64).reshape(van_lvl.shape)),
     )
     if check:
         _check_balance(
             log,
             queued=queued,
             waiting_parts=np.asarray(pending, dtype=np.int64) > 0,
-            base_stock=model.base_stock.ravel(),
+            base_stock=model.base_stock.ravel() + van_f_flat,
+            van_level=van_lvl,
         )
     return log
 
@@ -846,6 +911,7 @@ def _check_balance(
     queued: np.ndarray,
     waiting_parts: np.ndarray,
     base_stock: np.ndarray,
+    van_level: np.ndarray | None = None,
 ) -> None:
     """created = resolved + open + cancelled, and every open ticket is somewhere.
 
@@ -883,6 +949,12 @@ def _check_balance(
     if (log.end_on_hand < 0).any():
         raise BalanceError("negative stock on hand")
     pos = log.end_on_hand + log.end_on_order - log.end_backorders
+    if log.end_van is not None:
+        pos = pos + log.end_van
+    if log.end_van_tech is not None and van_level is not None:
+        vt = log.end_van_tech
+        if (vt < 0).any() or (vt > van_level).any():
+            raise BalanceError("van stock outside [0, van level]")
     if (pos != base_stock).any():
         f = int(np.argmax(pos != base_stock))
         raise BalanceError(

@@ -131,6 +131,12 @@ class SimModel:
         (None: every day).
     base_stock
         ``(n_parts, n_outlets)`` base-stock level (one-for-one replenishment).
+    tech_van_stock
+        ``(n_techs, n_parts)`` van stock levels (None: no van stock). A visit
+        takes parts from the van first, then from the outlet; each van is
+        refilled from the outlet's shelf to its level at the technician's first
+        look of each workday (shift start). The van units are part of the
+        outlet's base stock system: every unit used is reordered to the outlet.
     repair_dist, repair_cv
         Distribution of a repair's duration around the fault's mean.
     diagnosis_share
@@ -217,6 +223,7 @@ class SimModel:
     start_date: str = "2026-01-01"
     travel_name: str = ""
     tech_workdays: np.ndarray | None = None
+    tech_van_stock: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -317,6 +324,21 @@ class SimModel:
                 got=bs.shape,
             )
         set_(self, "base_stock", readonly(bs.copy()))
+        van = as_array(
+            np.zeros((n_t, n_parts), dtype=np.int64)
+            if self.tech_van_stock is None
+            else self.tech_van_stock,
+            "tech_van_stock",
+            dtype=np.int64,
+            nonneg=True,
+        )
+        if van.shape != (n_t, n_parts):
+            raise InputError(
+                field="tech_van_stock",
+                expected=f"shape (n_techs, n_parts) = ({n_t}, {n_parts})",
+                got=van.shape,
+            )
+        set_(self, "tech_van_stock", readonly(van.copy()))
         set_(self, "outlet_partner", _ro(self.outlet_partner, bool))
         if abs(self.urgency_share.sum() - 1.0) > 1e-6:
             raise InputError(
@@ -582,6 +604,7 @@ class SimModel:
         t_out = np.zeros(n_t, dtype=np.int64)
         t_sk = np.zeros((n_t, len(skills)), dtype=bool)
         t_s0, t_s1, t_b0, t_b1, t_bm, t_cph, t_ot = (np.zeros(n_t) for _ in range(7))
+        t_van = np.zeros((n_t, len(part_ids)), dtype=np.int64)
         olonlat = outlets.lonlat
         for k, t in enumerate(technicians):
             if t.outlet_id is None:
@@ -604,6 +627,15 @@ class SimModel:
                 t_b0[k], t_b1[k] = t.break_window.start_min, t.break_window.end_min
                 t_bm[k] = t.break_min
             t_cph[k], t_ot[k] = t.cost_per_hour, t.max_overtime_min
+            for pid, q in t.van_stock.items():
+                if pid not in part_ids:
+                    raise InputError(
+                        location=f"technician {t.id!r}",
+                        field=f"van_stock.{pid}",
+                        expected="a catalogue part id",
+                        got=pid,
+                    )
+                t_van[k, part_ids.index(pid)] = int(q)
         if always_on:
             t_s0[:], t_s1[:], t_bm[:], t_ot[:] = 0.0, DAY_MIN, 0.0, 0.0
         if travel is None and not always_on:
@@ -723,6 +755,7 @@ class SimModel:
             tech_cost_per_hour=t_cph,
             tech_max_overtime_min=t_ot,
             tech_workdays=_workdays(workdays, n_t),
+            tech_van_stock=t_van,
             base_stock=base,
             repair_dist=repair_dist,
             repair_cv=repair_cv,
