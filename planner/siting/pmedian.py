@@ -39,6 +39,7 @@ import numpy.typing as npt
 from planner.core.errors import InputError
 from planner.core.result import SolveStatus
 from planner.core.rng import Seed, as_generator
+from planner.siting._benders import benders_pmedian
 from planner.siting._common import is_integral, make_plan, status_for
 from planner.siting._highs import solve_mip
 from planner.siting._radius import build_radius_model
@@ -221,7 +222,7 @@ def solve_pmedian(
             node_limit=node_limit,
         )
         extra.update(info)
-        solver = "highspy radius MIP (Garcia-Labbe-Marin) + lagrange fixing"
+        solver = "branch-and-Benders-cut (Duran-Mateluna et al.) on highspy + lagrange fixing"
         status = status_for(best_v, lb, integral=integral)
     return make_plan(
         "pmedian",
@@ -256,8 +257,13 @@ def _exact(
     integral: bool,
     time_limit_s: float | None,
     node_limit: int | None,
+    engine: str = "benders",
 ) -> tuple[np.ndarray, float, float, dict[str, float | int | str]]:
-    """Reduce by Lagrangian reduced costs, then solve the radius MIP."""
+    """Reduce by Lagrangian reduced costs, then branch-and-Benders-cut.
+
+    ``engine="radius"`` solves the full radius MIP on the reduced candidates
+    instead (the earlier method, kept for comparison).
+    """
     m = C.shape[1]
     fixed0, fixed1 = lagrange_fixing(rho, lag_bound, best_v, p, forced, excl, integral)
     keep = np.setdiff1d(np.arange(m), np.union1d(excl, fixed0))
@@ -266,6 +272,28 @@ def _exact(
         "fixed_closed": int(fixed0.size),
         "fixed_open": int(fixed1.size),
     }
+    if engine == "benders":
+        keep = np.union1d(keep, best)
+        rows = np.flatnonzero(w > 0)
+        sub = np.asarray(C[np.ix_(rows, keep)], dtype=np.float64)
+        pos = np.searchsorted(keep, fixed_open)
+        r = benders_pmedian(
+            sub,
+            np.asarray(w[rows], dtype=np.float64),
+            np.asarray(f[keep], dtype=np.float64),
+            p,
+            pos,
+            np.searchsorted(keep, best),
+            best_v,
+            integral=integral,
+            time_limit_s=time_limit_s,
+            node_limit=node_limit,
+        )
+        info |= r.info
+        lb = max(lag_bound, r.bound)
+        if integral:
+            lb = math.ceil(lb - 1e-6)
+        return np.sort(keep[r.open_set]), r.value, min(lb, r.value), info
     t_probe = time.perf_counter()
     if keep.size * C.shape[0] <= PROBE_MAX_ENTRIES:
         budget = PROBE_MAX_S if time_limit_s is None else 0.3 * time_limit_s
