@@ -220,13 +220,15 @@ class InventorySpec(_Model):
     """What the inventory stage optimizes, per part and outlet.
 
     ``policy = "sS"``: the cost-optimal periodic-review (s,S) policy (exact,
-    Zheng-Federgruen); ``"base_stock"``: the cheapest base-stock level, meeting
-    ``fill_rate`` when given. The review period is one day; lead times are the
+    Zheng-Federgruen), or with ``fill_rate`` / ``ready_rate`` the cheapest
+    (s,S) meeting them; ``"base_stock"``: the cost-optimal base-stock level, or
+    the cheapest meeting the targets. The review period is one day; lead times are the
     parts' ``lead_time_days``; costs come from ``[costs]``.
     """
 
     policy: Literal["sS", "base_stock"] = "sS"
     fill_rate: float | None = Field(None, gt=0, lt=1)
+    ready_rate: float | None = Field(None, gt=0, lt=1)
 
 
 class RoutingSpec(_Model):
@@ -259,12 +261,15 @@ class RoutingSpec(_Model):
 class SimulationSpec(_Model):
     """How the simulation stage runs: length, warm-up, replications.
 
+    ``dispatch``: ``"greedy"`` (earliest-available technician) or
+    ``"routing"`` (a nightly batch per outlet through the routing solver).
     The simulator runs the scenario's network (the siting plan's outlets when
     siting ran, else the existing ones; technicians per outlet as
     ``[workforce]`` says) with the inventory plan's stock levels (none when
     inventory did not run).
     """
 
+    dispatch: Literal["greedy", "routing"] = "greedy"
     horizon_days: int = Field(28, ge=1, le=3660)
     warmup_days: int = Field(7, ge=0)
     n_reps: int = Field(3, ge=1, le=1000)

@@ -13,7 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from planner.inventory import StockPlan, optimize_base_stock, optimize_sS
+from planner.inventory import (
+    StockPlan,
+    optimize_base_stock,
+    optimize_sS,
+    optimize_sS_service,
+)
 from planner.inventory.cost_model import inventory_cost_parameters
 from planner.routing import DispatchPlan, check_plan, solve_dispatch
 from planner.routing.tables import problem_from_tables
@@ -226,26 +231,41 @@ def run_inventory(
     if progress:
         progress(f"optimizing {spec.policy} for {n_p} parts x {n_o} outlets")
     meta = {"period_days": 1.0, "currency": data.spec.currency, "policy": spec.policy}
-    if spec.policy == "sS":
-        pol: Any = optimize_sS(
+    tick = (
+        (lambda done, total: progress(f"policies: {done:,} of {total:,}"))
+        if progress
+        else None
+    )
+    targets = spec.fill_rate is not None or spec.ready_rate is not None
+    lead_days = rep(np.ceil(lead)).astype(int)
+    if spec.policy == "sS" and targets:
+        pol: Any = optimize_sS_service(
+            mean,
+            rep(c["holding_cost"]),
+            rep(c["fixed_cost"]),
+            fill_rate=spec.fill_rate,
+            ready_rate=spec.ready_rate,
+            lead_time=lead_days,
+            backorder_cost=rep(c["backorder_cost"]),
+            progress=tick,
+        )
+    elif spec.policy == "sS":
+        pol = optimize_sS(
             mean,
             rep(c["holding_cost"]),
             rep(c["backorder_cost"]),
             rep(c["fixed_cost"]),
-            lead_time=rep(np.ceil(lead)).astype(int),
-            progress=(
-                lambda done, total: progress(f"(s,S) policies: {done:,} of {total:,}")
-            )
-            if progress
-            else None,
+            lead_time=lead_days,
+            progress=tick,
         )
     else:
         pol = optimize_base_stock(
             mean,
             rep(c["holding_cost"]),
             rep(c["backorder_cost"]),
-            lead_time=rep(np.ceil(lead)),
+            lead_time=lead_days,
             fill_rate=spec.fill_rate,
+            ready_rate=spec.ready_rate,
         )
     loc_ids = np.asarray(data.sites.ids, dtype=object)[outlets]
     return StockPlan.from_policies(
@@ -321,6 +341,7 @@ def run_simulation(
 
     return simulate(
         model,
+        dispatch=spec.dispatch,
         horizon_days=spec.horizon_days,
         warmup_days=spec.warmup_days,
         n_reps=spec.n_reps,

@@ -137,3 +137,19 @@ def test_routing_stage_plans_the_generated_day(small_region: Path) -> None:
     assert plan.kpis["served"] > 0
     again = run_routing(data)
     assert np.array_equal(np.asarray(again.stop_job), np.asarray(plan.stop_job))
+
+
+@pytest.mark.parametrize("policy", ["sS", "base_stock"])
+def test_inventory_stage_meets_fill_rate_target(
+    small_region: Path, policy: str
+) -> None:
+    """With a fill-rate target, every policy meets it or is flagged as not meeting it."""
+    from planner.scenario.stages import run_inventory
+
+    spec = _spec(small_region, model="pmedian", p=2)
+    spec["inventory"] = {"policy": policy, "fill_rate": 0.95}
+    f = run_inventory(build(spec_from_dict(spec)), None).to_frame()
+    met = f["target_met"].to_numpy(dtype=bool)
+    assert met.any()
+    assert (f["fill_rate"].to_numpy()[met] >= 0.95 - 1e-9).all()
+    assert set(f["policy"]) == {policy}
