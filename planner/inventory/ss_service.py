@@ -282,17 +282,17 @@ def _solve(
     if not len(live):
         return
     # renewal mass maximum over one demand support (bounds all later masses)
-    # m(j) <= max of the lmax masses before it, so the masses beyond J0 are at
-    # most the largest in [J0 - lmax, J0); the first J0 carry M(J0) in all
+    # m(j) <= max of the lmax masses before it, so for j >= 1 every mass is at
+    # most the largest of m(1) .. m(J0 - 1) (J0 > lmax + 1); m(0) apart
     mmax = np.empty(len(live))
     mhead = np.empty(len(live))
     for idx in batches_by_size(np.ones(len(live), dtype=np.int64), 512):
         f = dem.period_pmf(live[idx], 10**9)
         lmax = f.shape[1] - 1
         J0 = 2 * lmax + 2
-        m, M0 = _renewal(f, J0)
-        mmax[idx] = m[:, J0 - lmax - 1 :].max(axis=1)
-        mhead[idx] = M0[:, J0]
+        m, _ = _renewal(f, J0)
+        mmax[idx] = m[:, 1:].max(axis=1)
+        mhead[idx] = m[:, 0]
     # a feasible policy: s = y_t - 1 with a few Q (capped by max_stock)
     qcap = np.maximum(cap[live] - yt + 1.0, 1.0)
     eoq = np.sqrt(2.0 * K[live] * mu / h[live])
@@ -307,7 +307,7 @@ def _solve(
     # Q bound: h * (least on-hand stock) > cf for every larger Q
     mean1 = mu * (dem.L[live] + 1.0)
     unum = mmax * mu
-    head = mhead * mu  # weight of the first J0 masses is at most head / Q
+    head = mhead * mu  # the weight of j = 0 is at most head / Q
 
     def lb(Q: np.ndarray) -> np.ndarray:
         v = np.zeros(len(live))
@@ -360,7 +360,11 @@ def _solve(
         n_total,
         done,
     )
-    q2 = qbound(c1 * (1.0 + 1e-9) + 1e-9)
+    c1b = c1 * (1.0 + 1e-9) + 1e-9
+    q2 = qbound(c1b)
+    q2 = np.minimum(
+        q2, _dual_qbound(dem, live, q1, q2, c1b, h, fr, rr, unum, head, budget)
+    )
     again = np.flatnonzero(q2 > q1)
     if len(again):
         c2, S2, Q2 = _grid(
@@ -385,6 +389,93 @@ def _solve(
     S_out[live] = S1
     s_out[live] = S1 - Q1
     c_out[live] = c1
+
+
+def _dual_qbound(
+    dem: Dem,
+    live: np.ndarray,
+    q1: np.ndarray,
+    q2: np.ndarray,
+    cf: np.ndarray,
+    h: np.ndarray,
+    fr: np.ndarray | None,
+    rr: np.ndarray | None,
+    unum: np.ndarray,
+    head: np.ndarray,
+    budget: int,
+) -> np.ndarray:
+    """A tighter bound on Q from the LP over position weights (weak duality).
+
+    For a policy with order quantity Q, the mean on-hand stock is at least
+    ``LP(Q) = min sum_y w_y h g(y)`` over weights with ``sum_y w_y f(y) >=
+    beta - head / Q``, ``sum_y w_y <= 1`` and ``0 <= w_y <= u(Q)`` (``f`` the
+    per-position fill or ready rate, ``g(y) = E[(y - D_{L+1})^+]``; the first
+    renewal masses, ``head``, are allowed full service for free). ``LP(Q)`` is
+    non-decreasing in Q (the constraints tighten), and for any prices
+    ``lambda, nu >= 0``::
+
+        LP(Q) >= lambda beta' - nu - u sum_y (lambda f(y) - h g(y) - nu)^+.
+
+    So once this exceeds ``cf`` (a feasible cost) at some ``Q_t``, no ``Q >=
+    Q_t`` can be optimal. Prices: ``lambda = h 2^i`` and the best ``nu``.
+    Returns per part ``Q_t - 1`` for the first such ``Q_t`` on a geometric
+    grid between ``q1`` and ``q2`` (``q2`` if none).
+    """
+    n = len(live)
+    out = q2.astype(np.int64).copy()
+    mean1 = dem.period_mean(live) * (dem.L[live] + 1.0)
+    need = np.flatnonzero(q2 > q1)
+    if not len(need):
+        return out
+    lams = [2.0**i for i in range(0, 13)]
+    targets = [(t, kind) for t, kind in ((fr, "fill"), (rr, "ready")) if t is not None]
+    chunk = max(1, budget // int(mean1[need].max() + lams[-1] + 3))
+    for c0 in range(0, len(need), chunk):
+        sub = need[c0 : c0 + chunk]
+        sel = live[sub]
+        hh = h[sel]
+        mu = dem.period_mean(sel)
+        tables = []  # per (target, lambda): sorted a (desc) and its prefix sums
+        for tgt, kind in targets:
+            for lam_h in lams:
+                Y = int(mean1[sub].max() + lam_h + 3)
+                y = np.broadcast_to(np.arange(Y, dtype=np.float64), (len(sub), Y))
+                g = y - mean1[sub, None] + dem.loss(sel, y, 1)
+                if kind == "fill":
+                    phi = dem.loss(sel, y, 1) - dem.loss(sel, y, 0)
+                    f = 1.0 - phi / mu[:, None]
+                else:
+                    f = dem.cdf(sel, y, 1)
+                a = hh[:, None] * (lam_h * f - g)  # lambda = h 2^i
+                a_s = -np.sort(-a, axis=1)
+                tables.append((tgt[sel], lam_h, a_s, np.cumsum(a_s, axis=1)))
+        lo = q1[sub].astype(np.float64)
+        hi = q2[sub].astype(np.float64)
+        found = np.zeros(len(sub), dtype=bool)
+        Qt = lo + 1.0
+        while True:
+            act = ~found & (Qt <= hi)
+            if not act.any():
+                break
+            u = np.minimum(1.0, unum[sub] / Qt)
+            lb = np.zeros(len(sub))
+            for beta, lam_h, a_s, P in tables:
+                Y = a_s.shape[1]
+                b = np.maximum(beta - head[sub] / Qt, 0.0)
+                k = np.minimum(np.floor(1.0 / u), Y).astype(np.int64)
+                rows = np.arange(len(sub))
+                nu = np.where(
+                    k < Y, np.maximum(a_s[rows, np.minimum(k, Y - 1)], 0.0), 0.0
+                )
+                kk = (a_s > nu[:, None]).sum(axis=1)
+                top = np.where(kk > 0, P[rows, np.maximum(kk - 1, 0)], 0.0) - kk * nu
+                lb = np.maximum(lb, hh * lam_h * b - nu - u * top)
+            hit = act & (lb > cf[sub])
+            out[sub[hit]] = (Qt[hit] - 1.0).astype(np.int64)
+            found |= hit
+            Qt = np.where(act, np.ceil(Qt * 1.15 + 1.0), Qt)
+    del n
+    return out
 
 
 def _grid(
