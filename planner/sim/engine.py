@@ -175,8 +175,9 @@ def run_replication(
     ``routing_cap``, and only as many as fill ``routing_fill`` times the
     crew's shift minutes, counting expected repair plus the drive from the
     outlet) are planned for that day's technicians by
-    :func:`planner.routing.solve_dispatch` (``routing_iterations`` search
-    iterations, seed 0: deterministic), with the expected repair times and
+    :func:`planner.routing.solve_dispatch` (at most ``routing_iterations``
+    search iterations, fewer for small batches: ``10 + 10 * tickets``; seed
+    0: deterministic), with the expected repair times and
     the outlet's travel matrix. A technician then follows its route in the
     planned order (travel from its actual position, stochastic repair times);
     an urgent ticket at the head of its queues is taken first (same-day
@@ -719,6 +720,15 @@ def run_replication(
                         break
                     n_take += 1
                 entries = entries[:n_take]
+                if len(entries) == 1:  # nothing to optimize: first capable tech
+                    e = entries[0]
+                    sk = skill_of[e[2]]
+                    k1 = next(k for k in ks if tsk[k][sk])
+                    route_[k1].append(e)
+                    h = heaps[o * n_skill + sk]
+                    h.remove(e)
+                    heapify(h)
+                    continue
                 js = [e[2] for e in entries]
                 kinds = [e[3] for e in entries]
                 locs = np.unique(np.array([0, *(ploc[j] for j in js)], np.int64))
@@ -763,7 +773,7 @@ def run_replication(
                 plan = solve_dispatch(
                     prob,
                     seed=0,
-                    max_iterations=routing_iterations,
+                    max_iterations=min(routing_iterations, 10 + 10 * n_j),
                     time_limit_s=3600.0,
                 )
                 n_planned[1] += 1
