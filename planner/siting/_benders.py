@@ -288,6 +288,9 @@ def benders_pmedian(
         h.run()
         if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
             lb = max(lb, float(h.getInfo().objective_function_value))
+            n_fixed += _rc_fix(h, m, lb, thr)
+        elif h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+            lb = best_v  # no plan better than the incumbent
         info |= {
             "probed": n_probe,
             "probe_fixed": n_fixed,
@@ -302,6 +305,9 @@ def benders_pmedian(
     h.setOptionValue("mip_allow_restart", False)
     if node_limit is not None:
         h.setOptionValue("mip_max_nodes", int(node_limit))
+    # the incumbent may be cut off by fixing (only better plans are kept):
+    # tell HiGHS its value as the upper limit instead
+    h.setOptionValue("objective_bound", float(best_v) + 1e-9 * max(1.0, abs(best_v)))
     mip_rounds = 0
     nodes = 0
     while time.perf_counter() < deadline:
@@ -325,6 +331,8 @@ def benders_pmedian(
         if math.isfinite(mb):
             lb = max(lb, mb)
         if inf_.primal_solution_status != highspy.kSolutionStatusFeasible:
+            if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+                lb = max(lb, best_v)  # nothing better than the incumbent
             break
         x = np.asarray(h.getSolution().col_value)
         S = np.flatnonzero(x[:m] > 0.5)
@@ -347,6 +355,19 @@ def benders_pmedian(
             break
     info |= {"mip_rounds": mip_rounds, "mip_nodes": nodes, "cuts": n_cuts}
     return finish(lb)
+
+
+def _rc_fix(h: highspy.Highs, m: int, bound: float, thr: float) -> int:
+    """Fix to 0 every ``y_j`` at 0 whose reduced cost lifts ``bound`` above ``thr``."""
+    sol = h.getSolution()
+    rc = np.asarray(sol.col_dual)[:m]
+    y = np.asarray(sol.col_value)[:m]
+    hi = np.asarray(h.getLp().col_upper_)[:m]
+    fix0 = np.flatnonzero((hi > 0.5) & (y < 1e-9) & (bound + rc > thr))
+    if fix0.size:
+        z = np.zeros(fix0.size)
+        h.changeColsBounds(fix0.size, fix0.astype(np.int32), z, z)
+    return int(fix0.size)
 
 
 def _lhs(cuts: _Cuts, pts: np.ndarray, D: np.ndarray, y: np.ndarray) -> np.ndarray:
