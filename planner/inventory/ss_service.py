@@ -384,8 +384,11 @@ def _solve(
             None,
             n_total,
             done,
+            q1[again],
         )
-        c1[again], S1[again], Q1[again] = c2, S2, Q2
+        better = c2 < c1[again]
+        g = again[better]
+        c1[g], S1[g], Q1[g] = c2[better], S2[better], Q2[better]
     S_out[live] = S1
     s_out[live] = S1 - Q1
     c_out[live] = c1
@@ -495,12 +498,18 @@ def _grid(
     progress: Callable[[int, int], None] | None,
     n_total: int,
     done: list[int],
+    qmin: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cheapest feasible (S, Q) with ``Q <= qmax``, ``y_t <= S <= top - 1 + Q``.
+    """Cheapest feasible (S, Q), ``qmin < Q <= qmax``, ``y_t <= S <= top - 1 + Q``.
 
     ``sub`` indexes ``live`` (and ``yt_all``, ``top_all``); returns cost, S, Q
-    per entry of ``sub``.
+    per entry of ``sub`` (cost inf where no cell is feasible). Rows below
+    ``S_lb(qmin + 1)`` are skipped: positions ``y <= 0`` serve nothing, so a
+    fill rate beta needs ``P_w(y >= 1) = M(min(S, Q)) / M(Q) >= beta`` (ready
+    rate: ``y >= 0``), and ``M`` grows with Q.
     """
+    if qmin is None:
+        qmin = np.zeros(len(sub), dtype=np.int64)
     lv = live[sub]
     yt, top = yt_all[sub], top_all[sub]
     mu = dem.period_mean(lv)
@@ -515,7 +524,18 @@ def _grid(
         Jm = int(qmax[idx].max())
         Wm = int(nrow[idx].max())
         m, M = _renewal(dem.period_pmf(sel, Jm), Jm)
-        y0 = yt[idx] - Jm + 1.0
+        M1 = M[np.arange(B), qmin[idx] + 1]
+        start = yt[idx].copy()
+        if fr is not None:
+            lb = np.argmax(fr[sel, None] * M1[:, None] * (1 - 1e-12) <= M, axis=1)
+            start = np.maximum(start, lb)
+        if rr is not None:
+            lb = np.argmax(rr[sel, None] * M1[:, None] * (1 - 1e-12) <= M, axis=1)
+            start = np.maximum(start, lb - 1.0)
+        last = np.minimum(top[idx] - 1.0 + qmax[idx], cap[sel])
+        nrow_b = np.maximum(last - start + 1.0, 0.0).astype(np.int64)
+        Wm = max(int(nrow_b.max()), 1)
+        y0 = start - Jm + 1.0
         y = y0[:, None] + np.arange(Wm + Jm - 1)[None, :]
         hp = np.zeros(len(dem.L))
         pp = np.zeros(len(dem.L))
@@ -538,11 +558,13 @@ def _grid(
             for v in vals:
                 win = np.lib.stride_tricks.sliding_window_view(
                     v[:, r0 : r1 + Jm - 1], Jm, axis=1
-                )[:, :, ::-1]  # [b, r, j] = v at y = S - j, S = y_t + r0 + r
+                )[:, :, ::-1]  # [b, r, j] = v at y = S - j, S = start + r0 + r
                 cums.append(np.cumsum(win * m[:, None, :], axis=2))
             cost = (K[sel, None, None] + cums[0]) / Mq[:, None, :]
-            feas = (qv[None, None, :] <= qmax[idx, None, None]) & (
-                np.arange(r0, r1)[None, :, None] < nrow[idx, None, None]
+            feas = (
+                (qv[None, None, :] <= qmax[idx, None, None])
+                & (qv[None, None, :] > qmin[idx, None, None])
+                & (np.arange(r0, r1)[None, :, None] < nrow_b[:, None, None])
             )
             k = 1
             if fr is not None:
@@ -559,11 +581,7 @@ def _grid(
             best_c = np.where(better, c, best_c)
             best_r = np.where(better, r0 + r_opt, best_r)
             best_q = np.where(better, q_opt + 1, best_q)
-        if not np.all(
-            np.isfinite(best_c)
-        ):  # pragma: no cover - s = y_t - 1 is feasible
-            raise AssertionError("no feasible (s,S) in the search box")
-        S_res[idx] = (yt[idx] + best_r).astype(np.int64)
+        S_res[idx] = (start + best_r).astype(np.int64)
         Q_res[idx] = best_q
         c_res[idx] = best_c
         done[0] += len(idx)
