@@ -39,6 +39,7 @@ are never relaxed.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 
@@ -282,17 +283,25 @@ def _solve(
     if not len(live):
         return
     # renewal mass maximum over one demand support (bounds all later masses)
-    # m(j) <= max of the lmax masses before it, so for j >= 1 every mass is at
-    # most the largest of m(1) .. m(J0 - 1) (J0 > lmax + 1); m(0) apart
-    mmax = np.empty(len(live))
-    mhead = np.empty(len(live))
+    # m(j) <= max of the lmax masses before it, so every m(j), j >= J0, is at
+    # most the largest of m(J0 - lmax) .. m(J0 - 1) (J0 > lmax + 1). Options:
+    # m(0) and the k largest of m(1) .. m(J0 - 1) set apart ("head", allowed
+    # full service for free), the rest capped by the largest remaining mass.
+    opts = (0, 4, 16, 64)
+    mmax = np.empty((len(live), len(opts)))
+    mhead = np.empty((len(live), len(opts)))
     for idx in batches_by_size(np.ones(len(live), dtype=np.int64), 512):
         f = dem.period_pmf(live[idx], 10**9)
         lmax = f.shape[1] - 1
         J0 = 2 * lmax + 2
         m, _ = _renewal(f, J0)
-        mmax[idx] = m[:, 1:].max(axis=1)
-        mhead[idx] = m[:, 0]
+        tail = m[:, J0 - lmax :].max(axis=1)
+        desc = -np.sort(-m[:, 1:], axis=1)
+        csum = np.cumsum(desc, axis=1)
+        for o, k in enumerate(opts):
+            k = min(k, desc.shape[1] - 1)
+            mmax[idx, o] = np.maximum(desc[:, k], tail)
+            mhead[idx, o] = m[:, 0] + (csum[:, k - 1] if k > 0 else 0.0)
     # a feasible policy: s = y_t - 1 with a few Q (capped by max_stock)
     qcap = np.maximum(cap[live] - yt + 1.0, 1.0)
     eoq = np.sqrt(2.0 * K[live] * mu / h[live])
@@ -306,17 +315,19 @@ def _solve(
     cf = cf * (1.0 + 1e-9) + 1e-9
     # Q bound: h * (least on-hand stock) > cf for every larger Q
     mean1 = mu * (dem.L[live] + 1.0)
-    unum = mmax * mu
-    head = mhead * mu  # the weight of j = 0 is at most head / Q
+    unum = mmax * mu[:, None]
+    head = mhead * mu[:, None]  # weight of the head masses is at most head / Q
 
     def lb(Q: np.ndarray) -> np.ndarray:
         v = np.zeros(len(live))
-        if fr is not None:
-            b = np.maximum(fr[live] - head / Q, 0.0)
-            v = np.maximum(v, _onhand_lower_bound(Q, unum, b, mean1))
-        if rr is not None:
-            b = np.maximum(rr[live] - head / Q, 0.0)
-            v = np.maximum(v, _onhand_lower_bound(Q, unum, b, mean1 + 1.0))
+        for o in range(unum.shape[1]):
+            un, hd = unum[:, o], head[:, o]
+            if fr is not None:
+                b = np.maximum(fr[live] - hd / Q, 0.0)
+                v = np.maximum(v, _onhand_lower_bound(Q, un, b, mean1))
+            if rr is not None:
+                b = np.maximum(rr[live] - hd / Q, 0.0)
+                v = np.maximum(v, _onhand_lower_bound(Q, un, b, mean1 + 1.0))
         return h[live] * v
 
     def qbound(cf: np.ndarray) -> np.ndarray:
@@ -439,17 +450,18 @@ def _dual_qbound(
         hh = h[sel]
         mu = dem.period_mean(sel)
         tables = []  # per (target, lambda): sorted a (desc) and its prefix sums
+        Ymax = int(mean1[sub].max() + lams[-1] + 3)
+        y = np.broadcast_to(np.arange(Ymax, dtype=np.float64), (len(sub), Ymax))
+        n1 = dem.loss(sel, y, 1)
+        g = y - mean1[sub, None] + n1
         for tgt, kind in targets:
+            if kind == "fill":
+                f = 1.0 - (n1 - dem.loss(sel, y, 0)) / mu[:, None]
+            else:
+                f = dem.cdf(sel, y, 1)
             for lam_h in lams:
                 Y = int(mean1[sub].max() + lam_h + 3)
-                y = np.broadcast_to(np.arange(Y, dtype=np.float64), (len(sub), Y))
-                g = y - mean1[sub, None] + dem.loss(sel, y, 1)
-                if kind == "fill":
-                    phi = dem.loss(sel, y, 1) - dem.loss(sel, y, 0)
-                    f = 1.0 - phi / mu[:, None]
-                else:
-                    f = dem.cdf(sel, y, 1)
-                a = hh[:, None] * (lam_h * f - g)  # lambda = h 2^i
+                a = hh[:, None] * (lam_h * f[:, :Y] - g[:, :Y])  # lambda = h 2^i
                 a_s = -np.sort(-a, axis=1)
                 tables.append((tgt[sel], lam_h, a_s, np.cumsum(a_s, axis=1)))
         lo = q1[sub].astype(np.float64)
@@ -460,11 +472,13 @@ def _dual_qbound(
             act = ~found & (Qt <= hi)
             if not act.any():
                 break
-            u = np.minimum(1.0, unum[sub] / Qt)
             lb = np.zeros(len(sub))
-            for beta, lam_h, a_s, P in tables:
+            for (beta, lam_h, a_s, P), o in itertools.product(
+                tables, range(unum.shape[1])
+            ):
+                u = np.minimum(1.0, unum[sub, o] / Qt)
                 Y = a_s.shape[1]
-                b = np.maximum(beta - head[sub] / Qt, 0.0)
+                b = np.maximum(beta - head[sub, o] / Qt, 0.0)
                 k = np.minimum(np.floor(1.0 / u), Y).astype(np.int64)
                 rows = np.arange(len(sub))
                 nu = np.where(
