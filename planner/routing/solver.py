@@ -51,6 +51,31 @@ How the dispatch model maps onto PyVRP
    float schedule is then recomputed and each route is checked again.
 6. A greedy pass inserts left-over jobs where they still fit.
 
+Where the time goes (2,000 x 200, 60 s, load ~2: ``stats.extra``): screening
+0.1 s, building the PyVRP model 3.8 s (20 profiles, 2.4 GB), PyVRP's first
+exhaustive local search about 8 s, then about 0.15 s per iterated-local-search
+iteration with the wide neighbourhood (184 iterations), post-processing 1.5 s.
+The search stops at a clock deadline (:class:`_Deadline`): PyVRP's
+``MaxRuntime`` starts counting only after the first local search, and the old
+code subtracted an estimate of that search as well, so 14 to 19 s of the 60 s
+were left unused (46 s wall, 35 CPU s). Under heavy contention the first
+local search, which cannot be interrupted, can still overrun the limit.
+
+Tried and not kept (measured on the field days, same conditions side by side):
+
+* ejection chains of depth one after the greedy pass (swap a served job out
+  for an unserved one, re-insert the swapped one anywhere): 0 more jobs on
+  either day; PyVRP's local search already leaves no such move.
+* a neighbourhood of only the clients that share a technician
+  (``COMPATIBLE_NEIGHBOURS``, :func:`_compatible_neighbours`): ten times the
+  iterations but fewer jobs at 2,000 (1,460-1,481 for widths 60-200 against
+  1,500 with the default wide neighbourhood at equal CPU); even on 500 (352-359
+  against 355). Kept opt-in, tested. ``ILS_NEIGHBOURS`` (narrow after the
+  wide first search) is likewise opt-in and undecided (no iterations were
+  left under the contention it was measured in).
+* ``PRIZE_SCALE`` 0.1 and PyVRP's ``exhaustive_on_best`` off: within noise on
+  the 500-job day (357, 359 against 355).
+
 Times go to PyVRP in integer ticks of 1/1000 minute, with travel and service
 rounded up and window ends rounded down, so a route feasible for PyVRP is
 feasible in exact minutes.
@@ -88,6 +113,9 @@ _LS_S_PER_PAIR = (
 )
 _INF_TICKS = np.iinfo(np.int64).max // 4
 EXHAUSTIVE_ON_BEST = True
+COMPATIBLE_NEIGHBOURS = False  # neighbourhood among clients sharing a technician
+COMPAT_NEIGHBOURS = 60  # its width
+ILS_NEIGHBOURS = 0  # if > 0: compatible neighbours of this width after the first search
 RESERVE_S = 1.0  # time kept after the search for repair, insertion, reasons
 RESERVE_S_PER_JOB = 1e-3  # post-search took 1.5 s at 2,000 jobs (1,990 clients)  # PyVRP's full local search on each new best
 
@@ -354,6 +382,86 @@ def _floor_ticks(x: np.ndarray | float) -> np.ndarray:
     ).astype(np.int64)
 
 
+def _compatible_neighbours(
+    dur_t: np.ndarray,
+    n_dep: int,
+    client_loc: np.ndarray,
+    client_job: list[int],
+    tw_e: np.ndarray,
+    tw_l: np.ndarray,
+    svc: np.ndarray,
+    allowed_c: np.ndarray,
+    k: int,
+) -> list[list[int]]:
+    """The ``k`` nearest clients of each client among those some technician may also serve.
+
+    Proximity as PyVRP's (travel plus 0.2 x waiting plus time warp, symmetric),
+    but clients no technician could visit on one route are never neighbours,
+    so the neighbourhood is spent on moves that can be kept. ``allowed_c`` is
+    (clients, technicians) boolean.
+    """
+    li = n_dep + client_loc
+    d = dur_t[np.ix_(li, li)].astype(float)
+    arr = tw_e[:, None] + svc[:, None] + d  # leave i as early as possible
+    wait = np.maximum(0.0, tw_e[None, :] - (tw_l[:, None] + svc[:, None] + d))
+    warp = np.maximum(0.0, arr - tw_l[None, :])
+    prox = d + 0.2 * wait + warp
+    prox = np.minimum(prox, prox.T)
+    a = allowed_c.astype(np.float32)
+    prox[(a @ a.T) < 0.5] = np.inf
+    cj = np.asarray(client_job)
+    prox[cj[:, None] == cj[None, :]] = np.inf  # itself and its other windows
+    k = max(1, min(k, len(cj) - 1))
+    idx = np.argpartition(prox, k - 1, axis=1)[:, :k]
+    out = []
+    for i in range(len(cj)):
+        row = idx[i][np.isfinite(prox[i, idx[i]])]
+        out.append(row[np.argsort(prox[i, row], kind="stable")].tolist())
+    return out
+
+
+def _pyvrp_solve(
+    data: Any,
+    stop: Any,
+    seed: int,
+    params: Any,
+    neighbours: list[list[int]] | None,
+    init: Any,
+    ils_neighbours: list[list[int]] | None = None,
+) -> Any:
+    """``pyvrp.solve`` (0.14) with given neighbourhoods (client indices per client).
+
+    ``neighbours`` (None: PyVRP's own) serve the first local search,
+    ``ils_neighbours`` (None: the same) the iterated local search after it.
+    """
+    import pyvrp
+    from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
+
+    act, typ = pyvrp.Activity, pyvrp.ActivityType.CLIENT
+
+    def as_dict(rows: list[list[int]]) -> Any:
+        return {act(typ, i): [act(typ, j) for j in row] for i, row in enumerate(rows)}
+
+    nb = (
+        compute_neighbours(data, params.neighbourhood)
+        if neighbours is None
+        else as_dict(neighbours)
+    )
+    rng = pyvrp.RandomNumberGenerator(seed=seed)
+    ls = LocalSearch(data, rng, nb, PerturbationManager(params.perturbation))
+    for op in params.operators:
+        if op.supports(data):
+            ls.add_operator(op(data))
+    pm = pyvrp.PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
+    if init is None:
+        random = pyvrp.Solution.make_random(data, rng)
+        init = ls(random, pm.max_cost_evaluator(), exhaustive=True)
+    if ils_neighbours is not None:
+        ls.neighbours = as_dict(ils_neighbours)
+    algo = pyvrp.IteratedLocalSearch(data, pm, ls, init, params.ils)
+    return algo.run(stop, False, False, params.display_interval)
+
+
 def _solve_pyvrp(
     p: DispatchProblem,
     cand: np.ndarray,
@@ -598,7 +706,9 @@ def _solve_pyvrp(
     # time limit the width is also capped to keep it within half the budget.
     g = max(float(allowed.mean()), 1e-3) if allowed.size else 1.0
     k_nb = NUM_NEIGHBOURS
-    if g < 0.999:
+    if COMPATIBLE_NEIGHBOURS:  # neighbours share a technician: no widening
+        k_nb = COMPAT_NEIGHBOURS
+    elif g < 0.999:
         k_nb = min(MAX_NEIGHBOURS, math.ceil(2 * NUM_NEIGHBOURS / g**2))
     if max_iterations is None:
         budget = search_deadline - time.perf_counter()
@@ -621,15 +731,27 @@ def _solve_pyvrp(
     else:
         stop = _Deadline(search_deadline)
     t_search = time.perf_counter()
-    res = pyvrp.solve(
-        data,
-        stop,
-        seed=seed,
-        display=False,
-        collect_stats=False,
-        initial_solution=init,
-        params=params,
-    )
+    if COMPATIBLE_NEIGHBOURS or ILS_NEIGHBOURS:
+        tw_e = np.array([c.tw_early for c in clients], float)
+        tw_l = np.array([c.tw_late for c in clients], float)
+        svc = np.array([c.service_duration for c in clients], float)
+        cl_loc = np.array([c.location - n_dep for c in clients], np.int64)
+        args = (dur_t, n_dep, cl_loc, client_job, tw_e, tw_l, svc, allowed[cl_loc])
+        nbs = _compatible_neighbours(*args, k_nb) if COMPATIBLE_NEIGHBOURS else None
+        ils_nbs = (
+            _compatible_neighbours(*args, ILS_NEIGHBOURS) if ILS_NEIGHBOURS else None
+        )
+        res = _pyvrp_solve(data, stop, seed, params, nbs, init, ils_nbs)
+    else:
+        res = pyvrp.solve(
+            data,
+            stop,
+            seed=seed,
+            display=False,
+            collect_stats=False,
+            initial_solution=init,
+            params=params,
+        )
     if timing is not None:
         timing["model_s"] = t_search - t_model
         timing["search_s"] = time.perf_counter() - t_search

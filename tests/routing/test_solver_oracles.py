@@ -129,6 +129,22 @@ def test_tiny_instances_match_brute_force(case: int, n: int, m: int) -> None:
     assert float(np.sum(plan.distance_m)) == pytest.approx(dist, rel=1e-9, abs=1e-6)
 
 
+@pytest.mark.parametrize(("case", "n", "m"), [(0, 5, 1), (2, 6, 2), (3, 7, 2)])
+def test_compatible_neighbours_match_brute_force(
+    case: int, n: int, m: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The opt-in neighbourhood of compatible clients also finds the brute-force optimum."""
+    import planner.routing.solver as solver_mod
+
+    monkeypatch.setattr(solver_mod, "COMPATIBLE_NEIGHBOURS", True)
+    p = _tiny(np.random.default_rng(100 + case), n, m)
+    served, dist = _brute(p)
+    plan = solve_dispatch(p, max_iterations=300, seed=0)
+    check_plan(p, plan)
+    assert plan.n_served == served
+    assert float(np.sum(plan.distance_m)) == pytest.approx(dist, rel=1e-9, abs=1e-6)
+
+
 # ------------------------------------------------------------------ hypothesis
 @st.composite
 def problems(draw: st.DrawFn) -> DispatchProblem:
@@ -224,6 +240,23 @@ def test_ortools_engine_matches_brute_force_count(case: int, n: int, m: int) -> 
 def test_ortools_engine_always_valid(p: DispatchProblem) -> None:
     """Random days with breaks, windows with gaps, parts and pins: valid OR-Tools plans."""
     plan = solve_dispatch(p, engine="ortools", max_iterations=50)
+    assert validate_plan(p, plan) == []
+    listed = np.concatenate([plan.stop_job, plan.unassigned_job])
+    assert sorted(listed.tolist()) == list(range(p.n_jobs))
+
+
+@settings(max_examples=10, deadline=None)
+@given(problems())
+def test_compatible_neighbours_always_valid(p: DispatchProblem) -> None:
+    """With skills, pins and breaks, the opt-in neighbourhoods give valid plans."""
+    import planner.routing.solver as solver_mod
+
+    old = solver_mod.COMPATIBLE_NEIGHBOURS, solver_mod.ILS_NEIGHBOURS
+    solver_mod.COMPATIBLE_NEIGHBOURS, solver_mod.ILS_NEIGHBOURS = True, 3
+    try:
+        plan = solve_dispatch(p, max_iterations=40, seed=0)
+    finally:
+        solver_mod.COMPATIBLE_NEIGHBOURS, solver_mod.ILS_NEIGHBOURS = old
     assert validate_plan(p, plan) == []
     listed = np.concatenate([plan.stop_job, plan.unassigned_job])
     assert sorted(listed.tolist()) == list(range(p.n_jobs))
