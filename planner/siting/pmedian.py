@@ -77,9 +77,10 @@ def solve_pmedian(
     time_limit_s: float | None = None,
     seed: Seed = 0,
     method: Method = "auto",
-    n_restarts: int = 2,
+    n_restarts: int | None = None,
     lagrange_iterations: int | None = None,
     node_limit: int | None = None,
+    improve_every: int = 50,
 ) -> SitingPlan:
     """Open ``p`` outlets minimizing the demand-weighted cost to the nearest.
 
@@ -109,13 +110,19 @@ def solve_pmedian(
         ``"heuristic"``, ``"exact"`` or ``"auto"`` (exact up to
         :data:`AUTO_EXACT_MAX_ENTRIES` matrix entries).
     n_restarts
-        Randomized-greedy restarts after the plain greedy start.
+        Randomized-greedy restarts after the plain greedy start (default 2
+        for an exact solve, 0 for a heuristic one: the local searches from
+        Lagrangian relaxed solutions improve the plan more per second).
     lagrange_iterations
-        Cap on subgradient iterations (default 300, or 1,000 on matrices
-        above :data:`AUTO_EXACT_MAX_ENTRIES` entries where no exact solve
-        follows and the bound converges more slowly).
+        Cap on subgradient iterations (default 300 before an exact solve,
+        100 for a heuristic one, or 1,000 on matrices above
+        :data:`AUTO_EXACT_MAX_ENTRIES` entries where no exact solve follows
+        and the bound converges more slowly).
     node_limit
         Branch-and-bound node cap of the exact solve (deterministic stop).
+    improve_every
+        In heuristic mode, a local search starts from the Lagrangian relaxed
+        solution every so many subgradient iterations.
 
     Returns
     -------
@@ -154,6 +161,8 @@ def solve_pmedian(
         )
     if method == "auto":
         method = "exact" if n * m <= AUTO_EXACT_MAX_ENTRIES else "heuristic"
+    if n_restarts is None:
+        n_restarts = 2 if method == "exact" else 0
     const = -float(f.sum())  # closing costs are paid for every existing not kept
     rng = as_generator(seed)
     seed_int = seed if isinstance(seed, int) else None
@@ -178,7 +187,7 @@ def solve_pmedian(
     d1, _, _ = eng.nearest2(best)
     large = n * m > AUTO_EXACT_MAX_ENTRIES
     if lagrange_iterations is None:
-        lagrange_iterations = 1000 if large else 300
+        lagrange_iterations = 1000 if large else (300 if method == "exact" else 100)
     lag = eng.lagrange(
         best_v,
         w * d1,
@@ -186,7 +195,7 @@ def solve_pmedian(
         patience=15,
         integral=integral,
         # local search from relaxed solutions pays on small matrices only
-        improve_every=0 if large else 50,
+        improve_every=0 if large else (50 if method == "exact" else improve_every),
         ub_set=best,
     )
     if lag.best_open is not None and lag.best_value < best_v:
