@@ -109,6 +109,7 @@ def benders_pmedian(
     probe: bool = True,
     probe_rounds: int = 2,
     probe_share: float = 0.4,
+    prune_slack: float | None = None,
 ) -> BendersResult:
     """Solve p-median on a reduced matrix by branch-and-Benders-cut.
 
@@ -296,6 +297,19 @@ def benders_pmedian(
             "probe_fixed": n_fixed,
             "probe_s": time.perf_counter() - t_probe,
         }
+    # -- drop cuts with a large slack at the final LP (smaller node LPs)
+    if (
+        prune_slack is not None
+        and h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    ):
+        rv = np.asarray(h.getSolution().row_value)
+        rl = np.asarray(h.getLp().row_lower_)
+        slack = rv - rl
+        drop = np.flatnonzero(slack > prune_slack * np.maximum(1.0, np.abs(rl)))
+        drop = drop[drop > 0]
+        if drop.size:
+            h.deleteRows(drop.size, drop.astype(np.int32))
+        info["cuts_dropped"] = int(drop.size)
     # -- master MIP, cuts added at its integer solutions
     h.changeColsIntegrality(
         m, np.arange(m, dtype=np.int32), np.full(m, highspy.HighsVarType.kInteger)
