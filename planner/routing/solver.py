@@ -61,6 +61,16 @@ code subtracted an estimate of that search as well, so 14 to 19 s of the 60 s
 were left unused (46 s wall, 35 CPU s). Under heavy contention the first
 local search, which cannot be interrupted, can still overrun the limit.
 
+Neighbourhoods: with skills the first search uses PyVRP's own neighbourhood,
+widened to ``2 * SKILL_NEIGHBOURS / g**2`` clients (at most ``MAX_NEIGHBOURS``,
+and within half the budget), since most of the jobs served come from that
+first exhaustive search; the iterated local search after it uses the
+``ILS_NEIGHBOURS`` nearest clients that share a technician
+(:func:`_compatible_neighbours`), about ten times the iterations. Measured
+side by side (60 s, seed 0, same load): 2,000 jobs 1,503 -> 1,516 served and
+221 -> 202 travel h (width 358 -> 700); 500 jobs 355 -> 361 with the narrow
+iterated search (2,540 iterations instead of 317).
+
 Tried and not kept (measured on the field days, same conditions side by side):
 
 * ejection chains of depth one after the greedy pass (swap a served job out
@@ -70,9 +80,7 @@ Tried and not kept (measured on the field days, same conditions side by side):
   (``COMPATIBLE_NEIGHBOURS``, :func:`_compatible_neighbours`): ten times the
   iterations but fewer jobs at 2,000 (1,460-1,481 for widths 60-200 against
   1,500 with the default wide neighbourhood at equal CPU); even on 500 (352-359
-  against 355). Kept opt-in, tested. ``ILS_NEIGHBOURS`` (narrow after the
-  wide first search) is likewise opt-in and undecided (no iterations were
-  left under the contention it was measured in).
+  against 355). Kept opt-in, tested.
 * ``PRIZE_SCALE`` 0.1 and PyVRP's ``exhaustive_on_best`` off: within noise on
   the 500-job day (357, 359 against 355).
 
@@ -107,15 +115,18 @@ COST_SCALE = 10_000  # internal cost units per currency unit
 _TOL = 1e-6
 PRIZE_SCALE = 1.0  # prize of a job in units of the largest cost it can cause
 NUM_NEIGHBOURS = 50  # PyVRP's default granular neighbourhood, without skills
-MAX_NEIGHBOURS = 400
-_LS_S_PER_PAIR = (
-    3e-5  # s of PyVRP's first local search per client and neighbour (under load)
-)
+SKILL_NEIGHBOURS = 200  # with skills: 2 x this / g^2 (g: share of jobs a tech may do)
+MAX_NEIGHBOURS = 700
+# s of PyVRP's first local search per client and neighbour (bounds its width
+# to half the budget; 3e-5 was measured at 2,000 x 400 under heavy load)
+_LS_S_PER_PAIR = 2e-5
 _INF_TICKS = np.iinfo(np.int64).max // 4
 EXHAUSTIVE_ON_BEST = True
 COMPATIBLE_NEIGHBOURS = False  # neighbourhood among clients sharing a technician
 COMPAT_NEIGHBOURS = 60  # its width
-ILS_NEIGHBOURS = 0  # if > 0: compatible neighbours of this width after the first search
+ILS_NEIGHBOURS = (
+    60  # if > 0: compatible neighbours of this width after the first search
+)
 RESERVE_S = 1.0  # time kept after the search for repair, insertion, reasons
 RESERVE_S_PER_JOB = 1e-3  # post-search took 1.5 s at 2,000 jobs (1,990 clients)  # PyVRP's full local search on each new best
 
@@ -704,12 +715,17 @@ def _solve_pyvrp(
     # 50 -> 1,429 jobs at 20 s; 100 -> 1,461; 160 -> 1,492; 250 -> 1,503;
     # 400 -> 1,516 at 30 s). That first search cannot be interrupted, so under a
     # time limit the width is also capped to keep it within half the budget.
+    # Measured again at 60 s with the clock deadline, about 30 CPU s each
+    # (jobs, travel h): 358 -> 1,503 (221.4); 500 -> 1,516 (207.3);
+    # 700 -> 1,516 (201.5); 1,000 -> 1,508 (198.4); 1,236 -> 1,504 (203.3);
+    # the iterations after it add little at 2,000 jobs (146 iterations with
+    # 358 neighbours: 1,503 as after the first search alone).
     g = max(float(allowed.mean()), 1e-3) if allowed.size else 1.0
     k_nb = NUM_NEIGHBOURS
     if COMPATIBLE_NEIGHBOURS:  # neighbours share a technician: no widening
         k_nb = COMPAT_NEIGHBOURS
     elif g < 0.999:
-        k_nb = min(MAX_NEIGHBOURS, math.ceil(2 * NUM_NEIGHBOURS / g**2))
+        k_nb = min(MAX_NEIGHBOURS, math.ceil(2 * SKILL_NEIGHBOURS / g**2))
     if max_iterations is None:
         budget = search_deadline - time.perf_counter()
         k_time = int(0.5 * budget / (_LS_S_PER_PAIR * max(1, len(clients))))
@@ -731,16 +747,17 @@ def _solve_pyvrp(
     else:
         stop = _Deadline(search_deadline)
     t_search = time.perf_counter()
-    if COMPATIBLE_NEIGHBOURS or ILS_NEIGHBOURS:
+    # after the wide first search, iterate with a narrow neighbourhood of
+    # clients that share a technician (with skills only; 12x the iterations)
+    ils_k = ILS_NEIGHBOURS if g < 0.999 else 0
+    if COMPATIBLE_NEIGHBOURS or ils_k:
         tw_e = np.array([c.tw_early for c in clients], float)
         tw_l = np.array([c.tw_late for c in clients], float)
         svc = np.array([c.service_duration for c in clients], float)
         cl_loc = np.array([c.location - n_dep for c in clients], np.int64)
         args = (dur_t, n_dep, cl_loc, client_job, tw_e, tw_l, svc, allowed[cl_loc])
         nbs = _compatible_neighbours(*args, k_nb) if COMPATIBLE_NEIGHBOURS else None
-        ils_nbs = (
-            _compatible_neighbours(*args, ILS_NEIGHBOURS) if ILS_NEIGHBOURS else None
-        )
+        ils_nbs = _compatible_neighbours(*args, ils_k) if ils_k else None
         res = _pyvrp_solve(data, stop, seed, params, nbs, init, ils_nbs)
     else:
         res = pyvrp.solve(
