@@ -80,7 +80,7 @@ def solve_pmedian(
     n_restarts: int | None = None,
     lagrange_iterations: int | None = None,
     node_limit: int | None = None,
-    improve_every: int = 50,
+    improve_every: int = 100,
 ) -> SitingPlan:
     """Open ``p`` outlets minimizing the demand-weighted cost to the nearest.
 
@@ -122,7 +122,9 @@ def solve_pmedian(
         Branch-and-bound node cap of the exact solve (deterministic stop).
     improve_every
         In heuristic mode, a local search starts from the Lagrangian relaxed
-        solution every so many subgradient iterations.
+        solution every so many subgradient iterations (default: once, after
+        the 100th; on pmed1..40 this halves the time of every 50th for a
+        mean gap of 0.03 % instead of 0.014 %).
 
     Returns
     -------
