@@ -17,13 +17,16 @@ and its relaxed solutions seed more local searches.
 Exact (``method="exact"``): the heuristic's plan and Lagrangian multipliers
 reduce the problem first (Lagrangian reduced-cost fixing: a candidate whose
 forced opening or closing lifts the bound above the incumbent is fixed), then
-the radius formulation of Garcia, Labbe & Marin (2011) (see
-:mod:`planner.siting._radius`) goes to HiGHS through ``highspy`` with the
-heuristic plan as MIP start. Engine choice by measurement (``MEASURED.md``):
-on OR-Library pmed1..40 this model through ``highspy`` directly proved 38 of
-40 within 120 s each (995 s total) where the same model through OR-Tools
-``pywraplp`` proved 31 in 1,704 s and returned no incumbent at its time limit,
-spopt (pulp + HiGHS) was about 12x slower, and CP-SAT could not solve pmed2.
+a branch-and-Benders-cut on the master over ``y`` and one service cost per
+point (Duran-Mateluna, Ales & Elloumi 2023; see
+:mod:`planner.siting._benders`): combinatorial optimality cuts from the sorted
+distance levels in a root LP cut loop, LP reduced-cost fixing and probing,
+then the master MIP in HiGHS (``highspy``) with cuts added at its integer
+solutions until they are true plans. Measured on OR-Library pmed1..40 (one
+core, shared machine): all 40 proven in 138 CPU-s, pmed36 alone 75 CPU-s.
+The earlier path (the full radius formulation of Garcia, Labbe & Marin 2011,
+:mod:`planner.siting._radius`, after Lagrangian probing) stays available as
+``_exact(..., engine="radius")``; it proved 39 of 40 in 148 CPU-s.
 On a time limit the best plan so far is returned with its bound.
 """
 
