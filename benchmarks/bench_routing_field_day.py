@@ -16,7 +16,10 @@ Ours, 60 s, seed 0, before/after the neighbourhood change (each pair run side
 by side on the shared 2-core machine; served, travel h, h/job, wall s, CPU s):
 500 x 50: 355, 70.4, 0.198, 55.4, 27.4 -> 363, 68.9, 0.190, 58.7, 31.2;
 2,000 x 200: 1,503, 221.4, 0.147, 50.5, 39.5 -> 1,519, 200.3, 0.132, 58.7, 46.8
-(2.4 GB max RSS either way).
+(2.4 GB max RSS either way); seeds 1 and 2 at 2,000: 1,501 -> 1,499 and
+1,502 -> 1,511 served, 213.5 -> 209.0 and 226.5 -> 208.1 travel h.
+Alone on a core after the change (this script, seed 0): 369 served (73.7 h)
+and 1,517 (200.2 h, 0.132 h/job, 2.45 GB).
 """
 
 from __future__ import annotations

@@ -67,9 +67,10 @@ and within half the budget), since most of the jobs served come from that
 first exhaustive search; the iterated local search after it uses the
 ``ILS_NEIGHBOURS`` nearest clients that share a technician
 (:func:`_compatible_neighbours`), about ten times the iterations. Measured
-side by side (60 s, seed 0, same load): 2,000 jobs 1,503 -> 1,516 served and
-221 -> 202 travel h (width 358 -> 700); 500 jobs 355 -> 361 with the narrow
-iterated search (2,540 iterations instead of 317).
+side by side (60 s, same load): 2,000 jobs, seeds 0/1/2: 1,503/1,501/1,502
+-> 1,519/1,499/1,511 served, 221/214/227 -> 200/209/208 travel h (so +8 jobs
+and -7 % travel on average, not on every seed); 500 jobs 355 -> 363. Alone
+on a core (bench, seed 0): 369 and 1,517 (200.2 h, 0.132 h/job).
 
 Tried and not kept (measured on the field days, same conditions side by side):
 
