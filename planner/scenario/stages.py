@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -93,6 +93,13 @@ def siting_inputs(data: ScenarioData) -> SitingInputs:
     )
 
 
+class _SitingOptions(TypedDict):
+    existing: np.ndarray
+    excluded: np.ndarray
+    time_limit_s: float
+    seed: int
+
+
 def run_siting(
     data: ScenarioData,
     inputs: SitingInputs | None = None,
@@ -115,58 +122,27 @@ def run_siting(
             f"solving {s.model} on {x.duration_min.shape[0]:,} x "
             f"{x.duration_min.shape[1]:,} (time limit {limit:g} s)"
         )
-    ex, no = x.existing_idx, x.excluded_idx
+    common: _SitingOptions = {
+        "existing": x.existing_idx,
+        "excluded": x.excluded_idx,
+        "time_limit_s": limit,
+        "seed": seed,
+    }
+    c, w = x.duration_min, x.weights
     if s.model == "pmedian":
-        return solve_pmedian(
-            x.duration_min,
-            x.weights,
-            s.p,
-            existing=ex,
-            excluded=no,
-            time_limit_s=limit,
-            seed=seed,
-        )
+        return solve_pmedian(c, w, s.p, **common)
     if s.model == "mclp":
-        return solve_mclp(
-            x.duration_min,
-            x.weights,
-            s.p,
-            s.radius_min,
-            existing=ex,
-            excluded=no,
-            time_limit_s=limit,
-            seed=seed,
-        )
+        return solve_mclp(c, w, s.p, s.radius_min, **common)
     if s.model == "lscp":
-        return solve_lscp(
-            x.duration_min,
-            x.weights,
-            s.radius_min,
-            target_share=s.target_share,
-            existing=ex,
-            excluded=no,
-            time_limit_s=limit,
-            seed=seed,
-        )
+        return solve_lscp(c, w, s.radius_min, target_share=s.target_share, **common)
     if s.model == "pcenter":
-        return solve_pcenter(
-            x.duration_min,
-            x.weights,
-            s.p,
-            existing=ex,
-            excluded=no,
-            time_limit_s=limit,
-            seed=seed,
-        )
+        return solve_pcenter(c, w, s.p, **common)
     return solve_facility_location(
         x.cost_per_ticket,
-        x.weights,
+        w,
         data.sites.fixed_cost_per_year,
         capacity=data.sites.capacity_per_year,
-        existing=ex,
-        excluded=no,
-        time_limit_s=limit,
-        seed=seed,
+        **common,
     )
 
 
