@@ -147,3 +147,58 @@ def test_dispatch_reads_geojson_and_parquet(tmp_path: Path) -> None:
     r = _run(tg, wp, out)
     assert r.exit_code == 0, r.output
     assert (out / "summary.json").is_file()
+
+
+def test_dispatch_uses_the_scenario_travel_model(tmp_path: Path) -> None:
+    """--scenario: the plan's travel times follow the scenario's speed; a bad one exits 2."""
+    import json
+
+    t, w = _tables(tmp_path)
+    slow = tmp_path / "slow.toml"
+    slow.write_text('name = "slow"\n[travel]\nspeed_kmh = 10.0\ncircuity = 1.3\n')
+    runs = {}
+    for name, extra in (("default", []), ("slow", ["--scenario", str(slow)])):
+        out = tmp_path / name
+        r = CliRunner().invoke(
+            app,
+            [
+                "dispatch",
+                "--tickets",
+                str(t),
+                "--technicians",
+                str(w),
+                "--date",
+                "2026-11-28",
+                "--out",
+                str(out),
+                "--max-iterations",
+                "200",
+                *extra,
+            ],
+        )
+        assert r.exit_code in (0, 3), r.output
+        runs[name] = json.loads((out / "summary.json").read_text())["kpis"]
+    # the same kilometres take three times longer at 10 km/h than at 30 km/h
+    per_km = {k: v["travel_h"] / max(v["distance_km"], 1e-9) for k, v in runs.items()}
+    assert abs(per_km["slow"] / per_km["default"] - 3.0) < 1e-6
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\n[travel]\nspeed_kmh = -1\n')
+    r = CliRunner().invoke(
+        app,
+        [
+            "dispatch",
+            "--tickets",
+            str(t),
+            "--technicians",
+            str(w),
+            "--date",
+            "2026-11-28",
+            "--out",
+            str(tmp_path / "never"),
+            "--scenario",
+            str(bad),
+        ],
+    )
+    assert r.exit_code == 2
+    assert "speed_kmh" in r.stderr
+    assert not (tmp_path / "never").exists()
