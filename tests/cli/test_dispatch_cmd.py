@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,7 +52,7 @@ def _tables(tmp: Path, *, urgent_impossible: bool = False) -> tuple[Path, Path]:
     return t, w
 
 
-def _run(t: Path, w: Path, out: Path) -> object:
+def _run(t: Path, w: Path, out: Path, *extra: str) -> Any:
     return CliRunner().invoke(
         app,
         [
@@ -68,6 +69,7 @@ def _run(t: Path, w: Path, out: Path) -> object:
             "30",
             "--max-iterations",
             "200",
+            *extra,
         ],
     )
 
@@ -157,25 +159,9 @@ def test_dispatch_uses_the_scenario_travel_model(tmp_path: Path) -> None:
     slow = tmp_path / "slow.toml"
     slow.write_text('name = "slow"\n[travel]\nspeed_kmh = 10.0\ncircuity = 1.3\n')
     runs = {}
-    for name, extra in (("default", []), ("slow", ["--scenario", str(slow)])):
+    for name, extra in (("default", ()), ("slow", ("--scenario", str(slow)))):
         out = tmp_path / name
-        r = CliRunner().invoke(
-            app,
-            [
-                "dispatch",
-                "--tickets",
-                str(t),
-                "--technicians",
-                str(w),
-                "--date",
-                "2026-11-28",
-                "--out",
-                str(out),
-                "--max-iterations",
-                "200",
-                *extra,
-            ],
-        )
+        r = _run(t, w, out, *extra)
         assert r.exit_code in (0, 3), r.output
         runs[name] = json.loads((out / "summary.json").read_text())["kpis"]
     # the same kilometres take three times longer at 10 km/h than at 30 km/h
@@ -183,22 +169,7 @@ def test_dispatch_uses_the_scenario_travel_model(tmp_path: Path) -> None:
     assert abs(per_km["slow"] / per_km["default"] - 3.0) < 1e-6
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "bad"\n[travel]\nspeed_kmh = -1\n')
-    r = CliRunner().invoke(
-        app,
-        [
-            "dispatch",
-            "--tickets",
-            str(t),
-            "--technicians",
-            str(w),
-            "--date",
-            "2026-11-28",
-            "--out",
-            str(tmp_path / "never"),
-            "--scenario",
-            str(bad),
-        ],
-    )
+    r = _run(t, w, tmp_path / "never", "--scenario", str(bad))
     assert r.exit_code == 2
     assert "speed_kmh" in r.stderr
     assert not (tmp_path / "never").exists()
