@@ -8,7 +8,9 @@ returns frozen results with read-only arrays:
   :func:`classify_demand` (ADI / CV^2), :func:`forecast_demand` (method per
   class), :func:`abc_xyz`, :func:`service_targets` (class -> target rules);
 - exact policies (Poisson, compound Poisson, normal): :func:`optimize_sS` /
-  :func:`evaluate_sS` (Zheng-Federgruen, lead time), :func:`optimize_RsS`,
+  :func:`evaluate_sS` (Zheng-Federgruen, lead time), :func:`optimize_sS_normal` /
+  :func:`evaluate_sS_normal` (normal demand on a fine lattice),
+  :func:`optimize_sS_discrete` (any empirical pmf), :func:`optimize_RsS`,
   :func:`optimize_RS`, :func:`optimize_rQ` / :func:`evaluate_rQ`
   (Federgruen-Zheng), :func:`optimize_rQ_normal`, :func:`optimize_base_stock`
   (critical fractile, service targets), :func:`optimize_base_stock_compound`;
@@ -80,6 +82,10 @@ from planner.inventory.ss import newsvendor_cost_poisson as newsvendor_cost_pois
 from planner.inventory.ss import optimize_RsS as optimize_RsS
 from planner.inventory.ss import optimize_sS as optimize_sS
 from planner.inventory.ss import power_approximation_sS as power_approximation_sS
+from planner.inventory.ss_normal import evaluate_sS_normal as evaluate_sS_normal
+from planner.inventory.ss_normal import normal_lattice_pmf as normal_lattice_pmf
+from planner.inventory.ss_normal import optimize_sS_discrete as optimize_sS_discrete
+from planner.inventory.ss_normal import optimize_sS_normal as optimize_sS_normal
 from planner.inventory.ss_service import optimize_sS_service as optimize_sS_service
 
 __all__ = [
@@ -107,9 +113,11 @@ __all__ = [
     "evaluate_rQ",
     "evaluate_rQ_normal",
     "evaluate_sS",
+    "evaluate_sS_normal",
     "forecast_demand",
     "inventory_cost_parameters",
     "newsvendor_cost_poisson",
+    "normal_lattice_pmf",
     "optimize_RS",
     "optimize_RsS",
     "optimize_base_stock",
@@ -119,6 +127,8 @@ __all__ = [
     "optimize_rQ_normal",
     "optimize_rQ_service",
     "optimize_sS",
+    "optimize_sS_discrete",
+    "optimize_sS_normal",
     "optimize_sS_service",
     "plan_stock",
     "poisson_loss2",

@@ -24,7 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.stats import t as student_t
 
-from planner.core.checks import check_positive_int, readonly
+from planner.core.checks import as_array, check_positive_int, readonly
 from planner.core.errors import InputError
 from planner.core.rng import Seed, as_generator
 from planner.inventory._common import broadcast_params, whole_numbers
@@ -119,7 +119,10 @@ def _demand(
     mu: np.ndarray,
     shape: tuple[int, int],
     unit_cdf: np.ndarray | None,
+    sd: np.ndarray | None = None,
 ) -> np.ndarray:
+    if sd is not None:  # normal demand, censored at 0
+        return np.maximum(rng.normal(np.broadcast_to(mu, shape), sd), 0.0)
     n = rng.poisson(np.broadcast_to(mu, shape))
     if unit_cdf is None:
         return n
@@ -144,6 +147,7 @@ def simulate_sS(
     lead_time: npt.ArrayLike = 0,
     review_period: npt.ArrayLike = 1,
     unit_pmf: npt.ArrayLike | None = None,
+    demand_sd: npt.ArrayLike | None = None,
     n_periods: int = 10_000,
     n_warmup: int = 500,
     n_reps: int = 10,
@@ -152,7 +156,9 @@ def simulate_sS(
     """Simulate periodic-review (s,S) policies for many parts at once.
 
     ``demand_mean`` is the Poisson mean per period (of repairs when
-    ``unit_pmf`` gives the units per repair, compound Poisson). With
+    ``unit_pmf`` gives the units per repair, compound Poisson); with
+    ``demand_sd`` demand is normal instead, ``max(N(mean, sd^2), 0)``, and
+    ``s``, ``S`` may be real numbers. With
     ``review_period`` R > 1 the position is reviewed only every R periods
     ((R,s,S); (R,S) is ``s = S - 1``). Returns
     per-replication estimates of every metric of :class:`PolicyMetrics`.
@@ -164,11 +170,16 @@ def simulate_sS(
     n_periods = check_positive_int(n_periods, "n_periods")
     n_warmup = check_positive_int(n_warmup, "n_warmup", minimum=0)
     n_reps = check_positive_int(n_reps, "n_reps", minimum=2)
-    s_a = whole_numbers(s, "s")
-    S_a = whole_numbers(S, "S")
+    if demand_sd is None:
+        s_a = whole_numbers(s, "s")
+        S_a = whole_numbers(S, "S")
+    else:
+        s_a = as_array(s, "s", nonneg=False)
+        S_a = as_array(S, "S", nonneg=False)
     prm = broadcast_params(
         integer=("lead_time", "review_period"),
         positive=("review_period",),
+        demand_sd=1.0 if demand_sd is None else demand_sd,
         demand_mean=demand_mean,
         holding_cost=holding_cost,
         backorder_cost=backorder_cost,
@@ -177,7 +188,9 @@ def simulate_sS(
         review_period=review_period,
     )
     try:
-        s_b, S_b, mu, h, p, K, L, Rv = np.broadcast_arrays(s_a, S_a, *prm.values())
+        s_b, S_b, sd_b, mu, h, p, K, L, Rv = np.broadcast_arrays(
+            s_a, S_a, *prm.values()
+        )
     except ValueError as e:
         raise InputError(
             field="s, S", expected="the length of the parameters", got=len(s_a)
@@ -212,7 +225,7 @@ def simulate_sS(
         slot = t % M
         IL += pipe[slot]
         pipe[slot] = 0.0
-        d = _demand(rng, mu, (R, P), unit_cdf)
+        d = _demand(rng, mu, (R, P), unit_cdf, None if demand_sd is None else sd_b)
         short = d - np.minimum(d, np.maximum(IL, 0.0))
         IL -= d
         IP -= d

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from scipy import fft as sp_fft
 
 from planner.core.checks import readonly
 from planner.core.errors import InputError
@@ -229,7 +230,101 @@ class _ReviewDemand:
         return poisson_pmf(np.arange(lmax + 1)[None, :], lam[:, None])
 
 
-Demand = _PoissonDemand | _TableDemand | _ReviewDemand
+class _LatticeDemand:
+    """Demand on the lattice 0, 1, 2, ... from a per-period pmf table.
+
+    Row ``i`` of ``period_pmf`` is one part's pmf of demand per period in
+    lattice units (an empirical distribution, or a continuous one discretized
+    with a step, see :mod:`planner.inventory.ss_normal`). The pmf over ``L``
+    and ``L + 1`` periods are convolution powers (FFT). Positions may be
+    fractional: the loss ``E[(X - y)^+]`` of a lattice variable is linear
+    between integers, so interpolating it is exact, and the cdf steps.
+    """
+
+    def __init__(
+        self, period_pmf: np.ndarray, L: np.ndarray, continuous: bool = False
+    ) -> None:
+        self.continuous = continuous
+        f = np.asarray(period_pmf, dtype=np.float64)
+        f = f / f.sum(axis=1, keepdims=True)
+        B, n1 = f.shape
+        self.L = L
+        self.period = f
+        self.mean1 = f @ np.arange(n1, dtype=np.float64)
+        Li = L.astype(np.int64)
+        Lmax = int(Li.max()) if B else 0
+        n = (Lmax + 1) * (n1 - 1) + 1
+        size = sp_fft.next_fast_len(n, real=True)
+        F = sp_fft.rfft(f, size, axis=1)
+        powers = {0: np.ones_like(F)}
+        P = np.ones_like(F)
+        for k in range(1, Lmax + 2):
+            P = P * F
+            powers[k] = P
+        Fl = np.empty_like(F)
+        Fl1 = np.empty_like(F)
+        for k in np.unique(Li):
+            rows = Li == k
+            Fl[rows] = powers[int(k)][rows]
+            Fl1[rows] = powers[int(k) + 1][rows]
+        self.n = n
+        self.pmf: dict[int, np.ndarray] = {}
+        self.cdf_t: dict[int, np.ndarray] = {}
+        self.C: dict[int, np.ndarray] = {}
+        for e, spec in ((0, Fl), (1, Fl1)):
+            g = np.clip(sp_fft.irfft(spec, size, axis=1)[:, :n], 0.0, None)
+            g /= g.sum(axis=1, keepdims=True)
+            cdf = np.minimum(np.cumsum(g, axis=1), 1.0)
+            self.pmf[e] = g
+            self.cdf_t[e] = cdf
+            # C(y) = E[(y - X)^+] = sum_{x<y} F(x) for y = 0..n
+            self.C[e] = np.concatenate([np.zeros((B, 1)), np.cumsum(cdf, axis=1)], 1)
+
+    def period_mean(self, idx: np.ndarray) -> np.ndarray:
+        return self.mean1[idx]
+
+    def _C(self, e: int, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
+        kc = np.clip(k, 0, self.n).astype(np.int64)
+        C = self.C[e][rows, kc] + np.maximum(k - self.n, 0.0)
+        return np.where(k <= 0, 0.0, C)
+
+    def loss(self, idx: np.ndarray, y: np.ndarray, extra: int = 1) -> np.ndarray:
+        m = self.mean1[idx] * (self.L[idx] + extra)
+        m = m[:, None] if y.ndim == 2 else m
+        rows = idx[:, None] if y.ndim == 2 else idx
+        y = np.asarray(y, dtype=np.float64)
+        k = np.floor(y)
+        t = y - k
+        C = (1.0 - t) * self._C(extra, rows, k) + t * self._C(extra, rows, k + 1.0)
+        return np.maximum(m - y + C, np.maximum(m - y, 0.0))
+
+    def _F(self, e: int, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
+        kc = np.clip(k, 0, self.n - 1).astype(np.int64)
+        F = self.cdf_t[e][rows, kc]
+        return np.where(k < 0, 0.0, np.where(k >= self.n - 1, 1.0, F))
+
+    def cdf(self, idx: np.ndarray, y: np.ndarray, extra: int = 1) -> np.ndarray:
+        """``P(X <= y)``; for a discretized continuous demand (``continuous``)
+        the lattice cdf at ``k`` stands for the continuous one at ``k + 1/2``
+        and is interpolated (a continuity correction)."""
+        rows = idx[:, None] if y.ndim == 2 else idx
+        y = np.asarray(y, dtype=np.float64)
+        if not self.continuous:
+            return self._F(extra, rows, np.floor(y))
+        u = y - 0.5
+        k = np.floor(u)
+        t = u - k
+        return (1.0 - t) * self._F(extra, rows, k) + t * self._F(extra, rows, k + 1.0)
+
+    def quantile(self, q: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        F = self.cdf_t[1][idx]
+        return np.argmax(q[:, None] - 1e-15 <= F, axis=1).astype(np.float64)
+
+    def period_pmf(self, idx: np.ndarray, n: int) -> np.ndarray:
+        return self.period[idx, : min(n, self.period.shape[1] - 1) + 1]
+
+
+Demand = _PoissonDemand | _TableDemand | _ReviewDemand | _LatticeDemand
 
 
 def _G(
@@ -325,15 +420,23 @@ class SSPolicies:
     unit_pmf: np.ndarray | None = None
     review_period: np.ndarray | None = None
     target_met: np.ndarray | None = None
+    demand_sd: np.ndarray | None = None
+    step: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(np.atleast_1d(self.s))
         if self.target_met is not None:
             met = np.atleast_1d(np.asarray(self.target_met, dtype=bool))
             object.__setattr__(self, "target_met", readonly(met))
+        # normal demand: s and S are real (multiples of the lattice step)
+        kind = np.int64 if self.demand_sd is None else np.float64
         for name in ("s", "S"):
-            a = np.atleast_1d(np.asarray(getattr(self, name), dtype=np.int64))
+            a = np.atleast_1d(np.asarray(getattr(self, name), dtype=kind))
             object.__setattr__(self, name, readonly(a))
+        for name in ("demand_sd", "step"):
+            if getattr(self, name) is not None:
+                a = np.atleast_1d(np.asarray(getattr(self, name), dtype=np.float64))
+                object.__setattr__(self, name, readonly(a))
         for name in (
             "cost",
             "demand_mean",
@@ -362,6 +465,20 @@ class SSPolicies:
 
     def evaluate(self) -> PolicyMetrics:
         """Cost and service metrics of these policies (see :func:`evaluate_sS`)."""
+        if self.demand_sd is not None:
+            from planner.inventory.ss_normal import evaluate_sS_normal
+
+            return evaluate_sS_normal(
+                self.s,
+                self.S,
+                self.demand_mean,
+                self.demand_sd,
+                self.holding_cost,
+                self.backorder_cost,
+                self.fixed_cost,
+                lead_time=self.lead_time,
+                step=self.step,
+            )
         if self.review_period is not None:
             return evaluate_RsS(
                 self.s,
@@ -386,9 +503,11 @@ class SSPolicies:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per part: inputs, s, S, cost."""
+        sd = {} if self.demand_sd is None else {"demand_sd": self.demand_sd}
         return pd.DataFrame(
             {
                 "demand_mean": self.demand_mean,
+                **sd,
                 "holding_cost": self.holding_cost,
                 "backorder_cost": self.backorder_cost,
                 "fixed_cost": self.fixed_cost,
@@ -700,7 +819,7 @@ def evaluate_sS(
 def _evaluate(
     s: np.ndarray,
     S: np.ndarray,
-    dem: _PoissonDemand | _TableDemand,
+    dem: _PoissonDemand | _TableDemand | _LatticeDemand,
     h: np.ndarray,
     p: np.ndarray,
     K: np.ndarray,
@@ -727,7 +846,7 @@ def _evaluate(
     # no demand: the position stays where it starts (take S) and no order is placed
     out["on_hand"][dead] = np.maximum(S[dead], 0.0)
     out["holding_cost"][dead] = h[dead] * out["on_hand"][dead]
-    delta = (S - s).astype(np.int64)
+    delta = np.rint(S - s).astype(np.int64)
     for idx in batches_by_size(np.maximum(delta[live], 1), budget):
         idx = live[idx]
         Jm = int(delta[idx].max())
