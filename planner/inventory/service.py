@@ -38,7 +38,7 @@ from planner.inventory._common import (
     poisson_sf,
 )
 from planner.inventory.base_stock import _target
-from planner.inventory.rq import RQPolicies, optimize_rQ
+from planner.inventory.rq import RQPolicies, _LeadTimeTable, _order_term, optimize_rQ
 from planner.inventory.ss import newsvendor_cost_poisson
 
 __all__ = [
@@ -128,13 +128,19 @@ def optimize_rQ_service(
     lead_time: npt.ArrayLike = 0.0,
     fill_rate: npt.ArrayLike | None = None,
     ready_rate: npt.ArrayLike | None = None,
+    unit_pmf: npt.ArrayLike | None = None,
     max_Q: int = 100_000,
 ) -> RQPolicies:
     """Cheapest (r,Q) per part meeting a fill-rate and/or ready-rate target.
 
     Any target in (0, 1) is reachable by raising ``r``, so every part gets a
     policy; ``max_Q`` caps the enumeration (a part whose search hits it is
-    reported through ``stats.extra["parts_at_max_Q"]``).
+    reported through ``stats.extra["parts_at_max_Q"]``). With ``unit_pmf``
+    (compound Poisson: ``demand_rate`` repairs, ``unit_pmf[k-1]`` = P(k
+    units per repair)) the policy is (r, nQ) as in
+    :func:`~planner.inventory.optimize_rQ`, the fill rate counts units
+    (``E[min(U, (y - D_L)^+)] / E[U]``), and the search is
+    :func:`_compound_service` (exact as well).
 
     >>> r = optimize_rQ_service(1.5, 20, 150, 100, lead_time=2, fill_rate=0.95)
     >>> int(r.r[0]), int(r.Q[0]), bool(r.evaluate().fill_rate[0] >= 0.95)
@@ -159,9 +165,11 @@ def optimize_rQ_service(
     n = len(lam)
     fr = _target(fill_rate, "fill_rate", n)
     rr = _target(ready_rate, "ready_rate", n)
-    base = optimize_rQ(lam, h, p, K, lead_time=L)
+    base = optimize_rQ(lam, h, p, K, lead_time=L, unit_pmf=unit_pmf)
     if fr is None and rr is None:
         return base
+    if base.unit_pmf is not None:
+        return _compound_service(base, fr, rr, t0)
     lamL = lam * L
     ystar = poisson_quantile(p / (p + h), lamL)
     q_fill = poisson_quantile(fr, lamL) if fr is not None else None
@@ -261,6 +269,137 @@ def optimize_rQ_service(
         extra={"parts_at_max_Q": at_cap},
     )
     return RQPolicies(r_out, Q_out, c_out, lam, h, p, K, L, stats)
+
+
+def _compound_service(
+    base: RQPolicies, fr: np.ndarray | None, rr: np.ndarray | None, t0: float
+) -> RQPolicies:
+    """Cheapest (r, nQ) meeting the targets under compound Poisson demand.
+
+    For a fixed ``Q`` the cost is a window sum of the convex ``G`` (convex in
+    ``r``) and both services are window means of non-decreasing functions of
+    the position, so the best ``r`` is ``max(r_cost(Q), r_target(Q))``, each
+    found by bisection on prefix sums over a grid of positions. With ``c_f``
+    the cost of a feasible policy and ``M = c_f / min(h, p)``, a window
+    costing at most ``c_f`` has mean ``max(h (y - m), p (m - y)) <= c_f``
+    (``G`` lies above it by Jensen, ``m = E[D_L]``), hence ``Q <= 4 M + 1``
+    and it lies within ``3 M`` of ``m``: the grid and the ``Q`` range hold
+    the optimum, so the search is exact.
+    """
+    lam = base.demand_rate
+    h, p, K, L = base.holding_cost, base.backorder_cost, base.fixed_cost, base.lead_time
+    u = base.unit_pmf
+    assert u is not None
+    r_out = base.r.copy()
+    Q_out = base.Q.copy()
+    c_out = base.cost.copy()
+    live = np.flatnonzero(lam > 0)
+    k = u.shape[1]
+    units = np.arange(1, k + 1, dtype=np.float64)
+    for grp in batches_by_size(np.ones(len(live), dtype=np.int64), 64):
+        sel = live[grp]
+        P = len(sel)
+        tab = _LeadTimeTable(lam[sel] * L[sel], u[sel])
+        eu = u[sel] @ units
+        tail = u[sel][:, ::-1].cumsum(axis=1)[:, ::-1]  # P(U > i), i = 0..k-1
+        hh, pp = h[sel], p[sel]
+
+        def tables(
+            lo: np.ndarray, W: int, tab: _LeadTimeTable = tab
+        ) -> dict[str, np.ndarray]:
+            y = lo[:, None] + np.arange(W)[None, :]
+            served = np.zeros(y.shape)
+            for i in range(k):
+                served += tail[:, i, None] * tab.cdf(y - 1 - i)  # noqa: B023
+            vals = {
+                "G": tab.G(y, hh, pp),  # noqa: B023
+                "fill": served / eu[:, None],  # noqa: B023
+                "ready": tab.cdf(y),
+            }
+            return {
+                key: np.concatenate([np.zeros((len(lo), 1)), np.cumsum(v, axis=1)], 1)
+                for key, v in vals.items()
+            }
+
+        # a feasible cost: the unconstrained Q with r raised to the targets
+        # (on a grid widened until the targets are reachable on it)
+        Q0 = base.Q[sel].astype(np.float64)
+        m = tab.mean
+        M0 = base.cost[sel] / np.minimum(hh, pp) + np.sqrt(np.maximum(m, 1.0))
+        cf = np.full(P, np.inf)
+        for _ in range(60):
+            lo0 = np.floor(m - 3.0 * M0 - Q0) - 2.0
+            W0 = int((np.ceil(m + 3.0 * M0 + 2.0 * Q0) - lo0 + 3).max())
+            _, c0 = _best_window(
+                tables(lo0, W0), Q0[:, None], W0, lam[sel], K[sel], u[sel], fr, rr, sel
+            )
+            cf = np.minimum(cf, c0[:, 0] * (1 + 1e-12) + 1e-12)
+            if np.all(np.isfinite(cf)):
+                break
+            M0 = 2.0 * M0
+        M = cf / np.minimum(hh, pp)
+        lo = np.floor(m - 3.0 * M) - 2.0
+        W = int((np.ceil(m + 3.0 * M) + 2.0 - lo + 1).max())
+        qcap = np.minimum(np.ceil(4.0 * M) + 2.0, W).astype(np.int64)
+        pre = tables(lo, W)
+        Qm = int(qcap.max())
+        Qv = np.arange(1, Qm + 1, dtype=np.float64)[None, :].repeat(P, 0)
+        a, c = _best_window(pre, Qv, W, lam[sel], K[sel], u[sel], fr, rr, sel)
+        c = np.where(Qv <= qcap[:, None], c, np.inf)
+        j = np.argmin(c, axis=1)
+        rows = np.arange(P)
+        r_out[sel] = (lo + a[rows, j] - 1).astype(np.int64)
+        Q_out[sel] = j + 1
+        c_out[sel] = c[rows, j]
+    stats = SolverStats(
+        solver="federgruen-zheng with service constraint (compound, grid)",
+        runtime_s=time.perf_counter() - t0,
+    )
+    return RQPolicies(r_out, Q_out, c_out, lam, h, p, K, L, stats, u)
+
+
+def _best_window(
+    pre: dict[str, np.ndarray],
+    Q: np.ndarray,
+    W: int,
+    lam: np.ndarray,
+    K: np.ndarray,
+    u: np.ndarray,
+    fr: np.ndarray | None,
+    rr: np.ndarray | None,
+    sel: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Best window start ``a`` (grid index) and its cost for each ``Q`` (P, C).
+
+    Windows are grid cells ``a .. a+Q-1``; ``a`` ranges over ``0 .. W-Q``.
+    """
+    rows = np.arange(len(Q))[:, None]
+    Qi = Q.astype(np.int64)
+    last = np.maximum(W - Qi, 0).astype(np.float64)  # largest start
+
+    def window(key: str, a: np.ndarray) -> np.ndarray:
+        ai = np.clip(a, 0, W).astype(np.int64)
+        bi = np.clip(a + Qi, 0, W).astype(np.int64)
+        return pre[key][rows, bi] - pre[key][rows, ai]
+
+    def cell(a: np.ndarray) -> np.ndarray:
+        """G at grid cell a (from the prefix sums)."""
+        ai = np.clip(a, 0, W - 1).astype(np.int64)
+        return pre["G"][rows, ai + 1] - pre["G"][rows, ai]
+
+    # cost(a+1) - cost(a) = G(a+Q) - G(a): the smallest a where it is >= 0
+    a = _bisect(lambda x: (x >= last) | (cell(x + Qi) >= cell(x)), -1.0 + 0 * Q, last)
+    for key, target in (("fill", fr), ("ready", rr)):
+        if target is None:
+            continue
+        tg = target[sel][:, None]
+        ok_last = window(key, last) / Qi >= tg - 1e-12
+        at = _bisect(lambda x: window(key, x) / Qi >= tg - 1e-12, -1.0 + 0 * Q, last)  # noqa: B023
+        a = np.where(ok_last, np.maximum(a, at), np.inf)
+    fits = np.isfinite(a) & (a <= last)
+    a = np.where(fits, a, 0.0)
+    cost = (_order_term(lam, K, u, Q) + window("G", a)) / Q
+    return a, np.where(fits, cost, np.inf)
 
 
 def _groups(sizes: np.ndarray, budget: int = 2_000_000) -> list[np.ndarray]:
