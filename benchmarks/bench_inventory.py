@@ -6,6 +6,7 @@ Usage::
     .venv/bin/python benchmarks/bench_inventory.py --full     # stockpyl on all parts
     .venv/bin/python benchmarks/bench_inventory.py --fill-rate --parts 10000 --outlets 200
     .venv/bin/python benchmarks/bench_inventory.py --fill-rate --policy rq
+    .venv/bin/python benchmarks/bench_inventory.py --fill-rate --policy ss
     .venv/bin/python benchmarks/bench_inventory.py --ss-service    # (s,S), 95 % fill
 
 Prints tables; asserts nothing. Timings on a shared machine are noisy.
@@ -104,7 +105,9 @@ def main() -> None:
     ap.add_argument("--fill-rate", action="store_true")
     ap.add_argument("--outlets", type=int, default=200)
     ap.add_argument("--target", type=float, default=0.95)
-    ap.add_argument("--policy", choices=["base_stock", "rq"], default="base_stock")
+    ap.add_argument(
+        "--policy", choices=["base_stock", "rq", "ss"], default="base_stock"
+    )
     ap.add_argument("--ss-service", action="store_true")
     args = ap.parse_args()
     if args.ss_service:
@@ -126,7 +129,11 @@ def bench_fill_rate(
     split over outlets by random shares; lead times 1..4 periods; targets
     ``target`` for the top 20 % of parts by demand, 0.95 x target otherwise.
     """
-    from planner.inventory import optimize_base_stock, optimize_rQ_service
+    from planner.inventory import (
+        optimize_base_stock,
+        optimize_rQ_service,
+        optimize_sS_service,
+    )
 
     rng = np.random.default_rng(seed)
     part_rate = rng.lognormal(np.log(2.0), 1.2, n_parts)
@@ -146,6 +153,13 @@ def bench_fill_rate(
         fill = rq.evaluate().fill_rate
         met = fill >= tgt
         stock = float((rq.r + rq.Q).sum())
+    elif policy == "ss":
+        K = np.repeat(rng.uniform(1.0, 100.0, n_parts), n_outlets)
+        ss = optimize_sS_service(mu, h, K, lead_time=L, fill_rate=tgt)
+        sec = time.perf_counter() - t0
+        fill = ss.evaluate().fill_rate
+        met = fill >= tgt - 1e-12
+        stock = float(ss.S.sum())
     else:
         res = optimize_base_stock(mu, h, p, lead_time=L, fill_rate=tgt)
         sec = time.perf_counter() - t0
