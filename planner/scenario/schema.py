@@ -266,7 +266,9 @@ class SimulationSpec(_Model):
     The simulator runs the scenario's network (the siting plan's outlets when
     siting ran, else the existing ones; technicians per outlet as
     ``[workforce]`` says) with the inventory plan's stock levels (none when
-    inventory did not run).
+    inventory did not run). ``scheduler``: the address of a running Dask
+    scheduler (``"tcp://host:8786"``) to run the replications on; default:
+    ``n_jobs`` local processes.
     """
 
     dispatch: Literal["greedy", "routing"] = "greedy"
@@ -277,6 +279,7 @@ class SimulationSpec(_Model):
     start_date: str = "2026-07-01"
     target_half_width: float | None = Field(None, gt=0)
     partner_response_h: float = Field(48.0, gt=0)
+    scheduler: str | None = None
 
     @model_validator(mode="after")
     def _warmup(self) -> SimulationSpec:
@@ -298,6 +301,20 @@ class SimulationSpec(_Model):
             raise ValueError(
                 f"start_date must be a date YYYY-MM-DD; got {v!r}"
             ) from None
+        return v
+
+    @field_validator("scheduler")
+    @classmethod
+    def _scheduler(cls, v: str | None) -> str | None:
+        import re
+
+        if v is not None and not re.fullmatch(
+            r"(tcp|tls|inproc|ws|wss|ucx)://[^\s/]+(:\d+)?/?", v
+        ):
+            raise ValueError(
+                "scheduler must be a Dask scheduler address like "
+                f"'tcp://host:8786'; got {v!r}"
+            )
         return v
 
 

@@ -322,7 +322,8 @@ def run_simulation(
         warmup_days=spec.warmup_days,
         n_reps=spec.n_reps,
         seed=data.spec.seed,
-        n_jobs=spec.n_jobs,
+        n_jobs=spec.n_jobs if spec.scheduler is None else 1,
+        executor=spec.scheduler,
         target_half_width=spec.target_half_width,
         progress=tick,
     )

@@ -5,16 +5,21 @@ Replication ``r`` of ``simulate(..., seed=s)`` uses the ``r``-th child of
 service, parts, follow-up). Two models simulated with the same seed therefore
 see the same tickets (common random numbers), and the result of a replication
 does not depend on how many run or on which process runs it: parallel runs
-(``n_jobs > 1``) are bit-identical to serial ones.
+(``n_jobs > 1``) are bit-identical to serial ones. The same holds for
+replications farmed out to any executor (``simulate(..., executor=...)``): a
+``concurrent.futures`` executor, a Dask ``Client`` or the address of a Dask
+scheduler; the model is sent to a Dask cluster once (scattered), and each
+replication is one task.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,6 +176,64 @@ def simulate_replication(
 
 def _star(kw: dict[str, Any]) -> Replication:
     return simulate_replication(**kw)
+
+
+def _run_rep(model: SimModel, kw: dict[str, Any]) -> Replication:
+    """One replication as an executor task (the model travels separately)."""
+    return simulate_replication(model, **kw)
+
+
+def _is_dask(executor: Any) -> bool:
+    """Whether ``executor`` is a Dask ``Client`` (has scatter and gather)."""
+    return hasattr(executor, "scatter") and hasattr(executor, "gather")
+
+
+@contextlib.contextmanager
+def _executor(executor: Any, n_jobs: int) -> Iterator[Any]:
+    """The executor replications go to: None (serial), a process pool for
+    ``n_jobs > 1``, the caller's executor, or a Dask client connected to the
+    scheduler address ``executor`` (closed afterwards)."""
+    if executor is None:
+        if n_jobs == 1:
+            yield None
+            return
+        pool = ProcessPoolExecutor(max_workers=n_jobs)
+        try:
+            yield pool
+        finally:
+            pool.shutdown()
+        return
+    if n_jobs != 1:
+        raise InputError(
+            field="n_jobs",
+            expected="1 when an executor is given (it decides the parallelism)",
+            got=n_jobs,
+        )
+    if isinstance(executor, str):
+        from dask.distributed import Client
+
+        try:
+            client = Client(executor, timeout="5s")
+        except (OSError, TimeoutError, ValueError) as e:
+            raise InputError(
+                field="executor",
+                expected="the address of a running Dask scheduler",
+                got=executor,
+                hint=f"no answer within 5 s: {e}",
+            ) from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    if not callable(getattr(executor, "submit", None)):
+        raise InputError(
+            field="executor",
+            expected="None, a concurrent.futures executor, a Dask Client or a "
+            "scheduler address",
+            got=type(executor).__name__,
+        )
+    yield executor
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -368,6 +431,7 @@ def simulate(
     target_kpi: str = "response_time_mean_h",
     max_reps: int = 100,
     n_jobs: int = 1,
+    executor: Any = None,
     keep_log: bool = False,
     progress: Callable[[int, int], None] | None = None,
     routing_cap: int = 40,
@@ -399,6 +463,14 @@ def simulate(
         or ``max_reps`` ran.
     n_jobs
         Worker processes (results identical to ``n_jobs=1``).
+    executor
+        Where the replications run instead: any ``concurrent.futures``-style
+        executor (an object with ``submit`` returning futures with
+        ``result()``), a ``dask.distributed.Client``, or the address of a Dask
+        scheduler (``"tcp://host:8786"``; connected for this call and closed
+        after). Each replication is one task; results are bit-identical to a
+        serial run. With a Dask client the model is scattered to the workers
+        once. ``n_jobs`` must then be 1.
     keep_log
         Keep the per-ticket log of every replication.
     progress
@@ -457,13 +529,15 @@ def simulate(
     t0 = time.perf_counter()
     results: list[Replication] = []
     planned = n_reps
-    pool = ProcessPoolExecutor(max_workers=n_jobs) if n_jobs > 1 else None
-    try:
+    with _executor(executor, n_jobs) as ex:
+        dask = ex is not None and _is_dask(ex)
+        shared: Any = model
+        if dask:  # send the model once, not with every replication
+            shared = ex.scatter(model, broadcast=True, hash=False)
         while True:
             start = len(results)
             args = [
                 {
-                    "model": model,
                     "horizon_days": horizon_days,
                     "warmup_days": warmup_days,
                     "rep": rep,
@@ -476,7 +550,19 @@ def simulate(
                 }
                 for rep in range(start, planned)
             ]
-            it = pool.map(_star, args) if pool is not None else map(_star, args)
+            it: Iterator[Replication]
+            if ex is None:
+                it = (_run_rep(model, kw) for kw in args)
+            elif isinstance(ex, ProcessPoolExecutor):
+                it = ex.map(_star, [{"model": model, **kw} for kw in args])
+            else:
+                futs = [
+                    ex.submit(_run_rep, shared, kw, pure=False)
+                    if dask
+                    else ex.submit(_run_rep, shared, kw)
+                    for kw in args
+                ]
+                it = (f.result() for f in futs)
             for r in it:
                 results.append(r)
                 if progress is not None:
@@ -506,9 +592,6 @@ def simulate(
             if np.isfinite(half) and half <= target_half_width:
                 break
             planned = min(max_reps, planned + n_reps)
-    finally:
-        if pool is not None:
-            pool.shutdown()
     return combine_replications(
         results,
         model=model,
