@@ -29,6 +29,15 @@ Definitions:
   tickets waiting for a first visit (kept by the event loop) and the arrival
   rate times the mean time in that queue (cancelled tickets included; Little's
   law: equal up to edge effects).
+
+Confidence intervals (:func:`confidence_table`) are 95 % t intervals over the
+replications, clipped to the range the KPI can take: every KPI here is a count,
+time, rate, share or cost, so ``ci_low`` is at least 0, and for shares
+(``unit == "share"``) ``ci_high`` is at most 1. (With few replications and a
+KPI near its bound, e.g. a waiting time that is zero in most replications,
+the raw interval would cross the bound.) The mean is never changed; clipping
+makes the interval asymmetric around it. Paired differences
+(:func:`~planner.sim.compare_results`) are not clipped.
 """
 
 from __future__ import annotations
@@ -41,7 +50,7 @@ from planner.core.cost import CostCategory
 from planner.sim.engine import KIND_REVISIT, BalanceError, RepLog
 from planner.sim.model import DAY_MIN, URGENCIES, YEAR_MIN, SimModel
 
-__all__ = ["confidence_table", "replication_kpis", "time_series"]
+__all__ = ["confidence_table", "kpi_bounds", "replication_kpis", "time_series"]
 
 UNITS = {
     "tickets_created": "tickets",
@@ -441,17 +450,35 @@ def time_series(
     )
 
 
-def confidence_table(rep_kpis: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
+def kpi_bounds(kpi: pd.Series, unit: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The range each KPI can take: ``[0, 1]`` for shares, ``[0, inf)`` for the
+    other KPIs of :data:`UNITS`, unbounded for names not in it."""
+    known = kpi.isin(list(UNITS)).to_numpy()
+    share = known & (unit == "share").to_numpy()
+    lo = np.where(known, 0.0, -np.inf)
+    hi = np.where(share, 1.0, np.inf)
+    return lo, hi
+
+
+def confidence_table(
+    rep_kpis: pd.DataFrame, *, level: float = 0.95, clip: bool = True
+) -> pd.DataFrame:
     """Mean and t confidence interval per (kpi, urgency, outlet) over replications.
 
     ``n_reps`` counts the replications where the KPI is defined (not NaN); the
-    interval is NaN with fewer than two.
+    interval is NaN with fewer than two. With ``clip`` the interval is cut to
+    the range the KPI can take (:func:`kpi_bounds`: no negative counts, times
+    or costs, no share above 1); names not in :data:`UNITS` are left alone.
 
     >>> df = pd.DataFrame({"rep": [0, 1, 2], "kpi": "x", "urgency": "all",
     ...                    "outlet": "all", "value": [1.0, 2.0, 3.0], "unit": "h"})
     >>> confidence_table(df)[["mean", "ci_low", "ci_high", "n_reps"]].round(3)
        mean  ci_low  ci_high  n_reps
     0   2.0  -0.484    4.484       3
+    >>> df["kpi"] = "queue_wait_mean_min"
+    >>> confidence_table(df)[["mean", "ci_low", "ci_high"]].round(3)
+       mean  ci_low  ci_high
+    0   2.0     0.0    4.484
     """
     keys = ["kpi", "urgency", "outlet", "unit"]
     g = rep_kpis.groupby(keys, sort=False)["value"]
@@ -460,8 +487,12 @@ def confidence_table(rep_kpis: pd.DataFrame, *, level: float = 0.95) -> pd.DataF
     with np.errstate(invalid="ignore", divide="ignore"):
         tq = np.where(n > 1, stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)), np.nan)
         half = tq * out["std"].to_numpy() / np.sqrt(n)
-    out["ci_low"] = out["mean"] - half
-    out["ci_high"] = out["mean"] + half
+    lo, hi = out["mean"] - half, out["mean"] + half
+    if clip:
+        blo, bhi = kpi_bounds(out["kpi"], out["unit"])
+        lo, hi = lo.clip(lower=blo), hi.clip(upper=bhi)
+    out["ci_low"] = lo
+    out["ci_high"] = hi
     out["n_reps"] = out["n_reps"].astype(np.int64)
     return out[
         ["kpi", "urgency", "outlet", "mean", "ci_low", "ci_high", "n_reps", "unit"]

@@ -244,7 +244,8 @@ class SimResult:
     ----------
     kpis
         ``kpi, urgency, outlet, mean, ci_low, ci_high, n_reps, unit``: 95 %
-        t intervals over the replications.
+        t intervals over the replications, clipped to the KPI's range (no
+        negative lower end, no share above 1; see :mod:`planner.sim.kpi`).
     rep_kpis
         ``rep, kpi, urgency, outlet, value, unit``: one value per replication.
     timeseries
@@ -331,9 +332,9 @@ class SimResult:
                 if row.empty:
                     continue
                 r = row.iloc[0]
-                half = (r["ci_high"] - r["ci_low"]) / 2
                 lines.append(
-                    f"  {u:>9} {name:<22} {r['mean']:>12.4g} +/- {half:.3g} {r['unit']}"
+                    f"  {u:>9} {name:<22} {r['mean']:>12.4g} "
+                    f"[{r['ci_low']:.4g}, {r['ci_high']:.4g}] {r['unit']}"
                 )
         return "\n".join(lines)
 
@@ -576,8 +577,8 @@ def simulate(
                 )
             if target_half_width is None or len(results) >= max_reps:
                 break
-            kp = confidence_table(
-                pd.concat([r.kpis for r in results], ignore_index=True)
+            kp = confidence_table(  # the raw half-width decides
+                pd.concat([r.kpis for r in results], ignore_index=True), clip=False
             )
             row = kp[
                 (kp["kpi"] == target_kpi)
@@ -624,6 +625,7 @@ def compare_results(
     the same tickets (common random numbers), so the interval of the
     difference is much narrower than the two intervals side by side. Only
     KPIs present in both, for replications run in both, are compared.
+    Differences can be negative: their intervals are not clipped.
 
     Returns
     -------
@@ -639,7 +641,7 @@ def compare_results(
     keys = ["rep", "kpi", "urgency", "outlet", "unit"]
     m = base.rep_kpis.merge(other.rep_kpis, on=keys, suffixes=("_a", "_b"))
     m["value"] = m["value_b"] - m["value_a"]
-    return confidence_table(m[[*keys, "value"]], level=level)
+    return confidence_table(m[[*keys, "value"]], level=level, clip=False)
 
 
 def combine_replications(
