@@ -348,6 +348,9 @@ def _notes(sr: StageResults) -> list[str]:
             "the simulator replenishes one for one: (s,S) rows were simulated as "
             "base-stock levels ceil((s + S + 1) / 2)"
         )
+    sim: SimResult | None = sr.results.get("simulation")
+    if sim is not None and sim.backlog_note():
+        notes.append("simulation: " + sim.backlog_note())
     return notes
 
 

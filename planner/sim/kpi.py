@@ -27,8 +27,21 @@ Definitions:
 - ``cost_*``: the cost model's categories, per ticket created in the window;
 - ``queue_length_mean`` and ``little_lambda_w``: the time-average number of
   tickets waiting for a first visit (kept by the event loop) and the arrival
-  rate times the mean time in that queue (cancelled tickets included; Little's
-  law: equal up to edge effects).
+  rate into that queue times the mean time spent in it inside the window
+  (cancelled tickets included, and tickets still waiting at the horizon with
+  their wait so far: a censored wait counts up to the horizon, else a growing
+  backlog would drop out of ``lambda * W``). Little's law: they differ only by
+  the tickets already queued at the warm-up end (their remaining wait over the
+  window length; exactly equal without warm-up), whether or not the queue is
+  stable;
+- ``backlog_start``, ``backlog_end``: open tickets (all, not yet resolved or
+  cancelled) at the warm-up end and at the horizon; ``backlog_growth_per_day``
+  their difference per day of the window (may be negative); and
+  ``backlog_growing``: 1 when the backlog more than doubled over the window and
+  grew by more than a day's tickets (``end - start > max(start, tickets per
+  day)``), else 0; its mean is the share of replications flagged. A network
+  flagged in most replications is overloaded: its waiting-time KPIs depend
+  on the horizon and do not describe a steady state.
 
 Confidence intervals (:func:`confidence_table`) are 95 % t intervals over the
 replications, clipped to the range the KPI can take: every KPI here is a count,
@@ -75,9 +88,17 @@ UNITS = {
     "backorder_days": "unit-days",
     "queue_length_mean": "tickets",
     "little_lambda_w": "tickets",
+    "backlog_start": "tickets",
+    "backlog_end": "tickets",
+    "backlog_growth_per_day": "tickets/day",
+    "backlog_growing": "share",
     "cost_per_ticket": "money/ticket",
     **{f"cost_{c.value}": "money/ticket" for c in CostCategory},
 }
+
+
+#: KPIs of :data:`UNITS` that can be negative (not clipped at 0).
+SIGNED = frozenset({"backlog_growth_per_day"})
 
 
 def _outlet_labels(model: SimModel, outlet: np.ndarray) -> np.ndarray:
@@ -367,6 +388,53 @@ def check_little(log: RepLog) -> tuple[float, float]:
     return log.queue_area, from_log
 
 
+def _lambda_w(log: RepLog) -> float:
+    """Arrival rate into the first-visit queue times the mean time in it.
+
+    Over the tickets queued in the window: ``lambda = n / T`` and ``W`` the
+    mean of ``min(queue exit, horizon) - creation``, so a ticket still waiting
+    at the horizon counts with its wait so far (a censored wait) instead of
+    dropping out. ``lambda * W`` is then the queue area of these tickets over
+    ``T``: the time-average queue length but for the tickets that were already
+    waiting at the warm-up end.
+    """
+    h, w = log.horizon_min, log.warmup_min
+    window = h - w
+    s = log.stream
+    created = np.asarray(s.created_min)
+    own = ~log.partner & ~np.asarray(s.remote, dtype=bool) & (created >= w)
+    if window <= 0 or not own.any():
+        return float("nan")
+    qx = np.asarray(log.queue_exit_min)[own]
+    stay = np.minimum(np.where(np.isnan(qx), h, qx), h) - created[own]
+    return float(own.sum()) / window * float(stay.mean())
+
+
+def _open_at(log: RepLog, t: float) -> int:
+    """Tickets created by ``t`` and neither resolved nor cancelled by then."""
+    created = np.asarray(log.stream.created_min)
+    return int(
+        (created <= t).sum()
+        - (log.resolved_min <= t).sum()
+        - (log.cancelled_min <= t).sum()
+    )
+
+
+def _backlog(log: RepLog, n_created: int) -> dict[str, float]:
+    """Open tickets at the warm-up end and at the horizon, and the growth flag."""
+    h, w = log.horizon_min, log.warmup_min
+    days = (h - w) / DAY_MIN
+    start = _open_at(log, w)
+    end = _open_at(log, h)
+    per_day = n_created / days if days > 0 else 0.0
+    return {
+        "backlog_start": float(start),
+        "backlog_end": float(end),
+        "backlog_growth_per_day": (end - start) / days if days > 0 else np.nan,
+        "backlog_growing": float(end - start > max(start, per_day)),
+    }
+
+
 def replication_kpis(model: SimModel, log: RepLog) -> pd.DataFrame:
     """Long table ``kpi, urgency, outlet, value, unit`` of one replication."""
     check_little(log)
@@ -378,12 +446,8 @@ def replication_kpis(model: SimModel, log: RepLog) -> pd.DataFrame:
     n_created = len(df)
     extra = _costs(model, log, tm, n_created)
     extra["queue_length_mean"] = log.queue_area / window if window > 0 else np.nan
-    w = df["sojourn"].to_numpy()
-    own = (df["partner"] == 0) & (df["remote"] == 0)
-    lam_own = float(own.sum()) / window if window > 0 else np.nan
-    ww = w[own.to_numpy()]
-    ww = ww[np.isfinite(ww)]
-    extra["little_lambda_w"] = lam_own * float(ww.mean()) if len(ww) else np.nan
+    extra["little_lambda_w"] = _lambda_w(log)
+    extra.update(_backlog(log, n_created))
     parts.append(
         pd.DataFrame(
             [(k, "all", "all", v) for k, v in extra.items()],
@@ -452,10 +516,11 @@ def time_series(
 
 def kpi_bounds(kpi: pd.Series, unit: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """The range each KPI can take: ``[0, 1]`` for shares, ``[0, inf)`` for the
-    other KPIs of :data:`UNITS`, unbounded for names not in it."""
+    other KPIs of :data:`UNITS` (except :data:`SIGNED`), unbounded for names
+    not in it."""
     known = kpi.isin(list(UNITS)).to_numpy()
     share = known & (unit == "share").to_numpy()
-    lo = np.where(known, 0.0, -np.inf)
+    lo = np.where(known & ~kpi.isin(list(SIGNED)).to_numpy(), 0.0, -np.inf)
     hi = np.where(share, 1.0, np.inf)
     return lo, hi
 

@@ -336,7 +336,29 @@ class SimResult:
                     f"  {u:>9} {name:<22} {r['mean']:>12.4g} "
                     f"[{r['ci_low']:.4g}, {r['ci_high']:.4g}] {r['unit']}"
                 )
+        note = self.backlog_note()
+        if note:
+            lines.append(f"  {note}")
         return "\n".join(lines)
+
+    def backlog_note(self) -> str:
+        """A warning when the backlog grew in most replications, else ``""``.
+
+        See ``backlog_growing`` in :mod:`planner.sim.kpi`: the network is then
+        overloaded and its waiting-time KPIs grow with the horizon.
+        """
+        k = self.kpis
+        sel = (k["urgency"] == "all") & (k["outlet"] == "all")
+        v = k[sel].set_index("kpi")["mean"]
+        if "backlog_growing" not in v or not v["backlog_growing"] > 0.5:
+            return ""
+        return (
+            f"backlog grows in {v['backlog_growing']:.0%} of the replications: "
+            f"{v['backlog_start']:,.0f} open tickets at the warm-up end, "
+            f"{v['backlog_end']:,.0f} at the horizon "
+            f"(+{v['backlog_growth_per_day']:,.1f} a day); the network is "
+            "overloaded and waiting times depend on the horizon"
+        )
 
     def __str__(self) -> str:
         return self.summary()
