@@ -55,9 +55,17 @@ def make_plan(
     assign: tuple[np.ndarray, np.ndarray] | None = None,
     load: np.ndarray | None = None,
     capacity: np.ndarray | None = None,
+    partners: np.ndarray | None = None,
 ) -> SitingPlan:
-    """Build a :class:`SitingPlan`, assigning demand to the nearest open outlet."""
+    """Build a :class:`SitingPlan`, assigning demand to the nearest open outlet.
+
+    ``partners``: partner candidates; those ``assign`` sends demand to are the
+    plan's ``partner_idx``.
+    """
     ai, ac = assign if assign is not None else nearest_open(cost, open_idx)
+    used = np.zeros(0, np.int64)
+    if partners is not None and partners.size:
+        used = np.intersect1d(partners, ai[ai >= 0])
     return SitingPlan(
         model=model,
         n_candidates=cost.shape[1],
@@ -80,4 +88,5 @@ def make_plan(
         existing_idx=existing if existing is not None else np.zeros(0, np.int64),
         outlet_load=load,
         capacity=capacity,
+        partner_idx=used,
     )

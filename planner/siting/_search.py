@@ -12,6 +12,12 @@ the value of swapping candidate ``j`` in and open outlet ``r`` out is
 saving of opening ``j``, ``loss[r]`` the cost of closing ``r`` (its points move
 to their second-nearest outlet) and ``extra[r, j]`` corrects for points of
 ``r`` that would move to ``j``. All three come out of one pass over ``C``.
+
+An optional budget row ``sum_j b_j y_j <= cap`` (:mod:`planner.siting._options`)
+restricts every move to open sets that fit: greedy adds keep enough budget for
+the outlets still to open, swaps and adds that would exceed it are masked, and
+relaxed Lagrangian sets that do not fit are repaired before a local search.
+The Lagrangian bound ignores the budget, so it stays a valid lower bound.
 """
 
 from __future__ import annotations
@@ -106,6 +112,7 @@ class Engine:
 
     ``forced`` candidates are always open, ``banned`` never. ``p`` is the
     number of open outlets (``None``: free, as in facility location).
+    ``budget_cost``/``budget_cap``: an optional budget row ``b @ y <= cap``.
     """
 
     def __init__(
@@ -119,6 +126,8 @@ class Engine:
         banned: np.ndarray,
         block_elems: int = 1 << 21,
         sorted_rows: SortedRows | None = None,
+        budget_cost: np.ndarray | None = None,
+        budget_cap: float | None = None,
     ) -> None:
         self.C = C
         self.w = np.asarray(w, dtype=np.float64)
@@ -137,6 +146,58 @@ class Engine:
         self.deadline = math.inf
         self._sorted: SortedRows | None = sorted_rows
         self._last_below: tuple[np.ndarray, np.ndarray] | None = None
+        self.bc: np.ndarray | None = None
+        self.cap = math.inf
+        if budget_cap is not None:
+            self.bc = np.asarray(budget_cost, dtype=np.float64)
+            self.cap = float(budget_cap) + 1e-9 * max(1.0, abs(float(budget_cap)))
+
+    # ------------------------------------------------------------- budget
+    def fits(self, S: np.ndarray) -> bool:
+        """Whether open set ``S`` is within the budget (always, without one)."""
+        return self.bc is None or float(self.bc[S].sum()) <= self.cap
+
+    def budget_ok(self, in_s: np.ndarray, slots: int | None) -> np.ndarray:
+        """Mask of candidates whose adding keeps a feasible completion.
+
+        ``in_s`` marks the open set, ``slots`` the outlets still to open
+        including this one (``None``: any number, no reserve).
+        """
+        assert self.bc is not None
+        spent = float(self.bc[in_s].sum())
+        if slots is None:
+            return spent + self.bc <= self.cap
+        t = slots - 1
+        idx = np.flatnonzero(~in_s & ~self.banned)
+        order = idx[np.argsort(self.bc[idx], kind="stable")]
+        s = self.bc[order]
+        reserve = np.full(self.m, float(s[:t].sum()) if t > 0 else 0.0)
+        if t > 0:
+            # j among the t cheapest: the (t+1)-th cheapest replaces it
+            repl = float(s[t]) if order.size > t else math.inf
+            reserve[order[:t]] += repl - s[:t]
+        return spent + self.bc + reserve <= self.cap
+
+    def repair(self, S: np.ndarray) -> np.ndarray:
+        """A budget-feasible set near ``S``: drop its priciest free outlets, refill greedily."""
+        if self.fits(S):
+            return S
+        bc = self.bc
+        assert bc is not None
+        keep = [int(j) for j in S]
+        free = sorted((j for j in keep if not self.forced[j]), key=lambda j: -bc[j])
+        for j in free:
+            keep.remove(j)
+            if self.p is None:
+                if self.fits(np.asarray(keep, dtype=np.int64)):
+                    break
+                continue
+            in_s = np.zeros(self.m, dtype=bool)
+            in_s[keep] = True
+            if self.budget_ok(in_s, self.p - len(keep)).any():
+                break
+        start = np.asarray(keep, dtype=np.int64)
+        return self.greedy(self.p, start=start)
 
     # ------------------------------------------------------------- basics
     def blocks(self) -> range:
@@ -192,14 +253,22 @@ class Engine:
 
     # ------------------------------------------------------------- greedy
     def greedy(
-        self, k_open: int | None, rng: np.random.Generator | None = None, rcl: int = 1
+        self,
+        k_open: int | None,
+        rng: np.random.Generator | None = None,
+        rcl: int = 1,
+        *,
+        start: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Greedy add from the forced set up to ``k_open`` (or while it pays).
+        """Greedy add from the forced set (or ``start``) up to ``k_open`` (or while it pays).
 
         With ``rng`` and ``rcl > 1`` each step picks at random among the
-        ``rcl`` best candidates (randomized restarts).
+        ``rcl`` best candidates (randomized restarts). With a budget only
+        candidates that leave room for the rest are added.
         """
         S: list[int] = [int(v) for v in np.flatnonzero(self.forced)]
+        if start is not None:
+            S = sorted(set(S) | {int(v) for v in start})
         if S:
             d1, _, _ = self.nearest2(np.asarray(S))
         else:
@@ -210,6 +279,11 @@ class Engine:
             gain = g0 - self.f
             gain[S] = -np.inf
             gain[self.banned] = -np.inf
+            if self.bc is not None:
+                in_s = np.zeros(self.m, dtype=bool)
+                in_s[S] = True
+                slots = None if k_open is None else target - len(S)
+                gain[~self.budget_ok(in_s, slots)] = -np.inf
             if (
                 k_open is None
                 and S
@@ -331,6 +405,9 @@ class Engine:
             delta = (-gain + self.f)[None, :] + (loss - self.f[S])[:, None] - extra
             delta[:, bad_in] = np.inf
             delta[self.forced[S], :] = np.inf
+            if self.bc is not None:
+                room = self.cap - float(self.bc[S].sum())
+                delta[self.bc[None, :] - self.bc[S][:, None] > room] = np.inf
             flat = int(np.argmin(delta))
             ri, jj = divmod(flat, self.m)
             dv = float(delta[ri, jj])
@@ -393,6 +470,10 @@ class Engine:
         bad_in[S] = True
         delta[:, bad_in] = np.inf
         delta[self.forced[S], :] = np.inf
+        room = math.inf
+        if self.bc is not None:
+            room = self.cap - float(self.bc[S].sum())
+            delta[self.bc[None, :] - self.bc[S][:, None] > room] = np.inf
         best: tuple[float, int, int] | None = None
         if self.p is not None or k >= 1:
             flat = int(np.argmin(delta))
@@ -402,12 +483,16 @@ class Engine:
         if self.p is None:
             add = -gain + self.f
             add[bad_in] = np.inf
+            if self.bc is not None:
+                add[self.bc > room] = np.inf
             ja = int(np.argmin(add))
             if np.isfinite(add[ja]) and (best is None or add[ja] < best[0]):
                 best = (float(add[ja]), ja, -1)
             if k > 1:
                 drop = loss - fS
                 drop[self.forced[S]] = np.inf
+                if self.bc is not None:
+                    drop[-self.bc[S] > room] = np.inf
                 rd = int(np.argmin(drop))
                 if np.isfinite(drop[rd]) and (best is None or drop[rd] < best[0]):
                     best = (float(drop[rd]), -1, int(S[rd]))
@@ -531,7 +616,7 @@ class Engine:
                 key = S.tobytes()
                 if key not in seen:
                     seen.add(key)
-                    T = self.local_search(S)
+                    T = self.local_search(self.repair(S))
                     v = self.value(T)
                     if v < ub:
                         ub, best_set = v, T

@@ -110,6 +110,9 @@ class SitingPlan:
         Capacity per candidate, if the model has capacities.
     existing_idx
         Existing outlets of the input (for reporting which were kept).
+    partner_idx
+        Partner sites (third-party providers) contracted: demand assigned to
+        them is served at a fee per ticket; they are not open outlets.
     """
 
     model: str
@@ -129,6 +132,7 @@ class SitingPlan:
     existing_idx: np.ndarray = field(
         default_factory=lambda: np.zeros(0, dtype=np.int64)
     )
+    partner_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __post_init__(self) -> None:
         m = int(self.n_candidates)
@@ -150,6 +154,15 @@ class SitingPlan:
                 got=f"{oi[0]}..{oi[-1]}",
             )
         set_(self, "open_idx", readonly(oi))
+        pi = np.unique(np.asarray(self.partner_idx, dtype=np.int64))
+        if pi.size and (pi[0] < 0 or pi[-1] >= m or np.isin(pi, oi).any()):
+            raise InputError(
+                source="SitingPlan",
+                field="partner_idx",
+                expected=f"indices in [0, {m}) that are not open outlets",
+                got=pi.tolist(),
+            )
+        set_(self, "partner_idx", readonly(pi))
         ai = _arr(self.assign_idx, np.int64, "assign_idx", None)
         if ai.ndim != 1:
             raise InputError(
@@ -159,14 +172,14 @@ class SitingPlan:
                 got=f"shape {ai.shape}",
             )
         n = ai.shape[0]
-        bad = (ai >= 0) & ~np.isin(ai, oi)
+        bad = (ai >= 0) & ~np.isin(ai, oi) & ~np.isin(ai, pi)
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
             raise InputError(
                 source="SitingPlan",
                 location=f"demand point {k}",
                 field="assign_idx",
-                expected="an open candidate or -1",
+                expected="an open candidate, a partner or -1",
                 got=int(ai[k]),
             )
         set_(self, "assign_idx", ai)
@@ -238,13 +251,20 @@ class SitingPlan:
         return float((w * self.assign_cost[ok]).sum() / w.sum())
 
     # ----------------------------------------------------------------- frames
+    @property
+    def served_by_partner(self) -> np.ndarray:
+        """Per demand point: served by a contracted partner."""
+        return readonly(np.isin(self.assign_idx, self.partner_idx))
+
     def to_frame(self) -> pd.DataFrame:
-        """One row per candidate: open, existing, load, capacity, points served."""
+        """One row per candidate: open, existing, partner, load, capacity, points served."""
         m = self.n_candidates
         is_open = np.zeros(m, dtype=bool)
         is_open[self.open_idx] = True
         existing = np.zeros(m, dtype=bool)
         existing[self.existing_idx] = True
+        partner = np.zeros(m, dtype=bool)
+        partner[self.partner_idx] = True
         ai = self.assign_idx
         n_assigned = np.bincount(ai[ai >= 0], minlength=m)
         assert self.outlet_load is not None
@@ -253,6 +273,7 @@ class SitingPlan:
                 "candidate_idx": np.arange(m),
                 "open": is_open,
                 "existing": existing,
+                "partner": partner,
                 "load": np.asarray(self.outlet_load),
                 "n_assigned": n_assigned,
             }
@@ -262,12 +283,13 @@ class SitingPlan:
         return df
 
     def allocation_frame(self) -> pd.DataFrame:
-        """One row per demand point: serving outlet, cost, covered flag."""
+        """One row per demand point: serving outlet (or partner), cost, covered flag."""
         return pd.DataFrame(
             {
                 "demand_idx": np.arange(self.n_demand),
                 "weight": np.asarray(self.weights),
                 "outlet_idx": np.asarray(self.assign_idx),
+                "partner": np.asarray(self.served_by_partner),
                 "cost": np.asarray(self.assign_cost),
                 "covered": np.asarray(self.covered),
             }
@@ -284,6 +306,14 @@ class SitingPlan:
             f"  demand       : {self.n_demand} points, weight {float(self.weights.sum()):.6g}",
             f"  mean cost    : {self.mean_cost:.6g}",
         ]
+        if self.partner_idx.size:
+            share = float(self.weights[self.served_by_partner].sum()) / max(
+                float(self.weights.sum()), 1e-300
+            )
+            lines.append(
+                f"  partners     : {self.partner_idx.size} contracted, "
+                f"{100 * share:.2f} % of demand"
+            )
         if self.radius is not None:
             lines.append(
                 f"  covered      : {100 * self.coverage_share:.2f} % within {self.radius:.6g}"
@@ -309,6 +339,7 @@ class SitingPlan:
             "n_candidates": self.n_candidates,
             "open_idx": [int(v) for v in self.open_idx],
             "existing_idx": [int(v) for v in self.existing_idx],
+            "partner_idx": [int(v) for v in self.partner_idx],
             "objective": _num(self.objective),
             "bound": _num(self.bound),
             "status": self.status.value,
@@ -374,6 +405,7 @@ class SitingPlan:
             outlet_load=cand["load"].to_numpy(),
             capacity=cand["capacity"].to_numpy() if "capacity" in cand else None,
             existing_idx=np.asarray(meta["existing_idx"], dtype=np.int64),
+            partner_idx=np.asarray(meta.get("partner_idx", []), dtype=np.int64),
         )
 
 

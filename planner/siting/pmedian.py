@@ -5,7 +5,18 @@ Formulation (Hakimi 1964; ReVelle & Swain 1970)::
     min  sum_i sum_j w_i c_ij x_ij  (+ sum_j f_j y_j for closing costs)
     s.t. sum_j x_ij = 1  for all i,   x_ij <= y_j,   sum_j y_j = p,
          y_j = 1 for forced-open existing outlets, y_j = 0 for excluded sites,
+         sum_j b_j y_j <= budget - sum closing_cost   (if a budget is given)
          x, y binary.
+
+Partner sites (third-party providers, ``partners``) serve demand at
+``c_ik + partner_fee_k`` per unit weight, are never opened as own outlets and
+do not count in ``p``. With at least one own outlet open, point ``i`` then
+costs ``min(own nearest, pc_i)`` with ``pc_i`` its cheapest partner, so the
+model runs on the capped matrix ``min(c_ij, pc_i)`` (one copy of the matrix,
+made only when partners are given) with the partner columns closed.
+The budget follows :mod:`planner.siting._options`: ``b_j`` is the
+``fixed_cost`` of an own outlet, minus its closing cost for an existing outlet
+that may close; closing costs count against it, partner fees do not.
 
 Heuristic (``method="heuristic"``): greedy add, then fast vertex substitution
 (best-improvement swaps, Whitaker 1983 / Resende & Werneck 2007, vectorized in
@@ -28,16 +39,25 @@ The earlier path (the full radius formulation of Garcia, Labbe & Marin 2011,
 :mod:`planner.siting._radius`, after Lagrangian probing) stays available as
 ``_exact(..., engine="radius")``; it proved 39 of 40 in 148 CPU-s.
 On a time limit the best plan so far is returned with its bound.
+
+With a budget the heuristic keeps every plan within it (greedy adds leave room
+for the outlets still to open, swaps over budget are masked) and the
+Lagrangian bound relaxes the budget row with the assignment rows, so it stays
+a valid lower bound; the Benders path does not take the budget row, so the
+exact solve falls back to the radius MIP with the row added (noted in
+``plan.stats.extra["exact_path"]``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from planner.core.errors import InputError
 from planner.core.result import SolveStatus
@@ -45,17 +65,15 @@ from planner.core.rng import Seed, as_generator
 from planner.siting._benders import benders_pmedian
 from planner.siting._common import is_integral, make_plan, status_for
 from planner.siting._highs import solve_mip
-from planner.siting._radius import build_radius_model
-from planner.siting._search import Engine
-from planner.siting.plan import SitingPlan
-from planner.siting.problem import (
-    check_cost,
-    check_index_set,
-    check_p,
-    check_per_candidate,
-    check_weights,
-    disjoint,
+from planner.siting._options import (
+    capped_by_partners,
+    check_options,
+    partner_cost,
 )
+from planner.siting._radius import RadiusModel, build_radius_model
+from planner.siting._search import Engine
+from planner.siting.plan import SitingPlan, nearest_open
+from planner.siting.problem import check_cost, check_p, check_weights
 
 __all__ = ["solve_pmedian"]
 
@@ -77,6 +95,10 @@ def solve_pmedian(
     existing: npt.ArrayLike | None = None,
     closing_cost: npt.ArrayLike | float | None = None,
     excluded: npt.ArrayLike | None = None,
+    partners: npt.ArrayLike | None = None,
+    partner_fee: npt.ArrayLike | float = 0.0,
+    fixed_cost: npt.ArrayLike | float | None = None,
+    budget: float | None = None,
     time_limit_s: float | None = None,
     seed: Seed = 0,
     method: Method = "auto",
@@ -105,6 +127,17 @@ def solve_pmedian(
         outlets free to close.
     excluded
         Candidates that may not open.
+    partners, partner_fee
+        Candidates that are third-party partners: each point may be served by
+        one at its cost plus ``partner_fee`` (scalar or one per partner in
+        sorted index order, per unit weight); partners are not opened and do
+        not count in ``p``. Demand they serve shows in ``plan.partner_idx``
+        and the allocation.
+    fixed_cost, budget
+        Opening cost per candidate (default 0) and a cap on the spend: the
+        fixed cost of every open own outlet plus the closing cost of every
+        existing outlet closed. ``fixed_cost`` only enters the budget, not
+        the objective.
     time_limit_s
         Wall-time limit of the exact solve (``None``: none).
     seed
@@ -135,31 +168,48 @@ def solve_pmedian(
         ``objective`` and a proven lower ``bound``; ``status`` is ``OPTIMAL``
         when they meet.
 
+    Raises
+    ------
+    InputError
+        Bad arrays or options (see :func:`planner.siting._options.check_options`).
+    InfeasibleError
+        No ``p`` outlets fit the budget.
+
     Examples
     --------
     >>> cost = np.array([[0, 4, 9], [4, 0, 5], [9, 5, 0], [8, 6, 1]])
     >>> plan = solve_pmedian(cost, [1, 1, 1, 1], 2)
     >>> plan.objective, plan.bound, plan.status.value
     (5.0, 5.0, 'optimal')
+    >>> part = solve_pmedian(cost, [2, 1, 1, 1], 1, partners=[2], partner_fee=2)
+    >>> part.open_idx.tolist(), part.partner_idx.tolist(), part.objective
+    ([0], [2], 9.0)
     """
     t0 = time.perf_counter()
     C = check_cost(cost)
     n, m = C.shape
     w = check_weights(weights, n)
-    ex = check_index_set(existing, m, "existing")
-    excl = check_index_set(excluded, m, "excluded")
-    disjoint(ex, excl)
+    opt = check_options(
+        m,
+        existing=existing,
+        closing_cost=closing_cost,
+        excluded=excluded,
+        partners=partners,
+        partner_fee=partner_fee,
+        fixed_cost=fixed_cost,
+        budget=budget,
+    )
+    ex, forced, excl = opt.existing, opt.forced, opt.banned
     f = np.zeros(m)
-    if closing_cost is not None:
-        cc = np.asarray(closing_cost, dtype=np.float64)
-        if cc.ndim == 0:
-            cc = np.full(ex.size, float(cc))
-        cc = check_per_candidate(cc, ex.size, "closing_cost") if ex.size else cc
-        f[ex] = -cc
-        forced = np.zeros(0, dtype=np.int64)
-    else:
-        forced = ex
+    f[ex] = -opt.closing
     p = check_p(p, m, n_forced=forced.size, n_excluded=excl.size)
+    opt.check_budget("p-median", n_open=p, at_most=False)
+    C0 = C
+    pc = pk = None
+    if opt.partners.size:
+        pc, pk = partner_cost(C, opt.partners, opt.fee)
+        pc = pc.astype(C.dtype).astype(np.float64)  # the precision of the copy
+        C = capped_by_partners(C, pc)
     if method not in ("auto", "heuristic", "exact"):
         raise InputError(
             field="method", expected="'auto', 'heuristic' or 'exact'", got=method
@@ -171,7 +221,9 @@ def solve_pmedian(
     const = -float(f.sum())  # closing costs are paid for every existing not kept
     rng = as_generator(seed)
     seed_int = seed if isinstance(seed, int) else None
-    eng = Engine(C, w, f, p=p, forced=forced, banned=excl)
+    eng = Engine(
+        C, w, f, p=p, forced=forced, banned=excl, budget_cost=opt.b, budget_cap=opt.cap
+    )
     if time_limit_s is not None:
         # the heuristic phase gets all of a heuristic run, half of an exact one
         share = 1.0 if method == "heuristic" else 0.5
@@ -214,6 +266,8 @@ def solve_pmedian(
         "lagrange_iterations": lag.n_iterations,
         "swap_evaluations": eng.n_evals,
     }
+    if opt.cap is not None:
+        extra["budget_spent"] = opt.spend(best)
     status = status_for(best_v, lb, integral=integral)
     if method == "exact" and status is not SolveStatus.OPTIMAL:
         remaining = None
@@ -234,15 +288,24 @@ def solve_pmedian(
             integral=integral,
             time_limit_s=remaining,
             node_limit=node_limit,
+            engine="benders" if opt.cap is None else "radius",
+            budget_row=None if opt.cap is None else (opt.b, opt.cap),
         )
         extra.update(info)
-        solver = "branch-and-Benders-cut (Duran-Mateluna et al.) on highspy + lagrange fixing"
+        if opt.cap is None:
+            solver = "branch-and-Benders-cut (Duran-Mateluna et al.) on highspy + lagrange fixing"
+        else:
+            solver = "highspy radius MIP with budget row + lagrange fixing"
+            extra["exact_path"] = "radius MIP: the Benders path takes no budget row"
+            extra["budget_spent"] = opt.spend(best)
         status = status_for(best_v, lb, integral=integral)
     return make_plan(
         "pmedian",
         C,
         w,
         best,
+        assign=_assign(C0, best, pc, pk),
+        partners=opt.partners,
         objective=best_v + const,
         bound=lb + const,
         status=status,
@@ -272,11 +335,14 @@ def _exact(
     time_limit_s: float | None,
     node_limit: int | None,
     engine: str = "benders",
+    budget_row: tuple[np.ndarray, float] | None = None,
 ) -> tuple[np.ndarray, float, float, dict[str, float | int | str]]:
     """Reduce by Lagrangian reduced costs, then branch-and-Benders-cut.
 
     ``engine="radius"`` solves the full radius MIP on the reduced candidates
-    instead (the earlier method, kept for comparison).
+    instead (the earlier method, kept for comparison; the path with a
+    ``budget_row`` ``(b, cap)``: ``b @ y <= cap``). Fixing by the Lagrangian
+    (which ignores the budget) stays valid: it relaxes the budgeted problem.
     """
     m = C.shape[1]
     fixed0, fixed1 = lagrange_fixing(rho, lag_bound, best_v, p, forced, excl, integral)
@@ -335,6 +401,8 @@ def _exact(
     model = build_radius_model(
         C, w, f, p=p, keep=keep, fixed_open=fixed_open, start_set=best
     )
+    if budget_row is not None:
+        model = _with_budget_row(model, budget_row[0], budget_row[1])
     res = solve_mip(
         model.c,
         model.A,
@@ -360,7 +428,8 @@ def _exact(
     if res.x is not None:
         y = res.x[: model.cand.size] > 0.5
         S = model.cand[y]
-        if S.size == p:
+        fits = budget_row is None or budget_row[0][S].sum() <= budget_row[1] + 1e-6
+        if S.size == p and fits:
             d = C[:, S].min(axis=1)
             v = float(w @ d) + float(f[S].sum())
             if v < best_v:
@@ -371,6 +440,35 @@ def _exact(
     if integral:
         lb = math.ceil(lb - 1e-6)
     return best, best_v, min(lb, best_v), info
+
+
+def _with_budget_row(model: RadiusModel, b: np.ndarray, cap: float) -> RadiusModel:
+    """The radius model with ``sum_j b_j y_j <= cap`` appended."""
+    mk = model.cand.size
+    row = np.zeros(model.A.shape[1])
+    row[:mk] = b[model.cand]
+    A = sp.vstack([model.A, sp.csr_matrix(row[None, :])], format="csc")
+    return dataclasses.replace(
+        model,
+        A=A,
+        row_lo=np.append(model.row_lo, -np.inf),
+        row_hi=np.append(model.row_hi, cap),
+    )
+
+
+def _assign(
+    C: np.ndarray,
+    open_idx: np.ndarray,
+    pc: np.ndarray | None,
+    pk: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest open outlet, or the cheapest partner where that costs less."""
+    ai, ac = nearest_open(C, open_idx)
+    if pc is not None and pk is not None:
+        use = pc < ac
+        ai[use] = pk[use]
+        ac[use] = pc[use]
+    return ai, ac
 
 
 def lagrange_fixing(

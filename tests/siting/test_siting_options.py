@@ -1,0 +1,261 @@
+"""Siting options on every model: existing, closing costs, exclusions, partners, budget.
+
+Each model x option set is checked against plain enumeration of all own open
+sets (``tests/siting/oracles.py``) on instances with at most 10 candidates:
+the exact path must reach the enumerated optimum, the heuristic path must
+bracket it (bound <= optimum <= objective). The plans themselves are checked
+too (size, budget, partners never open, objective recomputed from the
+allocation).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from planner.core.errors import InfeasibleError, InputError
+from planner.core.result import SolveStatus
+from planner.siting import SitingPlan, solve_pmedian
+from tests.siting.oracles import Opts, brute_pmedian_opts, random_instance
+
+N, M = 10, 8
+FIXED = np.array([30.0, 10, 50, 20, 40, 10, 30, 20])
+
+
+def _opts(name: str) -> Opts:
+    """Named option sets over the 8 candidates (partners 1 and 6)."""
+    table = {
+        "partners": Opts(M, partners=(1, 6), partner_fee=4.0),
+        "partner_fees": Opts(M, partners=(1, 6), partner_fee=np.array([2.0, 9.0])),
+        "budget": Opts(M, fixed_cost=FIXED, budget=60.0),
+        "closing": Opts(M, existing=(0, 3), closing_cost=25.0),
+        "closing_budget": Opts(
+            M, existing=(0, 3), closing_cost=25.0, fixed_cost=FIXED, budget=70.0
+        ),
+        "all": Opts(
+            M,
+            existing=(2,),
+            excluded=(4,),
+            partners=(1, 6),
+            partner_fee=3.0,
+            fixed_cost=FIXED,
+            budget=100.0,
+        ),
+    }
+    return table[name]
+
+
+OPTION_SETS = ["partners", "partner_fees", "budget", "closing", "closing_budget", "all"]
+
+
+def _check_plan(plan: SitingPlan, o: Opts, *, n_open: int | None = None) -> None:
+    """Structural checks of a plan against its options."""
+    S = set(plan.open_idx.tolist())
+    if n_open is not None:
+        assert len(S) == n_open
+    assert not S & set(o.excluded)
+    assert not S & set(o.partners)
+    assert set(plan.partner_idx.tolist()) <= set(o.partners)
+    if o.closing_cost is None:
+        assert set(o.existing) <= S
+    if o.budget is not None:
+        f = np.broadcast_to(np.asarray(o.fixed_cost, float), (o.m,))
+        spend = float(f[list(S)].sum()) + o.closing_of(tuple(S))
+        assert spend <= o.budget + 1e-9
+    assert plan.bound <= plan.objective + 1e-9 if plan.sense == "min" else True
+
+
+def _pmedian_value(cost: np.ndarray, w: np.ndarray, plan: SitingPlan, o: Opts) -> float:
+    """Objective recomputed from the allocation: travel (+ fee) plus closing costs."""
+    fee = dict(zip(o.partners, o.fees(), strict=True))
+    ai = plan.assign_idx
+    per = np.array(
+        [cost[i, ai[i]] + fee.get(int(ai[i]), 0.0) for i in range(cost.shape[0])]
+    )
+    return float(w @ per) + o.closing_of(tuple(plan.open_idx.tolist()))
+
+
+# ----------------------------------------------------------------- p-median
+@pytest.mark.parametrize("name", OPTION_SETS)
+@pytest.mark.parametrize("seed", [1, 2])
+def test_pmedian_options_exact_equals_brute_force(name: str, seed: int) -> None:
+    """Exact p-median with each option set reaches the enumerated optimum, proven."""
+    cost, w, _, _ = random_instance(N, M, seed)
+    o = _opts(name)
+    p = 3
+    opt = brute_pmedian_opts(cost, w, p, o)
+    plan = solve_pmedian(cost, w, p, method="exact", **o.kwargs())  # type: ignore[arg-type]
+    assert plan.objective == pytest.approx(opt)
+    assert plan.status is SolveStatus.OPTIMAL
+    assert plan.bound == pytest.approx(opt)
+    _check_plan(plan, o, n_open=p)
+    assert _pmedian_value(cost, w, plan, o) == pytest.approx(plan.objective)
+
+
+@pytest.mark.parametrize("name", OPTION_SETS)
+@pytest.mark.parametrize("seed", [3, 4])
+def test_pmedian_options_heuristic_brackets_optimum(name: str, seed: int) -> None:
+    """Heuristic p-median with each option set: bound <= optimum <= objective."""
+    cost, w, _, _ = random_instance(N, M, seed)
+    o = _opts(name)
+    p = 2
+    opt = brute_pmedian_opts(cost, w, p, o)
+    plan = solve_pmedian(cost, w, p, method="heuristic", **o.kwargs())  # type: ignore[arg-type]
+    assert plan.bound <= opt + 1e-9 <= plan.objective + 1e-9
+    _check_plan(plan, o, n_open=p)
+    assert _pmedian_value(cost, w, plan, o) == pytest.approx(plan.objective)
+
+
+@pytest.mark.parametrize("budget", [None, 70.0])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_pmedian_options_mip_path(seed: int, budget: float | None) -> None:
+    """With the Lagrangian stopped early the MIP proves the optimum with the options.
+
+    Without a budget the Benders path runs on the partner-capped matrix; with
+    one the radius MIP with a budget row (noted in the solver stats).
+    """
+    cost, w, _, _ = random_instance(30, 10, seed, integer=False)
+    f = np.array([30.0, 10, 50, 20, 40, 10, 30, 20, 15, 25])
+    o = Opts(
+        10,
+        existing=(0, 3),
+        closing_cost=25.0,
+        fixed_cost=f,
+        budget=budget,
+        partners=(9,),
+        partner_fee=5.0,
+    )
+    plan = solve_pmedian(
+        cost,
+        w,
+        3,
+        method="exact",
+        n_restarts=0,
+        lagrange_iterations=5,
+        **o.kwargs(),  # type: ignore[arg-type]
+    )
+    opt = brute_pmedian_opts(cost, w, 3, o)
+    assert plan.objective == pytest.approx(opt)
+    assert plan.bound == pytest.approx(opt)
+    assert ("exact_path" in plan.stats.extra) == (budget is not None)
+    _check_plan(plan, o, n_open=3)
+
+
+def test_pmedian_partner_allocation_reported() -> None:
+    """Points whose cheapest partner beats every open outlet are allocated to it."""
+    cost, w, _, _ = random_instance(N, M, 5)
+    o = _opts("partners")
+    plan = solve_pmedian(cost, w, 2, **o.kwargs())  # type: ignore[arg-type]
+    own = cost[:, plan.open_idx].min(axis=1)
+    pc = (cost[:, [1, 6]] + 4.0).min(axis=1)
+    to_partner = pc < own
+    np.testing.assert_array_equal(plan.served_by_partner, to_partner)
+    frame = plan.allocation_frame()
+    np.testing.assert_array_equal(frame["partner"].to_numpy(), to_partner)
+    cand = plan.to_frame()
+    assert cand.loc[cand["partner"], "load"].sum() == pytest.approx(w[to_partner].sum())
+    assert not cand.loc[cand["partner"], "open"].any()
+
+
+def test_pmedian_partners_keep_float32_matrix_uncopied_without_partners() -> None:
+    """Without partners the float32 matrix is used as given; with them the result is right."""
+    cost, w, _, _ = random_instance(N, M, 6)
+    c32 = cost.astype(np.float32)
+    plan = solve_pmedian(c32, w, 2, method="heuristic")
+    assert plan.objective == pytest.approx(float(w @ c32[:, plan.open_idx].min(axis=1)))
+    o = _opts("partners")
+    plan = solve_pmedian(c32, w, 2, method="exact", **o.kwargs())  # type: ignore[arg-type]
+    assert plan.objective == pytest.approx(brute_pmedian_opts(cost, w, 2, o))
+
+
+@given(
+    seed=st.integers(0, 10_000),
+    p=st.integers(1, 4),
+    budget=st.floats(40.0, 160.0),
+    fee=st.floats(0.0, 20.0),
+    closing=st.one_of(st.none(), st.floats(0.0, 60.0)),
+)
+def test_pmedian_bound_never_exceeds_feasible_objective(
+    seed: int, p: int, budget: float, fee: float, closing: float | None
+) -> None:
+    """With partners, budget and closing costs the heuristic bound is <= the optimum."""
+    cost, w, _, _ = random_instance(8, 7, seed, integer=False)
+    f = np.random.default_rng(seed).integers(5, 40, size=7).astype(float)
+    o = Opts(
+        7,
+        existing=(0,),
+        closing_cost=closing,
+        partners=(6,),
+        partner_fee=fee,
+        fixed_cost=f,
+        budget=budget,
+    )
+    opt = brute_pmedian_opts(cost, w, p, o)
+    try:
+        plan = solve_pmedian(cost, w, p, method="heuristic", **o.kwargs())  # type: ignore[arg-type]
+    except InfeasibleError:
+        assert math.isinf(opt)
+        return
+    assert plan.bound <= opt + 1e-6 * max(1.0, opt)
+    assert opt <= plan.objective + 1e-6 * max(1.0, opt)
+    _check_plan(plan, o, n_open=p)
+
+
+# ---------------------------------------------------------------- bad input
+def _bad_cases() -> list[tuple[dict[str, object], type[Exception], str]]:
+    return [
+        (
+            {"partners": [1], "partner_fee": -2.0},
+            InputError,
+            "partner_fee must be >= 0",
+        ),
+        ({"partners": [9]}, InputError, "partners must be a candidate index in [0, 8)"),
+        ({"partners": [1], "excluded": [1]}, InputError, "disjoint from excluded"),
+        ({"partners": [1], "existing": [1]}, InputError, "disjoint from existing"),
+        (
+            {"partners": [1, 2], "partner_fee": [1.0, 2.0, 3.0]},
+            InputError,
+            "partner_fee must be a scalar or 2 values",
+        ),
+        ({"budget": -1.0}, InputError, "budget must be >= 0"),
+        ({"fixed_cost": [1.0] * 3, "budget": 5.0}, InputError, "fixed_cost must be"),
+        (
+            {"existing": [0, 2], "closing_cost": [1.0]},
+            InputError,
+            "closing_cost must be a scalar or 2 values",
+        ),
+        (
+            {"existing": [0, 2], "fixed_cost": 10.0, "budget": 15.0},
+            InfeasibleError,
+            "above the budget 15",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(("kw", "exc", "msg"), _bad_cases())
+def test_pmedian_bad_options(
+    kw: dict[str, object], exc: type[Exception], msg: str
+) -> None:
+    """Bad options raise one clear error naming the argument and the numbers."""
+    cost, w, _, _ = random_instance(N, M, 7)
+    with pytest.raises(exc, match=re.escape(msg)):
+        solve_pmedian(cost, w, 3, **kw)  # type: ignore[arg-type]
+
+
+def test_pmedian_budget_too_small_for_p() -> None:
+    """A budget below the cheapest p outlets is reported before solving, with numbers."""
+    cost, w, _, _ = random_instance(N, M, 8)
+    with pytest.raises(InfeasibleError, match=r"at least 40, above the budget 39"):
+        solve_pmedian(cost, w, 3, fixed_cost=FIXED, budget=39.0)
+
+
+def test_pmedian_p_counts_only_own_outlets() -> None:
+    """p may not exceed the candidates left after exclusions and partners."""
+    cost, w, _, _ = random_instance(N, M, 9)
+    with pytest.raises(InputError, match=r"p must be <= 5"):
+        solve_pmedian(cost, w, 6, partners=[0, 1], excluded=[2])
