@@ -4,9 +4,20 @@ Formulation, with ``N_i = {j : c_ij <= radius}``::
 
     max  sum_i w_i u_i
     s.t. u_i <= sum_{j in N_i} y_j   for all i
-         sum_j y_j <= p,   sum_j f_j y_j <= budget (if given)
+         sum_j y_j <= p,   sum_j b_j y_j <= budget - sum closing_cost (if given)
          y_j = 1 forced-open existing, y_j = 0 excluded
          y binary, 0 <= u_i <= 1
+
+Options follow :mod:`planner.siting._options`. ``b_j`` is the opening cost
+``fixed_cost_j``; with ``closing_cost`` existing outlets may close, a kept one
+counts towards ``p`` and its fixed cost, a closed one pays its closing cost
+from the budget (the objective is covered demand, not money: without a budget
+closing is free). Partner sites (``partners``) cover every point within the
+radius of them, do not count towards ``p`` and are never opened; their
+``partner_fee`` is per ticket and, as the objective is coverage and the
+budget is for own outlets, does not enter this model (price partner tickets
+with :func:`planner.siting.solve_lscp` or
+:func:`planner.siting.solve_facility_location`).
 
 Before solving, points covered by a forced-open outlet leave the model,
 points with identical coverage sets are merged (weights summed) and
@@ -26,22 +37,15 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from planner.core.checks import as_array
-from planner.core.errors import InfeasibleError, InputError
+from planner.core.errors import InputError
 from planner.core.result import SolveStatus
 from planner.core.rng import Seed
 from planner.siting._common import is_integral, make_plan, status_for
 from planner.siting._cover import Reduced, coverage_matrix, reduce_cover
 from planner.siting._highs import MipResult, solve_mip
-from planner.siting.plan import SitingPlan
-from planner.siting.problem import (
-    check_cost,
-    check_index_set,
-    check_p,
-    check_per_candidate,
-    check_weights,
-    disjoint,
-)
+from planner.siting._options import check_options
+from planner.siting.plan import SitingPlan, nearest_open
+from planner.siting.problem import check_cost, check_p, check_weights
 
 __all__ = ["solve_mclp"]
 
@@ -64,7 +68,10 @@ def solve_mclp(
     radius: float,
     *,
     existing: npt.ArrayLike | None = None,
+    closing_cost: npt.ArrayLike | float | None = None,
     excluded: npt.ArrayLike | None = None,
+    partners: npt.ArrayLike | None = None,
+    partner_fee: npt.ArrayLike | float = 0.0,
     fixed_cost: npt.ArrayLike | float | None = None,
     budget: float | None = None,
     time_limit_s: float | None = None,
@@ -86,10 +93,19 @@ def solve_mclp(
         Service radius in the units of ``cost``; covered means ``cost <= radius``.
     existing
         Existing outlets, forced open (they count towards ``p`` and ``budget``).
+    closing_cost
+        Lets existing outlets close; the closing cost (scalar or one per
+        existing outlet) is paid from the budget.
     excluded
         Candidates that may not open.
+    partners, partner_fee
+        Partner sites: demand within ``radius`` of one counts as covered
+        (allocated to the partner); they do not count towards ``p`` and the
+        fee plays no part here (see the module docstring); checked as in the
+        other models.
     fixed_cost, budget
-        Opening cost per candidate and a cap on their sum.
+        Opening cost per candidate and a cap on the spend (fixed costs of open
+        outlets plus closing costs of closed existing ones).
     time_limit_s
         Wall-time limit of the MIP.
     seed
@@ -123,23 +139,40 @@ def solve_mclp(
     n, m = C.shape
     w = check_weights(weights, n)
     r = check_radius(radius)
-    forced = check_index_set(existing, m, "existing")
-    excl = check_index_set(excluded, m, "excluded")
-    disjoint(forced, excl)
-    p = check_p(p, m, n_forced=forced.size, n_excluded=excl.size, closable=False)
-    f = check_per_candidate(fixed_cost, m, "fixed_cost")
-    if budget is not None:
-        budget = float(as_array(budget, "budget", nonneg=True))
-        if f[forced].sum() > budget + 1e-9:
-            raise InfeasibleError(
-                f"MCLP: the {forced.size} existing outlets cost "
-                f"{f[forced].sum():g}, above the budget {budget:g}"
-            )
+    opt = check_options(
+        m,
+        existing=existing,
+        closing_cost=closing_cost,
+        excluded=excluded,
+        partners=partners,
+        partner_fee=partner_fee,
+        fixed_cost=fixed_cost,
+        budget=budget,
+    )
+    forced = opt.forced
+    p = check_p(p, m, n_forced=forced.size, n_excluded=opt.banned.size)
+    opt.check_budget("MCLP", n_open=p, at_most=True)
+    f = opt.b
     cov = coverage_matrix(C, r)
-    red = reduce_cover(cov, w, forced=forced, excluded=excl, col_cost=f)
+    # partners cover like forced-open outlets; only own outlets are decisions
+    negative = opt.cap is not None and bool((f < 0).any())
+    red = reduce_cover(
+        cov,
+        w,
+        forced=np.union1d(forced, opt.partners),
+        excluded=opt.excluded,
+        col_cost=f,
+        drop_dominated=not negative,  # dropping a negative-cost column may break the budget
+    )
     k = p - forced.size
-    bud = None if budget is None else budget - float(f[forced].sum())
-    chosen = _greedy_swap(red, k, f[red.cand], bud)
+    bud = None if opt.cap is None else opt.cap - float(f[forced].sum())
+    init = None
+    if negative:
+        # keeping the existing outlets that cost less than closing them frees budget
+        fc = f[red.cand]
+        neg = np.flatnonzero(fc < 0)
+        init = neg[np.argsort(fc[neg], kind="stable")][:k]
+    chosen = _greedy_swap(red, k, f[red.cand], bud, init)
     heur_v = red.const_covered + _covered(red, chosen)
     total_coverable = red.const_covered + float(red.gw.sum())
     best_local = chosen
@@ -149,7 +182,7 @@ def solve_mclp(
         "candidates_kept": int(red.cand.size),
     }
     solver = "greedy+swap"
-    integral = is_integral(w) and is_integral(f)
+    integral = is_integral(w)
     if method != "heuristic" and k > 0 and red.A.shape[0] > 0 and heur_v < bound:
         res = _mip(red, k, f[red.cand], bud, chosen, time_limit_s, node_limit, integral)
         solver = "highspy MCLP MIP (aggregated)"
@@ -169,6 +202,8 @@ def solve_mclp(
         bound = math.floor(bound + 1e-6)
     bound = max(bound, heur_v)
     open_idx = np.union1d(forced, red.cand[best_local])
+    if opt.cap is not None:
+        info["budget_spent"] = opt.spend(open_idx)
     status = status_for(heur_v, bound, integral=integral, sense="max")
     if status is SolveStatus.NO_SOLUTION:  # pragma: no cover - greedy always finds one
         status = SolveStatus.FEASIBLE
@@ -185,9 +220,33 @@ def solve_mclp(
         extra=info,
         sense="max",
         radius=r,
-        existing=forced,
+        existing=opt.existing,
         seed=seed if isinstance(seed, int) else None,
+        assign=cover_assign(C, open_idx, opt.partners, r),
+        partners=opt.partners,
     )
+
+
+def cover_assign(
+    C: np.ndarray,
+    open_idx: np.ndarray,
+    partners: np.ndarray,
+    radius: float,
+    contract: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest open outlet; a point it leaves uncovered goes to its nearest partner in range.
+
+    ``contract`` (a mask) limits the hand-over to the points contracted out.
+    """
+    ai, ac = nearest_open(C, open_idx)
+    if partners.size:
+        pa, pcost = nearest_open(C, partners)
+        use = (ac > radius) & (pcost <= radius)
+        if contract is not None:
+            use &= contract
+        ai[use] = pa[use]
+        ac[use] = pcost[use]
+    return ai, ac
 
 
 def _covered(red: Reduced, chosen: np.ndarray) -> float:
@@ -198,17 +257,25 @@ def _covered(red: Reduced, chosen: np.ndarray) -> float:
 
 
 def _greedy_swap(
-    red: Reduced, k: int, f: np.ndarray, budget: float | None
+    red: Reduced,
+    k: int,
+    f: np.ndarray,
+    budget: float | None,
+    init: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Greedy add by covered weight, then first-improvement 1-swaps."""
+    """Greedy add by covered weight (from ``init``), then first-improvement 1-swaps."""
     A = sp.csc_matrix(red.A)
     mk = red.cand.size
     if k <= 0 or mk == 0 or red.A.shape[0] == 0:
-        return np.zeros(0, dtype=np.int64)
+        return np.sort(np.zeros(0, dtype=np.int64) if init is None else init)
     gw = red.gw
     cnt = np.zeros(red.A.shape[0])  # number of open candidates covering each group
     S: list[int] = []
     spent = 0.0
+    for j in [] if init is None else init:
+        S.append(int(j))
+        spent += f[j]
+        cnt += A[:, j].toarray().ravel()
     while len(S) < k:
         unc = gw * (cnt == 0)
         gain = A.T @ unc

@@ -20,8 +20,13 @@ from hypothesis import strategies as st
 
 from planner.core.errors import InfeasibleError, InputError
 from planner.core.result import SolveStatus
-from planner.siting import SitingPlan, solve_pmedian
-from tests.siting.oracles import Opts, brute_pmedian_opts, random_instance
+from planner.siting import SitingPlan, solve_mclp, solve_pmedian
+from tests.siting.oracles import (
+    Opts,
+    brute_mclp_opts,
+    brute_pmedian_opts,
+    random_instance,
+)
 
 N, M = 10, 8
 FIXED = np.array([30.0, 10, 50, 20, 40, 10, 30, 20])
@@ -204,6 +209,82 @@ def test_pmedian_bound_never_exceeds_feasible_objective(
     assert plan.bound <= opt + 1e-6 * max(1.0, opt)
     assert opt <= plan.objective + 1e-6 * max(1.0, opt)
     _check_plan(plan, o, n_open=p)
+
+
+# --------------------------------------------------------------------- MCLP
+@pytest.mark.parametrize("name", OPTION_SETS)
+@pytest.mark.parametrize("seed", [1, 2])
+def test_mclp_options_exact_equals_brute_force(name: str, seed: int) -> None:
+    """Exact MCLP with each option set reaches the enumerated optimum, proven."""
+    cost, w, _, _ = random_instance(N, M, seed)
+    o = _opts(name)
+    p, r = 3, 30.0
+    opt = brute_mclp_opts(cost, w, p, r, o)
+    plan = solve_mclp(cost, w, p, r, method="exact", **o.kwargs())  # type: ignore[arg-type]
+    assert plan.objective == pytest.approx(opt)
+    assert plan.bound == pytest.approx(opt)
+    assert plan.status is SolveStatus.OPTIMAL
+    _check_plan(plan, o)
+    assert plan.p <= p
+    # the objective is the weight the allocation covers (own outlets or partners)
+    assert float(w[plan.covered].sum()) == pytest.approx(plan.objective)
+
+
+@pytest.mark.parametrize("name", OPTION_SETS)
+@pytest.mark.parametrize("seed", [3, 4])
+def test_mclp_options_heuristic_brackets_optimum(name: str, seed: int) -> None:
+    """Heuristic MCLP with each option set: objective <= optimum <= bound."""
+    cost, w, _, _ = random_instance(N, M, seed)
+    o = _opts(name)
+    p, r = 2, 30.0
+    opt = brute_mclp_opts(cost, w, p, r, o)
+    plan = solve_mclp(cost, w, p, r, method="heuristic", **o.kwargs())  # type: ignore[arg-type]
+    assert plan.objective - 1e-9 <= opt <= plan.bound + 1e-9
+    _check_plan(plan, o)
+    assert float(w[plan.covered].sum()) == pytest.approx(plan.objective)
+
+
+def test_mclp_partner_coverage_allocated_to_partner() -> None:
+    """Points only a partner covers are allocated to it and flagged in the frames."""
+    cost, w, _, _ = random_instance(N, M, 5)
+    r = 30.0
+    plan = solve_mclp(cost, w, 1, r, partners=[1, 6])
+    own = cost[:, plan.open_idx].min(axis=1) <= r
+    part = (cost[:, [1, 6]] <= r).any(axis=1)
+    np.testing.assert_array_equal(plan.served_by_partner, part & ~own)
+    np.testing.assert_array_equal(plan.covered, own | part)
+
+
+@given(
+    seed=st.integers(0, 10_000),
+    p=st.integers(1, 4),
+    budget=st.floats(20.0, 120.0),
+    radius=st.floats(10.0, 50.0),
+    closing=st.one_of(st.none(), st.floats(0.0, 60.0)),
+)
+def test_mclp_bound_never_below_feasible_objective(
+    seed: int, p: int, budget: float, radius: float, closing: float | None
+) -> None:
+    """With partners, budget and closing costs the MCLP heuristic bound is >= the optimum."""
+    cost, w, _, _ = random_instance(8, 7, seed, integer=False)
+    f = np.random.default_rng(seed).integers(5, 40, size=7).astype(float)
+    o = Opts(
+        7,
+        existing=(0,),
+        closing_cost=closing,
+        partners=(6,),
+        fixed_cost=f,
+        budget=budget,
+    )
+    opt = brute_mclp_opts(cost, w, p, radius, o)
+    for method in ("heuristic", "exact"):
+        try:
+            plan = solve_mclp(cost, w, p, radius, method=method, **o.kwargs())  # type: ignore[arg-type]
+        except InfeasibleError:
+            assert math.isinf(opt)
+            return
+        assert plan.objective - 1e-6 <= opt <= plan.bound + 1e-6
+        _check_plan(plan, o)
 
 
 # ---------------------------------------------------------------- bad input
