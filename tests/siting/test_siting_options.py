@@ -20,10 +20,11 @@ from hypothesis import strategies as st
 
 from planner.core.errors import InfeasibleError, InputError
 from planner.core.result import SolveStatus
-from planner.siting import SitingPlan, solve_mclp, solve_pmedian
+from planner.siting import SitingPlan, solve_mclp, solve_pcenter, solve_pmedian
 from tests.siting.oracles import (
     Opts,
     brute_mclp_opts,
+    brute_pcenter_opts,
     brute_pmedian_opts,
     random_instance,
 )
@@ -285,6 +286,78 @@ def test_mclp_bound_never_below_feasible_objective(
             return
         assert plan.objective - 1e-6 <= opt <= plan.bound + 1e-6
         _check_plan(plan, o)
+
+
+# ----------------------------------------------------------------- p-center
+@pytest.mark.parametrize("name", OPTION_SETS)
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("method", ["exact", "heuristic"])
+def test_pcenter_options_brute_force(name: str, seed: int, method: str) -> None:
+    """p-center with each option set: exact = enumerated optimum, heuristic brackets it."""
+    cost, w, _, _ = random_instance(N, M, seed)
+    w[0] = 0.0
+    o = _opts(name)
+    p = 3
+    opt = brute_pcenter_opts(cost, w, p, o)
+    plan = solve_pcenter(cost, w, p, method=method, **o.kwargs())  # type: ignore[arg-type]
+    assert plan.bound <= opt + 1e-9 <= plan.objective + 1e-9
+    if method == "exact":
+        assert plan.objective == pytest.approx(opt)
+        assert plan.status is SolveStatus.OPTIMAL
+    _check_plan(plan, o, n_open=p)
+    fee = dict(zip(o.partners, o.fees(), strict=True))
+    per = [cost[i, a] + fee.get(int(a), 0.0) for i, a in enumerate(plan.assign_idx)]
+    assert max(per[1:]) == pytest.approx(plan.objective)
+
+
+def test_pcenter_budget_uses_the_mip() -> None:
+    """A budget the greedy cover breaks is met through the exact-p budget MIP.
+
+    Candidates 0..3 cost 1, the rest 100, and the budget 3 allows only the
+    cheap ones: the enumerated optimum over cheap 3-sets is reached.
+    """
+    cost, w, _, _ = random_instance(12, 9, 11)
+    f = np.array([1.0, 1, 1, 1, 100, 100, 100, 100, 100])
+    o = Opts(9, fixed_cost=f, budget=3.0)
+    plan = solve_pcenter(cost, w, 3, **o.kwargs())  # type: ignore[arg-type]
+    assert plan.objective == pytest.approx(brute_pcenter_opts(cost, w, 3, o))
+    assert set(plan.open_idx.tolist()) <= {0, 1, 2, 3}
+    assert plan.stats.extra["cover_mips"] > 0
+    unbudgeted = solve_pcenter(cost, w, 3)
+    assert unbudgeted.objective < plan.objective  # the budget binds here
+
+
+@given(
+    seed=st.integers(0, 10_000),
+    p=st.integers(1, 4),
+    budget=st.floats(20.0, 120.0),
+    fee=st.floats(0.0, 30.0),
+    closing=st.one_of(st.none(), st.floats(0.0, 60.0)),
+)
+def test_pcenter_bound_never_exceeds_feasible_objective(
+    seed: int, p: int, budget: float, fee: float, closing: float | None
+) -> None:
+    """With partners, budget and closing costs the p-center bounds bracket the optimum."""
+    cost, w, _, _ = random_instance(8, 7, seed, integer=False)
+    f = np.random.default_rng(seed).integers(5, 40, size=7).astype(float)
+    o = Opts(
+        7,
+        existing=(0,),
+        closing_cost=closing,
+        partners=(6,),
+        partner_fee=fee,
+        fixed_cost=f,
+        budget=budget,
+    )
+    opt = brute_pcenter_opts(cost, w, p, o)
+    for method in ("heuristic", "exact"):
+        try:
+            plan = solve_pcenter(cost, w, p, method=method, **o.kwargs())  # type: ignore[arg-type]
+        except InfeasibleError:
+            assert math.isinf(opt)
+            return
+        assert plan.bound - 1e-9 <= opt <= plan.objective + 1e-9
+        _check_plan(plan, o, n_open=p)
 
 
 # ---------------------------------------------------------------- bad input
