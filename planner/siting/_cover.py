@@ -50,6 +50,7 @@ def reduce_cover(
     excluded: np.ndarray,
     col_cost: np.ndarray | None = None,
     drop_dominated: bool = True,
+    row_key: np.ndarray | None = None,
 ) -> Reduced:
     """Aggregate identical coverage rows and drop dominated candidates.
 
@@ -58,6 +59,11 @@ def reduce_cover(
     ``uncoverable`` (by index, weight > 0 only). A candidate whose coverage set
     is contained in another's that costs no more (``col_cost``) is dropped,
     which keeps at least one optimal solution.
+
+    ``row_key`` (one float per point, e.g. the fee of its cheapest partner in
+    range): only points with the same key merge, and a point with a finite key
+    stays in the model even if no candidate covers it (a group with an empty
+    coverage set), as something else (a partner) can.
     """
     n, m = cov.shape
     allowed = np.ones(m, dtype=bool)
@@ -74,8 +80,9 @@ def reduce_cover(
     cnt = np.diff(sub.indptr)
     pos = w > 0
     const = float(w[by_forced].sum())
-    uncoverable = np.flatnonzero(pos & ~by_forced & (cnt == 0))
-    live = np.flatnonzero(pos & ~by_forced & (cnt > 0))
+    has_key = np.isfinite(row_key) if row_key is not None else np.zeros(n, dtype=bool)
+    uncoverable = np.flatnonzero(pos & ~by_forced & (cnt == 0) & ~has_key)
+    live = np.flatnonzero(pos & ~by_forced & ((cnt > 0) | has_key))
     cand = np.flatnonzero(allowed)
     group = np.full(n, -1, dtype=np.int64)
     keys: dict[bytes, int] = {}
@@ -84,6 +91,8 @@ def reduce_cover(
     for i in live:
         idx = sub.indices[sub.indptr[i] : sub.indptr[i + 1]]
         key = idx.tobytes()
+        if row_key is not None:
+            key += np.float64(row_key[i]).tobytes()
         g = keys.get(key)
         if g is None:
             g = len(rows)

@@ -20,9 +20,16 @@ from hypothesis import strategies as st
 
 from planner.core.errors import InfeasibleError, InputError
 from planner.core.result import SolveStatus
-from planner.siting import SitingPlan, solve_mclp, solve_pcenter, solve_pmedian
+from planner.siting import (
+    SitingPlan,
+    solve_lscp,
+    solve_mclp,
+    solve_pcenter,
+    solve_pmedian,
+)
 from tests.siting.oracles import (
     Opts,
+    brute_lscp_opts,
     brute_mclp_opts,
     brute_pcenter_opts,
     brute_pmedian_opts,
@@ -358,6 +365,122 @@ def test_pcenter_bound_never_exceeds_feasible_objective(
             return
         assert plan.bound - 1e-9 <= opt <= plan.objective + 1e-9
         _check_plan(plan, o, n_open=p)
+
+
+# --------------------------------------------------------------------- LSCP
+def _lscp_opts(name: str) -> Opts:
+    """The named option set, with the fixed costs (LSCP minimizes money here)."""
+    o = _opts(name)
+    if np.ndim(o.fixed_cost) == 0:
+        o.fixed_cost = FIXED
+    return o
+
+
+def _lscp_value(cost: np.ndarray, w: np.ndarray, plan: SitingPlan, o: Opts) -> float:
+    """Fixed costs of open outlets + closing costs + fees of the contracted weight."""
+    fee = dict(zip(o.partners, o.fees(), strict=True))
+    S = tuple(plan.open_idx.tolist())
+    f = np.broadcast_to(np.asarray(o.fixed_cost, float), (o.m,))
+    fees = float(plan.stats.extra.get("partner_fees", 0.0))
+    if plan.stats.extra.get("partner_weight", 0.0) > 0:
+        # every contracted point pays its partner's fee (at most its weight)
+        paid = sum(
+            w[i] * fee[int(a)] for i, a in enumerate(plan.assign_idx) if int(a) in fee
+        )
+        assert fees <= paid + 1e-9
+    return float(f[list(S)].sum()) + o.closing_of(S) + fees
+
+
+@pytest.mark.parametrize("name", OPTION_SETS)
+@pytest.mark.parametrize("share", [1.0, 0.8])
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("method", ["exact", "heuristic"])
+def test_lscp_options_brute_force(
+    name: str, share: float, seed: int, method: str
+) -> None:
+    """LSCP with each option set: exact = enumerated optimum, heuristic above it.
+
+    Where enumeration finds no cover (out of range or over budget) the solver
+    raises InfeasibleError.
+    """
+    cost, w, _, _ = random_instance(N, M, seed)
+    o = _lscp_opts(name)
+    r = 35.0
+    opt = brute_lscp_opts(cost, w, r, o, share)
+    kw = o.kwargs()
+    if math.isinf(opt):
+        with pytest.raises(InfeasibleError):
+            solve_lscp(cost, w, r, target_share=share, method=method, **kw)  # type: ignore[arg-type]
+        return
+    plan = solve_lscp(cost, w, r, target_share=share, method=method, **kw)  # type: ignore[arg-type]
+    assert plan.bound <= opt + 1e-9 <= plan.objective + 1e-9
+    if method == "exact":
+        assert plan.objective == pytest.approx(opt)
+        assert plan.status is SolveStatus.OPTIMAL
+    _check_plan(plan, o)
+    assert _lscp_value(cost, w, plan, o) == pytest.approx(plan.objective)
+    assert plan.coverage_share >= share - 1e-9 or plan.served_by_partner.any()
+
+
+def test_lscp_partners_cover_the_unreachable() -> None:
+    """Points no own candidate reaches are contracted to a partner in range, at its fee."""
+    cost = np.array([[1.0, 9, 9], [9, 9, 1], [9, 9, 2]])
+    plan = solve_lscp(
+        cost, [1, 2, 3], 2.0, partners=[2], partner_fee=4.0, fixed_cost=10
+    )
+    # own outlet 0 covers point 0; points 1, 2 (weight 5) go to partner 2 at fee 4
+    assert plan.open_idx.tolist() == [0]
+    assert plan.objective == pytest.approx(10 + 5 * 4.0)
+    assert plan.served_by_partner.tolist() == [False, True, True]
+    assert plan.coverage_share == 1.0
+
+
+def test_lscp_budget_infeasible_names_best_share() -> None:
+    """A budget no cover fits raises InfeasibleError with MCLP's best share."""
+    cost, w, _, _ = random_instance(N, M, 3)
+    r = 40.0
+    o = Opts(M, fixed_cost=FIXED, budget=25.0)
+    assert math.isinf(brute_lscp_opts(cost, w, r, o))
+    best = brute_mclp_opts(cost, w, M, r, o) / float(w.sum())
+    with pytest.raises(InfeasibleError, match="solve_mclp") as e:
+        solve_lscp(cost, w, r, fixed_cost=FIXED, budget=25.0)
+    assert f"covers {100 * best:.2f} %" in str(e.value)
+
+
+@given(
+    seed=st.integers(0, 10_000),
+    share=st.sampled_from([1.0, 0.9, 0.6]),
+    budget=st.floats(20.0, 150.0),
+    fee=st.floats(0.0, 10.0),
+    closing=st.one_of(st.none(), st.floats(0.0, 60.0)),
+)
+def test_lscp_bound_never_exceeds_feasible_objective(
+    seed: int, share: float, budget: float, fee: float, closing: float | None
+) -> None:
+    """With partners, budget and closing costs the LSCP bounds bracket the optimum."""
+    cost, w, _, _ = random_instance(8, 7, seed, integer=False)
+    f = np.random.default_rng(seed).integers(5, 40, size=7).astype(float)
+    o = Opts(
+        7,
+        existing=(0,),
+        closing_cost=closing,
+        partners=(6,),
+        partner_fee=fee,
+        fixed_cost=f,
+        budget=budget,
+    )
+    r = 40.0
+    opt = brute_lscp_opts(cost, w, r, o, share)
+    for method in ("heuristic", "exact"):
+        try:
+            plan = solve_lscp(
+                cost, w, r, target_share=share, method=method, **o.kwargs()
+            )  # type: ignore[arg-type]
+        except InfeasibleError:
+            assert math.isinf(opt)
+            return
+        assert plan.bound - 1e-6 <= opt <= plan.objective + 1e-6
+        _check_plan(plan, o)
 
 
 # ---------------------------------------------------------------- bad input
