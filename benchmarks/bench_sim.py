@@ -14,6 +14,8 @@ per-ticket log and the extrapolation to 2 million tickets; peak RSS.
     .venv/bin/python benchmarks/bench_sim.py --outlets 50 --points 500 --days 365
     .venv/bin/python benchmarks/bench_sim.py --outlets 50 --points 500 --days 14 \
         --routing-days 14 --skip-mmc
+    .venv/bin/python benchmarks/bench_sim.py --days 14 --routing-days 14 --skip-mmc \
+        --routing-min-batch 2 --routing-iter-per-job 10   # the old nightly routing
 
 Also an M/M/c queue (c=20, rho=0.85, queue mode) for comparison with the
 bare-SimPy figures in MEASURED.md. Timings on a shared machine are noisy.
@@ -193,6 +195,18 @@ def main() -> None:
         "on the same days for comparison",
     )
     ap.add_argument("--routing-iterations", type=int, default=200)
+    ap.add_argument(
+        "--routing-min-batch",
+        type=int,
+        default=4,
+        help="smallest nightly batch of an outlet given to the solver",
+    )
+    ap.add_argument(
+        "--routing-iter-per-job",
+        type=float,
+        default=1.0,
+        help="search iterations per ticket of a batch (capped by --routing-iterations)",
+    )
     a = ap.parse_args()
     t0 = time.perf_counter()
     model = national(a.outlets, a.points, a.tickets_per_year, a.seed)
@@ -262,6 +276,8 @@ def main() -> None:
                 seed=ss,
                 dispatch=rule,
                 routing_iterations=a.routing_iterations,
+                routing_min_batch=a.routing_min_batch,
+                routing_iter_per_job=a.routing_iter_per_job,
             )
             w, c = time.perf_counter() - w0, time.process_time() - c0
             kk = replication_kpis(model, lg)

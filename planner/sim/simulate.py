@@ -142,6 +142,7 @@ def simulate_replication(
     dispatch: str = "greedy",
     routing_cap: int = 40,
     routing_iterations: int = 200,
+    routing_min_batch: int = 4,
 ) -> Replication:
     """Run replication ``rep`` of ``simulate(model, seed=seed, ...)`` alone.
 
@@ -165,6 +166,7 @@ def simulate_replication(
         dispatch=dispatch,
         routing_cap=routing_cap,
         routing_iterations=routing_iterations,
+        routing_min_batch=routing_min_batch,
     )
     k = replication_kpis(model, log)
     k.insert(0, "rep", rep)
@@ -459,6 +461,7 @@ def simulate(
     progress: Callable[[int, int], None] | None = None,
     routing_cap: int = 40,
     routing_iterations: int = 200,
+    routing_min_batch: int = 4,
 ) -> SimResult:
     """Simulate ``n_reps`` independent replications and summarize the KPIs.
 
@@ -498,9 +501,11 @@ def simulate(
         Keep the per-ticket log of every replication.
     progress
         Called with ``(done, planned)`` after each replication.
-    routing_cap, routing_iterations
-        For ``dispatch="routing"``: tickets planned per outlet and night, and
-        the solver's iteration limit (deterministic).
+    routing_cap, routing_iterations, routing_min_batch
+        For ``dispatch="routing"``: tickets planned per outlet and night, the
+        solver's iteration limit (deterministic; one iteration per ticket up
+        to it), and the smallest batch worth planning (smaller ones are left
+        to the greedy rule; see :func:`~planner.sim.engine.run_replication`).
 
     Examples
     --------
@@ -530,6 +535,7 @@ def simulate(
         )
     routing_cap = check_positive_int(routing_cap, "routing_cap")
     routing_iterations = check_positive_int(routing_iterations, "routing_iterations")
+    routing_min_batch = check_positive_int(routing_min_batch, "routing_min_batch")
     if not (isinstance(horizon_days, int | float) and math.isfinite(horizon_days)) or (
         horizon_days <= 0
     ):
@@ -570,6 +576,7 @@ def simulate(
                     "dispatch": dispatch,
                     "routing_cap": routing_cap,
                     "routing_iterations": routing_iterations,
+                    "routing_min_batch": routing_min_batch,
                 }
                 for rep in range(start, planned)
             ]
@@ -625,7 +632,11 @@ def simulate(
             "seed": int(seed),
             "dispatch": dispatch,
             **(
-                {"routing_cap": routing_cap, "routing_iterations": routing_iterations}
+                {
+                    "routing_cap": routing_cap,
+                    "routing_iterations": routing_iterations,
+                    "routing_min_batch": routing_min_batch,
+                }
                 if dispatch == "routing"
                 else {}
             ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -106,3 +107,36 @@ def test_routing_needs_shifts(make_queue_model: Callable[..., SimModel]) -> None
     m = make_queue_model(2, 0.01)
     with pytest.raises(InputError, match="dispatch"):
         simulate(m, horizon_days=2, dispatch="routing")
+
+
+def test_nightly_plans_pass_the_validator(
+    make_network: Callable[..., SimModel], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every nightly plan passes planner.routing's independent route validator;
+    batches below ``routing_min_batch`` never reach the solver, and the search
+    runs one iteration per ticket."""
+    import planner.routing as routing
+    from planner.routing import DispatchPlan, DispatchProblem
+
+    seen: list[tuple[DispatchProblem, DispatchPlan, Any]] = []
+    solve = routing.solve_dispatch
+
+    def record(problem: DispatchProblem, **kw: Any) -> DispatchPlan:
+        plan = solve(problem, **kw)
+        seen.append((problem, plan, kw.get("max_iterations")))
+        return plan
+
+    monkeypatch.setattr(routing, "solve_dispatch", record)
+    model = make_network(
+        seed=11,
+        tickets_per_year=20_000.0,
+        techs_per_outlet=2,
+        followup_prob=0.2,
+        stock_level=1,
+    )
+    log = _run(model, "routing")
+    assert len(seen) == log.n_plans > 0
+    for problem, plan, iters in seen:
+        assert routing.validate_plan(problem, plan) == []
+        assert problem.n_jobs >= 4
+        assert iters == min(100, problem.n_jobs)
