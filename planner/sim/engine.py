@@ -28,6 +28,21 @@ A technician takes a due lunch break (``break_min`` inside ``break_window``)
 before leaving for the next job; idle time inside the window counts as the
 break.
 
+Parts and nightly routing: the nightly problems carry no part needs and no van
+stock (``DispatchProblem.job_parts`` / ``tech_stock`` stay empty), because in
+this model they would constrain nothing real. A first visit's parts are
+unknown until the diagnosis (they are drawn up front only for speed), and at
+the visit the van and then the outlet's shelf are checked: a part is missing
+only when both are out, whichever technician goes. A revisit after a failed
+first-time fix enters the queue only once every part it waits for has arrived
+at the outlet, reserved for it; every technician starts the day at the outlet,
+so each revisit in a nightly batch has its parts waiting there when the route
+starts, whoever takes it. Routing on the vans would instead require the
+reserved part to be in the chosen technician's van, turning revisits away from
+technicians who can pick it up at the outlet. (With the greedy rule a revisit
+queued during the day may be taken at once by a technician in the field; the
+detour to the outlet for the part is not simulated.)
+
 Performance: technicians are long-lived processes; arrivals are one process
 stepping through pre-drawn columns; one SimPy timeout per arrival and per
 visit, one per backordered part unit (orders that reach the shelf are
