@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -514,14 +516,33 @@ def _bad_cases() -> list[tuple[dict[str, object], type[Exception], str]]:
     ]
 
 
+SOLVERS: dict[str, Callable[..., SitingPlan]] = {
+    "pmedian": lambda c, w, **kw: solve_pmedian(c, w, 3, **kw),
+    "pcenter": lambda c, w, **kw: solve_pcenter(c, w, 3, **kw),
+    "mclp": lambda c, w, **kw: solve_mclp(c, w, 3, 30.0, **kw),
+    "lscp": lambda c, w, **kw: solve_lscp(c, w, 200.0, **kw),
+}
+
+
+@pytest.mark.parametrize("model", sorted(SOLVERS))
 @pytest.mark.parametrize(("kw", "exc", "msg"), _bad_cases())
-def test_pmedian_bad_options(
-    kw: dict[str, object], exc: type[Exception], msg: str
+def test_bad_options(
+    model: str, kw: dict[str, object], exc: type[Exception], msg: str
 ) -> None:
-    """Bad options raise one clear error naming the argument and the numbers."""
+    """Bad options raise one clear error naming the argument and the numbers, in every model."""
     cost, w, _, _ = random_instance(N, M, 7)
     with pytest.raises(exc, match=re.escape(msg)):
-        solve_pmedian(cost, w, 3, **kw)  # type: ignore[arg-type]
+        SOLVERS[model](cost, w, **kw)
+
+
+def test_plan_with_partners_saves_and_loads(tmp_path: Path) -> None:
+    """partner_idx and the partner allocation survive save/load."""
+    cost, w, _, _ = random_instance(N, M, 5)
+    plan = solve_pmedian(cost, w, 2, partners=[1, 6], partner_fee=4.0)
+    assert plan.partner_idx.size
+    back = SitingPlan.load(plan.save(tmp_path / "plan"))
+    np.testing.assert_array_equal(back.partner_idx, plan.partner_idx)
+    np.testing.assert_array_equal(back.served_by_partner, plan.served_by_partner)
 
 
 def test_pmedian_budget_too_small_for_p() -> None:
