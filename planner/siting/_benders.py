@@ -109,6 +109,7 @@ def benders_pmedian(
     probe: bool = True,
     probe_rounds: int = 2,
     probe_share: float = 0.4,
+    probe_open: bool = True,
     prune_slack: float | None = None,
 ) -> BendersResult:
     """Solve p-median on a reduced matrix by branch-and-Benders-cut.
@@ -157,6 +158,7 @@ def benders_pmedian(
     # -- master LP: columns y (m), theta (n)
     h = _new_highs()
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("presolve", "off")  # LP phases: hot starts, no presolve
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", 0)
     inf = highspy.kHighsInf
@@ -261,6 +263,12 @@ def benders_pmedian(
         cand = cand[np.argsort(-rc[cand], kind="stable")]
         thr = best_v - thr_gap
         n_probe = n_fixed = 0
+        # dual simplex stops once its (valid) dual objective passes thr
+        h.setOptionValue("objective_bound", float(thr))
+        cutoff = (
+            highspy.HighsModelStatus.kInfeasible,
+            highspy.HighsModelStatus.kObjectiveBound,
+        )
         for j in cand.tolist():
             if time.perf_counter() > pdead:
                 break
@@ -270,7 +278,7 @@ def benders_pmedian(
             for _ in range(probe_rounds):
                 h.run()
                 if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                    fixed = h.getModelStatus() == highspy.HighsModelStatus.kInfeasible
+                    fixed = h.getModelStatus() in cutoff
                     break
                 if float(h.getInfo().objective_function_value) > thr:
                     fixed = True
@@ -286,7 +294,45 @@ def benders_pmedian(
                 h.changeColBounds(j, 0.0, 0.0)
             else:
                 h.changeColBounds(j, 0.0, 1.0)
+        h.setOptionValue("objective_bound", highspy.kHighsInf)
         h.run()
+        # probe the other way: y_j = 0 for the LP's open support; when that
+        # cannot beat the incumbent, j is open in every better plan
+        n_open = 0
+        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal and probe_open:
+            lo = np.asarray(h.getLp().col_lower_)[:m]
+            y = np.asarray(h.getSolution().col_value)[:m]
+            supp = np.flatnonzero((lo < 0.5) & (y > 1e-6))
+            supp = supp[np.argsort(-y[supp], kind="stable")]
+            h.setOptionValue("objective_bound", float(thr))
+            for j in supp.tolist():
+                if time.perf_counter() > pdead:
+                    break
+                n_probe += 1
+                h.changeColBounds(j, 0.0, 0.0)
+                fixed = False
+                for _ in range(probe_rounds + 2):
+                    h.run()
+                    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                        fixed = h.getModelStatus() in cutoff
+                        break
+                    if float(h.getInfo().objective_function_value) > thr:
+                        fixed = True
+                        break
+                    x = np.asarray(h.getSolution().col_value)
+                    D, val, pts = cuts.separate(x[:m], x[m:])
+                    viol = val > x[m:] + 1e-7 * np.maximum(1.0, D)
+                    if not viol.any():
+                        break
+                    add(pts[viol], D[viol])
+                if fixed:
+                    n_open += 1
+                    h.changeColBounds(j, 1.0, 1.0)
+                else:
+                    h.changeColBounds(j, 0.0, 1.0)
+            h.setOptionValue("objective_bound", highspy.kHighsInf)
+            h.run()
+            info["probe_open"] = n_open
         if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
             lb = max(lb, float(h.getInfo().objective_function_value))
             n_fixed += _rc_fix(h, m, lb, thr)
@@ -311,6 +357,7 @@ def benders_pmedian(
             h.deleteRows(drop.size, drop.astype(np.int32))
         info["cuts_dropped"] = int(drop.size)
     # -- master MIP, cuts added at its integer solutions
+    h.setOptionValue("presolve", "choose")
     h.changeColsIntegrality(
         m, np.arange(m, dtype=np.int32), np.full(m, highspy.HighsVarType.kInteger)
     )
