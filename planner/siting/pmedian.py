@@ -273,30 +273,36 @@ def solve_pmedian(
         remaining = None
         if time_limit_s is not None:
             remaining = max(0.01, time_limit_s - (time.perf_counter() - t0))
-        best, best_v, lb, info = _exact(
-            C,
-            w,
-            f,
-            p,
-            forced,
-            excl,
-            best,
-            best_v,
-            lag.rho,
-            lag.bound,
-            lag.lam,
-            integral=integral,
-            time_limit_s=remaining,
-            node_limit=node_limit,
-            engine="benders" if opt.cap is None else "radius",
-            budget_row=None if opt.cap is None else (opt.b, opt.cap),
-        )
-        extra.update(info)
+        args = (C, w, f, p, forced, excl)
         if opt.cap is None:
+            best, best_v, lb, info = _exact(
+                *args,
+                best,
+                best_v,
+                lag.rho,
+                lag.bound,
+                lag.lam,
+                integral=integral,
+                time_limit_s=remaining,
+                node_limit=node_limit,
+            )
+            extra.update(info)
             solver = "branch-and-Benders-cut (Duran-Mateluna et al.) on highspy + lagrange fixing"
         else:
-            solver = "highspy radius MIP with budget row + lagrange fixing"
-            extra["exact_path"] = "radius MIP: the Benders path takes no budget row"
+            best, best_v, lb, info = _exact_budget(
+                *args,
+                best,
+                best_v,
+                lag.rho,
+                lag.bound,
+                lag.lam,
+                integral=integral,
+                time_limit_s=remaining,
+                node_limit=node_limit,
+                budget_row=(opt.b, opt.cap),
+            )
+            extra.update(info)
+            solver = str(info["exact_path"])
             extra["budget_spent"] = opt.spend(best)
         status = status_for(best_v, lb, integral=integral)
     return make_plan(
@@ -437,6 +443,93 @@ def _exact(
     # optimum = min(incumbent, restricted optimum) >= min(incumbent, MIP bound)
     mip_bound = res.bound if not res.infeasible else math.inf
     lb = max(lag_bound, min(best_v, mip_bound))
+    if integral:
+        lb = math.ceil(lb - 1e-6)
+    return best, best_v, min(lb, best_v), info
+
+
+def _exact_budget(
+    C: np.ndarray,
+    w: np.ndarray,
+    f: np.ndarray,
+    p: int,
+    forced: np.ndarray,
+    excl: np.ndarray,
+    best: np.ndarray,
+    best_v: float,
+    rho: np.ndarray,
+    lag_bound: float,
+    lam: np.ndarray,
+    *,
+    integral: bool,
+    time_limit_s: float | None,
+    node_limit: int | None,
+    budget_row: tuple[np.ndarray, float],
+) -> tuple[np.ndarray, float, float, dict[str, float | int | str]]:
+    """Exact p-median with a budget row.
+
+    The Benders path takes no budget row, so it first solves the problem
+    without it (a relaxation: its bound is valid here) from the budget-feasible
+    incumbent. If the plan it returns fits the budget, that settles it as far
+    as its bound goes; otherwise the radius MIP with the budget row follows
+    (in the remaining time), and the better of the two bounds is kept.
+    """
+    t0 = time.perf_counter()
+    b, cap = budget_row
+    tol = 1e-9 * max(1.0, abs(cap))
+    first = None if time_limit_s is None else 0.5 * time_limit_s
+    S_r, v_r, lb_r, info_r = _exact(
+        C,
+        w,
+        f,
+        p,
+        forced,
+        excl,
+        best,
+        best_v,
+        rho,
+        lag_bound,
+        lam,
+        integral=integral,
+        time_limit_s=first,
+        node_limit=node_limit,
+    )
+    info: dict[str, float | int | str] = {f"relaxed_{k}": v for k, v in info_r.items()}
+    if float(b[S_r].sum()) <= cap + tol and v_r < best_v:
+        best, best_v = S_r, v_r
+    lb = min(lb_r, best_v)  # the relaxation's bound holds for the budgeted problem
+    if status_for(best_v, lb, integral=integral) is SolveStatus.OPTIMAL:
+        info["exact_path"] = (
+            "branch-and-Benders-cut without the budget row (its optimum fits)"
+        )
+        return best, best_v, lb, info
+    remaining = None
+    if time_limit_s is not None:
+        remaining = max(0.01, time_limit_s - (time.perf_counter() - t0))
+    best, best_v, lb2, info2 = _exact(
+        C,
+        w,
+        f,
+        p,
+        forced,
+        excl,
+        best,
+        best_v,
+        rho,
+        lag_bound,
+        lam,
+        integral=integral,
+        time_limit_s=remaining,
+        node_limit=node_limit,
+        engine="radius",
+        budget_row=budget_row,
+    )
+    info |= info2
+    info["exact_path"] = (
+        "highspy radius MIP with the budget row (the Benders path takes none; "
+        "its relaxed optimum broke the budget) + lagrange fixing"
+    )
+    lb = max(lb, lb2)
     if integral:
         lb = math.ceil(lb - 1e-6)
     return best, best_v, min(lb, best_v), info

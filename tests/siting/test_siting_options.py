@@ -126,13 +126,19 @@ def test_pmedian_options_heuristic_brackets_optimum(name: str, seed: int) -> Non
     assert _pmedian_value(cost, w, plan, o) == pytest.approx(plan.objective)
 
 
-@pytest.mark.parametrize("budget", [None, 70.0])
+@pytest.mark.parametrize(
+    ("budget", "path"),
+    [(None, None), (70.0, "radius MIP"), (500.0, "without the budget row")],
+)
 @pytest.mark.parametrize("seed", [1, 2])
-def test_pmedian_options_mip_path(seed: int, budget: float | None) -> None:
-    """With the Lagrangian stopped early the MIP proves the optimum with the options.
+def test_pmedian_options_mip_path(
+    seed: int, budget: float | None, path: str | None
+) -> None:
+    """With the Lagrangian stopped early the exact path proves the optimum with the options.
 
-    Without a budget the Benders path runs on the partner-capped matrix; with
-    one the radius MIP with a budget row (noted in the solver stats).
+    Without a budget Benders runs on the partner-capped matrix; with a budget
+    Benders first solves without it (500: its optimum fits), else (70) the
+    radius MIP with a budget row follows; the path is noted in the stats.
     """
     cost, w, _, _ = random_instance(30, 10, seed, integer=False)
     f = np.array([30.0, 10, 50, 20, 40, 10, 30, 20, 15, 25])
@@ -157,7 +163,10 @@ def test_pmedian_options_mip_path(seed: int, budget: float | None) -> None:
     opt = brute_pmedian_opts(cost, w, 3, o)
     assert plan.objective == pytest.approx(opt)
     assert plan.bound == pytest.approx(opt)
-    assert ("exact_path" in plan.stats.extra) == (budget is not None)
+    if path is None:
+        assert "exact_path" not in plan.stats.extra
+    else:
+        assert path in str(plan.stats.extra["exact_path"])
     _check_plan(plan, o, n_open=3)
 
 
