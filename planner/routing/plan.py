@@ -33,6 +33,7 @@ __all__ = ["REASONS", "DispatchPlan"]
 REASONS: Mapping[str, str] = {
     "skill": "no technician has every required skill",
     "window": "no window can be reached and served within any qualified shift",
+    "load": "its load exceeds the van capacity of every qualified technician",
     "parts": "no qualified technician carries the parts",
     "pinned": "the pinned technician cannot serve it within the shift",
     "capacity": "it fits some technician's day on its own; the day is full",

@@ -115,12 +115,19 @@ TICKS_PER_MIN = 1000
 COST_SCALE = 10_000  # internal cost units per currency unit
 _TOL = 1e-6
 PRIZE_SCALE = 1.0  # prize of a job in units of the largest cost it can cause
+# bonus in a job's prize for each minute of service it does *not* take (in
+# units of the cost of one minute of travel): among plans serving as many
+# jobs, the search then prefers the one with the least busy time
+SERVICE_BONUS = 0.0
 NUM_NEIGHBOURS = 50  # PyVRP's default granular neighbourhood, without skills
 SKILL_NEIGHBOURS = 200  # with skills: 2 x this / g^2 (g: share of jobs a tech may do)
 MAX_NEIGHBOURS = 700
 # s of PyVRP's first local search per client and neighbour (bounds its width
 # to half the budget; 3e-5 was measured at 2,000 x 400 under heavy load)
 _LS_S_PER_PAIR = 2e-5
+# s to build one routing profile's matrices per cell (PyVRP copies them);
+# 3.8 s for 20 profiles of 2,200^2 alone, up to 3x that under load
+_BUILD_S_PER_CELL = 1e-7
 _INF_TICKS = np.iinfo(np.int64).max // 4
 EXHAUSTIVE_ON_BEST = True
 COMPATIBLE_NEIGHBOURS = False  # neighbourhood among clients sharing a technician
@@ -151,11 +158,12 @@ class Screen:
     time_ok: np.ndarray
     parts_ok: np.ndarray
     pin_ok: np.ndarray
+    load_ok: np.ndarray
 
     @property
     def candidate(self) -> np.ndarray:
         """All of the above."""
-        return self.skill_ok & self.time_ok & self.parts_ok & self.pin_ok
+        return self.skill_ok & self.time_ok & self.parts_ok & self.pin_ok & self.load_ok
 
 
 def _earliest_start(arrive: np.ndarray, e: np.ndarray, lt: np.ndarray) -> np.ndarray:
@@ -203,35 +211,44 @@ def screen_jobs(problem: DispatchProblem) -> Screen:
         e, lt = np.asarray(p.tw_early_min)[a:b], np.asarray(p.tw_late_min)[a:b]
         ok = np.zeros(m, bool)
         for pos in (0, 1):
-            cur = dep.copy()
+            # the break starts as early as allowed after the previous service
+            # (on the way or waiting at the next stop): the next service is
+            # ready at max(end + travel, break start) + break
             good = np.ones(m, bool)
+            ready = dep + d[s0, lj]
             if pos == 0:
-                cb = np.maximum(cur, be)
+                cb = np.maximum(dep, be)
                 good &= ~has_b | (cb <= bl + _TOL)
-                cur = np.where(has_b, cb + brk, cur)
-            stt = _earliest_start(cur + d[s0, lj], e, lt)
+                ready = np.where(has_b, np.maximum(ready, cb) + brk, ready)
+            stt = _earliest_start(ready, e, lt)
             good &= ~np.isnan(stt)
             cur = np.nan_to_num(stt) + float(p.service_min[j])
+            ret = cur + d[lj, en]
             if pos == 1:
                 cb = np.maximum(cur, be)
                 good &= ~has_b | (cb <= bl + _TOL)
-                cur = np.where(has_b, cb + brk, cur)
-            ret = cur + d[lj, en]
+                ret = np.where(has_b, np.maximum(ret, cb) + brk, ret)
             good &= (ret <= limit + _TOL) & (
                 ret - dep - np.where(has_b, brk, 0.0) <= maxw + _TOL
             )
             ok |= good
         time_ok[j] = ok
-    return Screen(np.asarray(skill_ok), time_ok & cap_ok, np.asarray(parts_ok), pin_ok)
+    return Screen(np.asarray(skill_ok), time_ok, np.asarray(parts_ok), pin_ok, cap_ok)
 
 
 def _reason(screen: Screen, j: int, pinned: int) -> tuple[str, str]:
+    """Why job ``j`` fits no technician alone: the first of skill, pinned, load, parts, window."""
     sk = screen.skill_ok[j]
     if not sk.any():
         return "skill", ""
     if pinned >= 0:
         return "pinned", ""
-    if not (sk & screen.time_ok[j]).any():
+    fits = sk & screen.load_ok[j]
+    if not fits.any():
+        return "load", ""
+    if not (fits & screen.parts_ok[j]).any():
+        return "parts", ""
+    if not (fits & screen.time_ok[j]).any():
         return "window", ""
     return "parts", ""
 
@@ -264,16 +281,22 @@ def _schedule(p: DispatchProblem, t: int, route: list[int], brk_after: int) -> _
     arr, sts, ens = [], [], []
     trav = dd = svc = 0.0
 
-    def do_break(cur: float) -> tuple[float, float, bool]:
-        b = max(cur, float(p.break_early_min[t]))
-        return b + brk, b, b <= float(p.break_late_min[t]) + _TOL
+    def leg(cur: float, tau: float, with_break: bool) -> tuple[float, float]:
+        """Arrival at the next stop and when it is ready (after the break, if taken here)."""
+        nonlocal bs, ok
+        if not with_break:
+            return cur + tau, cur + tau
+        # the break starts as early as its window allows after the previous
+        # service: before or on the way (arrival delayed by it) or at the
+        # next stop while waiting (arrival not delayed)
+        bs = max(cur, float(p.break_early_min[t]))
+        ok &= bs <= float(p.break_late_min[t]) + _TOL
+        arrive = cur + tau + brk if bs < cur + tau else cur + tau
+        return arrive, max(arrive, bs + brk)
 
     for k, j in enumerate(route):
-        if brk > 0 and brk_after == k:
-            cur, bs, good = do_break(cur)
-            ok &= good
         lj = int(p.job_loc[j])
-        a = cur + float(d[loc, lj])
+        a, ready = leg(cur, float(d[loc, lj]), brk > 0 and brk_after == k)
         trav += float(d[loc, lj])
         dd += float(dist[loc, lj])
         w0, w1 = int(p.tw_ptr[j]), int(p.tw_ptr[j + 1])
@@ -283,22 +306,19 @@ def _schedule(p: DispatchProblem, t: int, route: list[int], brk_after: int) -> _
             np.asarray(p.tw_late_min)[w0:w1].tolist(),
             strict=True,
         ):
-            if a <= lt + _TOL:
-                c = max(a, e)
+            if ready <= lt + _TOL:
+                c = max(ready, e)
                 s = c if s is None else min(s, c)
         if s is None:
             ok = False
-            s = a
+            s = ready
         arr.append(a)
         sts.append(s)
         ens.append(s + float(p.service_min[j]))
         svc += float(p.service_min[j])
         cur, loc = ens[-1], lj
-    if brk > 0 and brk_after == len(route):
-        cur, bs, good = do_break(cur)
-        ok &= good
     en = int(p.tech_end_loc[t])
-    ret = cur + float(d[loc, en])
+    _, ret = leg(cur, float(d[loc, en]), brk > 0 and brk_after == len(route))
     trav += float(d[loc, en])
     dd += float(dist[loc, en])
     b_used = brk if brk > 0 else 0.0
@@ -541,8 +561,21 @@ def _solve_pyvrp(
         * TICKS_PER_MIN
         + 1
     )
+    svc_min = np.asarray(p.service_min, float)
+    bonus = np.zeros(n)
+    if lexicographic and SERVICE_BONUS > 0:
+        # the cost of one minute of travel (time and typical distance)
+        d_ll = d[np.ix_(L, L)]
+        moving = d_ll > 0
+        per_min = (
+            float(np.median(cost_f[moving] / d_ll[moving])) if moving.any() else 0.0
+        )
+        bonus = SERVICE_BONUS * per_min * (svc_min.max() - svc_min)
+        big += math.ceil(bonus.max())
     if lexicographic:
-        prize = np.maximum(1, np.rint(weight * big * PRIZE_SCALE)).astype(np.int64)
+        prize = np.maximum(1, np.rint(weight * big * PRIZE_SCALE + bonus)).astype(
+            np.int64
+        )
     else:
         prize = np.rint(np.asarray(p.drop_penalty, float) * COST_SCALE).astype(np.int64)
     prohibit = int(prize.max() * 4 + big)
@@ -600,6 +633,22 @@ def _solve_pyvrp(
         freq[k_] = freq.get(k_, 0) + 1
     per_profile = 2 * 8 * len(L) ** 2
     max_prof = max(1, int(memory_budget_mb * 1e6 // per_profile))
+    est_build = _BUILD_S_PER_CELL * len(L) ** 2  # s per profile
+    n_prof = min(max_prof, len(freq))
+    if max_iterations is None:
+        # building cannot be interrupted either: if the profiles and a minimal
+        # first search would not fit in the time left (at a pessimistic
+        # speed), leave the day to the greedy pass (fewer profiles would not
+        # do: technicians without one of their own lose most of their jobs)
+        left = search_deadline - time.perf_counter()
+        min_search = _LS_S_PER_PAIR * 20 * len(jobs)
+        if left < est_build * n_prof + min_search:
+            logger.info(
+                "no time for the PyVRP model (%.1f s left, about %.1f s needed)",
+                left,
+                est_build * n_prof + min_search,
+            )
+            return [[] for _ in range(m)], 0
     order = sorted(freq, key=lambda k_: -freq[k_])
     cols = {k_: allowed[:, keys.index(k_)] for k_ in order}
     kept = order[:max_prof]
@@ -728,8 +777,19 @@ def _solve_pyvrp(
     elif g < 0.999:
         k_nb = min(MAX_NEIGHBOURS, math.ceil(2 * SKILL_NEIGHBOURS / g**2))
     if max_iterations is None:
-        budget = search_deadline - time.perf_counter()
-        k_time = int(0.5 * budget / (_LS_S_PER_PAIR * max(1, len(clients))))
+        # the first search cannot be interrupted: its width is capped to half
+        # the budget left, at a speed slowed down as much as building was
+        now = time.perf_counter()
+        slow = max(1.0, (now - t_model) / (est_build * len(prof_cols) + 0.05))
+        budget = search_deadline - now
+        s_pair = _LS_S_PER_PAIR * slow * max(1, len(clients))
+        if budget < 20 * s_pair:
+            logger.info("no time left for the PyVRP search (%.1f s)", budget)
+            return [
+                list(r[len(f) :])
+                for r, f in zip(initial_routes or [[]] * m, fixed, strict=True)
+            ], 0
+        k_time = int(0.5 * budget / s_pair)
         k_nb = max(min(k_nb, k_time), min(k_nb, 20))
     k_nb = max(1, min(k_nb, len(clients) - 1))
     logger.info("pyvrp neighbourhood: %d", k_nb)

@@ -10,12 +10,15 @@ the raw arrays of the problem and the plan and recomputes everything itself:
   first window that closes at or after arrival (waiting if early); end =
   start + service; the return home; all compared with the reported times;
 * shift start, overtime limit, maximum working minutes, the lunch break (inside
-  its window, between visits), skills, van stock of parts, load, pinned jobs
+  its window, of its duration, overlapping no service: taken at a stop or on
+  the way it delays the arrival; taken at the next stop while waiting for its
+  window it does not), skills, van stock of parts, load, pinned jobs
   and fixed route prefixes;
 * travel, distance, idle, work and overtime per technician, the objective and
   the cost breakdown;
-* the reason given for every unassigned job (``skill``, ``window``, ``parts``,
-  ``pinned``, ``capacity``), re-derived from a one-job route per technician.
+* the reason given for every unassigned job (``skill``, ``load``, ``window``,
+  ``parts``, ``pinned``, ``capacity``), re-derived from the van sizes and
+  stocks and from a one-job route per technician.
 """
 
 from __future__ import annotations
@@ -89,40 +92,51 @@ def _solo_ok(p: Any, j: int, t: int, *, with_parts: bool) -> bool:
     lj, en = int(p.job_loc[j]), int(p.tech_end_loc[t])
     brk = float(p.break_min[t])
     limit = float(p.shift_end_min[t]) + float(p.max_overtime_min[t])
-    # try the break before the job, then after it
+    # try the break before the job (from the start, on the way or waiting
+    # there), then after it (before or on the way home)
     options = [None] if brk <= 0 else [0, 1]
+    be, bl = float(p.break_early_min[t]), float(p.break_late_min[t])
     for pos in options:
-        cur = dep
+        ready = dep + d[s0, lj]
         if pos == 0:
-            cur = max(cur, float(p.break_early_min[t]))
-            if cur > float(p.break_late_min[t]) + TOL:
+            bs = max(dep, be)
+            if bs > bl + TOL:
                 continue
-            cur += brk
-        st = _start_in_window(cur + d[s0, lj], e, lt)
+            ready = max(ready, bs) + brk
+        st = _start_in_window(ready, e, lt)
         if st is None:
             continue
         cur = st + float(p.service_min[j])
-        if pos == 1:
-            cur = max(cur, float(p.break_early_min[t]))
-            if cur > float(p.break_late_min[t]) + TOL:
-                continue
-            cur += brk
         ret = cur + d[lj, en]
+        if pos == 1:
+            bs = max(cur, be)
+            if bs > bl + TOL:
+                continue
+            ret = max(ret, bs) + brk
         if ret <= limit + TOL and ret - dep - brk <= float(p.max_work_min[t]) + TOL:
             return True
     return False
 
 
-def _take_break(
+def _break_leg(
     cur: float,
+    tau: float,
     bs: float,
     lo: float,
     hi: float,
     brk: float,
     w: str,
     out: list[Violation],
-) -> float:
-    """Check the reported break start ``bs``; return when the break ends."""
+) -> tuple[float, float]:
+    """A leg of ``tau`` minutes from ``cur`` with the reported break starting at ``bs``.
+
+    The break lies in its window, after the previous service (or the
+    departure) and before the next one. Taken before reaching the next stop
+    (at the previous one or on the way), it delays the arrival by its
+    duration; taken at the next stop (``bs`` at or after the arrival), the
+    technician arrives first and the stop is ready when the break ends.
+    Returns (arrival, ready).
+    """
     if not (bs >= cur - TOL and bs >= lo - TOL and bs <= hi + TOL):
         out.append(
             Violation(
@@ -131,7 +145,9 @@ def _take_break(
                 f"break at {bs:g} must be in [{lo:g}, {hi:g}] and after {cur:g}",
             )
         )
-    return max(bs, cur) + brk
+    bs = max(bs, cur)
+    arrive = cur + tau + brk if bs < cur + tau else cur + tau
+    return arrive, max(arrive, bs + brk)
 
 
 def validate_plan(problem: Any, plan: Any) -> list[Violation]:
@@ -284,33 +300,35 @@ def validate_plan(problem: Any, plan: Any) -> list[Violation]:
         bs_rep = rep["break_start_min"]
         b_lo, b_hi = float(p.break_early_min[t]), float(p.break_late_min[t])
         for pos, j in enumerate(route):
-            if brk > 0 and b_after == pos:
-                cur = _take_break(cur, bs_rep, b_lo, b_hi, brk, w, out)
             lj = int(p.job_loc[j])
-            arr = cur + float(d[loc, lj])
+            arr = ready = cur + float(d[loc, lj])
+            if brk > 0 and b_after == pos:
+                arr, ready = _break_leg(
+                    cur, float(d[loc, lj]), bs_rep, b_lo, b_hi, brk, w, out
+                )
             trav += float(d[loc, lj])
             dsum += float(dist[loc, lj])
             a, b = int(p.tw_ptr[j]), int(p.tw_ptr[j + 1])
             st = _start_in_window(
-                arr, np.asarray(p.tw_early_min)[a:b], np.asarray(p.tw_late_min)[a:b]
+                ready, np.asarray(p.tw_early_min)[a:b], np.asarray(p.tw_late_min)[a:b]
             )
             if st is None:
                 bad(
                     "window",
                     f"{w}/{jid[j]}",
-                    f"arrives at {arr:.2f}, after every window closes",
+                    f"ready at {ready:.2f}, after every window closes",
                 )
-                st = arr
+                st = ready
             end = st + float(p.service_min[j])
             svc += float(p.service_min[j])
             times.append((arr, st, end))
             cur, loc = end, lj
-        if brk > 0 and b_after == len(route):
-            cur = _take_break(cur, bs_rep, b_lo, b_hi, brk, w, out)
         en = int(p.tech_end_loc[t])
         trav += float(d[loc, en])
         dsum += float(dist[loc, en])
         ret = cur + float(d[loc, en])
+        if brk > 0 and b_after == len(route):
+            _, ret = _break_leg(cur, float(d[loc, en]), bs_rep, b_lo, b_hi, brk, w, out)
         for (arr, st, end), i in zip(times, idx.tolist(), strict=True):
             for name, mine in (
                 ("arrival_min", arr),
@@ -377,13 +395,31 @@ def validate_plan(problem: Any, plan: Any) -> list[Violation]:
             ok = not skilled
         elif why == "pinned":
             ok = pin >= 0 and not _solo_ok(p, j, pin, with_parts=True)
+        elif why == "load":
+            ok = bool(skilled) and all(
+                float(p.job_load[j]) > float(p.tech_capacity[t]) + TOL for t in skilled
+            )
         elif why == "window":
-            ok = bool(skilled) and not any(
-                _solo_ok(p, j, t, with_parts=False) for t in skilled
+            # a van that holds the load must exist, or the reason is "load"
+            roomy = [
+                t
+                for t in skilled
+                if float(p.job_load[j]) <= float(p.tech_capacity[t]) + TOL
+            ]
+            ok = bool(roomy) and not any(
+                _solo_ok(p, j, t, with_parts=False) for t in roomy
             )
         elif why == "parts":
-            ok = any(_solo_ok(p, j, t, with_parts=False) for t in skilled) and not any(
-                _solo_ok(p, j, t, with_parts=True) for t in skilled
+            roomy = [
+                t
+                for t in skilled
+                if float(p.job_load[j]) <= float(p.tech_capacity[t]) + TOL
+            ]
+            # no van that holds the load carries the parts, or those in time lack them
+            no_stock = bool(roomy) and all((jp[j] > stock[t]).any() for t in roomy)
+            ok = no_stock or (
+                any(_solo_ok(p, j, t, with_parts=False) for t in skilled)
+                and not any(_solo_ok(p, j, t, with_parts=True) for t in skilled)
             )
         elif why == "capacity":
             cands = [pin] if pin >= 0 else skilled

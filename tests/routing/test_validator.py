@@ -187,6 +187,36 @@ def test_unassigned_reasons_are_checked() -> None:
     assert got == {1: "skill", 2: "window", 3: "parts"}
 
 
+def test_load_and_parts_beyond_every_van_have_their_own_reason() -> None:
+    """A job heavier than every van is 'load', one needing more parts than any van holds 'parts'.
+
+    Both jobs also have a window no shift can reach, so the old screen called
+    them 'window'; the validator accepts the new reasons and rejects 'window'
+    for the heavy job and 'load' for the light one.
+    """
+    p = _line_day(
+        tw_early_min=[480, 300, 300, 480, 480],
+        tw_late_min=[900, 310, 310, 900, 900],
+        job_load=[1, 9, 1, 1, 1],
+        tech_capacity=[5, 8],
+        job_parts=[[0], [0], [3], [0], [0]],
+        tech_stock=[[1], [2]],
+    )
+    plan = solve_dispatch(p, max_iterations=50)
+    check_plan(p, plan)
+    got = dict(zip(plan.unassigned_job.tolist(), plan.unassigned_reason, strict=True))
+    assert got == {1: "load", 2: "parts"}
+    # swap the two claims: both are now false
+    swapped = dataclasses.replace(
+        plan,
+        unassigned_reason=tuple(
+            {"load": "window", "parts": "load"}[r] for r in plan.unassigned_reason
+        ),
+    )
+    bad = {v.where for v in validate_plan(p, swapped) if v.kind == "reason"}
+    assert bad == {p.job_ids[1], p.job_ids[2]}
+
+
 def test_pictures(day: tuple[DispatchProblem, DispatchPlan]) -> None:
     """The Gantt chart draws one row per technician."""
     import matplotlib
