@@ -1,0 +1,38 @@
+"""solve_dispatch returns within its time limit (a guard, not a benchmark)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from planner.routing import check_plan, solve_dispatch
+from planner.routing.instances import read_field_day
+
+FIELD = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "field_day"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "limit_s"),
+    [("fd_n500_m50_s1", 1.0), ("fd_n500_m50_s1", 3.0), ("fd_n2000_m200_s1", 3.0)],
+)
+def test_returns_within_time_limit(name: str, limit_s: float) -> None:
+    """A small limit on a field day: a valid plan within 2 x limit + 1 s of wall time.
+
+    At 2,000 jobs and 3 s the PyVRP model alone (about 4 s, longer under
+    load) does not fit, so the greedy construction must answer in time; at
+    500 jobs the search's first, uninterruptible local search is capped.
+    """
+    path = FIELD / f"{name}.json"
+    if not path.is_file():
+        pytest.skip(f"field-day instance not found at {path}")
+    p = read_field_day(path)
+    t0 = time.perf_counter()
+    plan = solve_dispatch(p, time_limit_s=limit_s, seed=0)
+    wall = time.perf_counter() - t0
+    check_plan(p, plan)
+    assert plan.n_served > 0
+    assert wall <= 2 * limit_s + 1.0
