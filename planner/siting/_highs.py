@@ -11,7 +11,8 @@ import math
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import highspy
 import numpy as np
@@ -142,3 +143,24 @@ def solve_mip(
         n_nodes=int(info.mip_node_count),
         status=h.modelStatusToString(ms),
     )
+
+
+def solve_mip_checked(*args: Any, **kwargs: Any) -> MipResult:
+    """:func:`solve_mip`, solved again without ``start`` if HiGHS contradicts itself.
+
+    Seen with highspy 1.16 on a small covering MIP: after ``setSolution`` HiGHS
+    reported "Optimal" with an objective (and dual bound) that its returned
+    solution does not have, and stopped. When the reported objective differs
+    from ``c @ x + offset`` the result (and its bound) is not trusted and the
+    model is solved again without the start.
+    """
+    res = solve_mip(*args, **kwargs)
+    if kwargs.get("start") is None or res.x is None:
+        return res
+    c = np.asarray(args[0] if args else kwargs["c"], dtype=np.float64)
+    val = float(c @ res.x) + float(kwargs.get("offset", 0.0))
+    if abs(val - res.objective) <= 1e-6 * max(1.0, abs(val)):
+        return res
+    kwargs["start"] = None
+    again = solve_mip(*args, **kwargs)
+    return replace(again, status=f"{again.status} (re-solved without start)")

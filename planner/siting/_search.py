@@ -158,15 +158,16 @@ class Engine:
         return self.bc is None or float(self.bc[S].sum()) <= self.cap
 
     def budget_ok(self, in_s: np.ndarray, slots: int | None) -> np.ndarray:
-        """Mask of candidates whose adding keeps a feasible completion.
+        """Mask of candidates (not open, not banned) whose adding keeps a feasible completion.
 
         ``in_s`` marks the open set, ``slots`` the outlets still to open
         including this one (``None``: any number, no reserve).
         """
         assert self.bc is not None
         spent = float(self.bc[in_s].sum())
+        out = in_s | self.banned
         if slots is None:
-            return spent + self.bc <= self.cap
+            return (spent + self.bc <= self.cap) & ~out
         t = slots - 1
         idx = np.flatnonzero(~in_s & ~self.banned)
         order = idx[np.argsort(self.bc[idx], kind="stable")]
@@ -176,7 +177,7 @@ class Engine:
             # j among the t cheapest: the (t+1)-th cheapest replaces it
             repl = float(s[t]) if order.size > t else math.inf
             reserve[order[:t]] += repl - s[:t]
-        return spent + self.bc + reserve <= self.cap
+        return (spent + self.bc + reserve <= self.cap) & ~out
 
     def repair(self, S: np.ndarray) -> np.ndarray:
         """A budget-feasible set near ``S``: drop its priciest free outlets, refill greedily."""
@@ -553,6 +554,53 @@ class Engine:
                 chosen = free[:k] if k > 0 else free[:0]
         return np.sort(np.concatenate([forced, chosen]))
 
+    def _budget_multiplier(
+        self, L0: float, lam: np.ndarray, rho: np.ndarray, iterations: int = 60
+    ) -> tuple[float, np.ndarray, float]:
+        """Relax the budget row too, with the best multiplier ``mu >= 0`` for ``lam``.
+
+        ``L(mu) = sum lam + min_y sum_j (rho_j + mu b_j) y_j - mu cap`` is
+        concave in ``mu`` with slope ``b @ y(mu) - cap``; bisection on the
+        slope's sign finds its maximum. Every ``mu >= 0`` gives a valid bound
+        and ``mu = 0`` is the bound without it, so this never lowers it. Cheap:
+        ``rho`` is fixed, each step is one selection over the candidates.
+        Returns the bound, the reduced costs with ``mu`` and ``mu``.
+        """
+        bc = self.bc
+        assert bc is not None
+        base = float(lam.sum())
+
+        def at(mu: float) -> tuple[float, float, np.ndarray]:
+            r = rho + mu * bc
+            S = self.relaxed_open(r)
+            return base + float(r[S].sum()) - mu * self.cap, float(bc[S].sum()), r
+
+        best_L, best_r, best_mu = L0, rho, 0.0
+        _, spend, _ = at(0.0)
+        if spend <= self.cap:
+            return best_L, best_r, 0.0  # the budget does not bind the relaxed solution
+        lo = 0.0
+        hi = max(1.0, float(np.abs(rho).max()) / max(1e-12, float(np.abs(bc).max())))
+        for _ in range(60):  # find a multiplier at which the budget is slack
+            val, spend, r = at(hi)
+            if val > best_L:
+                best_L, best_r, best_mu = val, r, hi
+            if spend <= self.cap:
+                break
+            lo, hi = hi, 2 * hi
+        else:
+            return best_L, best_r, best_mu
+        for _ in range(iterations):
+            mid = 0.5 * (lo + hi)
+            val, spend, r = at(mid)
+            if val > best_L:
+                best_L, best_r, best_mu = val, r, mid
+            if spend > self.cap:
+                lo = mid
+            else:
+                hi = mid
+        return best_L, best_r, best_mu
+
     def lagrange(
         self,
         ub: float,
@@ -565,6 +613,7 @@ class Engine:
         integral: bool = False,
         improve_every: int = 0,
         ub_set: np.ndarray | None = None,
+        mu0: float | None = None,
     ) -> LagrangeResult:
         """Subgradient optimization of the Lagrangian dual (assignment rows relaxed).
 
@@ -573,6 +622,12 @@ class Engine:
         ``integral``), when the step factor falls below 1e-4, or after
         ``max_iter``. With ``improve_every > 0`` every so many iterations the
         relaxed open set is improved by local search, which may lower ``ub``.
+        With a budget row its multiplier ``mu >= 0`` is relaxed too
+        (``rho + mu * b``, ``- mu * cap``): any ``mu >= 0`` keeps the bound valid,
+        and the returned ``rho`` includes it. The first run keeps ``mu = 0``
+        (the budget often does not bind the relaxation, and moving ``mu`` slows
+        the multipliers ``lam`` down), then picks the best ``mu`` for its best
+        ``lam``; if that is positive a second run (``mu0``) moves both.
         """
         lam = lam0.astype(np.float64).copy()
         srt = self.sorted_rows()
@@ -600,10 +655,16 @@ class Engine:
         it = 0
         best_set = ub_set
         seen: set[bytes] = set()
+        bc = self.bc if mu0 is not None else None
+        mu = 0.0 if mu0 is None else float(mu0)
         for it in range(1, max_iter + 1):
             rho = self.reduced_costs(lam)
+            if bc is not None:
+                rho = rho + mu * bc
             S = self.relaxed_open(rho)
             L = float(lam.sum() + rho[S].sum())
+            if bc is not None:
+                L -= mu * self.cap
             if best_L + 1e-12 * max(1.0, abs(L)) < L:
                 best_L, best_lam, best_rho = L, lam.copy(), rho
                 since = 0
@@ -644,13 +705,44 @@ class Engine:
             g = 1.0 - cnt
             g[~pos_w] = 0.0
             nrm = float(g @ g)
-            if nrm == 0:
+            g_mu = 0.0
+            if bc is not None:
+                g_mu = float(bc[S].sum()) - self.cap
+                if mu <= 0 and g_mu < 0:
+                    g_mu = 0.0
+            if nrm == 0 and g_mu == 0:
                 # relaxed solution is feasible: L is optimal for it
                 break
-            t = theta * max(ub - L, 1e-9 * max(1.0, abs(ub))) / nrm
+            t = theta * max(ub - L, 1e-9 * max(1.0, abs(ub))) / (nrm + g_mu * g_mu)
             lam += t * g
+            if g_mu != 0:
+                mu = max(0.0, mu + t * g_mu)
             if lam_cap is not None:
                 np.minimum(lam, lam_cap, out=lam)
+        if self.bc is not None and mu0 is None and best_L > -math.inf:
+            best_L, best_rho, mu_best = self._budget_multiplier(
+                best_L, best_lam, best_rho
+            )
+            done = (
+                (ub - best_L < 1 - 1e-6)
+                if integral
+                else (ub - best_L <= tol * max(1.0, abs(ub)))
+            )
+            if mu_best > 0 and not done and time.perf_counter() <= self.deadline:
+                more = self.lagrange(
+                    ub,
+                    best_lam,
+                    max_iter=max(20, max_iter // 2),
+                    theta0=theta0,
+                    patience=patience,
+                    tol=tol,
+                    integral=integral,
+                    ub_set=best_set,
+                    mu0=mu_best,
+                )
+                it += more.n_iterations
+                if more.bound > best_L:
+                    best_L, best_lam, best_rho = more.bound, more.lam, more.rho
         return LagrangeResult(
             bound=best_L,
             lam=best_lam,

@@ -69,7 +69,7 @@ from planner.siting._cover import (
     reduce_cover,
     reduce_set_cover,
 )
-from planner.siting._highs import MipResult, solve_mip
+from planner.siting._highs import MipResult, solve_mip_checked
 from planner.siting._options import SiteOptions, check_options
 from planner.siting.mclp import check_radius
 from planner.siting.plan import SitingPlan, nearest_open
@@ -283,7 +283,9 @@ def solve_lscp(
         status = status_for(best_v, bound, integral=integral)
         objective = best_v + const
         bound_out = bound + const
-        contract = live & (best_z[np.maximum(red.group, 0)] > 0)
+        contract = np.zeros(n, dtype=bool)
+        if g:
+            contract = live & (best_z[np.maximum(red.group, 0)] > 0)
         info["partner_weight"] = float(best_z @ red.gw)
         info["partner_fees"] = (
             float((best_z * red.gw)[pg] @ gfee[pg]) if pg.size else 0.0
@@ -453,7 +455,7 @@ def _mip(
             status="solved by reductions",
         )
     else:
-        res = solve_mip(
+        res = solve_mip_checked(
             c,
             A,
             lo,

@@ -42,7 +42,7 @@ from planner.core.result import SolveStatus
 from planner.core.rng import Seed
 from planner.siting._common import is_integral, make_plan, status_for
 from planner.siting._cover import Reduced, coverage_matrix, reduce_cover
-from planner.siting._highs import MipResult, solve_mip
+from planner.siting._highs import MipResult, solve_mip_checked
 from planner.siting._options import check_options
 from planner.siting.plan import SitingPlan, nearest_open
 from planner.siting.problem import check_cost, check_p, check_weights
@@ -341,7 +341,7 @@ def _mip(
     start[start_set] = 1.0
     hit = np.asarray(red.A[:, start_set].sum(axis=1)).ravel() > 0
     start[mk:] = hit
-    return solve_mip(
+    return solve_mip_checked(
         c,
         A,
         np.concatenate(lo),

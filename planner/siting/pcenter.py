@@ -41,7 +41,7 @@ from planner.core.result import SolveStatus
 from planner.core.rng import Seed
 from planner.siting._common import make_plan
 from planner.siting._cover import coverage_matrix, reduce_cover
-from planner.siting._highs import solve_mip
+from planner.siting._highs import solve_mip_checked
 from planner.siting._options import capped_by_partners, check_options, partner_cost
 from planner.siting._search import Engine
 from planner.siting.lscp import _greedy
@@ -307,7 +307,7 @@ def _feasible(
         hi = np.concatenate([hi, [float(k), rest]])
         c = bk
         start = None
-    res = solve_mip(
+    res = solve_mip_checked(
         c,
         A,
         lo,

@@ -170,6 +170,30 @@ def test_pmedian_options_mip_path(
     _check_plan(plan, o, n_open=3)
 
 
+def test_pmedian_budget_repair_keeps_p_outlets() -> None:
+    """A relaxed set over budget is repaired to exactly p outlets (regression).
+
+    Seed 42 of the property below once returned 2 outlets for p = 3: the repair
+    stopped when only open or partner candidates fitted the budget.
+    """
+    seed = 42
+    cost, w, _, _ = random_instance(8, 7, seed, integer=False)
+    f = np.random.default_rng(seed).integers(5, 40, size=7).astype(float)
+    o = Opts(
+        7,
+        existing=(0,),
+        closing_cost=25.0,
+        partners=(6,),
+        partner_fee=5.0,
+        fixed_cost=f,
+        budget=51.3,
+    )
+    opt = brute_pmedian_opts(cost, w, 3, o)
+    plan = solve_pmedian(cost, w, 3, method="heuristic", **o.kwargs())  # type: ignore[arg-type]
+    _check_plan(plan, o, n_open=3)
+    assert plan.bound <= opt + 1e-9 <= plan.objective + 1e-9
+
+
 def test_pmedian_partner_allocation_reported() -> None:
     """Points whose cheapest partner beats every open outlet are allocated to it."""
     cost, w, _, _ = random_instance(N, M, 5)
@@ -436,6 +460,35 @@ def test_lscp_options_brute_force(
     _check_plan(plan, o)
     assert _lscp_value(cost, w, plan, o) == pytest.approx(plan.objective)
     assert plan.coverage_share >= share - 1e-9 or plan.served_by_partner.any()
+
+
+def test_lscp_mip_start_regression() -> None:
+    """An instance where HiGHS, given the greedy start, claimed a wrong optimum.
+
+    highspy 1.16 reported "Optimal" 18 for a start worth 35 (true optimum 34,
+    plus closing costs 25); the result is checked and solved again without
+    the start, so the exact LSCP reaches the enumerated optimum.
+    """
+    seed = 70
+    rng = np.random.default_rng(seed)
+    cost, w, _, _ = random_instance(8, 7, seed, integer=False)
+    f = rng.integers(5, 40, size=7).astype(float)
+    rng.integers(1, 5)
+    budget = float(rng.uniform(30, 160))
+    r = float(rng.uniform(15, 55))
+    o = Opts(
+        7,
+        existing=(0,),
+        closing_cost=25.0,
+        partners=(6,),
+        partner_fee=float(rng.uniform(0, 20)),
+        fixed_cost=f,
+        budget=budget,
+    )
+    opt = brute_lscp_opts(cost, w, r, o, 0.9)
+    plan = solve_lscp(cost, w, r, target_share=0.9, method="exact", **o.kwargs())  # type: ignore[arg-type]
+    assert plan.objective == pytest.approx(opt)
+    assert plan.status is SolveStatus.OPTIMAL
 
 
 def test_lscp_partners_cover_the_unreachable() -> None:
