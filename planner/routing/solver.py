@@ -136,6 +136,7 @@ ILS_NEIGHBOURS = (
     60  # if > 0: compatible neighbours of this width after the first search
 )
 RESERVE_S = 1.0  # time kept after the search for repair, insertion, reasons
+EXCHANGE_SHARE = 0.0  # share of the time limit kept for the 1-out-2-in exchange pass
 RESERVE_S_PER_JOB = 1e-3  # post-search took 1.5 s at 2,000 jobs (1,990 clients)  # PyVRP's full local search on each new best
 
 
@@ -891,6 +892,98 @@ def _greedy_insert(
     return left
 
 
+def _insert_best(
+    p: DispatchProblem, t: int, route: list[int], j: int, n_fixed: int, max_checks: int
+) -> list[int] | None:
+    """``route`` with job ``j`` at its cheapest feasible place (by added travel), or None.
+
+    Only the ``max_checks`` places with the least added travel are checked.
+    """
+    d = np.asarray(p.duration_min)
+    lj = int(p.job_loc[j])
+    locs = np.array(
+        [
+            int(p.tech_start_loc[t]),
+            *[int(p.job_loc[x]) for x in route],
+            int(p.tech_end_loc[t]),
+        ]
+    )
+    delta = d[locs[:-1], lj] + d[lj, locs[1:]] - d[locs[:-1], locs[1:]]
+    order = n_fixed + np.argsort(delta[n_fixed:], kind="stable")
+    for k in order[:max_checks].tolist():
+        new = [*route[:k], j, *route[k:]]
+        if _best_schedule(p, t, new).ok:
+            return new
+    return None
+
+
+def _exchange(
+    p: DispatchProblem,
+    routes: list[list[int]],
+    left: list[int],
+    cand: np.ndarray,
+    n_fixed: list[int],
+    value: np.ndarray,
+    *,
+    deadline: float,
+    near: int = 8,
+    max_checks: int = 12,
+) -> list[int]:
+    """Swap one routed job for two unrouted ones on its route: one more job served.
+
+    For each route and each job ``v`` on it (after the fixed prefix), the
+    ``near`` unrouted jobs closest to the route that its technician could
+    serve are tried: those that fit the route without ``v`` (at their cheapest
+    place), then pairs of them, the second inserted into the route with the
+    first. A swap is kept when both fit and together are worth more than
+    ``v``, which goes back to the unrouted list (for the greedy pass to place
+    elsewhere). Repeats until no swap is found or ``deadline`` passes; returns
+    the unrouted jobs.
+    """
+    left = list(left)
+    d = np.asarray(p.duration_min)
+    changed = True
+    while changed and len(left) >= 2:
+        changed = False
+        for t in range(p.n_techs):
+            if time.perf_counter() > deadline:
+                return left
+            r = routes[t]
+            pool = [u for u in left if cand[u, t]]
+            if len(pool) < 2 or len(r) <= n_fixed[t]:
+                continue
+            locs = [int(p.tech_start_loc[t]), *[int(p.job_loc[x]) for x in r]]
+            gap = d[np.ix_(np.asarray(p.job_loc)[pool], np.asarray(locs))].min(axis=1)
+            pool = [pool[i] for i in np.argsort(gap, kind="stable")[:near].tolist()]
+            found = False
+            for k in range(n_fixed[t], len(r)):
+                v = r[k]
+                base = r[:k] + r[k + 1 :]
+                ones = [
+                    (u, r1)
+                    for u in pool
+                    if (r1 := _insert_best(p, t, base, u, n_fixed[t], max_checks))
+                    is not None
+                ]
+                for a, (u1, r1) in enumerate(ones):
+                    for u2, _ in ones[a + 1 :]:
+                        if value[u1] + value[u2] <= value[v]:
+                            continue
+                        r2 = _insert_best(p, t, r1, u2, n_fixed[t], max_checks)
+                        if r2 is not None:
+                            routes[t] = r2
+                            left.remove(u1)
+                            left.remove(u2)
+                            left.append(v)
+                            found = changed = True
+                            break
+                    if found:
+                        break
+                if found:
+                    break
+    return left
+
+
 def _capacity_detail(
     p: DispatchProblem,
     routes: list[list[int]],
@@ -1143,7 +1236,8 @@ def solve_dispatch(
     # the search runs until a deadline that leaves a reserve for the repair,
     # greedy and plan-building passes (the greedy pass stops at the limit)
     reserve = min(0.25 * time_limit_s, RESERVE_S + RESERVE_S_PER_JOB * n)
-    search_deadline = t0 + time_limit_s - reserve
+    x_share = 0.0 if max_iterations is not None else EXCHANGE_SHARE * time_limit_s
+    search_deadline = t0 + time_limit_s - reserve - x_share
     start_routes: list[list[int]] | None = None
     if warm_start and engine in ("auto", "pyvrp"):
         # a greedy construction (most valuable jobs first) as the search's start
@@ -1191,8 +1285,13 @@ def solve_dispatch(
     todo = [j for j in range(n) if cand[j].any() and not served[j] and not in_fixed[j]]
     todo.sort(key=lambda j: -value[j])
     end = t0 + time_limit_s
-    left = _greedy_insert(p, routes, todo, cand, n_fixed, deadline=end - 0.5 * reserve)
+    x_end = end - 0.5 * reserve
+    left = _greedy_insert(p, routes, todo, cand, n_fixed, deadline=x_end - x_share)
     logger.info("after search: %d to insert, %d left by greedy", len(todo), len(left))
+    n_left = len(left)
+    left = _exchange(p, routes, left, cand, n_fixed, value, deadline=x_end)
+    left = _greedy_insert(p, routes, left, cand, n_fixed, deadline=x_end)
+    timing["exchanged"] = n_left - len(left)
     for j in left:
         detail, place = "", None
         if time.perf_counter() < end - 0.25 * reserve:
