@@ -40,7 +40,7 @@ from planner.siting._common import is_integral, make_plan, status_for
 from planner.siting._highs import solve_mip
 from planner.siting._radius import build_radius_model
 from planner.siting._search import Engine
-from planner.siting.plan import SitingPlan
+from planner.siting.plan import SitingPlan, nearest_open
 from planner.siting.problem import (
     check_cost,
     check_index_set,
@@ -140,6 +140,14 @@ def solve_facility_location(
     excl = check_index_set(excluded, m, "excluded")
     disjoint(ex, excl)
     part = check_index_set(partners, m, "partners")
+    for other, label in ((ex, "existing"), (excl, "excluded")):
+        both = np.intersect1d(part, other)
+        if both.size:
+            raise InputError(
+                field="partners",
+                expected=f"disjoint from {label} outlets",
+                got=f"{both.size} shared, e.g. candidate {int(both[0])}",
+            )
     const = 0.0
     if closing_cost is not None:
         cc = np.asarray(closing_cost, dtype=np.float64)
@@ -177,6 +185,19 @@ def solve_facility_location(
         raise InputError(
             field="excluded", expected="to leave at least one candidate", got=f"all {m}"
         )
+    if budget is not None:
+        # least spend of any plan: at least one outlet open; every existing
+        # outlet either kept (its fixed cost) or closed (its closing cost)
+        fa = f[allowed]
+        neg = fa[fa < 0]
+        least = const + (float(neg.sum()) if neg.size else float(fa.min()))
+        least = max(least, float(f[forced].sum()) + const)
+        if least > budget + 1e-9:
+            raise InfeasibleError(
+                f"facility location: every plan spends at least {least:g} (fixed "
+                f"costs of open outlets plus closing costs), above the budget "
+                f"{budget:g}"
+            )
     if cap is not None:
         total = float(w.sum())
         have = float(cap[allowed].sum())
@@ -243,6 +264,7 @@ def solve_facility_location(
             seed,
             seed_int,
             t0,
+            partners=part,
         )
     if method == "heuristic":
         raise InputError(
@@ -258,7 +280,9 @@ def solve_facility_location(
         single_source,
         forced,
         excl,
-        budget,
+        # spend = fixed costs of open outlets + closing costs of closed existing
+        # ones = sum_j f_j y_j + const (f carries -closing_cost on existing)
+        None if budget is None else budget - const,
         const,
         ex,
         time_limit_s,
@@ -266,6 +290,7 @@ def solve_facility_location(
         seed_int,
         t0,
         svc,
+        partners=part,
     )
 
 
@@ -283,6 +308,7 @@ def _ufl(
     seed: Seed,
     seed_int: int | None,
     t0: float,
+    partners: np.ndarray | None = None,
 ) -> SitingPlan:
     from planner.core.rng import as_generator
 
@@ -362,11 +388,16 @@ def _ufl(
         lb = min(lb, best_v)
         solver = "highspy radius MIP (UFL) + lagrange fixing"
         status = status_for(best_v, lb, integral=integral)
+    assign = nearest_open(C, best)
+    if partners is not None and partners.size:
+        best = np.setdiff1d(best, partners)  # contracted, not opened
     return make_plan(
         "ufl",
         C,
         w,
         best,
+        assign=assign,
+        partners=partners,
         objective=best_v + const,
         bound=lb + const,
         status=status,
@@ -395,6 +426,7 @@ def _dense(
     seed_int: int | None,
     t0: float,
     svc: tuple[np.ndarray, float] | None = None,
+    partners: np.ndarray | None = None,
 ) -> SitingPlan:
     n, m = C.shape
     allowed = np.setdiff1d(np.arange(m), excl)
@@ -527,11 +559,15 @@ def _dense(
         info["service_share"] = float(
             (w @ (X * svc[0]).sum(axis=1)) / max(w.sum(), 1e-300)
         )
+    opened = allowed[y]
+    if partners is not None and partners.size:
+        opened = np.setdiff1d(opened, partners)  # contracted, not opened
     return make_plan(
         model,
         C,
         w,
-        allowed[y],
+        opened,
+        partners=partners,
         objective=obj + const,
         bound=bound + const,
         status=status,

@@ -135,7 +135,9 @@ def test_partner_fee_and_closing_cost() -> None:
     plan = solve_facility_location(
         cost, w, [100.0, 100.0], partners=[1], partner_fee=3.0
     )
-    assert plan.open_idx.tolist() == [1]
+    assert plan.open_idx.tolist() == []  # contracted, not opened
+    assert plan.partner_idx.tolist() == [1]
+    assert plan.assign_idx.tolist() == [1, 1]
     assert plan.objective == pytest.approx(80.0)
     # existing 0 may close at 50: keeping it costs 100 + 20, closing 50 + 80
     keep = solve_facility_location(

@@ -624,3 +624,41 @@ def test_pmedian_p_counts_only_own_outlets() -> None:
     cost, w, _, _ = random_instance(N, M, 9)
     with pytest.raises(InputError, match=r"p must be <= 5"):
         solve_pmedian(cost, w, 6, partners=[0, 1], excluded=[2])
+
+
+def test_facility_budget_counts_closing_costs() -> None:
+    """Facility location's budget covers fixed costs plus closing costs.
+
+    Brute force over every open set: the plan's spend (fixed costs of open
+    outlets + closing costs of closed existing ones) stays within the budget
+    and its objective is the cheapest such plan's; a budget below every
+    plan's spend is refused before solving.
+    """
+    import itertools
+
+    from planner.core.errors import InfeasibleError
+    from planner.siting import solve_facility_location
+
+    C = np.array([[0, 5, 9, 7], [5, 0, 4, 6], [9, 4, 0, 3], [7, 6, 3, 0.0]])
+    w = np.array([1.0, 2.0, 1.0, 3.0])
+    fixed = np.array([20.0, 50.0, 5.0, 12.0])
+    cc = 10.0
+    for budget in (16.0, 22.0, 30.0, 45.0):
+        best = np.inf
+        for k in range(1, 5):
+            for S in itertools.combinations(range(4), k):
+                spend = fixed[list(S)].sum() + (cc if 0 not in S else 0.0)
+                if spend > budget + 1e-9:
+                    continue
+                obj = (w * C[:, list(S)].min(axis=1)).sum() + fixed[list(S)].sum()
+                obj += cc if 0 not in S else 0.0
+                best = min(best, obj)
+        plan = solve_facility_location(
+            C, w, fixed, existing=[0], closing_cost=cc, budget=budget
+        )
+        S = plan.open_idx.tolist()
+        spend = fixed[S].sum() + (cc if 0 not in S else 0.0)
+        assert spend <= budget + 1e-9
+        assert plan.objective == pytest.approx(best)
+    with pytest.raises(InfeasibleError, match="at least 15"):
+        solve_facility_location(C, w, fixed, existing=[0], closing_cost=cc, budget=6)
