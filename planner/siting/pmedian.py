@@ -244,16 +244,23 @@ def solve_pmedian(
     d1, _, _ = eng.nearest2(best)
     large = n * m > AUTO_EXACT_MAX_ENTRIES
     if lagrange_iterations is None:
-        lagrange_iterations = 1000 if large else (300 if method == "exact" else 100)
+        if large:
+            # a long run to the deadline when there is one
+            lagrange_iterations = 1000 if time_limit_s is None else 100_000
+        else:
+            lagrange_iterations = 300 if method == "exact" else 100
     lag = eng.lagrange(
         best_v,
         w * d1,
         max_iter=lagrange_iterations,
         patience=15,
         integral=integral,
-        # local search from relaxed solutions pays on small matrices only
-        improve_every=0 if large else (50 if method == "exact" else improve_every),
+        # on large matrices a local search from the relaxed solution every
+        # 300 iterations (each costs a few seconds there, and lowers the
+        # incumbent more than restarts do); on small ones as set
+        improve_every=300 if large else (50 if method == "exact" else improve_every),
         ub_set=best,
+        schedule="progress" if large else "patience",
     )
     if lag.best_open is not None and lag.best_value < best_v:
         best, best_v = lag.best_open, lag.best_value

@@ -191,3 +191,46 @@ def test_edge_cases(method: str) -> None:
     assert zero.bound == 0.0
     one = solve_pmedian(cost[:1], None, 1, method=method)  # type: ignore[arg-type]
     assert one.objective == float(cost[0].min())
+
+
+def test_sorted_rows_below_matches_a_plain_count() -> None:
+    """SortedRows.below finds exactly the kept entries under each threshold.
+
+    Thresholds from tiny (none below) to huge (every kept entry below), so
+    both the prefix count and the binary-search fallback are exercised.
+    """
+    from planner.siting._search import SortedRows
+
+    rng = np.random.default_rng(3)
+    C = rng.uniform(0, 100, (300, 200)).astype(np.float32)
+    for keep in (None, 64):
+        s = SortedRows(C, keep)
+        t = rng.uniform(-5, 120, 300)
+        row, rank = s.below(t)
+        counts = np.bincount(row, minlength=300)
+        np.testing.assert_array_equal(counts, (s.Cs < t[:, None]).sum(axis=1))
+        # ranks run 0 .. count-1 within each row
+        assert np.all(s.Cs.ravel()[row * s.m + rank] < t[row])
+
+
+@pytest.mark.parametrize("schedule", ["patience", "progress"])
+def test_lagrange_schedules_give_valid_tight_bounds(schedule: str) -> None:
+    """Both step schedules give a bound at most the exact optimum, within 2 %."""
+    from planner.siting._search import Engine
+
+    rng = np.random.default_rng(11)
+    pts = rng.uniform(0, 100, (250, 2))
+    sites = rng.uniform(0, 100, (40, 2))
+    C = np.hypot(*(pts[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
+    w = rng.integers(1, 10, 250).astype(float)
+    opt = solve_pmedian(C, w, 6, method="exact").objective
+    eng = Engine(
+        C, w, np.zeros(40), p=6, forced=np.zeros(0, int), banned=np.zeros(0, int)
+    )
+    best = eng.local_search(eng.greedy(6))
+    d1, _, _ = eng.nearest2(best)
+    lag = eng.lagrange(eng.value(best), w * d1, max_iter=400, schedule=schedule)
+    assert lag.bound <= opt + 1e-6
+    assert lag.bound >= 0.98 * opt
+    with pytest.raises(ValueError, match="schedule"):
+        eng.lagrange(eng.value(best), w * d1, max_iter=5, schedule="nope")
