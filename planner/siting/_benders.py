@@ -110,6 +110,7 @@ def benders_pmedian(
     probe_rounds: int = 2,
     probe_share: float = 0.4,
     probe_open: bool = True,
+    probe_patience: int | None = 15,
     prune_slack: float | None = None,
     mip_options: dict[str, bool | int | float | str] | None = None,
 ) -> BendersResult:
@@ -136,6 +137,11 @@ def benders_pmedian(
         Node cap of each master MIP solve (deterministic stop in tests).
     max_rounds
         Cap on LP cut rounds at the root.
+    probe_patience
+        Probing (``y_j = 1`` cannot beat the incumbent -> fix ``y_j = 0``)
+        visits candidates by falling reduced cost and stops after this many
+        failures in a row (``None``: all). On pmed36 15 keeps 184 of 186
+        fixings for two thirds of the probing time.
     """
     t0 = time.perf_counter()
     deadline = math.inf if time_limit_s is None else t0 + time_limit_s
@@ -263,7 +269,7 @@ def benders_pmedian(
         cand = np.flatnonzero((lo < 0.5) & (hi > 0.5) & (y < 1e-9))
         cand = cand[np.argsort(-rc[cand], kind="stable")]
         thr = best_v - thr_gap
-        n_probe = n_fixed = 0
+        n_probe = n_fixed = misses = 0
         # dual simplex stops once its (valid) dual objective passes thr
         h.setOptionValue("objective_bound", float(thr))
         cutoff = (
@@ -292,9 +298,13 @@ def benders_pmedian(
                 add(pts[viol], D[viol])
             if fixed:
                 n_fixed += 1
+                misses = 0
                 h.changeColBounds(j, 0.0, 0.0)
             else:
+                misses += 1
                 h.changeColBounds(j, 0.0, 1.0)
+                if probe_patience is not None and misses >= probe_patience:
+                    break  # candidates come by falling reduced cost: few fix later
         h.setOptionValue("objective_bound", highspy.kHighsInf)
         h.run()
         # probe the other way: y_j = 0 for the LP's open support; when that
