@@ -282,6 +282,11 @@ def render_report(
     if desc:
         parts.append(f"<p>{html.escape(str(desc))}</p>")
     parts.append(f'<p class="meta">{html.escape(" · ".join(meta))}</p>')
+    notes = [str(x) for x in (m.get("notes") or [])]
+    if notes:
+        # the run's warnings (a growing backlog, a stage's caveat) come first
+        items = "".join(f"<li>{html.escape(x)}</li>" for x in notes)
+        parts.append(f'<h2>Notes</h2><ul class="note" id="run-notes">{items}</ul>')
     parts.append("<h2>Key figures</h2>")
     parts.append(_kpi_table(run.kpis))
     skipped = m.get("stages_skipped") or {}

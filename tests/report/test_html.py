@@ -158,3 +158,20 @@ def test_kpi_table_intervals_and_missing_values(
     assert row is not None
     assert "n/a" in row.group(0)
     assert "nan" not in row.group(0)
+
+
+def test_report_shows_the_run_notes(run_folder: Path, tmp_path: Path) -> None:
+    """Notes in the manifest (e.g. a growing backlog) appear, escaped, in a list."""
+    import json
+    import shutil
+
+    folder = tmp_path / "run"
+    shutil.copytree(run_folder, folder)
+    man = json.loads((folder / "manifest.json").read_text())
+    plain = write_report(folder).read_text()
+    assert 'id="run-notes"' not in plain or man.get("notes")
+    man["notes"] = ["simulation: backlog grows <fast> in 3/3 replications"]
+    (folder / "manifest.json").write_text(json.dumps(man))
+    text = write_report(folder).read_text()
+    assert 'id="run-notes"' in text
+    assert "backlog grows &lt;fast&gt; in 3/3 replications" in text
