@@ -9,8 +9,9 @@ peak resident memory of this process (the matrix alone is 400 MB).
         [--time-limit 300] [--spopt]
     (ulimit -v 14000000; .venv/bin/python benchmarks/bench_siting_scale.py --spopt --skip-ours)
 
-Measured (2026-11-27, shared 2-core machine): ours gap 0.95 % in 300 s wall,
-0.94 GB peak; spopt: MemoryError after 384 s at 13.1 GB (14 GB cap) while
+Measured (2026-11-27, 2-core machine): ours gap 0.948 % (the Lagrangian step
+factor converged) in 188 s wall, 0.94 GB peak (the same plan and bound under
+load, at the 300 s limit); spopt: MemoryError after 384 s at 13.1 GB (14 GB cap) while
 building its model (pulp: one variable per demand x candidate pair).
 """
 
