@@ -23,7 +23,7 @@ def dask_client() -> Iterator[Any]:
     from dask.distributed import Client, LocalCluster
 
     cluster = LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
     )
     client = Client(cluster)
     try:
