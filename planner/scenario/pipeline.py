@@ -345,8 +345,8 @@ def _notes(sr: StageResults) -> list[str]:
         and (stock.policy == "sS").any()
     ):
         notes.append(
-            "the simulator replenishes one for one: (s,S) rows were simulated as "
-            "base-stock levels ceil((s + S + 1) / 2)"
+            "the simulator reviews (s,S) stock continuously (at every unit used); "
+            "the plan assumed a daily review"
         )
     sim: SimResult | None = sr.results.get("simulation")
     if sim is not None and sim.backlog_note():

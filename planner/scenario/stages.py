@@ -249,29 +249,35 @@ def run_inventory(
     )
 
 
-def stock_levels(data: ScenarioData, stock: StockPlan | None) -> np.ndarray | None:
-    """Base-stock levels ``(n_parts, n_sites)`` for the simulator from a stock plan.
+def stock_levels(
+    data: ScenarioData, stock: StockPlan | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Order-up-to levels and reorder points ``(n_parts, n_sites)`` for the simulator.
 
-    Base-stock rows give their level S. The simulator replenishes one for one,
-    so an (s,S) row is represented by the base-stock level with the same mean
-    inventory position, ``ceil((s + S + 1) / 2)`` (an approximation, stated
-    in the run's manifest).
+    Base-stock rows give ``S`` and ``s = S - 1`` (one for one); (s,S) rows
+    their ``s`` (at least -1) and ``S``. The simulator reviews continuously
+    (at every unit used) where the plan assumed a daily review, which orders
+    a little earlier: the run's manifest says so.
     """
     if stock is None:
         return None
     f = stock.to_frame()
     part = {p.id: i for i, p in enumerate(data.catalog.parts)}
     site = {str(v): i for i, v in enumerate(data.sites.ids)}
-    s = f["reorder_point"].to_numpy(dtype=float)
-    big_s = f["order_up_to"].to_numpy(dtype=float)
-    level = np.where(
-        f["policy"].to_numpy() == "sS", np.ceil((s + big_s + 1) / 2), big_s
+    big_s = np.maximum(f["order_up_to"].to_numpy(dtype=float), 0.0)
+    s = np.where(
+        f["policy"].to_numpy() == "sS",
+        f["reorder_point"].to_numpy(dtype=float),
+        big_s - 1.0,
     )
-    out = np.zeros((len(part), data.sites.n_sites))
+    s = np.clip(s, -1.0, big_s - 1.0)
+    up = np.zeros((len(part), data.sites.n_sites))
+    low = np.full((len(part), data.sites.n_sites), -1.0)
     rows = f["part_id"].map(part).to_numpy(dtype=np.int64)
     cols = f["location_id"].map(site).to_numpy(dtype=np.int64)
-    out[rows, cols] = np.maximum(level, 0)
-    return out
+    up[rows, cols] = big_s
+    low[rows, cols] = s
+    return up, low
 
 
 def run_simulation(
@@ -295,6 +301,7 @@ def run_simulation(
         staffed = {t.outlet_id for t in techs}
         new = [int(i) for i in siting.open_idx if str(data.sites.ids[i]) not in staffed]
         techs = techs + workforce(data.spec, data.sites, data.catalog, data.demand, new)
+    levels = stock_levels(data, stock)
     model = SimModel.from_core(
         data.demand,
         data.sites,
@@ -304,7 +311,8 @@ def run_simulation(
         data.costs,
         assign_idx=assign,
         travel=data.travel,
-        stock=stock_levels(data, stock),
+        stock=None if levels is None else levels[0],
+        reorder_point=None if levels is None else levels[1],
         partner_response_min=spec.partner_response_h * 60.0,
         start_date=spec.start_date,
     )

@@ -10,14 +10,17 @@ provided the job is expected to end before shift end + overtime allowance;
 travel from the technician's position (the outlet at the start of a day);
 the repair, with parts taken from the outlet stock. A missing part makes the
 visit a diagnosis only; the part is backordered and the ticket is queued again
-for a revisit when it arrives (a failed first-time fix). Stock follows a
-base-stock policy: every unit demanded is reordered and arrives after the
-part's lead time; arrivals fill backorders first come, first served. A
+for a revisit when it arrives (a failed first-time fix). Stock follows an
+(s,S) policy with continuous review, one for one by default (``s = S - 1``,
+a base-stock policy): when a unit demanded drops the inventory position to
+``s`` one order lifts it to ``S`` and arrives after the part's lead time;
+arrivals fill backorders first come, first served. A
 technician's van stock (``SimModel.tech_van_stock``) is used before the
 outlet's shelf and topped up from the shelf at its first look of each day
 (shift start; not in always-on mode); van units used are reordered to the
-outlet like shelf units, so shelf + vans + on order - backorders stays at the
-base stock plus the van levels (checked at the end of every run).
+outlet like shelf units, so the position shelf + vans + on order -
+backorders stays in ``(s, S]`` plus the van levels (checked at the end of
+every run).
 Technicians work their shift on their workdays. Simplifications: the drive back to
 the outlet at the end of a day is neither simulated nor costed; a partner
 visits exactly ``partner_response_min`` after the hand-over; a cancelled
@@ -64,6 +67,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from functools import partial
 from heapq import heapify, heappop, heappush
+from itertools import repeat
 from typing import Any, cast
 
 import numpy as np
@@ -317,6 +321,17 @@ def run_replication(
         for k in range(model.n_techs)
     ]
     has_van = bool(van_lvl.any()) and use_parts_early
+    # inventory position per part x outlet (vans included) and its (s, S):
+    # one for one unless the model gives reorder points
+    S_pos = model.base_stock.ravel() + van_f_flat
+    s_pos = (
+        S_pos - 1
+        if model.reorder_point is None
+        else model.reorder_point.ravel() + van_f_flat
+    )
+    ip: list[int] = S_pos.tolist()
+    s_l: list[int] = s_pos.tolist()
+    S_l: list[int] = S_pos.tolist()
     refill_day = [0] * model.n_techs  # vans start full on day 0
     # visits
     v_tech, v_ticket, v_kind = array("q"), array("q"), array("b")
@@ -391,8 +406,9 @@ def run_replication(
     def take_parts(j: int, o: int, now: float, k: int) -> int:
         """Demand one unit of each part of ticket ``j`` at outlet ``o``.
 
-        Base stock, one for one: every unit demanded is reordered (arriving
-        after the part's lead time; orders of a part arrive in order). A unit
+        Every unit demanded lowers the inventory position; at ``s`` or below
+        one order lifts it back to ``S`` (one for one when ``s = S - 1``),
+        arriving after the part's lead time (orders of a part arrive in order). A unit
         not on the shelf is backordered and reserves the first order not yet
         reserved; only then is an event scheduled, at that order's arrival.
         Technician ``k``'s van is used before the shelf (its units are reordered
@@ -410,8 +426,13 @@ def run_replication(
                 flush(f, now)
             if counted:
                 dem[f] += 1
-                orders[f] += 1
-            q.append(now + lead[p])
+            ip[f] -= 1
+            if ip[f] <= s_l[f]:
+                # one order lifts the position back to S (one unit when s = S-1)
+                q.extend(repeat(now + lead[p], S_l[f] - ip[f]))
+                ip[f] = S_l[f]
+                if counted:
+                    orders[f] += 1
             if vk[p] > 0:
                 if now > warm:
                     last = oh_last[f] if oh_last[f] > warm else warm
@@ -917,6 +938,7 @@ def run_replication(
             waiting_parts=np.asarray(pending, dtype=np.int64) > 0,
             base_stock=model.base_stock.ravel() + van_f_flat,
             van_level=van_lvl,
+            reorder_point=s_pos,
         )
     return log
 
@@ -950,6 +972,7 @@ def _check_balance(
     waiting_parts: np.ndarray,
     base_stock: np.ndarray,
     van_level: np.ndarray | None = None,
+    reorder_point: np.ndarray | None = None,
 ) -> None:
     """created = resolved + open + cancelled, and every open ticket is somewhere.
 
@@ -993,9 +1016,11 @@ def _check_balance(
         vt = log.end_van_tech
         if (vt < 0).any() or (vt > van_level).any():
             raise BalanceError("van stock outside [0, van level]")
-    if (pos != base_stock).any():
-        f = int(np.argmax(pos != base_stock))
+    low = base_stock - 1 if reorder_point is None else reorder_point
+    bad = (pos > base_stock) | (pos <= low)
+    if bad.any():
+        f = int(np.argmax(bad))
         raise BalanceError(
-            f"inventory position {int(pos[f])} != base stock {int(base_stock[f])} "
-            f"(part x outlet {f})"
+            f"inventory position {int(pos[f])} outside ({int(low[f])}, "
+            f"{int(base_stock[f])}] (part x outlet {f})"
         )

@@ -130,7 +130,15 @@ class SimModel:
         ``(n_techs, 7)`` bool, Monday first: the days each technician works
         (None: every day).
     base_stock
-        ``(n_parts, n_outlets)`` base-stock level (one-for-one replenishment).
+        ``(n_parts, n_outlets)`` order-up-to level ``S`` (with no
+        ``reorder_point``: a base-stock level, one-for-one replenishment).
+    reorder_point
+        ``(n_parts, n_outlets)`` reorder point ``s`` (``-1 <= s < S``), or None
+        for ``s = S - 1`` (one for one). Continuous review: when a unit used
+        drops the inventory position (on hand + vans + on order - backorders)
+        to ``s`` or below, one order lifts it back to ``S``, arriving after the
+        part's lead time. ``s >= -1`` keeps an order outstanding for every
+        backordered unit.
     tech_van_stock
         ``(n_techs, n_parts)`` van stock levels (None: no van stock). A visit
         takes parts from the van first, then from the outlet; each van is
@@ -224,6 +232,7 @@ class SimModel:
     travel_name: str = ""
     tech_workdays: np.ndarray | None = None
     tech_van_stock: np.ndarray | None = None
+    reorder_point: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -324,6 +333,24 @@ class SimModel:
                 got=bs.shape,
             )
         set_(self, "base_stock", readonly(bs.copy()))
+        if self.reorder_point is not None:
+            rp = as_array(self.reorder_point, "reorder_point", dtype=np.int64)
+            if rp.shape != bs.shape:
+                raise InputError(
+                    field="reorder_point",
+                    expected=f"shape (n_parts, n_outlets) = ({n_parts}, {n_o})",
+                    got=rp.shape,
+                )
+            bad = (rp < -1) | (rp >= bs)
+            if bad.any():
+                i, j = (int(v[0]) for v in np.nonzero(bad))
+                raise InputError(
+                    field="reorder_point",
+                    location=f"part {i}, outlet {j}",
+                    expected=f"-1 <= s < S = {int(bs[i, j])}",
+                    got=int(rp[i, j]),
+                )
+            set_(self, "reorder_point", readonly(rp.copy()))
         van = as_array(
             np.zeros((n_t, n_parts), dtype=np.int64)
             if self.tech_van_stock is None
@@ -487,6 +514,7 @@ class SimModel:
         assign_idx: npt.ArrayLike | None = None,
         travel: TravelModel | None = None,
         stock: npt.ArrayLike | Mapping[str, npt.ArrayLike] | None = None,
+        reorder_point: npt.ArrayLike | None = None,
         dow_profile: npt.ArrayLike | None = None,
         hour_profile: npt.ArrayLike | None = None,
         repair_dist: RepairDist = "lognormal",
@@ -519,7 +547,9 @@ class SimModel:
         stock
             Base-stock level per part and outlet: an ``(n_parts, n_outlets)``
             array in catalogue part order, or ``{part_id: (n_outlets,) levels}``.
-            Default 0 everywhere.
+            Default 0 everywhere. With ``reorder_point`` (same shape, in
+            catalogue part order) these are the order-up-to levels of (s,S)
+            policies; see :class:`SimModel`.
         dow_profile, hour_profile
             Day-of-week (Monday first) and hour-of-day factors, mean 1; 1-d
             (shared) or one row per catalogue category. Default flat.
@@ -757,6 +787,9 @@ class SimModel:
             tech_workdays=_workdays(workdays, n_t),
             tech_van_stock=t_van,
             base_stock=base,
+            reorder_point=None
+            if reorder_point is None
+            else as_array(reorder_point, "reorder_point", dtype=np.int64),
             repair_dist=repair_dist,
             repair_cv=repair_cv,
             diagnosis_share=diagnosis_share,

@@ -153,3 +153,32 @@ def test_inventory_stage_meets_fill_rate_target(
     assert met.any()
     assert (f["fill_rate"].to_numpy()[met] >= 0.95 - 1e-9).all()
     assert set(f["policy"]) == {policy}
+
+
+def test_stock_levels_carry_the_plans_reorder_points(small_region: Path) -> None:
+    """The simulator gets each (s,S) row's s (at least -1) and S, per part and site.
+
+    Rows are looked up in the stock plan's frame independently; sites and
+    parts the plan does not stock get S = 0 and s = -1.
+    """
+    from planner.scenario.stages import run_inventory, stock_levels
+
+    data = build(spec_from_dict(_spec(small_region, model="pmedian", p=2)))
+    plan = run_siting(data)
+    stock = run_inventory(data, plan)
+    levels = stock_levels(data, stock)
+    assert levels is not None
+    up, low = levels
+    assert np.all(low < up)
+    f = stock.to_frame()
+    parts = [p.id for p in data.catalog.parts]
+    sites = [str(v) for v in data.sites.ids]
+    for r in f.itertuples():
+        i, j = parts.index(r.part_id), sites.index(r.location_id)
+        assert up[i, j] == max(r.order_up_to, 0)
+        assert low[i, j] == min(max(r.reorder_point, -1), max(r.order_up_to, 0) - 1)
+    stocked = np.zeros(up.shape, dtype=bool)
+    for r in f.itertuples():
+        stocked[parts.index(r.part_id), sites.index(r.location_id)] = True
+    assert np.all(up[~stocked] == 0)
+    assert np.all(low[~stocked] == -1)

@@ -140,3 +140,43 @@ def test_paired_comparison_is_tighter(make_network: Callable[..., SimModel]) -> 
     assert float(row["mean"].iloc[0]) == pytest.approx(rb["mean"] - ra["mean"])
     same = compare_results(a, a)
     assert (same["mean"].abs().fillna(0) == 0).all()
+
+
+def test_sS_replenishment_matches_rQ_theory(
+    make_queue_model: Callable[..., SimModel],
+) -> None:
+    """(s,S) replenishment: fill rate and backorders match continuous-review (r,Q).
+
+    Poisson unit demand 3/day, lead time 1 day, s = 2, S = 6: reviewing at
+    every unit used, (s,S) is (r,Q) with r = s, Q = S - s, whose exact fill
+    rate and mean backorders come from planner.inventory.evaluate_rQ.
+    """
+    from planner.inventory import evaluate_rQ
+
+    lam_day, lead, s, S = 3.0, 1.0, 2, 6
+    base = make_queue_model(
+        40, lam_day / 1440.0, 30.0, parts={"P": 1.0}, part_lead_days=lead, stock=S
+    )
+    model = base.replace(reorder_point=np.full_like(base.base_stock, s))
+    horizon, warmup = 200.0, 5.0
+    res = simulate(model, horizon_days=horizon, warmup_days=warmup, n_reps=10, seed=0)
+    exact = evaluate_rQ(s, S - s, lam_day, 1.0, 1.0, 1.0, lead_time=lead)
+    row = res.kpi("parts_fill_rate")
+    assert row["ci_low"] <= exact.fill_rate[0] <= row["ci_high"], row.to_dict()
+    bo = res.rep_kpis.query("kpi == 'backorder_days' and outlet == 'all'")["value"]
+    per_day = bo.to_numpy() / (horizon - warmup)
+    half = 2.262 * per_day.std(ddof=1) / np.sqrt(len(per_day))
+    assert abs(per_day.mean() - exact.backorders[0]) <= half
+    # and it differs from the one-for-one system with the same S
+    one = simulate(base, horizon_days=horizon, warmup_days=warmup, n_reps=10, seed=0)
+    assert one.kpi("parts_fill_rate")["mean"] > row["ci_high"]
+
+
+def test_reorder_point_is_checked(make_queue_model: Callable[..., SimModel]) -> None:
+    """A reorder point outside [-1, S) is one InputError naming the field."""
+    from planner.core.errors import InputError
+
+    base = make_queue_model(2, 0.001, 30.0, parts={"P": 1.0}, stock=3)
+    for bad in (3, -2):
+        with pytest.raises(InputError, match="reorder_point"):
+            base.replace(reorder_point=np.full_like(base.base_stock, bad))
