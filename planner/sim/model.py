@@ -138,7 +138,7 @@ class SimModel:
         drops the inventory position (on hand + vans + on order - backorders)
         to ``s`` or below, one order lifts it back to ``S``, arriving after the
         part's lead time. ``s >= -1`` keeps an order outstanding for every
-        backordered unit.
+        backordered unit. An (r,Q) policy is ``s = r``, ``S = r + Q``.
     tech_van_stock
         ``(n_techs, n_parts)`` van stock levels (None: no van stock). A visit
         takes parts from the van first, then from the outlet; each van is
