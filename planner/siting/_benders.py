@@ -109,10 +109,8 @@ def benders_pmedian(
     probe: bool = True,
     probe_rounds: int = 2,
     probe_share: float = 0.4,
-    probe_open: bool = True,
     probe_patience: int | None = 15,
     prune_slack: float | None = None,
-    mip_options: dict[str, bool | int | float | str] | None = None,
 ) -> BendersResult:
     """Solve p-median on a reduced matrix by branch-and-Benders-cut.
 
@@ -307,43 +305,6 @@ def benders_pmedian(
                     break  # candidates come by falling reduced cost: few fix later
         h.setOptionValue("objective_bound", highspy.kHighsInf)
         h.run()
-        # probe the other way: y_j = 0 for the LP's open support; when that
-        # cannot beat the incumbent, j is open in every better plan
-        n_open = 0
-        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal and probe_open:
-            lo = np.asarray(h.getLp().col_lower_)[:m]
-            y = np.asarray(h.getSolution().col_value)[:m]
-            supp = np.flatnonzero((lo < 0.5) & (y > 1e-6))
-            supp = supp[np.argsort(-y[supp], kind="stable")]
-            h.setOptionValue("objective_bound", float(thr))
-            for j in supp.tolist():
-                if time.perf_counter() > pdead:
-                    break
-                n_probe += 1
-                h.changeColBounds(j, 0.0, 0.0)
-                fixed = False
-                for _ in range(probe_rounds + 2):
-                    h.run()
-                    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                        fixed = h.getModelStatus() in cutoff
-                        break
-                    if float(h.getInfo().objective_function_value) > thr:
-                        fixed = True
-                        break
-                    x = np.asarray(h.getSolution().col_value)
-                    D, val, pts = cuts.separate(x[:m], x[m:])
-                    viol = val > x[m:] + 1e-7 * np.maximum(1.0, D)
-                    if not viol.any():
-                        break
-                    add(pts[viol], D[viol])
-                if fixed:
-                    n_open += 1
-                    h.changeColBounds(j, 1.0, 1.0)
-                else:
-                    h.changeColBounds(j, 0.0, 1.0)
-            h.setOptionValue("objective_bound", highspy.kHighsInf)
-            h.run()
-            info["probe_open"] = n_open
         if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
             lb = max(lb, float(h.getInfo().objective_function_value))
             n_fixed += _rc_fix(h, m, lb, thr)
@@ -376,8 +337,6 @@ def benders_pmedian(
     h.setOptionValue("mip_rel_gap", 1e-9)
     h.setOptionValue("mip_abs_gap", float(thr_gap))
     h.setOptionValue("mip_allow_restart", False)
-    for key, value in (mip_options or {}).items():  # tuning experiments
-        h.setOptionValue(key, value)
     if node_limit is not None:
         h.setOptionValue("mip_max_nodes", int(node_limit))
     # the incumbent may be cut off by fixing (only better plans are kept):
