@@ -32,21 +32,19 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from planner.core.checks import as_array
 from planner.core.errors import InfeasibleError, InputError
 from planner.core.result import SolveStatus
 from planner.core.rng import Seed
 from planner.siting._common import is_integral, make_plan, status_for
 from planner.siting._highs import solve_mip
+from planner.siting._options import check_options
 from planner.siting._radius import build_radius_model
 from planner.siting._search import Engine
 from planner.siting.plan import SitingPlan, nearest_open
 from planner.siting.problem import (
     check_cost,
-    check_index_set,
     check_per_candidate,
     check_weights,
-    disjoint,
 )
 
 __all__ = ["solve_facility_location"]
@@ -135,46 +133,31 @@ def solve_facility_location(
     C = check_cost(cost)
     n, m = C.shape
     w = check_weights(weights, n)
-    f = check_per_candidate(fixed_cost, m, "fixed_cost")
-    ex = check_index_set(existing, m, "existing")
-    excl = check_index_set(excluded, m, "excluded")
-    disjoint(ex, excl)
-    part = check_index_set(partners, m, "partners")
-    for other, label in ((ex, "existing"), (excl, "excluded")):
-        both = np.intersect1d(part, other)
-        if both.size:
-            raise InputError(
-                field="partners",
-                expected=f"disjoint from {label} outlets",
-                got=f"{both.size} shared, e.g. candidate {int(both[0])}",
-            )
-    const = 0.0
-    if closing_cost is not None:
-        cc = np.asarray(closing_cost, dtype=np.float64)
-        if cc.ndim == 0:
-            cc = np.full(ex.size, float(cc))
-        if ex.size:
-            cc = check_per_candidate(cc, ex.size, "closing_cost")
-            const = float(cc.sum())
-            f = f.copy()
-            f[ex] -= cc
-        forced = np.zeros(0, dtype=np.int64)
-    else:
-        forced = ex
+    opt = check_options(
+        m,
+        existing=existing,
+        closing_cost=closing_cost,
+        excluded=excluded,
+        partners=partners,
+        partner_fee=partner_fee,
+        fixed_cost=fixed_cost,
+        budget=budget,
+    )
+    ex, excl, part, forced = opt.existing, opt.excluded, opt.partners, opt.forced
+    # f: opening cost, minus the closing cost saved by keeping an existing
+    # outlet; const: every closing cost (the plan pays the others back)
+    f = opt.b.copy()
+    const = opt.closing_total
     C_travel = C
     if part.size:
-        fee = np.asarray(partner_fee, dtype=np.float64)
-        fee = np.full(part.size, float(fee)) if fee.ndim == 0 else fee
-        fee = check_per_candidate(fee, part.size, "partner_fee")
-        f = f.copy()
         f[part] = 0.0
         C = C.copy()  # partner fees change the matrix: one copy, documented
-        C[:, part] += fee[None, :]
+        C[:, part] += opt.fee[None, :]
     cap = None
     if capacity is not None:
         cap = check_per_candidate(capacity, m, "capacity")
-    if budget is not None:
-        budget = float(as_array(budget, "budget", nonneg=True))
+    if opt.budget is not None:
+        budget = opt.budget
         if f[forced].sum() > budget + 1e-9:
             raise InfeasibleError(
                 f"facility location: the {forced.size} existing outlets cost "
@@ -280,9 +263,7 @@ def solve_facility_location(
         single_source,
         forced,
         excl,
-        # spend = fixed costs of open outlets + closing costs of closed existing
-        # ones = sum_j f_j y_j + const (f carries -closing_cost on existing)
-        None if budget is None else budget - const,
+        opt.cap,  # the budget row: sum_j f_j y_j <= budget - closing costs
         const,
         ex,
         time_limit_s,
