@@ -14,9 +14,12 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planner.core.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["CostBreakdown", "CostCategory", "CostRates"]
 
@@ -120,38 +123,111 @@ def _check_rate(name: str, v: Any) -> None:
 
 @dataclass(frozen=True, slots=True)
 class CostBreakdown:
-    """Amounts by :class:`CostCategory`; add two with ``+``.
+    """Amounts by :class:`CostCategory` over a period; add two with ``+``.
+
+    ``period_days`` says what the amounts cover: 365 for a year, 1 for a day,
+    ``None`` when unstated (a total of something, or a rate per ticket).
+    Two breakdowns add only when their periods agree (or one is unstated);
+    :meth:`per_year` converts to a year.
 
     >>> a = CostBreakdown({"labour": 10.0}) + CostBreakdown({"travel_distance": 2.5})
     >>> a.total
     12.5
+    >>> CostBreakdown({"holding": 2.0}, period_days=1.0).per_year()["holding"]
+    730.0
     """
 
     amounts: Mapping[str, float] = field(default_factory=dict)
+    period_days: float | None = None
 
     def __post_init__(self) -> None:
         clean: dict[str, float] = {}
         for k, v in self.amounts.items():
-            cat = CostCategory(k)  # raises ValueError on unknown category
-            clean[cat.value] = float(v)
+            try:
+                cat = CostCategory(k)
+            except ValueError:
+                raise InputError(
+                    field="cost category",
+                    expected="one of " + ", ".join(c.value for c in CostCategory),
+                    got=k,
+                ) from None
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                try:
+                    v = float(v)  # numpy scalars
+                except (TypeError, ValueError):
+                    raise InputError(
+                        field=f"cost.{cat.value}", expected="a number", got=v
+                    ) from None
+            if not math.isfinite(float(v)):
+                raise InputError(field=f"cost.{cat.value}", expected="finite", got=v)
+            clean[cat.value] = clean.get(cat.value, 0.0) + float(v)
         object.__setattr__(self, "amounts", clean)
+        if self.period_days is not None:
+            pd_ = float(self.period_days)
+            if not (math.isfinite(pd_) and pd_ > 0):
+                raise InputError(
+                    field="period_days", expected="a finite number > 0", got=pd_
+                )
+            object.__setattr__(self, "period_days", pd_)
 
     @property
     def total(self) -> float:
         """The sum over all categories."""
         return float(sum(self.amounts.values()))
 
+    @property
+    def total_excluding_penalties(self) -> float:
+        """The sum over all categories but :attr:`CostCategory.PENALTY`."""
+        return self.total - self[CostCategory.PENALTY]
+
     def __getitem__(self, key: str) -> float:
         return self.amounts.get(CostCategory(key).value, 0.0)
 
     def __add__(self, other: CostBreakdown) -> CostBreakdown:
+        a, b = self.period_days, other.period_days
+        if a is not None and b is not None and not math.isclose(a, b):
+            raise InputError(
+                field="period_days",
+                expected="equal periods to add (use per_year() first)",
+                got=f"{a:g} and {b:g} days",
+            )
         keys: Iterable[str] = {*self.amounts, *other.amounts}
-        return CostBreakdown({k: self[k] + other[k] for k in keys})
+        return CostBreakdown(
+            {k: self[k] + other[k] for k in keys}, period_days=a if a is not None else b
+        )
 
-    def scaled(self, factor: float) -> CostBreakdown:
-        """Every amount times ``factor`` (e.g. per ticket)."""
-        return CostBreakdown({k: v * factor for k, v in self.amounts.items()})
+    def scaled(
+        self, factor: float, *, period_days: float | None = None
+    ) -> CostBreakdown:
+        """Every amount times ``factor`` (e.g. per ticket), over ``period_days``."""
+        return CostBreakdown(
+            {k: v * factor for k, v in self.amounts.items()}, period_days=period_days
+        )
+
+    def per_year(self) -> CostBreakdown:
+        """The same costs over 365 days (needs ``period_days``)."""
+        if self.period_days is None:
+            raise InputError(
+                field="period_days",
+                expected="a stated period to convert to a year",
+                got=None,
+            )
+        return self.scaled(365.0 / self.period_days, period_days=365.0)
 
     def to_dict(self) -> dict[str, float]:
         """All categories in their fixed order, zeros included."""
         return {c.value: self[c.value] for c in CostCategory}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per category: ``category, amount, share`` (zeros included)."""
+        import pandas as pd
+
+        d = self.to_dict()
+        tot = self.total
+        return pd.DataFrame(
+            {
+                "category": list(d),
+                "amount": list(d.values()),
+                "share": [v / tot if tot else 0.0 for v in d.values()],
+            }
+        )

@@ -420,8 +420,6 @@ class SimResult:
                 source=str(p), expected="a saved SimResult folder", got=str(p)
             )
         meta = json.loads((p / "result.json").read_text())
-        st = meta["stats"]
-        extra = {k[6:]: v for k, v in st.items() if k.startswith("extra.")}
         log = None
         if (p / "log.parquet").is_file():
             df = pd.read_parquet(p / "log.parquet")
@@ -432,13 +430,7 @@ class SimResult:
             timeseries=pd.read_parquet(p / "timeseries.parquet"),
             log=log,
             params=meta["params"],
-            stats=SolverStats(
-                solver=st["solver"],
-                runtime_s=st["runtime_s"],
-                n_iterations=st["n_iterations"],
-                seed=st["seed"],
-                extra=extra,
-            ),
+            stats=SolverStats.from_dict(meta["stats"], source=str(p)),
             model_summary=meta.get("model_summary", ""),
         )
 
