@@ -105,8 +105,9 @@ def test_solver_stats_round_trip_and_legacy_keys():
     """Stats written by to_dict come back equal; the flat older form reads too."""
     s = SolverStats("highs", 1.25, 7, 3, {"nodes": 12, "gap": float("nan")})
     back = SolverStats.from_dict(json.loads(json.dumps(s.to_dict())))
-    assert back.solver == "highs" and back.n_iterations == 7 and back.seed == 3
-    assert back.extra["nodes"] == 12 and np.isnan(back.extra["gap"])
+    assert (back.solver, back.n_iterations, back.seed) == ("highs", 7, 3)
+    assert back.extra["nodes"] == 12
+    assert np.isnan(back.extra["gap"])
     legacy = {"solver": "x", "runtime_s": 1, "n_iterations": 0, "seed": None}
     assert SolverStats.from_dict({**legacy, "extra.k": 5}).extra == {"k": 5}
     with pytest.raises(InputError, match="stats"):
@@ -117,7 +118,8 @@ def test_cost_breakdown_periods_and_errors():
     """Periods must agree to add; unknown categories are an InputError."""
     day = CostBreakdown({"holding": 1.0}, period_days=1.0)
     year = day.per_year()
-    assert year.period_days == 365.0 and year["holding"] == 365.0
+    assert year.period_days == 365.0
+    assert year["holding"] == 365.0
     with pytest.raises(InputError, match="equal periods"):
         _ = day + year
     assert (day + CostBreakdown({"labour": 2.0})).period_days == 1.0
@@ -128,7 +130,8 @@ def test_cost_breakdown_periods_and_errors():
     with pytest.raises(InputError, match="period_days"):
         CostBreakdown({}).per_year()
     f = CostBreakdown({"labour": 3.0, "penalty": 1.0}).to_frame()
-    assert len(f) == len(CostCategory) and f["amount"].sum() == 4.0
+    assert len(f) == len(CostCategory)
+    assert f["amount"].sum() == 4.0
     assert (
         CostBreakdown({"labour": 3.0, "penalty": 1.0}).total_excluding_penalties == 3.0
     )
