@@ -130,7 +130,7 @@ def main() -> None:
                 )
                 sec = time.perf_counter() - t0
                 ok = not validate_plan(p, plan)
-                row = (plan.n_served, plan.kpis["travel_h"], str(ok), sec)
+                row = (plan.n_served, plan.kpi_dict()["travel_h"], str(ok), sec)
             served, th, ok_s, sec = row
             label = "vroom" if eng == "vroom" else f"ours-{eng}"
             print(

@@ -226,7 +226,7 @@ def solve_dispatch(
     >>> p = DispatchProblem(d, d * 500, [1, 2], [30, 30], [0, 1, 2], [480, 480],
     ...     [600, 600], [0], [0], [480], [1020])
     >>> plan = solve_dispatch(p, max_iterations=50)
-    >>> plan.n_served, round(plan.kpis["travel_h"] * 60)
+    >>> plan.n_served, round(plan.kpi_dict()["travel_h"] * 60)
     (2, 33)
     """
     if engine not in _ENGINES:

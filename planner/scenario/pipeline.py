@@ -207,21 +207,6 @@ def kpi_table(sr: StageResults) -> pd.DataFrame:
             ("siting_mean_travel_min", float(plan.mean_cost), "min"),
         ]
         rows.append(("siting_coverage_share", _coverage_share(sr), "share"))
-    day: DispatchPlan | None = sr.results.get("routing")
-    if day is not None:
-        dk = day.kpis
-        rows += [
-            ("routing_jobs", dk["jobs"], "jobs"),
-            ("routing_served_share", dk["served"] / max(dk["jobs"], 1.0), "share"),
-            (
-                "routing_urgent_served_share",
-                dk["served_urgent"] / max(dk["jobs_urgent"], 1.0),
-                "share",
-            ),
-            ("routing_travel_h", dk["travel_h"], "h"),
-            ("routing_overtime_h", dk["overtime_h"], "h"),
-            ("routing_cost", day.cost.total, "currency"),
-        ]
     table = pd.DataFrame(
         {
             "kpi": [r[0] for r in rows],
@@ -235,6 +220,9 @@ def kpi_table(sr: StageResults) -> pd.DataFrame:
     stock: StockPlan | None = sr.results.get("inventory")
     if stock is not None:
         table = pd.concat([table, stock.kpis()], ignore_index=True)
+    day: DispatchPlan | None = sr.results.get("routing")
+    if day is not None:
+        table = pd.concat([table, day.kpis()], ignore_index=True)
     sim: SimResult | None = sr.results.get("simulation")
     if sim is not None:
         k = sim.kpis
@@ -375,15 +363,8 @@ def write_run(folder: str | Path, sr: StageResults) -> dict[str, Any]:
         if "inventory" in sr.results:
             sr.results["inventory"].save(tmp / "inventory")
         if "routing" in sr.results:
-            (tmp / "routing").mkdir()
-            plan_day: DispatchPlan = sr.results["routing"]
-            plan_day.save(tmp / "routing" / "plan.json")
-            plan_day.to_frame().to_parquet(
-                tmp / "routing" / "stops.parquet", index=False
-            )
-            plan_day.unassigned_frame().to_parquet(
-                tmp / "routing" / "unassigned.parquet", index=False
-            )
+            # a result folder: result.json, stops, technicians, unassigned, ...
+            sr.results["routing"].save(tmp / "routing")
         if "simulation" in sr.results:
             predicted_vs_simulated(sr).to_parquet(
                 tmp / "predicted_vs_simulated.parquet", index=False

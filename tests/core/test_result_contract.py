@@ -32,7 +32,19 @@ def _stock_plan() -> Result:
     )
 
 
+def _dispatch_plan() -> Result:
+    from planner.routing import DispatchProblem, solve_dispatch
+
+    d = np.array([[0.0, 10.0, 15.0], [10.0, 0.0, 8.0], [15.0, 8.0, 0.0]])
+    p = DispatchProblem(
+        d, d * 500, [1, 2], [30, 300], [0, 1, 2], [480, 480], [600, 600], [0], [0],
+        [480], [720], location_lonlat=[[7.0, 46.0], [7.1, 46.0], [7.0, 46.1]],
+    )  # fmt: skip
+    return solve_dispatch(p, max_iterations=20)  # one served, one unassigned
+
+
 EXAMPLES: dict[str, Callable[[], Result]] = {
+    "DispatchPlan": _dispatch_plan,
     "StockPlan": _stock_plan,
 }
 
