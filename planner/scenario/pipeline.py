@@ -198,15 +198,12 @@ def kpi_table(sr: StageResults) -> pd.DataFrame:
         ("existing_outlets", sr.summary["existing_outlets"], "outlets"),
         ("technicians", sr.summary["technicians"], "technicians"),
     ]
-    plan = sr.results.get("siting")
+    plan: SitingPlan | None = sr.results.get("siting")
     if plan is not None:
-        rows += [
-            ("siting_open_outlets", float(len(plan.open_idx)), "outlets"),
-            ("siting_objective", float(plan.objective), plan.model),
-            ("siting_gap", float(plan.gap), "share"),
-            ("siting_mean_travel_min", float(plan.mean_cost), "min"),
-        ]
-        rows.append(("siting_coverage_share", _coverage_share(sr), "share"))
+        k = plan.kpis()
+        rows += list(
+            zip(k["kpi"].astype(str), k["mean"].astype(float), k["unit"], strict=True)
+        )
     stock: StockPlan | None = sr.results.get("inventory")
     if stock is not None:
         f = stock.to_frame()
@@ -285,15 +282,6 @@ def kpi_table(sr: StageResults) -> pd.DataFrame:
     return table
 
 
-def _coverage_share(sr: StageResults) -> float:
-    """Demand share within ``[siting] radius_min`` of its outlet, for any model."""
-    plan: SitingPlan = sr.results["siting"]
-    radius = sr.scenario.spec.siting.radius_min
-    w = np.asarray(plan.weights, dtype=float)
-    covered = np.asarray(plan.assign_cost, dtype=float) <= radius + 1e-9
-    return float(w[covered].sum() / w.sum()) if w.sum() > 0 else 1.0
-
-
 def predicted_vs_simulated(sr: StageResults) -> pd.DataFrame:
     """What the plans predict next to what the simulation measured.
 
@@ -315,7 +303,7 @@ def predicted_vs_simulated(sr: StageResults) -> pd.DataFrame:
         rows.append(
             (
                 "coverage share vs SLA attainment",
-                _coverage_share(sr),
+                plan.service_coverage_share,
                 g["mean"],
                 g["ci_low"],
                 g["ci_high"],

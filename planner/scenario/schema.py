@@ -8,11 +8,19 @@ defaults give the embedded default (mainland China's towns). See
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from planner.core.timewindow import TimeWindow
+from planner.siting.models import check_model_name
 
 __all__ = [
     "CostSpec",
@@ -204,13 +212,19 @@ class CostSpec(_Model):
 
 
 class SitingSpec(_Model):
-    """What the siting stage solves."""
+    """What the siting stage solves.
 
-    model: Literal["pmedian", "mclp", "lscp", "pcenter", "facility_location"] = "mclp"
+    ``model`` is a name of :data:`planner.siting.SITING_MODELS`; ``budget``
+    caps the fixed costs of the open own outlets plus the closing costs paid
+    (the scenario's currency; none by default).
+    """
+
+    model: Annotated[str, AfterValidator(check_model_name)] = "mclp"
     p: int = Field(60, ge=1)
     radius_min: float = Field(120.0, gt=0)
     target_share: float = Field(1.0, gt=0, le=1)
     time_limit_s: float = Field(60.0, gt=0)
+    budget: float | None = Field(None, ge=0)
 
 
 Stage = Literal["summary", "siting", "inventory", "routing", "simulation"]
