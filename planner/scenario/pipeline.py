@@ -204,20 +204,6 @@ def kpi_table(sr: StageResults) -> pd.DataFrame:
         rows += list(
             zip(k["kpi"].astype(str), k["mean"].astype(float), k["unit"], strict=True)
         )
-    stock: StockPlan | None = sr.results.get("inventory")
-    if stock is not None:
-        f = stock.to_frame()
-        unit = {p.id: p.unit_cost for p in sr.data.catalog.parts}
-        value = f["on_hand"].to_numpy(dtype=float) * f["part_id"].map(unit).to_numpy(
-            float
-        )
-        rows += [
-            ("inventory_cost_per_day", float(f["cost"].sum()), "currency/day"),
-            ("inventory_on_hand_value", float(value.sum()), "currency"),
-            ("inventory_fill_rate_min", float(f["fill_rate"].min()), "share"),
-            ("inventory_fill_rate_mean", float(f["fill_rate"].mean()), "share"),
-            ("inventory_policies", float(len(f)), "policies"),
-        ]
     day: DispatchPlan | None = sr.results.get("routing")
     if day is not None:
         dk = day.kpis
@@ -243,6 +229,9 @@ def kpi_table(sr: StageResults) -> pd.DataFrame:
             "unit": [r[2] for r in rows],
         }
     )
+    stock: StockPlan | None = sr.results.get("inventory")
+    if stock is not None:
+        table = pd.concat([table, stock.kpis()], ignore_index=True)
     sim: SimResult | None = sr.results.get("simulation")
     if sim is not None:
         k = sim.kpis

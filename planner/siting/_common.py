@@ -125,12 +125,15 @@ def make_plan(
     capacity: np.ndarray | None = None,
     partners: np.ndarray | None = None,
     options: Resolved | None = None,
+    travel_cost: np.ndarray | None = None,
 ) -> SitingPlan:
     """Build a :class:`SitingPlan`, assigning demand to the nearest open outlet.
 
     ``partners``: partner candidates; those ``assign`` sends demand to are the
     plan's ``partner_idx``. ``options``: the plan carries their money (and
-    their partners and existing outlets unless given).
+    their partners and existing outlets unless given). ``travel_cost``: the
+    matrix as the user gave it (before partner capping or fees), which the
+    plan's ``assign_cost`` is read from, so it never includes a fee.
     """
     costs: dict[str, Any] = {}
     if options is not None:
@@ -140,6 +143,10 @@ def make_plan(
         if existing is None:
             existing = options.existing
     ai, ac = assign if assign is not None else nearest_open(cost, open_idx)
+    if travel_cost is not None:
+        ok = np.flatnonzero(ai >= 0)
+        ac = np.full(ai.size, np.inf)
+        ac[ok] = travel_cost[ok, ai[ok]]
     used = np.zeros(0, np.int64)
     if partners is not None and partners.size:
         used = np.intersect1d(partners, ai[ai >= 0])

@@ -46,7 +46,7 @@ from planner.siting._common import (
     status_for,
 )
 from planner.siting._highs import solve_mip
-from planner.siting._options import resolve
+from planner.siting._options import Resolved, resolve
 from planner.siting._radius import build_radius_model
 from planner.siting._search import Engine
 from planner.siting.options import SiteOptions
@@ -251,7 +251,7 @@ def solve_facility_location(
             partners=part,
             hb=hb,
         )
-        return dataclasses.replace(plan, **opt.plan_costs())
+        return _priced(plan, opt, C_travel)
     if method == "heuristic":
         raise InputError(
             field="method",
@@ -277,7 +277,16 @@ def solve_facility_location(
         partners=part,
         hb=hb,
     )
-    return dataclasses.replace(plan, **opt.plan_costs())
+    return _priced(plan, opt, C_travel)
+
+
+def _priced(plan: SitingPlan, opt: Resolved, C: np.ndarray) -> SitingPlan:
+    """``plan`` with the options' money, its costs read from ``C`` (no fees)."""
+    ai = plan.assign_idx
+    ok = np.flatnonzero(ai >= 0)
+    ac = np.full(ai.size, np.inf)
+    ac[ok] = C[ok, ai[ok]]
+    return dataclasses.replace(plan, assign_cost=ac, **opt.plan_costs())
 
 
 def _ufl(

@@ -182,6 +182,7 @@ def solve_pcenter(
         assign=_assign(C0, S, pc, pk),
         partners=opt.partners,
         options=opt,
+        travel_cost=C0,
     )
 
 

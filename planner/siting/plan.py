@@ -100,7 +100,8 @@ class SitingPlan:
     assign_idx
         Per demand point the candidate serving it (``-1``: none).
     assign_cost
-        Per demand point its cost to the serving outlet (``inf``: none).
+        Per demand point its cost to the serving outlet or partner, in the
+        units of the cost matrix and without partner fees (``inf``: none).
     weights
         Demand weight per point (tickets per year).
     objective, bound

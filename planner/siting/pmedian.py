@@ -304,6 +304,7 @@ def solve_pmedian(
         assign=_assign(C0, best, pc, pk),
         partners=opt.partners,
         options=opt,
+        travel_cost=C0,
         objective=best_v + const,
         bound=lb + const,
         status=status,
