@@ -251,7 +251,7 @@ def solve_facility_location(
             partners=part,
             hb=hb,
         )
-        return _priced(plan, opt, C_travel)
+        return _priced(plan, opt, C_travel, hb)
     if method == "heuristic":
         raise InputError(
             field="method",
@@ -277,11 +277,14 @@ def solve_facility_location(
         partners=part,
         hb=hb,
     )
-    return _priced(plan, opt, C_travel)
+    return _priced(plan, opt, C_travel, hb)
 
 
-def _priced(plan: SitingPlan, opt: Resolved, C: np.ndarray) -> SitingPlan:
+def _priced(
+    plan: SitingPlan, opt: Resolved, C: np.ndarray, hb: Heartbeat
+) -> SitingPlan:
     """``plan`` with the options' money, its costs read from ``C`` (no fees)."""
+    hb(f"done, {plan.status.value}", best=plan.objective, bound=plan.bound, force=True)
     ai = plan.assign_idx
     ok = np.flatnonzero(ai >= 0)
     ac = np.full(ai.size, np.inf)

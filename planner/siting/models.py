@@ -22,6 +22,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -109,72 +110,57 @@ def _priced(plan: SitingPlan, case: SitingCase) -> SitingPlan:
     )
 
 
-def _pmedian(c: SitingCase) -> SitingPlan:
-    plan = solve_pmedian(
-        c.travel,
-        c.weights,
-        c.p,
-        options=_time_options(c.options),
+def _run(
+    c: SitingCase, solve: Callable[..., SitingPlan], *args: Any, **kwargs: Any
+) -> SitingPlan:
+    """``solve(*args, **kwargs)`` with the case's limits, priced by the case."""
+    plan = solve(
+        *args,
         time_limit_s=c.time_limit_s,
         seed=c.seed,
         progress=c.progress,
+        **kwargs,
     )
     return _priced(plan, c)
+
+
+def _pmedian(c: SitingCase) -> SitingPlan:
+    o = _time_options(c.options)
+    return _run(c, solve_pmedian, c.travel, c.weights, c.p, options=o)
 
 
 def _mclp(c: SitingCase) -> SitingPlan:
-    plan = solve_mclp(
-        c.travel,
-        c.weights,
-        c.p,
-        c.radius,
-        options=_time_options(c.options),
-        time_limit_s=c.time_limit_s,
-        seed=c.seed,
-        progress=c.progress,
-    )
-    return _priced(plan, c)
+    o = _time_options(c.options)
+    return _run(c, solve_mclp, c.travel, c.weights, c.p, c.radius, options=o)
 
 
 def _pcenter(c: SitingCase) -> SitingPlan:
-    plan = solve_pcenter(
-        c.travel,
-        c.weights,
-        c.p,
-        options=_time_options(c.options),
-        time_limit_s=c.time_limit_s,
-        seed=c.seed,
-        progress=c.progress,
-    )
-    return _priced(plan, c)
+    o = _time_options(c.options)
+    return _run(c, solve_pcenter, c.travel, c.weights, c.p, options=o)
 
 
 def _lscp(c: SitingCase) -> SitingPlan:
-    plan = solve_lscp(
+    return _run(
+        c,
+        solve_lscp,
         c.travel,
         c.weights,
         c.radius,
         target_share=c.target_share,
         options=c.options,
-        time_limit_s=c.time_limit_s,
-        seed=c.seed,
-        progress=c.progress,
     )
-    return _priced(plan, c)
 
 
 def _facility(c: SitingCase) -> SitingPlan:
-    plan = solve_facility_location(
-        c.money if c.money is not None else c.travel,
+    money = c.money if c.money is not None else c.travel
+    return _run(
+        c,
+        solve_facility_location,
+        money,
         c.weights,
         options=c.options,
         capacity=c.capacity,
-        single_source=False,
-        time_limit_s=c.time_limit_s,
-        seed=c.seed,
-        progress=c.progress,
     )
-    return _priced(plan, c)
 
 
 #: Every siting model a scenario can name, in the order the docs list them.
