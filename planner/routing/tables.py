@@ -31,6 +31,7 @@ from planner.core.cost import CostRates
 from planner.core.errors import InputError
 from planner.core.urgency import Urgency
 from planner.geo import GreatCircle, TravelModel
+from planner.geo.speed import free_flow_matrix, speed_of, travel_info
 from planner.routing.problem import DispatchProblem, _bad
 
 __all__ = ["DEFAULT_TRAVEL", "problem_from_frames", "problem_from_tables", "read_table"]
@@ -239,7 +240,8 @@ def problem_from_tables(
     jobs_xy = _coords(tickets, t_src)
     m, n = len(techs), len(tickets)
     lonlat = np.vstack([home, end, jobs_xy])
-    tm = (travel or DEFAULT_TRAVEL).matrix(lonlat, lonlat)
+    model = travel or DEFAULT_TRAVEL
+    tm = free_flow_matrix(model, lonlat, lonlat)  # speed factors apply on top
     jobs = tickets.assign(location=np.arange(2 * m, 2 * m + n))
     tw = techs.assign(start_location=np.arange(m), end_location=np.arange(m, 2 * m))
     return problem_from_frames(
@@ -251,6 +253,12 @@ def problem_from_tables(
         location_lonlat=lonlat,
         jobs_source=t_src,
         techs_source=w_src,
+    ).replace(
+        speed_factors=speed_of(model),
+        date=day.isoformat(),
+        travel_info=travel_info(
+            model, note=None if travel else "straight lines (no travel model given)"
+        ),
     )
 
 

@@ -31,6 +31,7 @@ from planner.geo import (
     TravelModel,
     helsinki_pbf,
     read_points,
+    with_speed_factors,
 )
 from planner.scenario.catalog import Catalog, read_catalog
 from planner.scenario.load import Scenario
@@ -175,6 +176,10 @@ def travel_model(spec: ScenarioSpec) -> TravelModel:
 
 
 def _travel(spec: ScenarioSpec) -> TravelModel:
+    return with_speed_factors(_static_travel(spec), spec.travel.speed_factors)
+
+
+def _static_travel(spec: ScenarioSpec) -> TravelModel:
     t = spec.travel
     if t.model == "great_circle":
         return GreatCircle(circuity=t.circuity, speed_kmh=t.speed_kmh)
