@@ -134,7 +134,7 @@ def test_ticket_windows_and_not_before_bound_the_slots() -> None:
     t = NewJob("T", service_min=30, loc=1, windows=((600.0, 900.0),))
     offers = offer_slots(plan, p, t, slot_min=60, not_before_min=660.0)
     assert len(offers) > 0
-    for i, o in enumerate(offers.offers):
+    for i in range(len(offers)):
         p2, plan2 = offers.book(i)
         s = float(plan2.start_min[plan2.stop_job == p2.n_jobs - 1][0])
         assert 660.0 - 1e-9 <= s <= 900.0 + 1e-9
