@@ -24,7 +24,7 @@ from planner.geo.speed import free_flow_matrix
 from planner.routing.plan import DispatchPlan
 from planner.routing.problem import URGENCY_ORDER, DispatchProblem
 
-__all__ = ["NewJob", "add_jobs", "plan_routes"]
+__all__ = ["NewJob", "add_jobs", "new_locations", "plan_routes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +113,46 @@ def _index_of(
     return out
 
 
+def new_locations(
+    p: DispatchProblem,
+    lonlat: Sequence[tuple[float, float]],
+    travel: TravelModel | None,
+    *,
+    source: str = "positions",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The matrices and coordinates of ``p`` with ``lonlat`` appended as new locations.
+
+    Travel to and from them comes from ``travel`` (free-flow minutes); the
+    problem needs ``location_lonlat``.
+    """
+    dur, dist = np.asarray(p.duration_min), np.asarray(p.distance_m)
+    ll = None if p.location_lonlat is None else np.asarray(p.location_lonlat)
+    if not len(lonlat):
+        return dur, dist, ll
+    if travel is None or ll is None:
+        raise InputError(
+            source=source,
+            field="lonlat",
+            expected="a travel model and a problem with location coordinates "
+            "(or a location index)",
+            got="no travel model" if travel is None else "no coordinates",
+        )
+    n_loc = p.n_locations
+    pts = np.asarray(lonlat, dtype=float).reshape(-1, 2)
+    allp = np.vstack([ll, pts])
+    fwd = free_flow_matrix(travel, pts, allp)  # new -> all
+    back = free_flow_matrix(travel, ll, pts)  # old -> new
+    k = len(pts)
+    nd = np.zeros((n_loc + k, n_loc + k))
+    ns = np.zeros((n_loc + k, n_loc + k))
+    nd[:n_loc, :n_loc], ns[:n_loc, :n_loc] = dur, dist
+    nd[n_loc:, :] = fwd.duration_min
+    ns[n_loc:, :] = fwd.distance_m
+    nd[:n_loc, n_loc:] = back.duration_min
+    ns[:n_loc, n_loc:] = back.distance_m
+    return nd, ns, allp
+
+
 def add_jobs(
     problem: DispatchProblem,
     jobs: Sequence[NewJob],
@@ -141,33 +181,15 @@ def add_jobs(
                 got=nj.job_id,
             )
         known.add(nj.job_id)
-    dur, dist = np.asarray(p.duration_min), np.asarray(p.distance_m)
-    ll = None if p.location_lonlat is None else np.asarray(p.location_lonlat)
-    new_ll = [nj.lonlat for nj in jobs if nj.lonlat is not None]
     n_loc = p.n_locations
+    new_ll = [nj.lonlat for nj in jobs if nj.lonlat is not None]
+    dur, dist, ll = new_locations(
+        p,
+        new_ll,
+        travel,
+        source=f'new job "{next((nj.job_id for nj in jobs if nj.lonlat), "")}"',
+    )
     locs: list[int] = []
-    if new_ll:
-        if travel is None or ll is None:
-            raise InputError(
-                source=f'new job "{next(nj.job_id for nj in jobs if nj.lonlat)}"',
-                field="lonlat",
-                expected="a travel model and a problem with location coordinates "
-                "(or give loc=)",
-                got="no travel model" if travel is None else "no coordinates",
-            )
-        pts = np.asarray(new_ll, dtype=float).reshape(-1, 2)
-        allp = np.vstack([ll, pts])
-        fwd = free_flow_matrix(travel, pts, allp)  # new -> all
-        back = free_flow_matrix(travel, ll, pts)  # old -> new
-        k = len(pts)
-        nd = np.zeros((n_loc + k, n_loc + k))
-        ns = np.zeros((n_loc + k, n_loc + k))
-        nd[:n_loc, :n_loc], ns[:n_loc, :n_loc] = dur, dist
-        nd[n_loc:, :] = fwd.duration_min
-        ns[n_loc:, :] = fwd.distance_m
-        nd[:n_loc, n_loc:] = back.duration_min
-        ns[:n_loc, n_loc:] = back.distance_m
-        dur, dist, ll = nd, ns, allp
     nxt = n_loc
     for nj in jobs:
         if nj.loc is not None:
