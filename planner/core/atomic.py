@@ -12,6 +12,13 @@ from pathlib import Path
 __all__ = ["atomic_dir", "atomic_path"]
 
 
+def _umask() -> int:
+    """The process's umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it over ``path`` on success.
@@ -45,7 +52,15 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary folder next to ``path``; rename it to ``path`` on success.
 
-    ``path`` must not exist yet. On an exception the temporary folder is removed.
+    ``path`` must not exist yet. On an exception the temporary folder is
+    removed. The folder gets the user's umask, as ``mkdir`` would give it.
+
+    >>> import tempfile, pathlib, stat
+    >>> d = pathlib.Path(tempfile.mkdtemp()) / "out"
+    >>> with atomic_dir(d) as tmp:
+    ...     _ = (tmp / "a.txt").write_text("hi")
+    >>> oct(d.stat().st_mode & 0o777) == oct(0o777 & ~_umask())
+    True
     """
     target = Path(path)
     if target.exists():
@@ -54,6 +69,9 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(
         tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     )
+    # mkdtemp makes the folder private (0700); give it the mode a plain mkdir
+    # would, so colleagues can read results as the user's umask allows
+    os.chmod(tmp, 0o777 & ~_umask())
     try:
         yield tmp
         os.replace(tmp, target)

@@ -88,9 +88,11 @@ class NewJob:
         for a, b in self.windows:
             if not (math.isfinite(float(a)) and float(b) >= float(a)):
                 raise InputError(
-                    source=src, field="windows", expected="(start, end) with start <= end",
+                    source=src,
+                    field="windows",
+                    expected="(start, end) with start <= end",
                     got=(a, b),
-                )  # fmt: skip
+                )
 
 
 def plan_routes(plan: DispatchPlan) -> list[list[int]]:

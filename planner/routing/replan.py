@@ -153,29 +153,40 @@ def _parse_events(
         if isinstance(e, NewJob):
             if e.job_id in jx or any(e.job_id == x.job_id for x in new):
                 raise InputError(
-                    source="events", location=where, field="job_id",
-                    expected="a new job id", got=e.job_id,
-                )  # fmt: skip
+                    source="events",
+                    location=where,
+                    field="job_id",
+                    expected="a new job id",
+                    got=e.job_id,
+                )
             new.append(e)
         elif isinstance(e, Cancel):
             if e.job_id not in jx:
                 raise InputError(
-                    source="events", location=where, field="job_id",
-                    expected="a job of the plan", got=e.job_id,
-                )  # fmt: skip
+                    source="events",
+                    location=where,
+                    field="job_id",
+                    expected="a job of the plan",
+                    got=e.job_id,
+                )
             cancel.add(jx[e.job_id])
         elif isinstance(e, Absent):
             if e.tech_id not in tx:
                 raise InputError(
-                    source="events", location=where, field="tech_id",
-                    expected="a technician of the plan", got=e.tech_id,
-                )  # fmt: skip
+                    source="events",
+                    location=where,
+                    field="tech_id",
+                    expected="a technician of the plan",
+                    got=e.tech_id,
+                )
             absent.add(tx[e.tech_id])
         else:
             raise InputError(
-                source="events", location=where,
-                expected="NewJob, Cancel or Absent", got=type(e).__name__,
-            )  # fmt: skip
+                source="events",
+                location=where,
+                expected="NewJob, Cancel or Absent",
+                got=type(e).__name__,
+            )
     return new, cancel, absent
 
 
@@ -300,9 +311,11 @@ def replan(
                 lon, lat = (float(x) for x in where)  # type: ignore[union-attr]
             except (TypeError, ValueError):
                 raise InputError(
-                    source="positions", field=p.tech_ids[t],
-                    expected="a location index or (lon, lat)", got=where,
-                ) from None  # fmt: skip
+                    source="positions",
+                    field=p.tech_ids[t],
+                    expected="a location index or (lon, lat)",
+                    got=where,
+                ) from None
             free_loc[t] = p.n_locations + len(ll_new)
             ll_new.append((lon, lat))
     base = p
@@ -340,8 +353,12 @@ def replan(
     new_idx = [newidx[j] for j in range(n0, base.n_jobs) if j in newidx]
     pool += [j for j in unrouted_old + new_idx if j not in in_route and j not in pool]
     routes_q, unassigned = _place(q, routes_q, pool, pub_tech, value)
-    stats = SolverStats("replan", time.perf_counter() - t0, seed=None,
-                        extra={"pool": len(pool), "now_min": now})  # fmt: skip
+    stats = SolverStats(
+        "replan",
+        time.perf_counter() - t0,
+        seed=None,
+        extra={"pool": len(pool), "now_min": now},
+    )
     new_plan = build_plan(q, routes_q, unassigned, stats)
     # -- what moved
     moved, detail = [], []
@@ -519,8 +536,11 @@ def _eject_for(
     opts = []
     for t in np.flatnonzero(cand[j]).tolist():
         r = routes[t]
-        locs = [int(q.tech_start_loc[t]), *[int(q.job_loc[x]) for x in r],
-                int(q.tech_end_loc[t])]  # fmt: skip
+        locs = [
+            int(q.tech_start_loc[t]),
+            *[int(q.job_loc[x]) for x in r],
+            int(q.tech_end_loc[t]),
+        ]
         for k in range(len(r)):
             for w in (1, 2):
                 seg = r[k : k + w]
@@ -541,9 +561,13 @@ def _eject_for(
                 routes[t] = new
                 for v in out:
                     place = cheapest_insertion(
-                        q, routes, v, np.flatnonzero(cand[v]).tolist(),
-                        [0] * q.n_techs, sl,
-                    )  # fmt: skip
+                        q,
+                        routes,
+                        v,
+                        np.flatnonzero(cand[v]).tolist(),
+                        [0] * q.n_techs,
+                        sl,
+                    )
                     if place is not None:
                         routes[place[0]].insert(place[1], v)
                 return True

@@ -101,8 +101,18 @@ class SlotOffers:
                     "marginal_cost": round(o.cost, 2) + 0.0,
                 }
             )
-        cols = ["rank", "day", "date", "slot", "start_min", "end_min", "start_at",
-                "end_at", "tech_id", "marginal_cost"]  # fmt: skip
+        cols = [
+            "rank",
+            "day",
+            "date",
+            "slot",
+            "start_min",
+            "end_min",
+            "start_at",
+            "end_at",
+            "tech_id",
+            "marginal_cost",
+        ]
         return pd.DataFrame(rows, columns=cols)
 
     def book(self, i: int = 0) -> tuple[DispatchProblem, DispatchPlan]:

@@ -103,9 +103,19 @@ def test_problem_rejects_bad_speed_factors() -> None:
     d = np.array([[0.0, 10.0], [10.0, 0.0]])
     with pytest.raises(InputError, match="speed_factors"):
         DispatchProblem(
-            d, d, [1], [30], [0, 1], [480], [600], [0], [0], [480], [1020],
+            d,
+            d,
+            [1],
+            [30],
+            [0, 1],
+            [480],
+            [600],
+            [0],
+            [0],
+            [480],
+            [1020],
             speed_factors=[0.0] * 24,
-        )  # fmt: skip
+        )
 
 
 def test_time_dependent_travel_model() -> None:
@@ -150,8 +160,16 @@ def _day(rng: np.random.Generator, n: int, m: int, **kw: object) -> DispatchProb
 
 
 def _same_plan(a: object, b: object) -> bool:
-    names = ("stop_tech", "stop_job", "arrival_min", "start_min", "end_min",
-             "return_min", "travel_min", "unassigned_job")  # fmt: skip
+    names = (
+        "stop_tech",
+        "stop_job",
+        "arrival_min",
+        "start_min",
+        "end_min",
+        "return_min",
+        "travel_min",
+        "unassigned_job",
+    )
     return (
         all(
             np.array_equal(np.asarray(getattr(a, k)), np.asarray(getattr(b, k)))

@@ -116,8 +116,14 @@ def test_two_technicians_one_absent_day(case: int) -> None:
 @pytest.mark.parametrize("case", range(3))
 def test_day_plans_are_valid_dispatch_days(case: int) -> None:
     """Each day's plan passes the validator on its own day; together they are the flat plan."""
-    day = tiny(700 + case, 12, m=3, break_min=np.full(3, 30.0),
-               break_early_min=np.full(3, 690.0), break_late_min=np.full(3, 780.0))  # fmt: skip
+    day = tiny(
+        700 + case,
+        12,
+        m=3,
+        break_min=np.full(3, 30.0),
+        break_early_min=np.full(3, 690.0),
+        break_late_min=np.full(3, 780.0),
+    )
     h = HorizonProblem.from_sla(day, 3, created_min=np.full(12, 420.0))
     hp = solve_horizon(h, max_iterations=150, seed=1)
     assert validate_plan(hp.flat_problem, hp.flat) == []
@@ -130,8 +136,15 @@ def test_day_plans_are_valid_dispatch_days(case: int) -> None:
             assert plan.date == dp.date
     assert served == hp.flat.n_served
     frame = hp.moved_frame()
-    assert set(frame["reason"]) <= {"capacity", "cost", "late", "unserved",
-                                    "beyond_horizon", "window", "no_technician"}  # fmt: skip
+    assert set(frame["reason"]) <= {
+        "capacity",
+        "cost",
+        "late",
+        "unserved",
+        "beyond_horizon",
+        "window",
+        "no_technician",
+    }
     assert len(frame) == int((hp.job_day != 0).sum())
 
 
@@ -145,8 +158,11 @@ def test_sla_deadlines_from_urgency_and_creation() -> None:
 def test_jobs_pulled_to_the_earliest_day_and_reasons() -> None:
     """With room today, every job with a later deadline is still served today; without, 'capacity'."""
     day = tiny(2, 3)
-    roomy = day.replace(service_min=[30.0, 30.0, 30.0], tw_early_min=[480.0] * 3,
-                        tw_late_min=[900.0] * 3)  # fmt: skip
+    roomy = day.replace(
+        service_min=[30.0, 30.0, 30.0],
+        tw_early_min=[480.0] * 3,
+        tw_late_min=[900.0] * 3,
+    )
     h = HorizonProblem(roomy, n_days=3, deadline_min=[3 * DAY] * 3)
     hp = solve_horizon(h, max_iterations=50)
     assert hp.job_day.tolist() == [0, 0, 0]

@@ -148,9 +148,11 @@ def test_slots_at_coordinates_need_a_travel_model_and_work_with_rush_hours() -> 
     tm = gc.matrix(ll, ll)
     base = small_day(9)
     p = base.replace(
-        duration_min=tm.duration_min, distance_m=tm.distance_m, location_lonlat=ll,
+        duration_min=tm.duration_min,
+        distance_m=tm.distance_m,
+        location_lonlat=ll,
         speed_factors=SpeedProfile({"7-9": 0.5, "16-18": 0.6}),
-    )  # fmt: skip
+    )
     plan = solve_dispatch(p, max_iterations=80, seed=0)
     t = NewJob("T", service_min=40, lonlat=(24.95, 60.2))
     with pytest.raises(InputError, match="lonlat"):
