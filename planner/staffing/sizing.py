@@ -1,0 +1,626 @@
+"""Workforce sizing: technicians per outlet and shift so every class meets its target.
+
+Per outlet (all outlets are independent unless a headcount cap binds):
+
+1. **Per-period requirement** (MOL, stationary per hour): for every hour of the
+   week the smallest number on duty with which each class whose wall-clock
+   target from that hour is at most ``period_target_max_min`` meets its share,
+   in the non-preemptive priority M/M/c queue offered the hour's MOL loads of
+   all classes (:mod:`planner.staffing.timevarying`,
+   :mod:`planner.staffing.priority`). Classes with longer targets (a day on
+   business hours) are deferrable: they load the servers but are sized by 2.
+   and 4.
+2. **Shift covering** (set-covering MIP in HiGHS): integer technicians per
+   allowed shift at least annual labour cost, with on-duty counts covering
+   the requirement in every hour, paid hours at least the week's visit work
+   over ``max_utilization``, the per-outlet bounds and ``min_staff``. Unmet
+   coverage is a slack at a large penalty (reported, never silent).
+3. **Check and correct**: the plan's service is predicted by the fluid-backlog
+   plus stationary model (:mod:`planner.staffing.predict`); where a class
+   misses its share, the requirement is raised by one in the hours after the
+   arrival hour that loses most tickets, and the outlet is solved again,
+   until every class meets its share or ``max_rounds``.
+4. **Partner overflow**: an outlet hands all its tickets to a partner where
+   the fee is cheaper than its own labour and overtime (and it has no
+   minimum staff).
+5. **Skills** (``skills=k``): each technician holds ``k`` skills; every skill
+   group alone must meet the per-period requirement of its own share of the
+   work (conservative: it ignores pooling across skills). Skills are
+   assigned per shift in the MIP (integer holders per skill and shift, ``k``
+   per technician) and dealt round-robin to the technicians.
+6. **Headcount cap**: above the cap, outlets go to the partner where allowed
+   (least extra cost per technician saved first), then technicians are
+   removed one at a time where the outlet's utilization is lowest; the plan
+   then says which targets are missed.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from planner.core.errors import InputError
+from planner.core.result import SolverStats, SolveStatus
+from planner.core.rng import Seed
+from planner.staffing._mip import MipSolver
+from planner.staffing.plan import StaffingPlan
+from planner.staffing.predict import (
+    Precomputed,
+    Prediction,
+    precompute,
+    predict_service,
+)
+from planner.staffing.priority import required_servers_priority
+from planner.staffing.problem import HOURS_PER_WEEK, WEEKS_PER_YEAR, StaffingProblem
+
+__all__ = ["period_requirement", "size_workforce"]
+
+log = logging.getLogger(__name__)
+H = HOURS_PER_WEEK
+
+
+def _shares(problem: StaffingProblem, target_share: npt.ArrayLike | None) -> np.ndarray:
+    n, k = problem.n_outlets, problem.n_classes
+    base = np.array([c.share for c in problem.classes])
+    if target_share is None:
+        return np.broadcast_to(base, (n, k)).copy()
+    ts = np.asarray(target_share, dtype=np.float64)
+    try:
+        ts = np.broadcast_to(ts, (n, k)).copy()
+    except ValueError as e:
+        raise InputError(
+            field="target_share", expected=f"shape ({n}, {k})", got=f"shape {ts.shape}"
+        ) from e
+    bad = ~np.isfinite(ts) | (ts <= 0) | (ts >= 1)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise InputError(
+            location=f"outlet {problem.outlet_ids[i]!r}, class {problem.classes[j].name!r}",
+            field="target_share",
+            expected="in (0, 1)",
+            got=float(ts[i, j]),
+        )
+    return ts
+
+
+def period_requirement(
+    problem: StaffingProblem,
+    *,
+    target_share: npt.ArrayLike | None = None,
+    period_target_max_min: float = 480.0,
+    scale: npt.ArrayLike | None = None,
+    pre: Precomputed | None = None,
+) -> np.ndarray:
+    """Technicians needed on duty per outlet and hour, ``(n_outlets, 168)``.
+
+    The per-period step of :func:`size_workforce` (see the module docstring):
+    each class whose wall-clock target from that hour is at most
+    ``period_target_max_min`` must meet its share at the hour's MOL loads.
+    ``scale`` multiplies the arrival rates (``(n_outlets,)``; used per skill).
+
+    >>> p = StaffingProblem.from_arrays(tickets_per_year=[[876.6, 0.0, 0.0]])
+    >>> int(period_requirement(p).max())  # 0.1 urgent/h, 90 min, 90 % in 4 h
+    1
+    """
+    pre = precompute(problem) if pre is None else pre
+    share = _shares(problem, target_share)
+    lam = (
+        pre.lam_eff if scale is None else pre.lam_eff * np.asarray(scale)[:, None, None]
+    )
+    cover = problem.coverage()
+    bind = (lam > 0) & (pre.wall <= period_target_max_min) & cover[:, None, :]
+    n, k, _ = lam.shape
+    mv = np.moveaxis
+    r = np.zeros((n, H))
+    cells = bind.any(1)  # (n, 168)
+    if cells.any():
+        lam_c = mv(lam, 1, -1)[cells]
+        r[cells] = required_servers_priority(
+            lam_c,
+            np.broadcast_to(problem.visit_mean_min[:, None, :], (n, H, k))[cells],
+            target_min=mv(pre.wall, 1, -1)[cells],
+            target_share=np.broadcast_to(share[:, None, :], (n, H, k))[cells],
+            service_cv=np.broadcast_to(problem.visit_cv[:, None, :], (n, H, k))[cells],
+            binding=mv(bind, 1, -1)[cells],
+        )
+    return r.astype(np.int64)
+
+
+def _bounds(x: npt.ArrayLike | None, n: int, name: str, default: float) -> np.ndarray:
+    if x is None:
+        return np.full(n, default)
+    a = np.asarray(x, dtype=np.float64)
+    try:
+        a = np.broadcast_to(a, (n,)).copy()
+    except ValueError as e:
+        raise InputError(
+            field=name, expected=f"a number or {n} values", got=f"shape {a.shape}"
+        ) from e
+    if (np.isnan(a) | (a < 0) | ((a != np.round(a)) & np.isfinite(a))).any():
+        raise InputError(
+            field=name,
+            expected="whole numbers >= 0",
+            got=a[np.isnan(a) | (a < 0)].tolist()[:3] or "fractions",
+        )
+    return a
+
+
+class _Outlets:
+    """Builds and solves the covering MIP of one outlet."""
+
+    def __init__(
+        self,
+        problem: StaffingProblem,
+        *,
+        max_utilization: float,
+        skills: int | None,
+        min_staff: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        skill_req: np.ndarray | None,
+    ) -> None:
+        self.p = problem
+        self.cov = problem.shift_matrix().astype(np.float64)  # (168, m)
+        sh = problem.shifts
+        self.paid = np.array([s.paid_h_per_week for s in sh])
+        self.cost = (
+            self.paid
+            * np.array([s.cost_factor for s in sh])
+            * problem.labour_per_hour
+            * WEEKS_PER_YEAR
+        )
+        self.work = problem.work_h_per_week()
+        self.rho = max_utilization
+        self.k = skills
+        self.min_staff = min_staff
+        self.lo, self.hi = lo, hi
+        self.skill_req = skill_req  # (n, n_skills, 168) or None
+        self.solver = MipSolver()
+        self.n_nodes = 0
+        self.n_solves = 0
+        self.optimal = True
+
+    def solve(self, o: int, req: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        """Technicians per shift, skill holders per (skill, shift), unmet coverage."""
+        p = self.p
+        m = p.n_shifts
+        allowed = np.flatnonzero(p.shift_allowed[o] | (self.min_staff[o] > 0))
+        ma = allowed.size
+        cov = self.cov[:, allowed]
+        rows = np.flatnonzero(req > 0)
+        blocks: list[sp.spmatrix] = []
+        lo_r: list[np.ndarray] = []
+        hi_r: list[np.ndarray] = []
+        big = 100.0 * float(self.cost.max())
+        n_sk = 0 if self.skill_req is None else self.skill_req.shape[1]
+        ky = ma * n_sk  # skill-holder columns
+        n_cov = rows.size
+        # columns: x (ma), y (n_sk * ma), slack for coverage rows (n_cov), slack fluid (1)
+        n_col = ma + ky + n_cov + 1
+        a_cov = sp.hstack(
+            [
+                sp.csr_matrix(cov[rows]),
+                sp.csr_matrix((n_cov, ky)),
+                sp.identity(n_cov, format="csr"),
+                sp.csr_matrix((n_cov, 1)),
+            ]
+        )
+        blocks.append(a_cov)
+        lo_r.append(req[rows].astype(np.float64))
+        hi_r.append(np.full(n_cov, np.inf))
+        fl = np.zeros((1, n_col))
+        fl[0, :ma] = self.paid[allowed]
+        fl[0, -1] = 1.0
+        blocks.append(sp.csr_matrix(fl))
+        lo_r.append(np.array([self.work[o] / self.rho]))
+        hi_r.append(np.array([np.inf]))
+        hc = np.zeros((1, n_col))
+        hc[0, :ma] = 1.0
+        blocks.append(sp.csr_matrix(hc))
+        lo_r.append(np.array([self.lo[o]]))
+        hi_r.append(np.array([self.hi[o]]))
+        if n_sk and self.skill_req is not None and self.k is not None:
+            kk = min(self.k, n_sk)
+            for s in range(n_sk):  # y_sj - x_j <= 0
+                b = np.zeros((ma, n_col))
+                b[np.arange(ma), ma + s * ma + np.arange(ma)] = 1.0
+                b[np.arange(ma), np.arange(ma)] = -1.0
+                blocks.append(sp.csr_matrix(b))
+                lo_r.append(np.full(ma, -np.inf))
+                hi_r.append(np.zeros(ma))
+            b = np.zeros((ma, n_col))  # sum_s y_sj - k x_j = 0
+            for s in range(n_sk):
+                b[np.arange(ma), ma + s * ma + np.arange(ma)] = 1.0
+            b[np.arange(ma), np.arange(ma)] = -float(kk)
+            blocks.append(sp.csr_matrix(b))
+            lo_r.append(np.zeros(ma))
+            hi_r.append(np.zeros(ma))
+            for s in range(n_sk):
+                rs = self.skill_req[o, s]
+                hr = np.flatnonzero(rs > 0)
+                if hr.size:
+                    b = np.zeros((hr.size, n_col))
+                    b[:, ma + s * ma : ma + (s + 1) * ma] = cov[hr]
+                    blocks.append(sp.csr_matrix(b))
+                    lo_r.append(rs[hr].astype(np.float64))
+                    hi_r.append(np.full(hr.size, np.inf))
+        a = sp.vstack(blocks).tocsc()
+        c = np.concatenate([self.cost[allowed], np.zeros(ky), np.full(n_cov + 1, big)])
+        c[-1] = big / 10.0  # per paid hour short of the fluid minimum
+        col_lo = np.concatenate(
+            [self.min_staff[o, allowed].astype(np.float64), np.zeros(ky + n_cov + 1)]
+        )
+        col_hi = np.concatenate(
+            [
+                np.where(
+                    p.shift_allowed[o, allowed], np.inf, self.min_staff[o, allowed]
+                ),
+                np.full(ky + n_cov + 1, np.inf),
+            ]
+        )
+        integer = np.concatenate([np.ones(ma + ky, bool), np.zeros(n_cov + 1, bool)])
+        out = self.solver.solve(
+            c, a, np.concatenate(lo_r), np.concatenate(hi_r), col_lo, col_hi, integer
+        )
+        self.n_solves += 1
+        self.n_nodes += out.n_nodes
+        self.optimal &= out.optimal
+        x = np.zeros(m, dtype=np.int64)
+        y = np.zeros((max(n_sk, 0), m), dtype=np.int64)
+        if out.x is None:  # cannot happen with the slacks; keep the bounds
+            self.optimal = False
+            x[allowed] = self.min_staff[o, allowed]
+            return x, y, math.inf
+        x[allowed] = np.round(out.x[:ma]).astype(np.int64)
+        if n_sk:
+            y[:, allowed] = (
+                np.round(out.x[ma : ma + ky]).reshape(n_sk, ma).astype(np.int64)
+            )
+        unmet = float(out.x[ma + ky : ma + ky + n_cov].sum())
+        return x, y, unmet
+
+
+def size_workforce(
+    problem: StaffingProblem,
+    *,
+    headcount_cap: int | None = None,
+    min_per_outlet: npt.ArrayLike | None = None,
+    max_per_outlet: npt.ArrayLike | None = None,
+    partner_overflow: bool | npt.ArrayLike = False,
+    skills: int | None = None,
+    min_staff: npt.ArrayLike | None = None,
+    target_share: npt.ArrayLike | None = None,
+    max_utilization: float = 0.85,
+    period_target_max_min: float = 480.0,
+    max_rounds: int = 30,
+    seed: Seed = 0,
+) -> StaffingPlan:
+    """Technicians per outlet and shift so that every class meets its target.
+
+    Parameters
+    ----------
+    problem
+        Demand, visit times, targets and shifts (:class:`StaffingProblem`).
+    headcount_cap
+        Most technicians in total; below the fluid minimum (the week's visit
+        work over the longest shift's hours, for outlets that cannot go to a
+        partner) it is refused.
+    min_per_outlet, max_per_outlet
+        Headcount bounds per outlet (a number or one per outlet).
+    partner_overflow
+        Whether (bool, or one per outlet) an outlet may hand its tickets to a
+        partner at ``problem.partner_fee_per_ticket`` where that is cheaper.
+    skills
+        Skills per technician ``k``; requires ``problem.skill_share``.
+    min_staff
+        ``(n_outlets, n_shifts)`` lower bounds on technicians per shift (the
+        design loop's correction).
+    target_share
+        ``(n_outlets, n_classes)`` shares to size for instead of the classes'
+        (tightened where the simulation shows a miss).
+    max_utilization
+        Paid hours must cover the visit work divided by this.
+    period_target_max_min
+        Classes whose wall-clock target from an hour is at most this are
+        sized in that hour; longer targets are deferrable.
+    max_rounds
+        Check-and-correct rounds per outlet.
+    seed
+        Recorded in ``stats`` (the sizing itself is deterministic).
+
+    Returns
+    -------
+    StaffingPlan
+
+    Examples
+    --------
+    >>> p = StaffingProblem.from_arrays(tickets_per_year=[[500, 2000, 2500]])
+    >>> plan = size_workforce(p)
+    >>> bool((plan.sla >= 0.9).all()), plan.n_technicians > 0
+    (True, True)
+    """
+    t0, c0 = time.perf_counter(), time.process_time()
+    n, _k, m = problem.n_outlets, problem.n_classes, problem.n_shifts
+    if not 0 < max_utilization <= 1:
+        raise InputError(
+            field="max_utilization", expected="in (0, 1]", got=max_utilization
+        )
+    if (
+        isinstance(max_rounds, bool)
+        or not isinstance(max_rounds, int)
+        or max_rounds < 0
+    ):
+        raise InputError(field="max_rounds", expected="an integer >= 0", got=max_rounds)
+    share = _shares(problem, target_share)
+    lo = _bounds(min_per_outlet, n, "min_per_outlet", 0.0)
+    hi = _bounds(max_per_outlet, n, "max_per_outlet", np.inf)
+    if (lo > hi).any():
+        i = int(np.argmax(lo > hi))
+        raise InputError(
+            location=f"outlet {problem.outlet_ids[i]!r}",
+            field="min_per_outlet",
+            expected=f"<= max_per_outlet ({hi[i]:g})",
+            got=lo[i],
+        )
+    ms = (
+        np.zeros((n, m), dtype=np.int64) if min_staff is None else np.asarray(min_staff)
+    )
+    if ms.shape != (n, m) or (ms < 0).any() or (ms != np.round(ms)).any():
+        raise InputError(
+            field="min_staff",
+            expected=f"whole numbers >= 0 of shape ({n}, {m})",
+            got=f"shape {ms.shape}"
+            if ms.shape != (n, m)
+            else "negative or fractional values",
+        )
+    ms = ms.astype(np.int64)
+    can_partner = np.broadcast_to(np.asarray(partner_overflow, dtype=bool), (n,)).copy()
+    can_partner &= (lo == 0) & (ms.sum(1) == 0)
+    pre = precompute(problem)
+    skill_req = None
+    if skills is not None:
+        if problem.skill_share is None:
+            raise InputError(
+                field="skills",
+                expected="problem.skill_share when skills are given",
+                got=skills,
+            )
+        if isinstance(skills, bool) or not isinstance(skills, int) or skills < 1:
+            raise InputError(
+                field="skills",
+                expected="skills per technician, an integer >= 1",
+                got=skills,
+            )
+        skill_req = np.stack(
+            [
+                period_requirement(
+                    problem,
+                    target_share=share,
+                    period_target_max_min=period_target_max_min,
+                    scale=problem.skill_share[:, s],
+                    pre=pre,
+                )
+                for s in range(len(problem.skill_names))
+            ],
+            axis=1,
+        )
+    if headcount_cap is not None:
+        _check_cap(problem, headcount_cap, can_partner)
+    req = period_requirement(
+        problem,
+        target_share=share,
+        period_target_max_min=period_target_max_min,
+        pre=pre,
+    )
+    base_req = req.copy()
+    outl = _Outlets(
+        problem,
+        max_utilization=max_utilization,
+        skills=skills,
+        min_staff=ms,
+        lo=lo,
+        hi=hi,
+        skill_req=skill_req,
+    )
+    x = np.zeros((n, m), dtype=np.int64)
+    y = np.zeros((n, 0 if skill_req is None else skill_req.shape[1], m), dtype=np.int64)
+    unmet = np.zeros(n)
+    cov = problem.shift_matrix().astype(np.int64)
+    coverable = problem.coverage()
+    active = np.flatnonzero(problem.tickets_per_week().sum(1) > 0)
+    idle = np.setdiff1d(np.arange(n), active)
+    for o in np.concatenate([active, idle[(lo[idle] > 0) | (ms[idle].sum(1) > 0)]]):
+        x[o], y[o], unmet[o] = outl.solve(int(o), req[o])
+    todo = active
+    rounds = 0
+    while todo.size and rounds < max_rounds:
+        rounds += 1
+        nd = x[todo] @ cov.T
+        pred = predict_service(problem, nd, pre=pre, outlets=todo)
+        has = problem.tickets_per_week()[todo] > 0
+        miss = (pred.sla < share[todo] - 1e-9) & has
+        fail = miss.any(1) & (x[todo].sum(1) < hi[todo])
+        if not fail.any():
+            break
+        for r_i in np.flatnonzero(fail):
+            o = int(todo[r_i])
+            for j in np.flatnonzero(miss[r_i]):
+                lost = problem.arrival_per_h[o, j] * (1.0 - pred.by_hour[r_i, j])
+                h0 = int(np.argmax(lost))
+                span = int(min(max(np.ceil(pre.wall[o, j, h0] / 60.0), 1), 8))
+                hrs = (h0 + np.arange(2 * H)) % H
+                hrs = hrs[coverable[o, hrs]][:span]
+                req[o, hrs] = np.maximum(req[o, hrs], nd[r_i, hrs] + 1)
+            x[o], y[o], unmet[o] = outl.solve(o, req[o])
+        todo = todo[fail]
+    nd = x @ cov.T
+    return _finish(
+        problem,
+        x=x,
+        y=y,
+        req=req,
+        base_req=base_req,
+        share=share,
+        pre=pre,
+        unmet=unmet,
+        can_partner=can_partner,
+        headcount_cap=headcount_cap,
+        outl=outl,
+        rounds=rounds,
+        skills=skills,
+        seed=seed,
+        t0=t0,
+        c0=c0,
+        nd=nd,
+    )
+
+
+def _check_cap(problem: StaffingProblem, cap: int, can_partner: np.ndarray) -> None:
+    if isinstance(cap, bool) or not isinstance(cap, int | np.integer) or cap < 0:
+        raise InputError(field="headcount_cap", expected="an integer >= 0", got=cap)
+    longest = max(s.paid_h_per_week for s in problem.shifts)
+    fluid = problem.work_h_per_week()[~can_partner].sum() / longest
+    if cap < math.ceil(fluid - 1e-9):
+        raise InputError(
+            field="headcount_cap",
+            expected=(
+                f"at least the fluid minimum of {math.ceil(fluid - 1e-9)} technicians "
+                f"({problem.work_h_per_week()[~can_partner].sum():.0f} h of visits a week "
+                f"at {longest:g} h each)"
+            ),
+            got=cap,
+        )
+
+
+def _overtime_h(
+    problem: StaffingProblem, x: np.ndarray, busy: np.ndarray
+) -> np.ndarray:
+    """Expected overtime hours per week: a technician busy at a shift's end finishes the job."""
+    lam = problem.tickets_per_week()
+    s = problem.visit_mean_min / 60.0
+    m2 = (s**2 * (1.0 + problem.visit_cv**2) * lam).sum(1)
+    m1 = (s * lam).sum(1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        resid = np.where(m1 > 0, m2 / (2.0 * m1), 0.0)  # mean residual visit, hours
+    out = np.zeros(problem.n_outlets)
+    for j, sh in enumerate(problem.shifts):
+        out += x[:, j] * busy[:, sh.end_hours()].sum(1) * resid
+    return out
+
+
+def _finish(
+    problem: StaffingProblem,
+    *,
+    x: np.ndarray,
+    y: np.ndarray,
+    req: np.ndarray,
+    base_req: np.ndarray,
+    share: np.ndarray,
+    pre: Precomputed,
+    unmet: np.ndarray,
+    can_partner: np.ndarray,
+    headcount_cap: int | None,
+    outl: _Outlets,
+    rounds: int,
+    skills: int | None,
+    seed: Seed,
+    t0: float,
+    c0: float,
+    nd: np.ndarray,
+) -> StaffingPlan:
+    notes: list[str] = []
+    cov = problem.shift_matrix().astype(np.int64)
+    tickets_y = problem.tickets_per_week().sum(1) * WEEKS_PER_YEAR
+    fee = tickets_y * problem.partner_fee_per_ticket
+
+    def costs(xx: np.ndarray) -> tuple[np.ndarray, np.ndarray, Prediction]:
+        pr = predict_service(problem, xx @ cov.T, pre=pre)
+        lab = xx @ outl.cost
+        ot = (
+            _overtime_h(problem, xx, pr.busy_at_hour)
+            * WEEKS_PER_YEAR
+            * problem.overtime_per_hour
+        )
+        return lab, ot, pr
+
+    lab, ot, _ = costs(x)
+    partner = can_partner & ((fee < lab + ot) | (unmet > 1e-6))
+    if headcount_cap is not None:
+        own = np.where(partner, 0, x.sum(1))
+        if own.sum() > headcount_cap:
+            extra = (fee - lab - ot) / np.maximum(x.sum(1), 1)
+            for o in np.argsort(extra):
+                if own.sum() <= headcount_cap:
+                    break
+                if can_partner[o] and not partner[o] and x[o].sum() > 0:
+                    partner[o] = True
+                    own[o] = 0
+        while own.sum() > headcount_cap:
+            pr = predict_service(problem, x @ cov.T, pre=pre)
+            util = np.where(~partner & (x.sum(1) > outl.lo), pr.utilization, np.inf)
+            o = int(np.argmin(util))
+            if not np.isfinite(util[o]):
+                break
+            outl.hi[o] = x[o].sum() - 1
+            x[o], y[o], unmet[o] = outl.solve(o, req[o])
+            own[o] = x[o].sum()
+        notes.append(
+            f"headcount cap {headcount_cap} binds: sized {int(own.sum())} technicians"
+        )
+    x = np.where(partner[:, None], 0, x)
+    y = np.where(partner[:, None, None], 0, y)
+    lab, ot, pred = costs(x)
+    sla = np.where(partner[:, None], np.nan, pred.sla)
+    has = problem.tickets_per_week() > 0
+    miss = (sla < share - 1e-9) & has & ~partner[:, None]
+    for j, c in enumerate(problem.classes):
+        bad = np.flatnonzero(miss[:, j])
+        if bad.size:
+            ids = ", ".join(problem.outlet_ids[i] for i in bad[:5]) + (
+                " ..." if bad.size > 5 else ""
+            )
+            notes.append(
+                f"{c.name}: predicted below {c.share:.0%} at {bad.size} outlets ({ids})"
+            )
+    if (unmet[~partner] > 1e-6).any():
+        notes.append(
+            f"coverage short at {int((unmet[~partner] > 1e-6).sum())} outlets (bounds or shifts)"
+        )
+    status = (
+        SolveStatus.OPTIMAL if outl.optimal and not miss.any() else SolveStatus.FEASIBLE
+    )
+    stats = SolverStats(
+        solver="planner.staffing (MOL + priority M/M/c + HiGHS covering)",
+        runtime_s=time.perf_counter() - t0,
+        n_iterations=int(rounds),
+        seed=seed if isinstance(seed, int) else None,
+        extra={
+            "cpu_s": time.process_time() - c0,
+            "mip_solves": outl.n_solves,
+            "mip_nodes": outl.n_nodes,
+            "threads": 1,
+        },
+    )
+    return StaffingPlan.from_sizing(
+        problem,
+        technicians=x,
+        skill_holders=y if skills is not None else None,
+        partner=partner,
+        requirement=req,
+        base_requirement=base_req,
+        sla=sla,
+        by_hour=pred.by_hour,
+        target_share=share,
+        utilization=np.where(partner, 0.0, pred.utilization),
+        labour_per_year=lab,
+        overtime_per_year=ot,
+        outsourcing_per_year=np.where(partner, fee, 0.0),
+        status=status,
+        stats=stats,
+        notes=tuple(notes),
+    )
