@@ -149,9 +149,7 @@ class StaffingPlan:
         skill_holders: np.ndarray | None,
         partner: np.ndarray,
         requirement: np.ndarray,
-        base_requirement: np.ndarray,
         sla: np.ndarray,
-        by_hour: np.ndarray,
         target_share: np.ndarray,
         utilization: np.ndarray,
         labour_per_year: np.ndarray,
@@ -162,7 +160,6 @@ class StaffingPlan:
         notes: tuple[str, ...],
     ) -> StaffingPlan:
         """Assemble the plan from the sizing's arrays (skills dealt round-robin)."""
-        del base_requirement, by_hour
         ts = np.zeros((int(technicians.sum()), 0), bool)
         if skill_holders is not None:
             rows: list[np.ndarray] = []

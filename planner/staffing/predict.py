@@ -95,8 +95,12 @@ def _first_reach(q_cum: np.ndarray, start: np.ndarray, need: np.ndarray) -> np.n
     """
     rows, nb = q_cum.shape
     grid = np.arange(nb, dtype=np.float64)
-    big = q_cum[:, -1:] - q_cum[:, :1] + 1.0
-    off = np.arange(rows)[:, None] * (big + 1.0) - q_cum[:, :1]
+    big = (
+        float((q_cum[:, -1] - q_cum[:, 0]).max(initial=0.0))
+        + 2.0 * need.max(initial=0.0)
+        + 1.0
+    )
+    off = np.arange(rows)[:, None] * big - q_cum[:, :1]  # rows kept apart
     flat = (q_cum + off).ravel()
     h0 = np.floor(start).astype(np.int64)
     q0 = np.take_along_axis(q_cum, h0, 1) + (start - h0) * (

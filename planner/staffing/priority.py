@@ -41,7 +41,7 @@ __all__ = [
     "required_servers_priority",
 ]
 
-_M = 24  # Talbot nodes: about 12 significant digits in double precision
+_M = 16  # Talbot nodes: about 1e-9 absolute on these survival functions
 
 
 def conditional_wait_survival(

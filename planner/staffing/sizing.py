@@ -49,12 +49,7 @@ from planner.core.result import SolverStats, SolveStatus
 from planner.core.rng import Seed
 from planner.staffing._mip import MipSolver
 from planner.staffing.plan import StaffingPlan
-from planner.staffing.predict import (
-    Precomputed,
-    Prediction,
-    precompute,
-    predict_service,
-)
+from planner.staffing.predict import Precomputed, precompute, predict_service
 from planner.staffing.priority import required_servers_priority
 from planner.staffing.problem import HOURS_PER_WEEK, WEEKS_PER_YEAR, StaffingProblem
 
@@ -186,92 +181,72 @@ class _Outlets:
         self.optimal = True
 
     def solve(self, o: int, req: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-        """Technicians per shift, skill holders per (skill, shift), unmet coverage."""
+        """Technicians per shift, skill holders per (skill, shift), unmet coverage.
+
+        Hours with the same set of covering shifts give one row (their largest
+        requirement); every coverage row has a slack at a large penalty.
+        """
         p = self.p
         m = p.n_shifts
         allowed = np.flatnonzero(p.shift_allowed[o] | (self.min_staff[o] > 0))
         ma = allowed.size
         cov = self.cov[:, allowed]
-        rows = np.flatnonzero(req > 0)
-        blocks: list[sp.spmatrix] = []
-        lo_r: list[np.ndarray] = []
-        hi_r: list[np.ndarray] = []
-        big = 100.0 * float(self.cost.max())
-        n_sk = 0 if self.skill_req is None else self.skill_req.shape[1]
-        ky = ma * n_sk  # skill-holder columns
-        n_cov = rows.size
-        # columns: x (ma), y (n_sk * ma), slack for coverage rows (n_cov), slack fluid (1)
-        n_col = ma + ky + n_cov + 1
-        a_cov = sp.hstack(
-            [
-                sp.csr_matrix(cov[rows]),
-                sp.csr_matrix((n_cov, ky)),
-                sp.identity(n_cov, format="csr"),
-                sp.csr_matrix((n_cov, 1)),
-            ]
+        n_sk = (
+            0 if self.skill_req is None or self.k is None else self.skill_req.shape[1]
         )
-        blocks.append(a_cov)
-        lo_r.append(req[rows].astype(np.float64))
-        hi_r.append(np.full(n_cov, np.inf))
-        fl = np.zeros((1, n_col))
-        fl[0, :ma] = self.paid[allowed]
-        fl[0, -1] = 1.0
-        blocks.append(sp.csr_matrix(fl))
-        lo_r.append(np.array([self.work[o] / self.rho]))
-        hi_r.append(np.array([np.inf]))
-        hc = np.zeros((1, n_col))
-        hc[0, :ma] = 1.0
-        blocks.append(sp.csr_matrix(hc))
-        lo_r.append(np.array([self.lo[o]]))
-        hi_r.append(np.array([self.hi[o]]))
-        if n_sk and self.skill_req is not None and self.k is not None:
-            kk = min(self.k, n_sk)
-            for s in range(n_sk):  # y_sj - x_j <= 0
-                b = np.zeros((ma, n_col))
-                b[np.arange(ma), ma + s * ma + np.arange(ma)] = 1.0
-                b[np.arange(ma), np.arange(ma)] = -1.0
-                blocks.append(sp.csr_matrix(b))
-                lo_r.append(np.full(ma, -np.inf))
-                hi_r.append(np.zeros(ma))
-            b = np.zeros((ma, n_col))  # sum_s y_sj - k x_j = 0
-            for s in range(n_sk):
-                b[np.arange(ma), ma + s * ma + np.arange(ma)] = 1.0
-            b[np.arange(ma), np.arange(ma)] = -float(kk)
-            blocks.append(sp.csr_matrix(b))
-            lo_r.append(np.zeros(ma))
-            hi_r.append(np.zeros(ma))
-            for s in range(n_sk):
-                rs = self.skill_req[o, s]
-                hr = np.flatnonzero(rs > 0)
-                if hr.size:
-                    b = np.zeros((hr.size, n_col))
-                    b[:, ma + s * ma : ma + (s + 1) * ma] = cov[hr]
-                    blocks.append(sp.csr_matrix(b))
-                    lo_r.append(rs[hr].astype(np.float64))
-                    hi_r.append(np.full(hr.size, np.inf))
-        a = sp.vstack(blocks).tocsc()
-        c = np.concatenate([self.cost[allowed], np.zeros(ky), np.full(n_cov + 1, big)])
-        c[-1] = big / 10.0  # per paid hour short of the fluid minimum
+        ky = ma * n_sk
+        pats = [_patterns(cov, req)]
+        if n_sk and self.skill_req is not None:
+            pats += [_patterns(cov, self.skill_req[o, s]) for s in range(n_sk)]
+        n_cov = sum(len(r) for _, r in pats)
+        n_col = ma + ky + n_cov + 1
+        n_row = n_cov + 2 + (n_sk + 1) * ma * (n_sk > 0)
+        a = np.zeros((n_row, n_col))
+        lo_r = np.zeros(n_row)
+        hi_r = np.full(n_row, np.inf)
+        r0 = 0
+        for g, (pat, r) in enumerate(pats):
+            cols = slice(0, ma) if g == 0 else slice(ma + (g - 1) * ma, ma + g * ma)
+            a[r0 : r0 + len(r), cols] = pat
+            a[r0 : r0 + len(r), ma + ky + r0 + np.arange(len(r)) - 0] = 1.0
+            lo_r[r0 : r0 + len(r)] = r
+            r0 += len(r)
+        a[r0, :ma] = self.paid[allowed]  # paid hours cover the work / max_utilization
+        a[r0, -1] = 1.0
+        lo_r[r0] = self.work[o] / self.rho
+        a[r0 + 1, :ma] = 1.0  # headcount bounds
+        lo_r[r0 + 1], hi_r[r0 + 1] = self.lo[o], self.hi[o]
+        r0 += 2
+        if n_sk:
+            kk = min(int(self.k or 1), n_sk)
+            ar = np.arange(ma)
+            for s_ in range(n_sk):  # y_sj <= x_j
+                a[r0 + ar, ma + s_ * ma + ar] = 1.0
+                a[r0 + ar, ar] = -1.0
+                lo_r[r0 : r0 + ma], hi_r[r0 : r0 + ma] = -np.inf, 0.0
+                r0 += ma
+            for s_ in range(n_sk):  # sum_s y_sj = k x_j
+                a[r0 + ar, ma + s_ * ma + ar] = 1.0
+            a[r0 + ar, ar] = -float(kk)
+            lo_r[r0 : r0 + ma], hi_r[r0 : r0 + ma] = 0.0, 0.0
+        big = 100.0 * float(self.cost.max())
+        c = np.concatenate(
+            [self.cost[allowed], np.zeros(ky), np.full(n_cov, big), [big / 10]]
+        )
         col_lo = np.concatenate(
             [self.min_staff[o, allowed].astype(np.float64), np.zeros(ky + n_cov + 1)]
         )
-        col_hi = np.concatenate(
-            [
-                np.where(
-                    p.shift_allowed[o, allowed], np.inf, self.min_staff[o, allowed]
-                ),
-                np.full(ky + n_cov + 1, np.inf),
-            ]
-        )
+        cap = np.where(p.shift_allowed[o, allowed], np.inf, self.min_staff[o, allowed])
+        col_hi = np.concatenate([cap, np.full(ky + n_cov + 1, np.inf)])
         integer = np.concatenate([np.ones(ma + ky, bool), np.zeros(n_cov + 1, bool)])
         out = self.solver.solve(
-            c, a, np.concatenate(lo_r), np.concatenate(hi_r), col_lo, col_hi, integer
+            c, sp.csc_matrix(a), lo_r, hi_r, col_lo, col_hi, integer
         )
         self.n_solves += 1
         self.n_nodes += out.n_nodes
         self.optimal &= out.optimal
         x = np.zeros(m, dtype=np.int64)
-        y = np.zeros((max(n_sk, 0), m), dtype=np.int64)
+        y = np.zeros((n_sk, m), dtype=np.int64)
         if out.x is None:  # cannot happen with the slacks; keep the bounds
             self.optimal = False
             x[allowed] = self.min_staff[o, allowed]
@@ -283,6 +258,17 @@ class _Outlets:
             )
         unmet = float(out.x[ma + ky : ma + ky + n_cov].sum())
         return x, y, unmet
+
+
+def _patterns(cov: np.ndarray, req: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct covering patterns of the hours with a requirement, and the largest each."""
+    h = np.flatnonzero(req > 0)
+    if not h.size:
+        return np.zeros((0, cov.shape[1])), np.zeros(0)
+    pat, inv = np.unique(cov[h], axis=0, return_inverse=True)
+    r = np.zeros(len(pat))
+    np.maximum.at(r, np.ravel(inv), req[h].astype(np.float64))
+    return pat, r
 
 
 def size_workforce(
@@ -417,7 +403,6 @@ def size_workforce(
         period_target_max_min=period_target_max_min,
         pre=pre,
     )
-    base_req = req.copy()
     outl = _Outlets(
         problem,
         max_utilization=max_utilization,
@@ -436,21 +421,20 @@ def size_workforce(
     idle = np.setdiff1d(np.arange(n), active)
     for o in np.concatenate([active, idle[(lo[idle] > 0) | (ms[idle].sum(1) > 0)]]):
         x[o], y[o], unmet[o] = outl.solve(int(o), req[o])
+    cache = _Cache(problem, pre, cov)
     todo = active
     rounds = 0
     while todo.size and rounds < max_rounds:
         rounds += 1
+        cache.refresh(x, todo)
         nd = x[todo] @ cov.T
-        pred = predict_service(problem, nd, pre=pre, outlets=todo)
         has = problem.tickets_per_week()[todo] > 0
-        miss = (pred.sla < share[todo] - 1e-9) & has
+        miss = (cache.sla[todo] < share[todo] - 1e-9) & has
         fail = miss.any(1) & (x[todo].sum(1) < hi[todo])
-        if not fail.any():
-            break
         for r_i in np.flatnonzero(fail):
             o = int(todo[r_i])
             for j in np.flatnonzero(miss[r_i]):
-                lost = problem.arrival_per_h[o, j] * (1.0 - pred.by_hour[r_i, j])
+                lost = problem.arrival_per_h[o, j] * (1.0 - cache.by_hour[o, j])
                 h0 = int(np.argmax(lost))
                 span = int(min(max(np.ceil(pre.wall[o, j, h0] / 60.0), 1), 8))
                 hrs = (h0 + np.arange(2 * H)) % H
@@ -458,15 +442,14 @@ def size_workforce(
                 req[o, hrs] = np.maximum(req[o, hrs], nd[r_i, hrs] + 1)
             x[o], y[o], unmet[o] = outl.solve(o, req[o])
         todo = todo[fail]
-    nd = x @ cov.T
+    cache.refresh(x, todo)
     return _finish(
         problem,
         x=x,
         y=y,
         req=req,
-        base_req=base_req,
         share=share,
-        pre=pre,
+        cache=cache,
         unmet=unmet,
         can_partner=can_partner,
         headcount_cap=headcount_cap,
@@ -476,8 +459,32 @@ def size_workforce(
         seed=seed,
         t0=t0,
         c0=c0,
-        nd=nd,
     )
+
+
+class _Cache:
+    """Predicted service per outlet, refreshed for the outlets that changed."""
+
+    def __init__(
+        self, problem: StaffingProblem, pre: Precomputed, cov: np.ndarray
+    ) -> None:
+        n, k = problem.n_outlets, problem.n_classes
+        self.p, self.pre, self.cov = problem, pre, cov
+        self.sla = np.ones((n, k))
+        self.by_hour = np.ones((n, k, H))
+        self.utilization = np.zeros(n)
+        self.busy = np.zeros((n, H))
+
+    def refresh(self, x: np.ndarray, rows: np.ndarray) -> None:
+        """Predict again for ``rows`` with technicians ``x``."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not rows.size:
+            return
+        pr = predict_service(self.p, x[rows] @ self.cov.T, pre=self.pre, outlets=rows)
+        self.sla[rows] = pr.sla
+        self.by_hour[rows] = pr.by_hour
+        self.utilization[rows] = pr.utilization
+        self.busy[rows] = pr.busy_at_hour
 
 
 def _check_cap(problem: StaffingProblem, cap: int, can_partner: np.ndarray) -> None:
@@ -519,9 +526,8 @@ def _finish(
     x: np.ndarray,
     y: np.ndarray,
     req: np.ndarray,
-    base_req: np.ndarray,
     share: np.ndarray,
-    pre: Precomputed,
+    cache: _Cache,
     unmet: np.ndarray,
     can_partner: np.ndarray,
     headcount_cap: int | None,
@@ -531,24 +537,16 @@ def _finish(
     seed: Seed,
     t0: float,
     c0: float,
-    nd: np.ndarray,
 ) -> StaffingPlan:
     notes: list[str] = []
-    cov = problem.shift_matrix().astype(np.int64)
     tickets_y = problem.tickets_per_week().sum(1) * WEEKS_PER_YEAR
     fee = tickets_y * problem.partner_fee_per_ticket
 
-    def costs(xx: np.ndarray) -> tuple[np.ndarray, np.ndarray, Prediction]:
-        pr = predict_service(problem, xx @ cov.T, pre=pre)
-        lab = xx @ outl.cost
-        ot = (
-            _overtime_h(problem, xx, pr.busy_at_hour)
-            * WEEKS_PER_YEAR
-            * problem.overtime_per_hour
-        )
-        return lab, ot, pr
+    def costs(xx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ot = _overtime_h(problem, xx, cache.busy) * WEEKS_PER_YEAR
+        return xx @ outl.cost, ot * problem.overtime_per_hour
 
-    lab, ot, _ = costs(x)
+    lab, ot = costs(x)
     partner = can_partner & ((fee < lab + ot) | (unmet > 1e-6))
     if headcount_cap is not None:
         own = np.where(partner, 0, x.sum(1))
@@ -561,21 +559,21 @@ def _finish(
                     partner[o] = True
                     own[o] = 0
         while own.sum() > headcount_cap:
-            pr = predict_service(problem, x @ cov.T, pre=pre)
-            util = np.where(~partner & (x.sum(1) > outl.lo), pr.utilization, np.inf)
+            util = np.where(~partner & (x.sum(1) > outl.lo), cache.utilization, np.inf)
             o = int(np.argmin(util))
             if not np.isfinite(util[o]):
                 break
             outl.hi[o] = x[o].sum() - 1
             x[o], y[o], unmet[o] = outl.solve(o, req[o])
             own[o] = x[o].sum()
+            cache.refresh(x, np.array([o]))
         notes.append(
             f"headcount cap {headcount_cap} binds: sized {int(own.sum())} technicians"
         )
     x = np.where(partner[:, None], 0, x)
     y = np.where(partner[:, None, None], 0, y)
-    lab, ot, pred = costs(x)
-    sla = np.where(partner[:, None], np.nan, pred.sla)
+    lab, ot = costs(x)
+    sla = np.where(partner[:, None], np.nan, cache.sla)
     has = problem.tickets_per_week() > 0
     miss = (sla < share - 1e-9) & has & ~partner[:, None]
     for j, c in enumerate(problem.classes):
@@ -589,7 +587,8 @@ def _finish(
             )
     if (unmet[~partner] > 1e-6).any():
         notes.append(
-            f"coverage short at {int((unmet[~partner] > 1e-6).sum())} outlets (bounds or shifts)"
+            f"coverage short at {int((unmet[~partner] > 1e-6).sum())} outlets "
+            "(bounds or shifts)"
         )
     status = (
         SolveStatus.OPTIMAL if outl.optimal and not miss.any() else SolveStatus.FEASIBLE
@@ -612,11 +611,9 @@ def _finish(
         skill_holders=y if skills is not None else None,
         partner=partner,
         requirement=req,
-        base_requirement=base_req,
         sla=sla,
-        by_hour=pred.by_hour,
         target_share=share,
-        utilization=np.where(partner, 0.0, pred.utilization),
+        utilization=np.where(partner, 0.0, cache.utilization),
         labour_per_year=lab,
         overtime_per_year=ot,
         outsourcing_per_year=np.where(partner, fee, 0.0),

@@ -21,7 +21,7 @@ from planner.staffing.problem import HOURS_PER_WEEK
 
 __all__ = ["mol_load", "wall_target_min"]
 
-_SUB = 12  # points per hour for the hourly average of m(t)
+_SUB = 6  # points per hour for the hourly average of m(t)
 
 
 def _excess_integral(x_h: np.ndarray, mean_h: np.ndarray, cv: np.ndarray) -> np.ndarray:
@@ -65,7 +65,7 @@ def mol_load(
     mean_h = np.asarray(mean_min, dtype=np.float64)[..., None] / 60.0
     cvv = np.broadcast_to(np.asarray(cv, dtype=np.float64)[..., None], mean_h.shape)
     # kernel K_j: mean over theta in [0,1) of G(theta + j) - G(theta + j - 1)
-    span = mean_h * (1.0 + 12.0 * np.maximum(cvv, 0.3)) + 2.0
+    span = mean_h * (1.0 + 8.0 * np.maximum(cvv, 0.3)) + 2.0
     n_k = int(min(np.ceil(span.max()) + 1, 8 * HOURS_PER_WEEK))
     theta = (np.arange(_SUB) + 0.5) / _SUB
     j = np.arange(n_k)
