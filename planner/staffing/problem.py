@@ -269,7 +269,7 @@ def _profile(
         raise InputError(
             field=name,
             expected="values summing to 1",
-            got=f"sum {np.ravel(tot)[0]:.6g}",
+            got=round(float(np.ravel(tot)[np.argmax(np.abs(np.ravel(tot) - 1))]), 6),
         )
     return a
 
@@ -508,7 +508,7 @@ class StaffingProblem:
                 location=f"outlet {self.outlet_ids[i]!r}",
                 field="skill_share",
                 expected="a row summing to 1",
-                got=f"sum {sh[i].sum():.6g}",
+                got=round(float(sh[i].sum()), 6),
             )
         object.__setattr__(self, "skill_names", names)
         object.__setattr__(self, "skill_share", readonly(sh))
@@ -540,17 +540,19 @@ class StaffingProblem:
             gap = clock_gap_min(cover, c.clock, self.business_hours)  # (n, 168)
             over = (lam[:, j] > 0) & (gap > wait[:, None])
             if over.any():
-                i, h = (int(x) for x in np.argwhere(over)[0])
+                i = int(np.flatnonzero(over.any(1))[0])
+                h = int(np.argmax(np.where(over[i], gap[i], -1.0)))
                 raise InputError(
+                    f"nobody on duty for {gap[i, h]:g} {c.clock} min from {when(h)}, "
+                    f"where {c.name} tickets arrive",
                     source=_SRC,
                     location=f"outlet {self.outlet_ids[i]!r}",
                     field="shifts",
                     expected=(
-                        f"someone on duty within the {c.name} target of {wait[i]:g} min "
-                        f"({c.clock} clock)"
+                        f"someone on duty within the {c.name} target of {wait[i]:g} min"
                     ),
-                    got=f"nobody on duty for {gap[i, h]:g} {c.clock} min from {when(h)}, where {c.name} tickets arrive",
-                    hint="add a shift covering these hours (evening or on-call) or lengthen the target",
+                    hint="add a shift covering these hours (evening or on-call) "
+                    "or lengthen the target",
                 )
 
     @property
