@@ -207,35 +207,6 @@ def kpi_table(sr: StageResults) -> pd.DataFrame:
             ("siting_mean_travel_min", float(plan.mean_cost), "min"),
         ]
         rows.append(("siting_coverage_share", _coverage_share(sr), "share"))
-    stock: StockPlan | None = sr.results.get("inventory")
-    if stock is not None:
-        f = stock.to_frame()
-        unit = {p.id: p.unit_cost for p in sr.data.catalog.parts}
-        value = f["on_hand"].to_numpy(dtype=float) * f["part_id"].map(unit).to_numpy(
-            float
-        )
-        rows += [
-            ("inventory_cost_per_day", float(f["cost"].sum()), "currency/day"),
-            ("inventory_on_hand_value", float(value.sum()), "currency"),
-            ("inventory_fill_rate_min", float(f["fill_rate"].min()), "share"),
-            ("inventory_fill_rate_mean", float(f["fill_rate"].mean()), "share"),
-            ("inventory_policies", float(len(f)), "policies"),
-        ]
-    day: DispatchPlan | None = sr.results.get("routing")
-    if day is not None:
-        dk = day.kpis
-        rows += [
-            ("routing_jobs", dk["jobs"], "jobs"),
-            ("routing_served_share", dk["served"] / max(dk["jobs"], 1.0), "share"),
-            (
-                "routing_urgent_served_share",
-                dk["served_urgent"] / max(dk["jobs_urgent"], 1.0),
-                "share",
-            ),
-            ("routing_travel_h", dk["travel_h"], "h"),
-            ("routing_overtime_h", dk["overtime_h"], "h"),
-            ("routing_cost", day.cost.total, "currency"),
-        ]
     table = pd.DataFrame(
         {
             "kpi": [r[0] for r in rows],
@@ -246,6 +217,12 @@ def kpi_table(sr: StageResults) -> pd.DataFrame:
             "unit": [r[2] for r in rows],
         }
     )
+    stock: StockPlan | None = sr.results.get("inventory")
+    if stock is not None:
+        table = pd.concat([table, stock.kpis()], ignore_index=True)
+    day: DispatchPlan | None = sr.results.get("routing")
+    if day is not None:
+        table = pd.concat([table, day.kpis()], ignore_index=True)
     sim: SimResult | None = sr.results.get("simulation")
     if sim is not None:
         k = sim.kpis
@@ -386,15 +363,8 @@ def write_run(folder: str | Path, sr: StageResults) -> dict[str, Any]:
         if "inventory" in sr.results:
             sr.results["inventory"].save(tmp / "inventory")
         if "routing" in sr.results:
-            (tmp / "routing").mkdir()
-            plan_day: DispatchPlan = sr.results["routing"]
-            plan_day.save(tmp / "routing" / "plan.json")
-            plan_day.to_frame().to_parquet(
-                tmp / "routing" / "stops.parquet", index=False
-            )
-            plan_day.unassigned_frame().to_parquet(
-                tmp / "routing" / "unassigned.parquet", index=False
-            )
+            # a result folder: result.json, stops, technicians, unassigned, ...
+            sr.results["routing"].save(tmp / "routing")
         if "simulation" in sr.results:
             predicted_vs_simulated(sr).to_parquet(
                 tmp / "predicted_vs_simulated.parquet", index=False

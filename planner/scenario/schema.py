@@ -8,10 +8,19 @@ defaults give the embedded default (mainland China's towns). See
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import dataclasses
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
+from planner.core.cost import CostRates
 from planner.core.timewindow import TimeWindow
 
 __all__ = [
@@ -187,20 +196,34 @@ class UrgencySpec(_Model):
         return self
 
 
-class CostSpec(_Model):
-    """Cost rates (see :class:`planner.core.CostRates`)."""
+def _cost_spec() -> type[BaseModel]:
+    """The ``[costs]`` table, one key per field of :class:`planner.core.CostRates`."""
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(CostRates):
+        doc = f.metadata.get("doc", "")
+        if f.default is not dataclasses.MISSING:
+            fields[f.name] = (
+                float,
+                Field(f.default, ge=0, allow_inf_nan=False, description=doc),
+            )
+        else:
+            factory = f.default_factory
+            fields[f.name] = (
+                dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]],
+                Field(default_factory=factory, description=doc),  # type: ignore[arg-type]
+            )
+    return create_model(
+        "CostSpec",
+        __base__=_Model,
+        __doc__="Cost rates (see :class:`planner.core.CostRates`).",
+        **fields,
+    )
 
-    labour_per_hour: float = Field(35.0, ge=0)
-    overtime_per_hour: float = Field(52.5, ge=0)
-    travel_per_km: float = Field(0.45, ge=0)
-    travel_per_hour: float = Field(0.0, ge=0)
-    holding_rate_per_year: float = Field(0.25, ge=0)
-    ordering_per_order: float = Field(20.0, ge=0)
-    shortage_per_unit: float = Field(15.0, ge=0)
-    shortage_per_unit_day: float = Field(2.0, ge=0)
-    communication_per_ticket: float = Field(1.5, ge=0)
-    outsourcing_per_job: float = Field(95.0, ge=0)
-    rework_per_visit: float = Field(25.0, ge=0)
+
+if TYPE_CHECKING:
+    CostSpec = _Model
+else:
+    CostSpec = _cost_spec()
 
 
 class SitingSpec(_Model):

@@ -7,6 +7,7 @@ never writes files (the pipeline does) or prints.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict
@@ -244,9 +245,11 @@ def run_inventory(
             ready_rate=spec.ready_rate,
         )
     loc_ids = np.asarray(data.sites.ids, dtype=object)[outlets]
-    return StockPlan.from_policies(
+    stock = StockPlan.from_policies(
         np.repeat(part_ids, n_o), np.tile(loc_ids, n_p), pol, meta=meta
     )
+    value = float((np.asarray(stock.on_hand) * np.repeat(unit_cost, n_o)).sum())
+    return dataclasses.replace(stock, meta={**stock.meta, "on_hand_value": value})
 
 
 def stock_levels(
