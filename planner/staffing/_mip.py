@@ -63,6 +63,8 @@ class MipSolver:
         col_lo: np.ndarray,
         col_hi: np.ndarray,
         integer: np.ndarray,
+        *,
+        lp_first: bool = True,
     ) -> MipOut:
         """Solve and return the incumbent (``x`` is ``None`` without one).
 
@@ -70,8 +72,10 @@ class MipSolver:
         optimal for the MIP and the branch and bound is skipped (about 3 of 4
         covering problems here).
         """
-        lp_out = self._run(c, a, row_lo, row_hi, col_lo, col_hi, None)
         integer = np.asarray(integer, dtype=bool)
+        if not lp_first:
+            return self._run(c, a, row_lo, row_hi, col_lo, col_hi, integer)
+        lp_out = self._run(c, a, row_lo, row_hi, col_lo, col_hi, None)
         if lp_out.x is None or not lp_out.optimal:
             return lp_out
         xi = lp_out.x[integer]
@@ -80,6 +84,18 @@ class MipSolver:
             x[integer] = np.round(xi)
             return MipOut(x=x, objective=float(c @ x), optimal=True, n_nodes=0)
         return self._run(c, a, row_lo, row_hi, col_lo, col_hi, integer)
+
+    def solve_lp(
+        self,
+        c: np.ndarray,
+        a: sp.csc_matrix,
+        row_lo: np.ndarray,
+        row_hi: np.ndarray,
+        col_lo: np.ndarray,
+        col_hi: np.ndarray,
+    ) -> MipOut:
+        """The LP relaxation only."""
+        return self._run(c, a, row_lo, row_hi, col_lo, col_hi, None)
 
     def _run(
         self,

@@ -39,6 +39,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -181,13 +182,48 @@ class _Outlets:
         self.optimal = True
 
     def solve(self, o: int, req: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-        """Technicians per shift, skill holders per (skill, shift), unmet coverage.
+        """Technicians per shift, skill holders per (skill, shift), unmet coverage."""
+        model = self._model(o, req)
+        out = self.solver.solve(*model[:7])
+        return self._decode(o, out.x, out.optimal, out.n_nodes, model[7])
+
+    def solve_many(
+        self, outlets: np.ndarray, req: np.ndarray
+    ) -> list[tuple[np.ndarray, np.ndarray, float]]:
+        """:meth:`solve` for many outlets: one LP relaxation of all of them (block
+        diagonal), then a MIP only for the outlets whose LP solution is fractional."""
+        models = [self._model(int(o), req[o]) for o in outlets]
+        if not models:
+            return []
+        c = np.concatenate([m[0] for m in models])
+        a = sp.block_diag([m[1] for m in models], format="csc")
+        cat = [np.concatenate([m[i] for m in models]) for i in range(2, 6)]
+        lp = self.solver.solve_lp(c, a, *cat)
+        res = []
+        c0 = 0
+        for o, m in zip(outlets, models, strict=True):
+            nc = m[0].size
+            xb = None if lp.x is None else lp.x[c0 : c0 + nc]
+            c0 += nc
+            integral = (
+                lp.optimal
+                and xb is not None
+                and np.abs(xb[m[6]] - np.round(xb[m[6]])).max(initial=0.0) <= 1e-7
+            )
+            if integral and xb is not None:
+                res.append(self._decode(int(o), xb, True, 0, m[7]))
+            else:
+                out = self.solver.solve(*m[:7], lp_first=lp.x is None)
+                res.append(self._decode(int(o), out.x, out.optimal, out.n_nodes, m[7]))
+        return res
+
+    def _model(self, o: int, req: np.ndarray) -> tuple[Any, ...]:
+        """The covering MIP of outlet ``o``: arrays for the solver and a layout.
 
         Hours with the same set of covering shifts give one row (their largest
         requirement); every coverage row has a slack at a large penalty.
         """
         p = self.p
-        m = p.n_shifts
         allowed = np.flatnonzero(p.shift_allowed[o] | (self.min_staff[o] > 0))
         ma = allowed.size
         cov = self.cov[:, allowed]
@@ -239,24 +275,43 @@ class _Outlets:
         cap = np.where(p.shift_allowed[o, allowed], np.inf, self.min_staff[o, allowed])
         col_hi = np.concatenate([cap, np.full(ky + n_cov + 1, np.inf)])
         integer = np.concatenate([np.ones(ma + ky, bool), np.zeros(n_cov + 1, bool)])
-        out = self.solver.solve(
-            c, sp.csc_matrix(a), lo_r, hi_r, col_lo, col_hi, integer
+        a_sp = sp.csc_matrix(a)
+        return (
+            c,
+            a_sp,
+            lo_r,
+            hi_r,
+            col_lo,
+            col_hi,
+            integer,
+            (allowed, ma, ky, n_cov, n_sk),
         )
+
+    def _decode(
+        self,
+        o: int,
+        xs: np.ndarray | None,
+        optimal: bool,
+        n_nodes: int,
+        layout: tuple[Any, ...],
+    ) -> tuple[np.ndarray, np.ndarray, float]:
+        allowed, ma, ky, n_cov, n_sk = layout
+        m = self.p.n_shifts
         self.n_solves += 1
-        self.n_nodes += out.n_nodes
-        self.optimal &= out.optimal
+        self.n_nodes += n_nodes
+        self.optimal &= optimal
         x = np.zeros(m, dtype=np.int64)
         y = np.zeros((n_sk, m), dtype=np.int64)
-        if out.x is None:  # cannot happen with the slacks; keep the bounds
+        if xs is None:  # cannot happen with the slacks; keep the bounds
             self.optimal = False
             x[allowed] = self.min_staff[o, allowed]
             return x, y, math.inf
-        x[allowed] = np.round(out.x[:ma]).astype(np.int64)
+        x[allowed] = np.round(xs[:ma]).astype(np.int64)
         if n_sk:
             y[:, allowed] = (
-                np.round(out.x[ma : ma + ky]).reshape(n_sk, ma).astype(np.int64)
+                np.round(xs[ma : ma + ky]).reshape(n_sk, ma).astype(np.int64)
             )
-        unmet = float(out.x[ma + ky : ma + ky + n_cov].sum())
+        unmet = float(xs[ma + ky : ma + ky + n_cov].sum())
         return x, y, unmet
 
 
@@ -284,6 +339,7 @@ def size_workforce(
     max_utilization: float = 0.85,
     period_target_max_min: float = 480.0,
     max_rounds: int = 30,
+    max_overtime_min: float = 120.0,
     seed: Seed = 0,
 ) -> StaffingPlan:
     """Technicians per outlet and shift so that every class meets its target.
@@ -316,6 +372,9 @@ def size_workforce(
         sized in that hour; longer targets are deferrable.
     max_rounds
         Check-and-correct rounds per outlet.
+    max_overtime_min
+        Most overtime a technician works after a shift to finish a job (for
+        the overtime cost estimate).
     seed
         Recorded in ``stats`` (the sizing itself is deterministic).
 
@@ -332,6 +391,10 @@ def size_workforce(
     """
     t0, c0 = time.perf_counter(), time.process_time()
     n, _k, m = problem.n_outlets, problem.n_classes, problem.n_shifts
+    if not (math.isfinite(max_overtime_min) and max_overtime_min >= 0):
+        raise InputError(
+            field="max_overtime_min", expected=">= 0", got=max_overtime_min
+        )
     if not 0 < max_utilization <= 1:
         raise InputError(
             field="max_utilization", expected="in (0, 1]", got=max_utilization
@@ -419,8 +482,9 @@ def size_workforce(
     coverable = problem.coverage()
     active = np.flatnonzero(problem.tickets_per_week().sum(1) > 0)
     idle = np.setdiff1d(np.arange(n), active)
-    for o in np.concatenate([active, idle[(lo[idle] > 0) | (ms[idle].sum(1) > 0)]]):
-        x[o], y[o], unmet[o] = outl.solve(int(o), req[o])
+    first = np.concatenate([active, idle[(lo[idle] > 0) | (ms[idle].sum(1) > 0)]])
+    for o, (xo, yo, uo) in zip(first, outl.solve_many(first, req), strict=True):
+        x[o], y[o], unmet[o] = xo, yo, uo
     cache = _Cache(problem, pre, cov)
     todo = active
     rounds = 0
@@ -459,6 +523,7 @@ def size_workforce(
         seed=seed,
         t0=t0,
         c0=c0,
+        max_overtime_min=max_overtime_min,
     )
 
 
@@ -505,18 +570,26 @@ def _check_cap(problem: StaffingProblem, cap: int, can_partner: np.ndarray) -> N
 
 
 def _overtime_h(
-    problem: StaffingProblem, x: np.ndarray, busy: np.ndarray
+    problem: StaffingProblem, x: np.ndarray, busy: np.ndarray, cap_min: float
 ) -> np.ndarray:
-    """Expected overtime hours per week: a technician busy at a shift's end finishes the job."""
+    """Expected overtime hours per week per outlet.
+
+    A technician busy at the end of a shift finishes the job in hand, up to
+    ``cap_min``: per shift end ``P(busy) E[min(R, cap)]`` with the residual
+    visit ``R`` taken as exponential with the renewal mean
+    ``E[S^2] / (2 E[S])`` of the outlet's visit mix.
+    """
     lam = problem.tickets_per_week()
     s = problem.visit_mean_min / 60.0
     m2 = (s**2 * (1.0 + problem.visit_cv**2) * lam).sum(1)
     m1 = (s * lam).sum(1)
+    cap = cap_min / 60.0
     with np.errstate(invalid="ignore", divide="ignore"):
         resid = np.where(m1 > 0, m2 / (2.0 * m1), 0.0)  # mean residual visit, hours
+        per_end = np.where(resid > 0, resid * -np.expm1(-cap / resid), 0.0)
     out = np.zeros(problem.n_outlets)
     for j, sh in enumerate(problem.shifts):
-        out += x[:, j] * busy[:, sh.end_hours()].sum(1) * resid
+        out += x[:, j] * busy[:, sh.end_hours()].sum(1) * per_end
     return out
 
 
@@ -537,13 +610,14 @@ def _finish(
     seed: Seed,
     t0: float,
     c0: float,
+    max_overtime_min: float,
 ) -> StaffingPlan:
     notes: list[str] = []
     tickets_y = problem.tickets_per_week().sum(1) * WEEKS_PER_YEAR
     fee = tickets_y * problem.partner_fee_per_ticket
 
     def costs(xx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        ot = _overtime_h(problem, xx, cache.busy) * WEEKS_PER_YEAR
+        ot = _overtime_h(problem, xx, cache.busy, max_overtime_min) * WEEKS_PER_YEAR
         return xx @ outl.cost, ot * problem.overtime_per_hour
 
     lab, ot = costs(x)
