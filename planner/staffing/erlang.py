@@ -238,6 +238,9 @@ def smallest_true(
     ``ok`` must be monotone in ``c`` (false then true) and is called with the
     candidate counts and the flat positions they belong to. Galloping from
     ``lo`` then bisection: about ``2 log2(c - lo)`` vectorized calls.
+
+    >>> smallest_true(lambda c, i: c * c >= np.array([10.0, 50.0])[i], np.zeros(2))
+    array([4., 8.])
     """
     lo = np.asarray(lo, dtype=np.float64).ravel().copy()
     idx = np.arange(lo.size)

@@ -5,15 +5,19 @@ ticket arriving in hour ``h`` waits
 
 1. a *fluid* delay ``w``: the time until the work of classes ``<= k``
    queued ahead of it (the periodic fluid backlog ``B(h+1) = max(0, B(h) +
-   work(h) - n(h))``) is done by the capacity left over by higher classes
+   work(h) - n(h))``, less the jobs the other ``c - 1`` technicians on duty
+   start in parallel) is done by the capacity left over by higher classes
    still arriving; this is what a night without anyone on duty, or a Monday
-   morning after a weekend, costs;
-2. then a *stationary* random wait: the non-preemptive priority M/M/c queue
-   (:mod:`planner.staffing.priority`) with the servers and MOL loads of the
-   hours it is served in, averaged over the time left to its target (one
-   hour to a week; Erlang C extended to real server counts); for time left of at
-   most 4 hours every server counts as busy (probability of waiting 1) while
-   any class still has a fluid backlog.
+   morning after a weekend, costs. It is spread normally with the variance
+   of the compound-Poisson work ahead (``B E[S^2] / E[S]``) over the
+   clearing rate squared;
+2. then a *stationary* random wait: it waits at all with the Erlang C
+   probability of the hour it is served in (1 when the time left is at most
+   4 hours and any class still has a fluid backlog, which keeps every server
+   busy), and given that, as in the non-preemptive priority M/M/c queue
+   (:mod:`planner.staffing.priority`) with the servers and MOL loads averaged
+   over the time left to its target (one hour to a week; Erlang C extended to
+   real server counts).
 
 So ``P(wait <= tau) ~ P_stat(W_k <= tau - w)``, weighted over arrival hours;
 ``tau`` is the class's wall-clock target for that arrival hour (business
@@ -26,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 
 from planner.staffing.erlang import erlang_c_real
 from planner.staffing.priority import priority_prob_wait_le
@@ -141,6 +146,22 @@ def predict_service(
     Returns
     -------
     Prediction
+
+    Examples
+    --------
+    Nobody on duty from 17:00 to 08:00 on weekdays, an urgent target of 4 h
+    on the calendar clock: most urgent tickets of the evening miss.
+
+    >>> from planner.staffing.problem import ServiceClass, Shift
+    >>> p = StaffingProblem.from_arrays(
+    ...     np.full((1, 1, 168), 0.5), 60.0, classes=[ServiceClass("urgent", 240, 0.9)],
+    ...     shifts=[Shift("all", "00:00", "00:00", range(7))])
+    >>> day = np.zeros((1, 168)); day[0, [d * 24 + h for d in range(7) for h in range(8, 17)]] = 2
+    >>> pr = predict_service(p, day)
+    >>> [round(float(pr.by_hour[0, 0, h]), 2) for h in (6, 14, 20)]
+    [0.38, 1.0, 0.0]
+    >>> round(float(pr.sla[0, 0]), 2)  # an independent simulation gives 0.40
+    0.41
     """
     pre = precompute(problem) if pre is None else pre
     sel = slice(None) if outlets is None else np.asarray(outlets)
@@ -161,10 +182,40 @@ def predict_service(
     net = np.maximum(nd[:, None, :] - above, 0.0)
     q = np.concatenate([np.zeros((n, k, 1)), np.cumsum(np.tile(net, 2), -1)], -1)
     start = np.broadcast_to(np.arange(H) + 0.5, (n * k, H))
-    need = np.maximum(mid, 1e-9).reshape(n * k, H)
-    w_h = _first_reach(q.reshape(n * k, -1), start, need).reshape(n, k, H)
+    qf = q.reshape(n * k, -1)
+    # mean and E[S^2]/E[S] (hours) of the visits of classes <= k
+    wk = work.sum(-1)  # (n, k) hours a week
+    tk = np.maximum(lam.sum(-1), 1e-300)
+    m2k = tk * (mean / 60.0) ** 2 * (1.0 + cv**2)  # (n, k) E[S^2] x tickets
+    es = np.cumsum(wk, 1) / np.maximum(np.cumsum(tk, 1), 1e-300)
+    s2s = np.cumsum(m2k, 1) / np.maximum(np.cumsum(wk, 1), 1e-300)
+    # pass 1: the whole backlog ahead; pass 2: less what the other servers on
+    # duty start in parallel (the ticket starts when one of them frees)
+    w1 = _first_reach(qf, start, np.maximum(mid, 1e-9).reshape(n * k, H)).reshape(
+        n, k, H
+    )
+    hs1 = (
+        np.floor(np.arange(H) + 0.5 + np.where(np.isfinite(w1), w1, 0.0)).astype(
+            np.int64
+        )
+        % H
+    )
+    c_at = np.take_along_axis(np.broadcast_to(nd[:, None, :], (n, k, H)), hs1, -1)
+    need = np.maximum(mid - np.maximum(c_at - 1.0, 0.0) * es[..., None], 0.0)
+    w_h = _first_reach(qf, start, np.maximum(need, 1e-9).reshape(n * k, H)).reshape(
+        n, k, H
+    )
     w_h = np.where(stable[..., None], w_h, np.inf)
     w_min = w_h * 60.0
+    hs2 = (
+        np.floor(np.arange(H) + 0.5 + np.where(np.isfinite(w_h), w_h, 0.0)).astype(
+            np.int64
+        )
+        % H
+    )
+    r_end = np.maximum(np.take_along_axis(net, hs2, -1), 1e-6)
+    # spread of the clearing time: compound-Poisson work ahead over the rate
+    sig_min = np.where(need > 1e-9, np.sqrt(mid * s2s[..., None]) / r_end * 60.0, 0.0)
     any_back = back[:, -1, :] > 1e-9  # lowest class total: some backlog at hour start
     # window sums over two weeks, to average servers and loads over the time left
     cn = np.concatenate([np.zeros((n, 1)), np.cumsum(np.tile(nd, 2), -1)], -1)
@@ -175,20 +226,31 @@ def predict_service(
     by_hour = np.zeros((n, k, H))
     rows = np.arange(n)[:, None]
     for j in range(k):
-        fin = np.isfinite(w_h[:, j]) & (w_min[:, j] <= wall[:, j])
+        fin = np.isfinite(w_h[:, j])
         wj = np.where(fin, w_h[:, j], 0.0)
         hs = np.floor(np.arange(H) + 0.5 + wj).astype(np.int64) % H  # hour served in
-        rest = np.maximum(wall[:, j] - wj * 60.0, 0.0)
+        slack = wall[:, j] - wj * 60.0
+        rest = np.maximum(slack, 0.0)
         span = np.clip(np.ceil(rest / 60.0), 1, _WINDOW_H).astype(np.int64)
         c_s = (cn[rows, hs + span] - cn[rows, hs]) / span
         lam_s = (cl[rows, hs + span] - cl[rows, hs]) / span[..., None]
-        pw = np.where(any_back[rows, hs] & (span <= _BUSY_H), 1.0, np.nan)
+        # waiting at all: Erlang C of the hour served in (1 while a short-window
+        # backlog keeps everyone busy); how long: the window's averages
+        c_loc = nd[rows, hs]
+        lam_loc = lam_k[rows, hs]
+        mix = (lam_loc * mean[:, None, :]).sum(-1) / np.maximum(lam_loc.sum(-1), 1e-300)
+        pw = erlang_c_real(c_loc, lam_loc.sum(-1) * mix / 60.0)
+        busy = any_back[rows, hs] & (span <= _BUSY_H) & (sig_min[:, j] == 0)
+        pw = np.where(busy, 1.0, pw)
         t_all = np.zeros((n, H, k))
         t_all[..., j] = rest
         mask = np.zeros((n, H, k), dtype=bool)
         mask[..., j] = fin & (c_s > 0)
-        p = _stat(lam_s, mean, cv, c_s, t_all, pw, mask)
-        by_hour[:, j] = np.where(mask[..., j], p[..., j], 0.0)
+        p = _stat(lam_s, mean, cv, c_s, t_all, pw, mask)[..., j]
+        sg = sig_min[:, j]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cleared = np.where(sg > 0, special.ndtr(slack / sg), (slack >= 0) * 1.0)
+        by_hour[:, j] = np.where(mask[..., j], p * cleared, 0.0)
     by_hour = np.where(lam > 0, by_hour, 1.0)
     tot = lam.sum(-1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -212,7 +274,7 @@ def _stat(
     cv: np.ndarray,
     c_s: np.ndarray,
     t_all: np.ndarray,
-    pw_override: np.ndarray,
+    p_wait: np.ndarray,
     mask: np.ndarray,
 ) -> np.ndarray:
     """Stationary priority P(W <= t) on ``(n, 168, k)`` cells under ``mask``."""
@@ -223,10 +285,7 @@ def _stat(
     s = np.broadcast_to(mean[:, None, :], lam_s.shape)[cells]
     v = np.broadcast_to(cv[:, None, :], lam_s.shape)[cells]
     lam_c = lam_s[cells]
-    # Erlang C of the mixed load unless a backlog keeps everyone busy
-    mix = (lam_c * s).sum(-1) / np.maximum(lam_c.sum(-1), 1e-300)
-    a = lam_c.sum(-1) * mix / 60.0
-    pw = np.where(np.isnan(pw_override[cells]), erlang_c_real(c_s[cells], a), 1.0)
+    pw = p_wait[cells]
     out[cells] = priority_prob_wait_le(
         lam_c,
         s,

@@ -159,8 +159,8 @@ def priority_prob_wait_le(
     Returns
     -------
     numpy.ndarray
-        Same shape as ``arrival_per_h``; 0 for an unstable class, 1 for a
-        class without arrivals.
+        Same shape as ``arrival_per_h``; ``1 - p_wait`` for an unstable class
+        (0 with Erlang C, which is 1 there), 1 for a class without arrivals.
 
     Examples
     --------
@@ -176,7 +176,6 @@ def priority_prob_wait_le(
     tot, mean, fac = _mix(lam, s, cv)
     a = tot * mean
     pw = erlang_c_real(c, a) if p_wait is None else np.broadcast_to(p_wait, c.shape)
-    pw = np.where(c > a, pw, 1.0)
     nu = c / mean  # pool rate per minute
     with np.errstate(divide="ignore", invalid="ignore"):
         cum = np.cumsum(lam, -1) / nu[..., None]
@@ -184,7 +183,7 @@ def priority_prob_wait_le(
     above = np.concatenate([np.zeros_like(cum[..., :1]), cum[..., :-1]], -1)
     stable = cum < 1.0
     tau = np.where(stable, t * nu[..., None] / fac[..., None], 0.0)
-    surv = np.ones(lam.shape)
+    surv = np.ones(lam.shape)  # stays 1 (never served) where unstable
     want = (
         np.ones(lam.shape, dtype=bool)
         if where is None
@@ -192,8 +191,7 @@ def priority_prob_wait_le(
     )
     st = stable & (tau > 0) & want
     surv[st] = conditional_wait_survival(tau[st], above[st], cum[st])
-    p = 1.0 - pw[..., None] * surv
-    p = np.where(stable, p, 0.0)
+    p = 1.0 - pw[..., None] * surv  # an unstable class never ends its wait
     p = np.where(lam > 0, p, 1.0)
     return np.where(want, p, np.nan)
 
