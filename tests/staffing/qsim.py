@@ -5,7 +5,9 @@ arrivals with a rate per hour of the week (periodic), gamma visit times per
 class, servers on duty per hour of the week; a free server on duty takes the
 first job of the best class (rank 0 first, first come first served within a
 class) and never interrupts it; a server going off duty finishes its job
-first. Waits are measured in clock minutes: calendar, or only the minutes
+first. Servers are individuals: in each hour servers ``0 .. on_duty - 1`` are
+on duty, so those staying take new work while those leaving finish theirs.
+Waits are measured in clock minutes: calendar, or only the minutes
 inside a 168-hour business mask.
 """
 
@@ -65,13 +67,14 @@ def simulate(
         return float(rng.gamma(shape[j], mean_min[j] / shape[j]))
 
     queues: list[deque[float]] = [deque() for _ in range(k)]
-    events: list[tuple[float, int, int]] = []  # (time, kind, data): 0 end, 1 hour tick
+    events: list[tuple[float, int, int]] = []  # (time, kind, data): 0 end, 1 tick, 2 arrival
     for i, (t, _j) in enumerate(arrivals):
         events.append((t, 2, i))
     n_hours = math.ceil(horizon / 60.0)
     events += [(h * 60.0, 1, h) for h in range(n_hours)]
     heapq.heapify(events)
-    busy = 0
+    n_srv = int(np.max(on_duty, initial=0))
+    free = [True] * n_srv  # server i is on duty while i < on_duty of the hour
     waits: list[list[float]] = [[] for _ in range(k)]
     arr_h: list[list[int]] = [[] for _ in range(k)]
     starts: list[list[tuple[float, float]]] = [[] for _ in range(k)]
@@ -80,13 +83,14 @@ def simulate(
         return int(on_duty[int(t // 60.0) % 168])
 
     def dispatch(t: float) -> None:
-        nonlocal busy
-        while busy < duty(t):
+        for i in range(duty(t)):
+            if not free[i]:
+                continue
             for j in range(k):
                 if queues[j]:
                     a = queues[j].popleft()
-                    busy += 1
-                    heapq.heappush(events, (t + service(j), 0, j))
+                    free[i] = False
+                    heapq.heappush(events, (t + service(j), 0, i))
                     if a >= warm:
                         starts[j].append((a, t))
                     break
@@ -98,7 +102,7 @@ def simulate(
         if t > horizon:
             break
         if kind == 0:
-            busy -= 1
+            free[data] = True
         elif kind == 2:
             queues[arrivals[data][1]].append(t)
         dispatch(t)
