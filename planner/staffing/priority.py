@@ -64,8 +64,33 @@ def conditional_wait_survival(
     out = np.exp(-(1.0 - up) * tt)
     todo = (lo > 1e-12) & (tt > 0)
     if todo.any():
-        out[todo] = _talbot_survival(tt[todo], lo[todo], up[todo])
+        small = _chernoff(tt[todo], lo[todo], up[todo]) < 1e-10
+        idx = np.flatnonzero(todo)
+        out.flat[idx[small]] = 0.0
+        keep = idx[~small]
+        if keep.size:
+            out.flat[keep] = _talbot_survival(
+                tt.flat[keep], lo.flat[keep], up.flat[keep]
+            )
     return np.clip(out, 0.0, 1.0)
+
+
+def _chernoff(t: np.ndarray, lam: np.ndarray, sig: np.ndarray) -> np.ndarray:
+    """An upper bound ``E[exp(theta W)] exp(-theta t)`` on the survival (``c mu = 1``).
+
+    ``theta`` is half the transform's abscissa: the busy-period branch point
+    ``(1 - sqrt(lam))^2`` or the pole ``(1 - sig)(1 - lam / sig)`` where
+    ``sig b = 1``, whichever comes first. Used to skip the inversion where
+    the tail is negligible (long targets of low classes).
+    """
+    branch = (1.0 - np.sqrt(lam)) ** 2
+    pole = (1.0 - sig) * (1.0 - lam / sig)
+    theta = 0.5 * np.where(sig > np.sqrt(lam), np.minimum(pole, branch), branch)
+    z = -theta + lam + 1.0
+    b = 2.0 / (z + np.sqrt(np.maximum(z * z - 4.0 * lam, 0.0)))
+    mgf = (1.0 - sig) * b / (1.0 - sig * b)
+    with np.errstate(over="ignore"):
+        return np.asarray(mgf * np.exp(-theta * t))
 
 
 def _talbot_survival(t: np.ndarray, lam: np.ndarray, sig: np.ndarray) -> np.ndarray:

@@ -67,7 +67,9 @@ def simulate(
         return float(rng.gamma(shape[j], mean_min[j] / shape[j]))
 
     queues: list[deque[float]] = [deque() for _ in range(k)]
-    events: list[tuple[float, int, int]] = []  # (time, kind, data): 0 end, 1 tick, 2 arrival
+    events: list[
+        tuple[float, int, int]
+    ] = []  # (time, kind, data): 0 end, 1 tick, 2 arrival
     for i, (t, _j) in enumerate(arrivals):
         events.append((t, 2, i))
     n_hours = math.ceil(horizon / 60.0)

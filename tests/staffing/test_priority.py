@@ -94,3 +94,17 @@ def test_required_servers_priority_is_smallest() -> None:
     )
     assert (c0 <= c).all()
     assert math.isfinite(float(c0.sum()))
+
+
+def test_chernoff_bound_holds() -> None:
+    """The bound used to skip negligible tails is above the inverted survival (within
+    the inversion's 1e-10) on random loads and times, and above the exact top class."""
+    from planner.staffing.priority import _chernoff, _talbot_survival
+
+    rng = np.random.default_rng(0)
+    lam = rng.uniform(0, 0.9, 3000)
+    sig = lam + rng.uniform(0.001, 0.999, 3000) * (1 - lam)
+    t = rng.uniform(0.1, 300, 3000)
+    assert (_talbot_survival(t, lam, sig) <= _chernoff(t, lam, sig) + 1e-10).all()
+    top = _chernoff(t, np.zeros_like(t), sig)
+    assert (np.exp(-(1 - sig) * t) <= top * (1 + 1e-9)).all()
