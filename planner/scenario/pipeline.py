@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from planner.core.atomic import atomic_dir
+from planner.core.result import kpi_frame
 from planner.inventory import StockPlan
-from planner.routing import DispatchPlan
 from planner.scenario.build import ScenarioData, build
 from planner.scenario.load import Scenario
 from planner.scenario.stages import (
@@ -191,38 +191,23 @@ def run_stages(
 def kpi_table(sr: StageResults) -> pd.DataFrame:
     """Headline KPIs of a run as rows (kpi, mean, ci_low, ci_high, n_reps, unit).
 
-    Deterministic figures have ``ci_low == ci_high == mean`` and ``n_reps`` 1.
+    The scenario's own figures, then each stage result's ``kpis()`` in stage
+    order. Deterministic figures have ``ci_low == ci_high == mean`` and
+    ``n_reps`` 1.
     """
-    rows: list[tuple[str, float, str]] = [
-        ("tickets_per_year", sr.summary["tickets_per_year"], "tickets/year"),
-        ("existing_outlets", sr.summary["existing_outlets"], "outlets"),
-        ("technicians", sr.summary["technicians"], "technicians"),
-    ]
-    plan = sr.results.get("siting")
-    if plan is not None:
-        rows += [
-            ("siting_open_outlets", float(len(plan.open_idx)), "outlets"),
-            ("siting_objective", float(plan.objective), plan.model),
-            ("siting_gap", float(plan.gap), "share"),
-            ("siting_mean_travel_min", float(plan.mean_cost), "min"),
+    table = kpi_frame(
+        [
+            ("tickets_per_year", sr.summary["tickets_per_year"], "tickets/year"),
+            ("existing_outlets", sr.summary["existing_outlets"], "outlets"),
+            ("technicians", sr.summary["technicians"], "technicians"),
         ]
-        rows.append(("siting_coverage_share", _coverage_share(sr), "share"))
-    table = pd.DataFrame(
-        {
-            "kpi": [r[0] for r in rows],
-            "mean": [float(r[1]) for r in rows],
-            "ci_low": [float(r[1]) for r in rows],
-            "ci_high": [float(r[1]) for r in rows],
-            "n_reps": 1,
-            "unit": [r[2] for r in rows],
-        }
     )
-    stock: StockPlan | None = sr.results.get("inventory")
-    if stock is not None:
-        table = pd.concat([table, stock.kpis()], ignore_index=True)
-    day: DispatchPlan | None = sr.results.get("routing")
-    if day is not None:
-        table = pd.concat([table, day.kpis()], ignore_index=True)
+    parts = [table]
+    for stage in ("siting", "staffing", "inventory", "routing"):
+        res = sr.results.get(stage)
+        if res is not None:
+            parts.append(res.kpis())
+    table = pd.concat(parts, ignore_index=True)
     sim: SimResult | None = sr.results.get("simulation")
     if sim is not None:
         k = sim.kpis
@@ -262,15 +247,6 @@ def kpi_table(sr: StageResults) -> pd.DataFrame:
     return table
 
 
-def _coverage_share(sr: StageResults) -> float:
-    """Demand share within ``[siting] radius_min`` of its outlet, for any model."""
-    plan: SitingPlan = sr.results["siting"]
-    radius = sr.scenario.spec.siting.radius_min
-    w = np.asarray(plan.weights, dtype=float)
-    covered = np.asarray(plan.assign_cost, dtype=float) <= radius + 1e-9
-    return float(w[covered].sum() / w.sum()) if w.sum() > 0 else 1.0
-
-
 def predicted_vs_simulated(sr: StageResults) -> pd.DataFrame:
     """What the plans predict next to what the simulation measured.
 
@@ -292,7 +268,7 @@ def predicted_vs_simulated(sr: StageResults) -> pd.DataFrame:
         rows.append(
             (
                 "coverage share vs SLA attainment",
-                _coverage_share(sr),
+                plan.service_coverage_share,
                 g["mean"],
                 g["ci_low"],
                 g["ci_high"],

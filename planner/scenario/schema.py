@@ -12,6 +12,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,6 +23,7 @@ from pydantic import (
 
 from planner.core.cost import CostRates
 from planner.core.timewindow import TimeWindow
+from planner.siting.models import check_model_name
 
 __all__ = [
     "CostSpec",
@@ -227,13 +229,19 @@ else:
 
 
 class SitingSpec(_Model):
-    """What the siting stage solves."""
+    """What the siting stage solves.
 
-    model: Literal["pmedian", "mclp", "lscp", "pcenter", "facility_location"] = "mclp"
+    ``model`` is a name of :data:`planner.siting.SITING_MODELS`; ``budget``
+    caps the fixed costs of the open own outlets plus the closing costs paid
+    (the scenario's currency; none by default).
+    """
+
+    model: Annotated[str, AfterValidator(check_model_name)] = "mclp"
     p: int = Field(60, ge=1)
     radius_min: float = Field(120.0, gt=0)
     target_share: float = Field(1.0, gt=0, le=1)
     time_limit_s: float = Field(60.0, gt=0)
+    budget: float | None = Field(None, ge=0)
 
 
 Stage = Literal["summary", "siting", "inventory", "routing", "simulation"]

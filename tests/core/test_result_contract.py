@@ -6,6 +6,7 @@ problem; every check below runs on each. A new result type adds its example.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -54,8 +55,24 @@ def _staffing_plan() -> Result:
     return size_workforce(p, partner_overflow=True, skills=1)  # one outlet to a partner
 
 
+def _siting_plan() -> Result:
+    from planner.siting import SiteOptions, solve_pmedian
+
+    cost = np.array([[0.0, 4, 9, 3], [4, 0, 5, 6], [9, 5, 0, 2], [8, 6, 1, 0.5]])
+    opts = SiteOptions(
+        existing=[0],
+        closing_cost=2.0,
+        partners=[3],
+        partner_fee=1.0,
+        fixed_cost=[10.0, 20.0, 30.0, 0.0],
+    )
+    plan = solve_pmedian(cost, [2.0, 1.0, 1.0, 3.0], 1, options=opts)
+    return dataclasses.replace(plan, service_radius=4.0)
+
+
 EXAMPLES: dict[str, Callable[[], Result]] = {
     "DispatchPlan": _dispatch_plan,
+    "SitingPlan": _siting_plan,
     "StaffingPlan": _staffing_plan,
     "StockPlan": _stock_plan,
 }
