@@ -35,15 +35,15 @@ from planner.staffing.priority import priority_prob_wait_le as priority_prob_wai
 from planner.staffing.priority import (
     required_servers_priority as required_servers_priority,
 )
-from planner.staffing.problem import CLOCKS as CLOCKS
-from planner.staffing.problem import DEFAULT_CLASSES as DEFAULT_CLASSES
-from planner.staffing.problem import DEFAULT_SHIFTS as DEFAULT_SHIFTS
-from planner.staffing.problem import HOURS_PER_WEEK as HOURS_PER_WEEK
-from planner.staffing.problem import ServiceClass as ServiceClass
-from planner.staffing.problem import Shift as Shift
 from planner.staffing.problem import StaffingProblem as StaffingProblem
 from planner.staffing.problem import visit_moments as visit_moments
-from planner.staffing.problem import week_rates as week_rates
+from planner.staffing.shifts import CLOCKS as CLOCKS
+from planner.staffing.shifts import DEFAULT_CLASSES as DEFAULT_CLASSES
+from planner.staffing.shifts import DEFAULT_SHIFTS as DEFAULT_SHIFTS
+from planner.staffing.shifts import HOURS_PER_WEEK as HOURS_PER_WEEK
+from planner.staffing.shifts import ServiceClass as ServiceClass
+from planner.staffing.shifts import Shift as Shift
+from planner.staffing.shifts import week_rates as week_rates
 from planner.staffing.sizing import period_requirement as period_requirement
 from planner.staffing.sizing import size_workforce as size_workforce
 from planner.staffing.timevarying import mol_load as mol_load

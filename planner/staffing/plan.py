@@ -20,13 +20,8 @@ from planner.core.result import (
     read_result,
     write_result,
 )
-from planner.staffing.problem import (
-    DAY_NAMES,
-    HOURS_PER_WEEK,
-    WEEKS_PER_YEAR,
-    Shift,
-    StaffingProblem,
-)
+from planner.staffing.problem import StaffingProblem
+from planner.staffing.shifts import DAY_NAMES, HOURS_PER_WEEK, WEEKS_PER_YEAR, Shift
 
 __all__ = ["StaffingPlan"]
 

@@ -34,7 +34,8 @@ from scipy import special
 
 from planner.staffing.erlang import erlang_c_real
 from planner.staffing.priority import priority_prob_wait_le
-from planner.staffing.problem import HOURS_PER_WEEK, StaffingProblem
+from planner.staffing.problem import StaffingProblem
+from planner.staffing.shifts import HOURS_PER_WEEK
 from planner.staffing.timevarying import mol_load, wall_target_min
 
 __all__ = ["Precomputed", "Prediction", "precompute", "predict_service"]
@@ -152,7 +153,7 @@ def predict_service(
     Nobody on duty from 17:00 to 08:00 on weekdays, an urgent target of 4 h
     on the calendar clock: most urgent tickets of the evening miss.
 
-    >>> from planner.staffing.problem import ServiceClass, Shift
+    >>> from planner.staffing.shifts import ServiceClass, Shift
     >>> p = StaffingProblem.from_arrays(
     ...     np.full((1, 1, 168), 0.5), 60.0, classes=[ServiceClass("urgent", 240, 0.9)],
     ...     shifts=[Shift("all", "00:00", "00:00", range(7))])

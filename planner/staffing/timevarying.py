@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from planner.staffing.problem import HOURS_PER_WEEK
+from planner.staffing.shifts import HOURS_PER_WEEK
 
 __all__ = ["mol_load", "wall_target_min"]
 
