@@ -27,7 +27,7 @@ from scipy.stats import t as student_t
 from planner.core.checks import as_array, check_positive_int, readonly
 from planner.core.errors import InputError
 from planner.core.rng import Seed, as_generator
-from planner.inventory._common import broadcast_params, whole_numbers
+from planner.inventory._checks import broadcast_params, whole_numbers
 
 __all__ = ["SimulatedMetrics", "simulate_rQ", "simulate_sS"]
 

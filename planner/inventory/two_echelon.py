@@ -44,8 +44,7 @@ from planner.core.checks import as_array, check_fraction, check_positive_int, re
 from planner.core.errors import InputError
 from planner.core.result import SolverStats
 from planner.core.rng import Seed, as_generator
-from planner.inventory._common import poisson_cdf, poisson_loss
-from planner.inventory.service import poisson_loss2
+from planner.inventory._distributions import poisson_cdf, poisson_loss, poisson_loss2
 
 __all__ = [
     "MetricEvaluation",

@@ -1,4 +1,10 @@
-"""Per-part performance of an inventory policy: cost and service metrics.
+"""What every policy result shares: its metrics and one base class.
+
+:class:`PolicyMetrics` holds the exact cost and service of one policy per
+part; :class:`Policies` is the base of :class:`~planner.inventory.SSPolicies`,
+:class:`~planner.inventory.RQPolicies` and
+:class:`~planner.inventory.BaseStockPolicies` (length, ``evaluate()``, the
+frame and the summary line).
 
 Definitions used throughout planner.inventory (all per period, or per unit of
 time for continuous review):
@@ -16,7 +22,7 @@ time for continuous review):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -24,8 +30,9 @@ import pandas as pd
 from planner.core.checks import readonly
 from planner.core.cost import CostBreakdown, CostCategory
 from planner.core.errors import InputError
+from planner.core.result import SolverStats
 
-__all__ = ["PolicyMetrics"]
+__all__ = ["Policies", "PolicyMetrics"]
 
 _FIELDS = (
     "cost",
@@ -66,6 +73,11 @@ class PolicyMetrics:
                 )
             n = len(a)
             object.__setattr__(self, name, readonly(a))
+
+    @staticmethod
+    def fields() -> tuple[str, ...]:
+        """The names of the stored metrics (``cost`` is their sum)."""
+        return _FIELDS[1:]
 
     @property
     def cost(self) -> np.ndarray:
@@ -109,3 +121,77 @@ def _rng(a: np.ndarray) -> str:
     if not len(a):
         return "-"
     return f"{a.min():.4f}..{a.max():.4f}"
+
+
+class Policies:
+    """Base of the policy results: one policy per part, arrays of one length.
+
+    A subclass is a frozen dataclass naming its decision arrays
+    (``_decisions``, e.g. ``("s", "S")``) and the inputs it keeps
+    (``_inputs``), with a ``cost`` array, ``stats`` and ``target_met`` (None
+    when no target was set); it implements :meth:`evaluate`. The frame, the
+    summary line and the length come from here.
+    """
+
+    __slots__ = ()
+    _decisions: ClassVar[tuple[str, ...]] = ()
+    _inputs: ClassVar[tuple[str, ...]] = ()
+    _per: ClassVar[str] = "period"
+
+    if TYPE_CHECKING:
+        stats: SolverStats
+        target_met: np.ndarray | None
+
+        @property
+        def cost(self) -> np.ndarray: ...
+
+    def evaluate(self) -> PolicyMetrics:
+        """Exact cost and service metrics of these policies."""
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return len(getattr(self, self._decisions[0]))
+
+    def _freeze(self, names: tuple[str, ...], dtype: Any, n: int | None = None) -> int:
+        """Set the arrays ``names`` (None stays None) read-only, of length ``n``
+        (default: the first one's); returns ``n``."""
+        for name in names:
+            v = getattr(self, name)
+            if v is None:
+                continue
+            a = readonly(np.atleast_1d(np.asarray(v, dtype=dtype)))
+            n = len(a) if n is None else n
+            if len(a) != n:
+                raise InputError(field=name, expected=f"length {n}", got=len(a))
+            object.__setattr__(self, name, a)
+        return 0 if n is None else n
+
+    def _label(self) -> str:
+        return type(self).__name__
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per part: the inputs kept, whether the target is met, the
+        decision and its cost."""
+        cols: dict[str, Any] = {}
+        for name in self._inputs:
+            v = getattr(self, name)
+            if v is not None:
+                cols[name] = v
+        if self.target_met is not None:
+            cols["target_met"] = self.target_met
+        for name in self._decisions:
+            cols[name] = getattr(self, name)
+        cols["cost"] = self.cost
+        return pd.DataFrame(cols)
+
+    def summary(self) -> str:
+        """One line: parts, total cost, unmet targets, run time and solver."""
+        unmet = 0 if self.target_met is None else int((~self.target_met).sum())
+        return (
+            f"{self._label()}: {len(self)} parts, total cost/{self._per} "
+            f"{self.cost.sum():.4f}, targets unmet {unmet}, "
+            f"{self.stats.runtime_s:.3f} s ({self.stats.solver})"
+        )
+
+    def __str__(self) -> str:
+        return self.summary()
