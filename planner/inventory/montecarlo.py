@@ -24,10 +24,16 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.stats import t as student_t
 
-from planner.core.checks import as_array, check_positive_int, readonly
+from planner.core.checks import check_positive_int, readonly
 from planner.core.errors import InputError
 from planner.core.rng import Seed, as_generator
-from planner.inventory._checks import broadcast_params, whole_numbers
+from planner.inventory._checks import (
+    broadcast_params,
+    numbers,
+    unit_pmf_table,
+    whole_numbers,
+    with_params,
+)
 
 __all__ = ["SimulatedMetrics", "simulate_rQ", "simulate_sS"]
 
@@ -174,8 +180,8 @@ def simulate_sS(
         s_a = whole_numbers(s, "s")
         S_a = whole_numbers(S, "S")
     else:
-        s_a = as_array(s, "s", nonneg=False)
-        S_a = as_array(S, "S", nonneg=False)
+        s_a = numbers(s, "s", nonneg=False)
+        S_a = numbers(S, "S", nonneg=False)
     prm = broadcast_params(
         integer=("lead_time", "review_period"),
         positive=("review_period",),
@@ -200,8 +206,7 @@ def simulate_sS(
     P = len(mu)
     unit_cdf = None
     if unit_pmf is not None:
-        u = np.atleast_2d(np.asarray(unit_pmf, dtype=np.float64))
-        u = np.broadcast_to(u, (P, u.shape[1]))
+        u = unit_pmf_table(unit_pmf, P)
         unit_cdf = np.cumsum(u, axis=1)[:, :-1]
     rng = as_generator(seed)
     R = n_reps
@@ -289,7 +294,9 @@ def simulate_rQ(
         fixed_cost=fixed_cost,
         lead_time=lead_time,
     )
-    r_b, Q_b, lam, h, p, K, L = np.broadcast_arrays(r_a, Q_a, *prm.values())
+    dec, prm = with_params({"r": r_a, "Q": Q_a}, prm)
+    r_b, Q_b = dec["r"], dec["Q"]
+    lam, h, p, K, L = prm.values()
     P = len(lam)
     rng = as_generator(seed)
     out = {k: np.zeros((n_reps, P)) for k in METRICS}

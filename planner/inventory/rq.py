@@ -108,6 +108,7 @@ class RQPolicies(Policies):
             np.float64,
             n,
         )
+        self._freeze(("unit_pmf",), np.float64, n)
         if np.any(self.Q < 1):
             i = int(np.flatnonzero(self.Q < 1)[0])
             raise InputError(

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from planner.core.checks import readonly
 from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
 from planner.inventory import _zheng_federgruen as zf
@@ -116,10 +115,7 @@ class SSPolicies(Policies):
             np.float64,
             n,
         )
-        for name in ("unit_pmf", "period_pmf"):
-            if getattr(self, name) is not None:
-                a = np.asarray(getattr(self, name), dtype=np.float64)
-                object.__setattr__(self, name, readonly(a))
+        self._freeze(("unit_pmf", "period_pmf"), np.float64, n)
         check_order(self.s, self.S, "S")
 
     def evaluate(self) -> PolicyMetrics:

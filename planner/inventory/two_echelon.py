@@ -40,10 +40,11 @@ import pandas as pd
 from scipy.special import betainc
 from scipy.stats import t as student_t
 
-from planner.core.checks import as_array, check_fraction, check_positive_int, readonly
+from planner.core.checks import check_fraction, check_positive_int, readonly
 from planner.core.errors import InputError
 from planner.core.result import SolverStats
 from planner.core.rng import Seed, as_generator
+from planner.inventory._checks import numbers
 from planner.inventory._distributions import poisson_cdf, poisson_loss, poisson_loss2
 
 __all__ = [
@@ -101,7 +102,7 @@ def _inputs(
     depot_lead_time: npt.ArrayLike,
     transit_time: npt.ArrayLike,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    m = as_array(demand_rate, "demand_rate", nonneg=True)
+    m = numbers(demand_rate, "demand_rate", nonneg=True)
     if m.ndim == 1:
         m = m[None, :]
     if m.ndim != 2:
@@ -109,8 +110,8 @@ def _inputs(
             field="demand_rate", expected="shape (parts, outlets)", got=m.shape
         )
     P, J = m.shape
-    T0 = as_array(depot_lead_time, "depot_lead_time", nonneg=True)
-    tr = as_array(transit_time, "transit_time", nonneg=True)
+    T0 = numbers(depot_lead_time, "depot_lead_time", nonneg=True)
+    tr = numbers(transit_time, "transit_time", nonneg=True)
     try:
         T0 = np.broadcast_to(np.atleast_1d(T0), (P,)).astype(float)
     except ValueError as e:
@@ -128,9 +129,17 @@ def _inputs(
     return m, T0, tr
 
 
-def _levels(x: npt.ArrayLike, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    a = as_array(x, name, nonneg=True)
-    if np.any(a != np.round(a)):
+def _levels(
+    x: npt.ArrayLike,
+    name: str,
+    shape: tuple[int, ...],
+    *,
+    whole: bool = True,
+    positive: bool = False,
+) -> np.ndarray:
+    """``x`` checked (>= 0, whole numbers unless not ``whole``) and broadcast."""
+    a = numbers(x, name, nonneg=True, positive=positive)
+    if whole and np.any(a != np.round(a)):
         raise InputError(field=name, expected="whole numbers of units")
     try:
         return np.broadcast_to(a, shape).astype(float)
@@ -334,10 +343,9 @@ def optimize_metric(
     t0 = time.perf_counter()
     m, T0, tr = _inputs(demand_rate, depot_lead_time, transit_time)
     P, J = m.shape
-    c = as_array(unit_cost, "unit_cost", positive=True)
-    c = np.broadcast_to(np.atleast_1d(c), (P,)).astype(float)
+    c = _levels(unit_cost, "unit_cost", (P,), whole=False, positive=True)
     target = check_fraction(target_fill_rate, "target_fill_rate")
-    b = np.inf if budget is None else float(as_array(budget, "budget", nonneg=True))
+    b = np.inf if budget is None else float(numbers(budget, "budget", nonneg=True))
     if method not in ("metric", "vari-metric"):
         raise InputError(
             field="method", expected="'metric' or 'vari-metric'", got=method
@@ -448,12 +456,12 @@ def simulate_two_echelon(
     CI half-widths, and the warehouse's in a last row (``outlet = -1``).
     """
     n_reps = check_positive_int(n_reps, "n_reps", minimum=2)
-    m = np.atleast_1d(as_array(demand_rate, "demand_rate", nonneg=True))
+    m = np.atleast_1d(numbers(demand_rate, "demand_rate", nonneg=True))
     J = len(m)
     S = _levels(outlet_stock, "outlet_stock", (J,)).astype(np.int64)
-    tr = np.broadcast_to(as_array(transit_time, "transit_time", nonneg=True), (J,))
+    tr = _levels(transit_time, "transit_time", (J,), whole=False)
     s0 = int(_levels(depot_stock, "depot_stock", (1,))[0])
-    T0 = float(as_array(depot_lead_time, "depot_lead_time", nonneg=True))
+    T0 = float(numbers(depot_lead_time, "depot_lead_time", nonneg=True))
     rng = as_generator(seed)
     warm = 10.0 * (T0 + float(tr.max()) + 1.0)
     T1 = warm + horizon
