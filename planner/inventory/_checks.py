@@ -55,6 +55,7 @@ def numbers(
     finite: bool = True,
     nonneg: bool = False,
     positive: bool = False,
+    ndim: int | None = None,
 ) -> np.ndarray:
     """``x`` as a float array, or InputError: text, ragged rows, NaN, signs.
 
@@ -80,7 +81,13 @@ def numbers(
                 got=_show(x),
             ) from e
     return as_array(
-        x, name, finite=finite, nonneg=nonneg, positive=positive, source=source
+        x,
+        name,
+        finite=finite,
+        nonneg=nonneg,
+        positive=positive,
+        ndim=ndim,
+        source=source,
     )
 
 

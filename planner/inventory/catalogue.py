@@ -149,6 +149,7 @@ def plan_stock(
     info: dict[str, Any] = {"period_days": period_days, "policy": policy}
     info.update(meta or {})
     plan = StockPlan.from_policies(part_id, location_id, pols, meta=info)
+    beat("evaluating the plan", done=len(pols), total=len(pols), force=True)
     value = np.asarray(plan.on_hand) * np.broadcast_to(
         np.asarray(unit_cost, dtype=float), (len(plan),)
     )

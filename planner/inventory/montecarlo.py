@@ -17,6 +17,7 @@ Every metric comes with a confidence interval over independent replications
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ from scipy.stats import t as student_t
 
 from planner.core.checks import check_positive_int, readonly
 from planner.core.errors import InputError
+from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.rng import Seed, as_generator
 from planner.inventory._checks import (
     broadcast_params,
@@ -36,6 +38,8 @@ from planner.inventory._checks import (
 )
 
 __all__ = ["SimulatedMetrics", "simulate_rQ", "simulate_sS"]
+
+_log = logging.getLogger(__name__)
 
 METRICS = (
     "cost",
@@ -158,6 +162,7 @@ def simulate_sS(
     n_warmup: int = 500,
     n_reps: int = 10,
     seed: Seed = 0,
+    progress: ProgressCallback | None = None,
 ) -> SimulatedMetrics:
     """Simulate periodic-review (s,S) policies for many parts at once.
 
@@ -168,6 +173,8 @@ def simulate_sS(
     ``review_period`` R > 1 the position is reviewed only every R periods
     ((R,s,S); (R,S) is ``s = S - 1``). Returns
     per-replication estimates of every metric of :class:`PolicyMetrics`.
+    ``progress`` receives :class:`~planner.core.progress.Progress` records
+    (periods done) at most every few seconds; they are also logged.
 
     >>> sim = simulate_sS(4, 10, 6.0, 1, 4, 5, n_periods=2000, n_reps=4, seed=1)
     >>> bool(abs(sim.mean("cost")[0] - 8.0341) < 0.3)
@@ -222,7 +229,11 @@ def simulate_sS(
     }
     cols = np.arange(P)[None, :].repeat(R, 0)
     rows = np.arange(R)[:, None].repeat(P, 1)
-    for t in range(n_warmup + n_periods):
+    T_all = n_warmup + n_periods
+    beat = Heartbeat(_log, "inventory", callback=progress)
+    beat("simulated (s,S) periods", done=0, total=T_all, force=True)
+    for t in range(T_all):
+        beat("simulated (s,S) periods", done=t, total=T_all)
         order = (s_b >= IP) & (t % Ri == 0)
         q = np.where(order, S_i - IP, 0.0)
         IP += q
@@ -241,6 +252,7 @@ def simulate_sS(
             acc["short"] += short
             acc["dem"] += d
             acc["orders"] += order
+    beat("simulated (s,S) periods", done=T_all, total=T_all, force=True)
     T = float(n_periods)
     on_hand = acc["hold"] / T
     bo = acc["bo"] / T
@@ -274,6 +286,7 @@ def simulate_rQ(
     horizon: float = 5_000.0,
     n_reps: int = 10,
     seed: Seed = 0,
+    progress: ProgressCallback | None = None,
 ) -> SimulatedMetrics:
     """Event simulation of continuous-review (r,Q) policies (unit Poisson demand).
 
@@ -282,7 +295,8 @@ def simulate_rQ(
     function of demand arrivals (``-1``) and order receipts (``+Q``, ``L``
     after the order), integrated exactly. A demand is filled at once iff the
     net inventory just before it is ``>= 1``. Loops over parts and
-    replications; each replay is vectorized over its events.
+    replications; each replay is vectorized over its events. ``progress``
+    receives :class:`~planner.core.progress.Progress` records (parts done).
     """
     n_reps = check_positive_int(n_reps, "n_reps", minimum=2)
     r_a = whole_numbers(r, "r")
@@ -300,7 +314,10 @@ def simulate_rQ(
     P = len(lam)
     rng = as_generator(seed)
     out = {k: np.zeros((n_reps, P)) for k in METRICS}
+    beat = Heartbeat(_log, "inventory", callback=progress)
+    beat("simulated (r,Q) parts", done=0, total=P, force=True)
     for i in range(P):
+        beat("simulated (r,Q) parts", done=i, total=P)
         warm = max(10.0 * L[i], 10.0 * Q_b[i] / max(lam[i], 1e-12))
         T0, T1 = warm, warm + horizon
         for k in range(n_reps):
@@ -334,6 +351,7 @@ def simulate_rQ(
             out["ready_rate"][k, i] = ready
             out["fill_rate"][k, i] = fill
             out["order_rate"][k, i] = n_orders / horizon
+    beat("simulated (r,Q) parts", done=P, total=P, force=True)
     out["holding_cost"] = h * out["on_hand"]
     out["backorder_cost"] = p * out["backorders"]
     out["ordering_cost"] = K * out["order_rate"]

@@ -31,6 +31,7 @@ or the budget is spent. :func:`simulate_two_echelon` replays the exact system
 from __future__ import annotations
 
 import heapq
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -42,6 +43,7 @@ from scipy.stats import t as student_t
 
 from planner.core.checks import check_fraction, check_positive_int, readonly
 from planner.core.errors import InputError
+from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
 from planner.core.rng import Seed, as_generator
 from planner.inventory._checks import numbers
@@ -54,6 +56,8 @@ __all__ = [
     "optimize_metric",
     "simulate_two_echelon",
 ]
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -324,6 +328,7 @@ def optimize_metric(
     budget: float | None = None,
     max_purchases: int = 10_000_000,
     method: str = "metric",
+    progress: ProgressCallback | None = None,
 ) -> MetricPlan:
     """Greedy METRIC allocation for a system fill-rate target (or a budget).
 
@@ -335,6 +340,8 @@ def optimize_metric(
     evaluates every step with the two-moment approximation. A warehouse unit
     can help little alone and much with others (backorders are not convex in
     the warehouse level), so the greedy is a heuristic, as in Sherbrooke.
+    ``progress`` receives :class:`~planner.core.progress.Progress` records
+    (purchases, best fill rate) at most every few seconds; also logged.
 
     >>> p = optimize_metric([[1.0, 0.5]], [10.0], 2.0, 0.5, target_fill_rate=0.9)
     >>> p.target_met, p.evaluation.system_fill_rate >= 0.9
@@ -397,7 +404,10 @@ def optimize_metric(
     steps = 0
     curve = {"investment": [0.0], "system_fill_rate": [fill_sum / tot if tot else 1.0]}
     curve["backorders"] = [float(ebo_all.sum())]
+    beat = Heartbeat(_log, "inventory", callback=progress)
+    beat("METRIC purchases", done=0, best=curve["system_fill_rate"][0], force=True)
     while heap and (tot == 0 or fill_sum / tot < target) and steps < max_purchases:
+        beat("METRIC purchases", done=steps, best=fill_sum / tot if tot else 1.0)
         _, i, j = heapq.heappop(heap)
         if spent + c[i] > b + 1e-9:
             continue  # part i no longer fits the budget
@@ -417,6 +427,7 @@ def optimize_metric(
         if r > 0:
             heapq.heappush(heap, (-r, i, j2))
     ev = _evaluate(S0, S, m, T0, tr, method)
+    beat("METRIC purchases", done=steps, best=ev.system_fill_rate, force=True)
     stats = SolverStats(
         solver=f"{method} marginal analysis",
         runtime_s=time.perf_counter() - t0,
@@ -443,6 +454,7 @@ def simulate_two_echelon(
     horizon: float = 20_000.0,
     n_reps: int = 10,
     seed: Seed = 0,
+    progress: ProgressCallback | None = None,
 ) -> pd.DataFrame:
     """Exact replay of one part's two-echelon system; backorders with 95 % CI.
 
@@ -454,6 +466,8 @@ def simulate_two_echelon(
 
     Returns one row per outlet: ``backorders`` and ``fill_rate`` means, their
     CI half-widths, and the warehouse's in a last row (``outlet = -1``).
+    ``progress`` receives :class:`~planner.core.progress.Progress` records
+    (replications done).
     """
     n_reps = check_positive_int(n_reps, "n_reps", minimum=2)
     m = np.atleast_1d(numbers(demand_rate, "demand_rate", nonneg=True))
@@ -468,7 +482,9 @@ def simulate_two_echelon(
     lam0 = float(m.sum())
     bo = np.zeros((n_reps, J + 1))
     fill = np.ones((n_reps, J + 1))
+    beat = Heartbeat(_log, "inventory", callback=progress)
     for k in range(n_reps):
+        beat("two-echelon replications", done=k, total=n_reps, force=k == 0)
         n = rng.poisson(lam0 * T1)
         a = np.sort(rng.uniform(0.0, T1, n))
         who = rng.choice(J, size=n, p=m / lam0)
@@ -491,6 +507,7 @@ def simulate_two_echelon(
             w = (b_t >= warm) & (b_t < T1)
             bo[k, j] = np.sum((served - b_t)[w]) / horizon
             fill[k, j] = np.mean(served[w] <= b_t[w]) if w.any() else 1.0
+    beat("two-echelon replications", done=n_reps, total=n_reps, force=True)
     tq = student_t.ppf(0.975, n_reps - 1)
     se_b = bo.std(axis=0, ddof=1) / np.sqrt(n_reps)
     se_f = fill.std(axis=0, ddof=1) / np.sqrt(n_reps)

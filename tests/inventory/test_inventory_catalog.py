@@ -12,6 +12,8 @@ rate) equals the one an independent evaluator recomputes from the decision.
 from __future__ import annotations
 
 import copy
+import inspect
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,9 +23,13 @@ import pandas as pd
 import pytest
 
 from planner.core.errors import InputError
+from planner.core.progress import Progress
 from planner.inventory import (
     SSPolicies,
     allocate_budget,
+    classify_demand,
+    croston,
+    estimate_rates,
     evaluate_base_stock,
     evaluate_base_stock_compound,
     evaluate_metric,
@@ -33,6 +39,7 @@ from planner.inventory import (
     evaluate_RsS,
     evaluate_sS,
     evaluate_sS_normal,
+    forecast_demand,
     optimize_base_stock,
     optimize_base_stock_compound,
     optimize_metric,
@@ -47,9 +54,13 @@ from planner.inventory import (
     optimize_sS_service,
     plan_stock,
     power_approximation_sS,
+    sba,
+    service_targets,
+    ses,
     simulate_rQ,
     simulate_sS,
     simulate_two_echelon,
+    tsb,
 )
 
 U = [0.5, 0.3, 0.2]  # units per repair
@@ -708,3 +719,63 @@ def test_discrete_policies_evaluate_with_their_pmf() -> None:
     reported, brute = _brute_cost_sS(r, args)
     np.testing.assert_allclose(reported, brute, rtol=1e-9)
     np.testing.assert_allclose(r.evaluate().cost, brute, rtol=1e-9)
+
+
+PROGRESS = [c for c in CASES if "progress" in inspect.signature(c.fn).parameters]
+
+
+@pytest.mark.parametrize("case", PROGRESS, ids=lambda c: c.name)
+def test_progress_records_and_log_lines(
+    case: Case, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Long solves report Progress records ending at their total, and log them."""
+    seen: list[Progress] = []
+    with caplog.at_level(logging.INFO, logger="planner.inventory"):
+        case.fn(**case.args, progress=seen.append)
+    assert seen
+    assert all(p.task == "inventory" for p in seen)
+    last = seen[-1]
+    if last.total is not None:
+        assert last.done == last.total
+    lines = [r for r in caplog.records if r.name.startswith("planner.inventory.")]
+    assert {r.getMessage() for r in lines} >= {str(p) for p in seen[-1:]}
+
+
+def test_every_long_solver_takes_progress() -> None:
+    """Every optimizer and simulation of the catalog takes a progress callback."""
+    long = [c for c in CASES if c.fn.__name__.startswith(("optimize_", "simulate_"))]
+    missing = {
+        c.fn.__name__
+        for c in long
+        if "progress" not in inspect.signature(c.fn).parameters
+    }
+    # closed forms and bisections over a handful of values: nothing to report
+    assert missing <= {
+        "optimize_RS",
+        "optimize_rQ_normal",
+        "optimize_base_stock_compound",
+    }
+
+
+SERIES_FNS = [estimate_rates, ses, croston, sba, tsb, classify_demand, forecast_demand]
+BAD_SERIES = {
+    "text": "abc",
+    "numbers as text": [["0", "1"], ["1", "2"]],
+    "ragged rows": [[1, 2], [3]],
+    "NaN": [[0.0, np.nan, 1.0]],
+    "negative": [[0.0, -1.0, 2.0]],
+}
+
+
+@pytest.mark.parametrize("fn", SERIES_FNS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("label", list(BAD_SERIES))
+def test_demand_series_bad_input(fn: Callable[..., Any], label: str) -> None:
+    """Forecasts and classes take demand series: bad ones give InputError."""
+    with pytest.raises(InputError):
+        fn(BAD_SERIES[label])
+
+
+def test_service_targets_bad_class_name() -> None:
+    """A class that is not a string is a user error, not a TypeError."""
+    with pytest.raises(InputError, match="class"):
+        service_targets(["AX", 3])  # type: ignore[list-item]
