@@ -24,6 +24,7 @@ __all__ = [
     "check_order",
     "numbers",
     "pmf_table",
+    "policy_params",
     "service_target",
     "stock_cap",
     "unit_pmf_table",
@@ -147,6 +148,47 @@ def broadcast_params(
         k: np.ascontiguousarray(v, dtype=np.float64)
         for k, v in zip(checked, out, strict=True)
     }
+
+
+def policy_params(
+    demand_name: str | None,
+    demand: npt.ArrayLike | None,
+    holding_cost: npt.ArrayLike,
+    backorder_cost: npt.ArrayLike,
+    fixed_cost: npt.ArrayLike | None = None,
+    lead_time: npt.ArrayLike = 0,
+    *,
+    whole_lead_time: bool = True,
+    positive: tuple[str, ...] = ("holding_cost", "backorder_cost"),
+    demand_sd: npt.ArrayLike | None = None,
+    review_period: npt.ArrayLike | None = None,
+    step: npt.ArrayLike | None = None,
+    max_stock: npt.ArrayLike | None = None,
+) -> dict[str, np.ndarray]:
+    """The usual inputs of a policy model, checked by :func:`broadcast_params`.
+
+    Keys in this order (those given): ``demand_name`` (skipped if None),
+    ``demand_sd``, ``holding_cost``, ``backorder_cost``, ``fixed_cost``,
+    ``lead_time`` (whole periods if ``whole_lead_time``), ``review_period``
+    (whole, > 0), ``step``, ``max_stock``.
+
+    >>> list(policy_params("demand_mean", 2.0, 1.0, 9.0))
+    ['demand_mean', 'holding_cost', 'backorder_cost', 'lead_time']
+    """
+    arrays: dict[str, Any] = {} if demand_name is None else {demand_name: demand}
+    optional = {"demand_sd": demand_sd}
+    arrays.update({k: v for k, v in optional.items() if v is not None})
+    arrays["holding_cost"] = holding_cost
+    arrays["backorder_cost"] = backorder_cost
+    if fixed_cost is not None:
+        arrays["fixed_cost"] = fixed_cost
+    arrays["lead_time"] = lead_time
+    more = {"review_period": review_period, "step": step, "max_stock": max_stock}
+    arrays.update({k: v for k, v in more.items() if v is not None})
+    integer = ("lead_time",) if whole_lead_time else ()
+    if review_period is not None:
+        integer, positive = (*integer, "review_period"), (*positive, "review_period")
+    return broadcast_params(integer=integer, positive=positive, **arrays)
 
 
 def with_params(

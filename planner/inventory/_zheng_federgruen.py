@@ -267,6 +267,19 @@ def optimize(
     return s_best, S_best, c_best
 
 
+def _weights(
+    dem: Demand, idx: np.ndarray, delta: np.ndarray, S: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Renewal weights ``m(j) / M(S - s)`` of the positions ``y = S - j`` after
+    an order (parts ``idx``, ``delta = S - s``), ``M(S - s)`` and ``y``."""
+    Jm = int(delta[idx].max())
+    m, M = renewal(dem.period_pmf(idx, Jm), Jm)
+    j = np.arange(Jm)[None, :]
+    Md = M[np.arange(len(idx)), delta[idx]]
+    w = np.where(j < delta[idx, None], m, 0.0) / Md[:, None]
+    return w, Md, S[idx, None] - j
+
+
 def evaluate(
     s: np.ndarray,
     S: np.ndarray,
@@ -291,12 +304,7 @@ def evaluate(
     delta = np.rint(S - s).astype(np.int64)
     for idx in batches_by_size(np.maximum(delta[live], 1), budget):
         idx = live[idx]
-        Jm = int(delta[idx].max())
-        m, M = renewal(dem.period_pmf(idx, Jm), Jm)
-        j = np.arange(Jm)[None, :]
-        Md = M[np.arange(len(idx)), delta[idx]]
-        w = np.where(j < delta[idx, None], m, 0.0) / Md[:, None]
-        y = S[idx, None] - j
+        w, Md, y = _weights(dem, idx, delta, S)
         mean1 = (mu[idx] * (dem.L[idx] + 1.0))[:, None]
         n1 = dem.loss(idx, y, 1)
         n0 = dem.loss(idx, y, 0)
@@ -326,14 +334,8 @@ def evaluate_review(
     R: np.ndarray,
     budget_cells: int = BUDGET,
 ) -> PolicyMetrics:
-    """Exact per-period metrics of (R,s,S) policies (Poisson demand).
-
-    The position after a review is ``S - j`` with probability
-    ``m(j) / M(S - s)`` (renewal of Poisson(R mu)); the k-th period of the
-    cycle ends with net inventory ``y - D_{L+k}``. Fill rate: one minus the
-    units short over a cycle, ``E[(D_{L+R} - y)^+ - (D_L - y)^+]``, per
-    ``R mu``.
-    """
+    """Exact per-period metrics of (R,s,S) policies (Poisson demand); the
+    model is in :func:`planner.inventory.evaluate_RsS`."""
     dem = ReviewDemand(mu, L, R)
     n = len(mu)
     out = {k: np.zeros(n) for k in _METRICS}
@@ -347,12 +349,7 @@ def evaluate_review(
     cells = np.maximum(delta[live], 1) * R[live].astype(np.int64)
     for idx in batches_by_size(cells, budget_cells):
         idx = live[idx]
-        Jm = int(delta[idx].max())
-        m, M = renewal(dem.period_pmf(idx, Jm), Jm)
-        j = np.arange(Jm)[None, :]
-        Md = M[np.arange(len(idx)), delta[idx]]
-        w = np.where(j < delta[idx, None], m, 0.0) / Md[:, None]
-        y = S_b[idx, None] - j
+        w, Md, y = _weights(dem, idx, delta, S_b)
         nbar = dem.avg(idx, y, "loss")
         mbar = (mu[idx] * (L[idx] + (R[idx] + 1.0) / 2.0))[:, None]
         lamR = (mu[idx] * (L[idx] + R[idx]))[:, None]

@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -29,8 +29,8 @@ from planner.core.errors import InputError
 from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
 from planner.inventory._checks import (
-    broadcast_params,
     check_choice,
+    policy_params,
     reals,
     service_target,
     unit_pmf_table,
@@ -58,6 +58,7 @@ __all__ = [
 Review = Literal["periodic", "continuous"]
 
 _log = logging.getLogger(__name__)
+_KEYS = ("demand_mean", "holding_cost", "backorder_cost", "lead_time")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -140,17 +141,8 @@ def _poisson_metrics(
     else:
         fill = poisson_cdf(S - 1, lam1)  # PASTA: a demand needs IL >= 1
         fill = np.where(mu > 0, fill, 1.0)
-    zero = np.zeros_like(S)
-    return PolicyMetrics(
-        holding_cost=h * on_hand,
-        ordering_cost=zero,
-        backorder_cost=p * n1,
-        fill_rate=np.clip(fill, 0.0, 1.0),
-        ready_rate=np.clip(ready, 0.0, 1.0),
-        backorders=n1,
-        on_hand=on_hand,
-        order_rate=np.where(mu > 0, mu, 0.0) if review == "periodic" else mu,
-    )
+    orders = np.where(mu > 0, mu, 0.0) if review == "periodic" else mu
+    return PolicyMetrics.priced(on_hand, n1, fill, ready, orders, h, p)
 
 
 def _normal_metrics(
@@ -174,16 +166,7 @@ def _normal_metrics(
             fill = np.where(mu > 0, 1.0 - (n1 - n0) / mu, 1.0)
     else:
         fill = ready  # fluid demand: served while stock is positive
-    return PolicyMetrics(
-        holding_cost=h * on_hand,
-        ordering_cost=np.zeros_like(S),
-        backorder_cost=p * n1,
-        fill_rate=np.clip(fill, 0.0, 1.0),
-        ready_rate=np.clip(ready, 0.0, 1.0),
-        backorders=n1,
-        on_hand=on_hand,
-        order_rate=mu,
-    )
+    return PolicyMetrics.priced(on_hand, n1, fill, ready, mu, h, p)
 
 
 def _smallest_meeting(
@@ -256,25 +239,16 @@ def optimize_base_stock(
     """
     t0 = time.perf_counter()
     check_choice(review, "review", ("periodic", "continuous"))
-    extra: dict[str, Any] = {}
-    if demand_sd is not None:
-        extra["demand_sd"] = demand_sd
-    if max_stock is not None:
-        extra["max_stock"] = max_stock
-    prm = broadcast_params(
-        positive=("holding_cost", "backorder_cost"),
-        demand_mean=demand_mean,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
+    args = (demand_mean, holding_cost, backorder_cost)
+    prm = policy_params(
+        "demand_mean",
+        *args,
         lead_time=lead_time,
-        **extra,
+        demand_sd=demand_sd,
+        whole_lead_time=False,
+        max_stock=max_stock,
     )
-    mu, h, p, L = (
-        prm["demand_mean"],
-        prm["holding_cost"],
-        prm["backorder_cost"],
-        prm["lead_time"],
-    )
+    mu, h, p, L = (prm[k] for k in _KEYS)
     n = len(mu)
     fr = service_target(fill_rate, "fill_rate", n)
     rr = service_target(ready_rate, "ready_rate", n)
@@ -388,25 +362,17 @@ def evaluate_base_stock(
     (0.8571, 0.891)
     """
     check_choice(review, "review", ("periodic", "continuous"))
-    extra: dict[str, Any] = {}
-    if demand_sd is not None:
-        extra["demand_sd"] = demand_sd
-    prm = broadcast_params(
-        positive=("holding_cost", "backorder_cost"),
-        demand_mean=demand_mean,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
+    args = (demand_mean, holding_cost, backorder_cost)
+    prm = policy_params(
+        "demand_mean",
+        *args,
         lead_time=lead_time,
-        **extra,
+        demand_sd=demand_sd,
+        whole_lead_time=False,
     )
     dec, prm = with_params({"S": reals(S, "S")}, prm)
     S_b = dec["S"]
-    mu, h, p, L = (
-        prm["demand_mean"],
-        prm["holding_cost"],
-        prm["backorder_cost"],
-        prm["lead_time"],
-    )
+    mu, h, p, L = (prm[k] for k in _KEYS)
     if demand_sd is not None:
         return _normal_metrics(S_b, mu, prm["demand_sd"], h, p, L, review)
     if np.any(S_b != np.round(S_b)):
@@ -415,6 +381,17 @@ def evaluate_base_stock(
 
 
 # --- compound Poisson -------------------------------------------------------
+
+
+def _compound_params(
+    repair_rate: npt.ArrayLike,
+    holding_cost: npt.ArrayLike,
+    backorder_cost: npt.ArrayLike,
+    lead_time: npt.ArrayLike,
+) -> dict[str, np.ndarray]:
+    return policy_params(
+        "repair_rate", repair_rate, holding_cost, backorder_cost, lead_time=lead_time
+    )
 
 
 def _compound_tables(
@@ -446,16 +423,7 @@ def _compound_metrics(
     dem = mu * eu
     with np.errstate(divide="ignore", invalid="ignore"):
         fill = np.where(dem > 0, 1.0 - (n1 - n0) / dem, 1.0)
-    return PolicyMetrics(
-        holding_cost=h * oh,
-        ordering_cost=np.zeros_like(S),
-        backorder_cost=p * n1,
-        fill_rate=np.clip(fill, 0.0, 1.0),
-        ready_rate=np.clip(ready, 0.0, 1.0),
-        backorders=n1,
-        on_hand=oh,
-        order_rate=mu,
-    )
+    return PolicyMetrics.priced(oh, n1, fill, ready, mu, h, p)
 
 
 def optimize_base_stock_compound(
@@ -477,20 +445,8 @@ def optimize_base_stock_compound(
     4
     """
     t0 = time.perf_counter()
-    prm = broadcast_params(
-        integer=("lead_time",),
-        positive=("holding_cost", "backorder_cost"),
-        repair_rate=repair_rate,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        lead_time=lead_time,
-    )
-    mu, h, p, L = (
-        prm["repair_rate"],
-        prm["holding_cost"],
-        prm["backorder_cost"],
-        prm["lead_time"],
-    )
+    prm = _compound_params(repair_rate, holding_cost, backorder_cost, lead_time)
+    mu, h, p, L = prm.values()
     u = unit_pmf_table(unit_pmf, len(mu))
     f1, _, _ = _compound_tables(mu, u, L)
     q = p / (p + h)
@@ -520,14 +476,7 @@ def evaluate_base_stock_compound(
     The fill rate counts units: a repair needing more units than on hand is
     partly filled (``1 - E[units short per period] / E[units per period]``).
     """
-    prm = broadcast_params(
-        integer=("lead_time",),
-        positive=("holding_cost", "backorder_cost"),
-        repair_rate=repair_rate,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        lead_time=lead_time,
-    )
+    prm = _compound_params(repair_rate, holding_cost, backorder_cost, lead_time)
     dec, prm = with_params({"S": reals(S, "S")}, prm)
     mu = prm["repair_rate"]
     u = unit_pmf_table(unit_pmf, len(mu))

@@ -30,28 +30,20 @@ from planner.core.errors import InputError
 from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.rng import Seed, as_generator
 from planner.inventory._checks import (
-    broadcast_params,
+    check_order,
     numbers,
+    policy_params,
     unit_pmf_table,
     whole_numbers,
     with_params,
 )
+from planner.inventory.policy import METRIC_NAMES
 
 __all__ = ["SimulatedMetrics", "simulate_rQ", "simulate_sS"]
 
 _log = logging.getLogger(__name__)
 
-METRICS = (
-    "cost",
-    "holding_cost",
-    "ordering_cost",
-    "backorder_cost",
-    "fill_rate",
-    "ready_rate",
-    "backorders",
-    "on_hand",
-    "order_rate",
-)
+METRICS = METRIC_NAMES
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -189,27 +181,18 @@ def simulate_sS(
     else:
         s_a = numbers(s, "s", nonneg=False)
         S_a = numbers(S, "S", nonneg=False)
-    prm = broadcast_params(
-        integer=("lead_time", "review_period"),
-        positive=("review_period",),
+    args = (demand_mean, holding_cost, backorder_cost, fixed_cost, lead_time)
+    prm = policy_params(
+        "demand_mean",
+        *args,
         demand_sd=1.0 if demand_sd is None else demand_sd,
-        demand_mean=demand_mean,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        lead_time=lead_time,
         review_period=review_period,
+        positive=(),
     )
-    try:
-        s_b, S_b, sd_b, mu, h, p, K, L, Rv = np.broadcast_arrays(
-            s_a, S_a, *prm.values()
-        )
-    except ValueError as e:
-        raise InputError(
-            field="s, S", expected="the length of the parameters", got=len(s_a)
-        ) from e
-    if np.any(S_b <= s_b):
-        raise InputError(field="S", expected="> s for every part")
+    dec, prm = with_params({"s": s_a, "S": S_a}, prm)
+    s_b, S_b = dec["s"], dec["S"]
+    check_order(s_b, S_b, "S")
+    mu, sd_b, h, p, K, L, Rv = prm.values()
     P = len(mu)
     unit_cdf = None
     if unit_pmf is not None:
@@ -301,13 +284,8 @@ def simulate_rQ(
     n_reps = check_positive_int(n_reps, "n_reps", minimum=2)
     r_a = whole_numbers(r, "r")
     Q_a = whole_numbers(Q, "Q")
-    prm = broadcast_params(
-        demand_rate=demand_rate,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        lead_time=lead_time,
-    )
+    args = (demand_rate, holding_cost, backorder_cost, fixed_cost, lead_time)
+    prm = policy_params("demand_rate", *args, whole_lead_time=False, positive=())
     dec, prm = with_params({"r": r_a, "Q": Q_a}, prm)
     r_b, Q_b = dec["r"], dec["Q"]
     lam, h, p, K, L = prm.values()

@@ -30,8 +30,8 @@ from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
 from planner.inventory import _zheng_federgruen as zf
 from planner.inventory._checks import (
-    broadcast_params,
     check_order,
+    policy_params,
     reals,
     service_target,
     whole_numbers,
@@ -52,24 +52,10 @@ __all__ = ["evaluate_RS", "evaluate_RsS", "optimize_RS", "optimize_RsS"]
 _log = logging.getLogger(__name__)
 
 
-def _params(
-    demand_mean: npt.ArrayLike,
-    holding_cost: npt.ArrayLike,
-    backorder_cost: npt.ArrayLike,
-    fixed_cost: npt.ArrayLike,
-    review_period: npt.ArrayLike,
-    lead_time: npt.ArrayLike,
-) -> dict[str, np.ndarray]:
-    return broadcast_params(
-        integer=("review_period", "lead_time"),
-        positive=("holding_cost", "backorder_cost", "review_period"),
-        demand_mean=demand_mean,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        review_period=review_period,
-        lead_time=lead_time,
-    )
+def _params(*args: npt.ArrayLike) -> dict[str, np.ndarray]:
+    """mu, h, p, K, R, L checked (keys in the order mu, h, p, K, L, R)."""
+    mu, h, p, K, R, L = args
+    return policy_params("demand_mean", mu, h, p, K, L, review_period=R)
 
 
 def _metrics(
@@ -94,15 +80,8 @@ def _metrics(
     with np.errstate(divide="ignore", invalid="ignore"):
         fill = np.where(mu > 0, 1.0 - short / (R * mu), 1.0)
     orders = (1.0 - np.exp(-mu * R)) / R
-    return PolicyMetrics(
-        holding_cost=h * oh,
-        ordering_cost=K * orders,
-        backorder_cost=p * bo,
-        fill_rate=np.clip(fill, 0.0, 1.0),
-        ready_rate=np.clip(ready, 0.0, 1.0),
-        backorders=bo,
-        on_hand=oh,
-        order_rate=orders,
+    return PolicyMetrics.priced(
+        oh, bo, fill, ready, orders, h, p, ordering_cost=K * orders
     )
 
 
@@ -126,7 +105,7 @@ def evaluate_RS(
         demand_mean, holding_cost, backorder_cost, fixed_cost, review_period, lead_time
     )
     dec, prm = with_params({"S": reals(S, "S")}, prm)
-    mu, h, p, K, R, L = prm.values()
+    mu, h, p, K, L, R = prm.values()
     return _metrics(dec["S"], mu, h, p, K, R, L)
 
 
@@ -155,7 +134,7 @@ def optimize_RS(
     prm = _params(
         demand_mean, holding_cost, backorder_cost, fixed_cost, review_period, lead_time
     )
-    mu, h, p, K, R, L = prm.values()
+    mu, h, p, K, L, R = prm.values()
     n = len(mu)
     fr = service_target(fill_rate, "fill_rate", n)
     rr = service_target(ready_rate, "ready_rate", n)
@@ -231,7 +210,7 @@ def optimize_RsS(
     prm = _params(
         demand_mean, holding_cost, backorder_cost, fixed_cost, review_period, lead_time
     )
-    mu, h, p, K, R, L = prm.values()
+    mu, h, p, K, L, R = prm.values()
     n = len(mu)
     beat = Heartbeat(_log, "inventory", callback=progress)
     s_out = np.full(n, -1, dtype=np.int64)
@@ -279,5 +258,5 @@ def evaluate_RsS(
     )
     dec, prm = with_params(dec, prm)
     check_order(dec["s"], dec["S"], "S")
-    mu, h, p, K, R, L = prm.values()
+    mu, h, p, K, L, R = prm.values()
     return zf.evaluate_review(dec["s"], dec["S"], mu, h, p, K, L, R, budget_cells)

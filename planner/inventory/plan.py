@@ -30,7 +30,7 @@ from planner.core.result import (
     write_result,
 )
 from planner.inventory.base_stock import BaseStockPolicies
-from planner.inventory.policy import Policies, PolicyMetrics
+from planner.inventory.policy import METRIC_NAMES, Policies, PolicyMetrics
 from planner.inventory.rq import RQPolicies
 from planner.inventory.ss import SSPolicies
 
@@ -42,15 +42,7 @@ _NUM = (
     "reorder_point",
     "order_up_to",
     "order_quantity",
-    "cost",
-    "holding_cost",
-    "ordering_cost",
-    "backorder_cost",
-    "fill_rate",
-    "ready_rate",
-    "backorders",
-    "on_hand",
-    "order_rate",
+    *METRIC_NAMES,
 )
 FORMAT_VERSION = 2
 

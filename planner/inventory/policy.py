@@ -32,9 +32,10 @@ from planner.core.cost import CostBreakdown, CostCategory
 from planner.core.errors import InputError
 from planner.core.result import SolverStats
 
-__all__ = ["Policies", "PolicyMetrics"]
+__all__ = ["METRIC_NAMES", "Policies", "PolicyMetrics"]
 
-_FIELDS = (
+#: every metric of a policy, in the order of tables: cost, then its parts
+METRIC_NAMES = _FIELDS = (
     "cost",
     "holding_cost",
     "ordering_cost",
@@ -73,6 +74,33 @@ class PolicyMetrics:
                 )
             n = len(a)
             object.__setattr__(self, name, readonly(a))
+
+    @classmethod
+    def priced(
+        cls,
+        on_hand: np.ndarray,
+        backorders: np.ndarray,
+        fill_rate: np.ndarray,
+        ready_rate: np.ndarray,
+        order_rate: np.ndarray,
+        h: np.ndarray,
+        p: np.ndarray,
+        ordering_cost: np.ndarray | None = None,
+    ) -> PolicyMetrics:
+        """Metrics from a policy's stock, backorders, service (clipped to
+        [0, 1]) and the cost rates; no order cost unless ``ordering_cost``."""
+        return cls(
+            holding_cost=h * on_hand,
+            ordering_cost=(
+                np.zeros_like(on_hand) if ordering_cost is None else ordering_cost
+            ),
+            backorder_cost=p * backorders,
+            fill_rate=np.clip(fill_rate, 0.0, 1.0),
+            ready_rate=np.clip(ready_rate, 0.0, 1.0),
+            backorders=backorders,
+            on_hand=on_hand,
+            order_rate=order_rate,
+        )
 
     @staticmethod
     def fields() -> tuple[str, ...]:

@@ -17,6 +17,7 @@ the optimum. All parts are handled at once in padded batches.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from planner.core.errors import InputError
 from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
 from planner.inventory._checks import (
-    broadcast_params,
+    policy_params,
     unit_pmf_table,
     whole_numbers,
     with_params,
@@ -129,21 +130,8 @@ class RQPolicies(Policies):
         )
 
 
-def _params(
-    demand_rate: npt.ArrayLike,
-    holding_cost: npt.ArrayLike,
-    backorder_cost: npt.ArrayLike,
-    fixed_cost: npt.ArrayLike,
-    lead_time: npt.ArrayLike,
-) -> dict[str, np.ndarray]:
-    return broadcast_params(
-        positive=("holding_cost", "backorder_cost"),
-        demand_rate=demand_rate,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        lead_time=lead_time,
-    )
+#: the inputs of an (r,Q) model (lead time in any unit of time), checked
+_params = functools.partial(policy_params, "demand_rate", whole_lead_time=False)
 
 
 def optimize_rQ(
@@ -196,13 +184,7 @@ def optimize_rQ(
     """
     t0 = time.perf_counter()
     prm = _params(demand_rate, holding_cost, backorder_cost, fixed_cost, lead_time)
-    lam, h, p, K, L = (
-        prm["demand_rate"],
-        prm["holding_cost"],
-        prm["backorder_cost"],
-        prm["fixed_cost"],
-        prm["lead_time"],
-    )
+    lam, h, p, K, L = prm.values()
     n = len(lam)
     r_out = np.full(n, -1, dtype=np.int64)
     Q_out = np.ones(n, dtype=np.int64)

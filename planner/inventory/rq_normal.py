@@ -17,7 +17,7 @@ import numpy.typing as npt
 from scipy.stats import norm
 
 from planner.core.result import SolverStats
-from planner.inventory._checks import broadcast_params, reals, with_params
+from planner.inventory._checks import policy_params, reals, with_params
 from planner.inventory._distributions import normal_losses
 from planner.inventory.policy import PolicyMetrics
 from planner.inventory.rq import RQPolicies
@@ -73,14 +73,9 @@ def evaluate_rQ_normal(
     >>> round(float(m.cost[0]), 4)
     78.0712
     """
-    prm = broadcast_params(
-        positive=("holding_cost", "backorder_cost"),
-        demand_rate=demand_rate,
-        demand_sd=demand_sd,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        lead_time=lead_time,
+    args = (demand_rate, holding_cost, backorder_cost, fixed_cost, lead_time)
+    prm = policy_params(
+        "demand_rate", *args, demand_sd=demand_sd, whole_lead_time=False
     )
     dec = {"r": reals(r, "r"), "Q": reals(Q, "Q", positive=True)}
     dec, prm = with_params(dec, prm)
@@ -121,14 +116,9 @@ def optimize_rQ_normal(
     78.071
     """
     t0 = time.perf_counter()
-    prm = broadcast_params(
-        positive=("holding_cost", "backorder_cost"),
-        demand_rate=demand_rate,
-        demand_sd=demand_sd,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        lead_time=lead_time,
+    args = (demand_rate, holding_cost, backorder_cost, fixed_cost, lead_time)
+    prm = policy_params(
+        "demand_rate", *args, demand_sd=demand_sd, whole_lead_time=False
     )
     lam, sd_t, h, p, K, L = prm.values()
     m, sd = lam * L, sd_t * np.sqrt(L)

@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
-from planner.inventory._checks import broadcast_params, service_target
+from planner.inventory._checks import policy_params, service_target
 from planner.inventory._distributions import (
     CompoundTable,
     batches_by_size,
@@ -118,21 +118,9 @@ def optimize_rQ_service(
     (4, 7, True)
     """
     t0 = time.perf_counter()
-    prm = broadcast_params(
-        positive=("holding_cost", "backorder_cost"),
-        demand_rate=demand_rate,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        lead_time=lead_time,
-    )
-    lam, h, p, K, L = (
-        prm["demand_rate"],
-        prm["holding_cost"],
-        prm["backorder_cost"],
-        prm["fixed_cost"],
-        prm["lead_time"],
-    )
+    args = (demand_rate, holding_cost, backorder_cost, fixed_cost, lead_time)
+    prm = policy_params("demand_rate", *args, whole_lead_time=False)
+    lam, h, p, K, L = prm.values()
     n = len(lam)
     fr = service_target(fill_rate, "fill_rate", n)
     rr = service_target(ready_rate, "ready_rate", n)

@@ -13,6 +13,7 @@ power approximation is the classic heuristic for comparison.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -24,10 +25,10 @@ from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
 from planner.inventory import _zheng_federgruen as zf
 from planner.inventory._checks import (
-    broadcast_params,
     check_order,
     numbers,
     pmf_table,
+    policy_params,
     whole_numbers,
     with_params,
 )
@@ -43,6 +44,14 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
+
+_POSITIVE_ALL = (
+    "demand_mean",
+    "demand_sd",
+    "holding_cost",
+    "backorder_cost",
+    "fixed_cost",
+)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -135,23 +144,8 @@ class SSPolicies(Policies):
         return zf.evaluate(s, S, make_demand(mu, L, self.unit_pmf), h, p, K)
 
 
-def _params(
-    demand_mean: npt.ArrayLike,
-    holding_cost: npt.ArrayLike,
-    backorder_cost: npt.ArrayLike,
-    fixed_cost: npt.ArrayLike,
-    lead_time: npt.ArrayLike,
-    positive: tuple[str, ...] = ("holding_cost", "backorder_cost"),
-) -> dict[str, np.ndarray]:
-    return broadcast_params(
-        integer=("lead_time",),
-        positive=positive,
-        demand_mean=demand_mean,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        lead_time=lead_time,
-    )
+#: the inputs of a per-period (s,S) model, checked
+_params = functools.partial(policy_params, "demand_mean")
 
 
 def optimize_sS(
@@ -287,14 +281,7 @@ def optimize_sS_discrete(
     (4, 10, 8.0341)
     """
     t0 = time.perf_counter()
-    prm = broadcast_params(
-        integer=("lead_time",),
-        positive=("holding_cost", "backorder_cost"),
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        lead_time=lead_time,
-    )
+    prm = policy_params(None, None, holding_cost, backorder_cost, fixed_cost, lead_time)
     h, p, K, L = prm.values()
     f = np.atleast_2d(numbers(period_pmf, "period_pmf", finite=False))
     n = max(len(h), f.shape[0])
@@ -335,21 +322,9 @@ def power_approximation_sS(
     >>> round(float(s[0]), 2), round(float(S[0]), 2)
     (40.19, 74.29)
     """
-    prm = broadcast_params(
-        integer=("lead_time",),
-        positive=(
-            "demand_mean",
-            "demand_sd",
-            "holding_cost",
-            "backorder_cost",
-            "fixed_cost",
-        ),
-        demand_mean=demand_mean,
-        demand_sd=demand_sd,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        lead_time=lead_time,
+    args = (demand_mean, holding_cost, backorder_cost, fixed_cost, lead_time)
+    prm = policy_params(
+        "demand_mean", *args, demand_sd=demand_sd, positive=_POSITIVE_ALL
     )
     mu, sd, h, p, K, L = prm.values()
     mu_L, sd_L = mu * (L + 1.0), sd * np.sqrt(L + 1.0)

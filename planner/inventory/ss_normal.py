@@ -28,7 +28,7 @@ from planner.core.errors import InputError
 from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
 from planner.inventory import _zheng_federgruen as zf
-from planner.inventory._checks import broadcast_params, check_order, reals, with_params
+from planner.inventory._checks import check_order, policy_params, reals, with_params
 from planner.inventory._distributions import normal_lattice_pmf
 from planner.inventory._lattice_demand import LatticeDemand
 from planner.inventory.policy import PolicyMetrics
@@ -49,15 +49,12 @@ def _normal_params(
     step: npt.ArrayLike | None,
     positive: tuple[str, ...],
 ) -> dict[str, np.ndarray]:
-    prm = broadcast_params(
-        integer=("lead_time",),
-        positive=("demand_sd", *positive),
-        demand_mean=demand_mean,
+    args = (demand_mean, holding_cost, backorder_cost, fixed_cost, lead_time)
+    prm = policy_params(
+        "demand_mean",
+        *args,
         demand_sd=demand_sd,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        lead_time=lead_time,
+        positive=("demand_sd", *positive),
         step=1.0 if step is None else step,
     )
     if np.any(prm["step"] <= 0):

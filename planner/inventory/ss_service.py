@@ -39,6 +39,7 @@ are never relaxed.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import time
@@ -49,7 +50,7 @@ import numpy.typing as npt
 from planner.core.errors import InputError
 from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
-from planner.inventory._checks import broadcast_params, service_target, stock_cap
+from planner.inventory._checks import policy_params, service_target, stock_cap
 from planner.inventory._distributions import batches_by_size
 from planner.inventory._lattice_demand import (
     PoissonDemand,
@@ -163,12 +164,8 @@ def optimize_sS_service(
         ``target_met`` (policy ``(max_stock - 1, max_stock)``).
     backorder_cost
         Optional ``p >= 0`` per unit backordered and period (default 0).
-    budget_cells
-        Size of the padded work arrays per batch (memory knob).
-    progress
-        Receives :class:`~planner.core.progress.Progress` records (policies
-        done of the total) at most every few seconds, and at the end; the
-        same lines go to this module's logger.
+    budget_cells, progress
+        As in :func:`~planner.inventory.optimize_sS`.
 
     Returns
     -------
@@ -183,22 +180,9 @@ def optimize_sS_service(
     (5, 9, True)
     """
     t0 = time.perf_counter()
-    prm = broadcast_params(
-        integer=("lead_time",),
-        positive=("holding_cost",),
-        demand_mean=demand_mean,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        lead_time=lead_time,
-    )
-    mu, h, p, K, L = (
-        prm["demand_mean"],
-        prm["holding_cost"],
-        prm["backorder_cost"],
-        prm["fixed_cost"],
-        prm["lead_time"],
-    )
+    args = (demand_mean, holding_cost, backorder_cost, fixed_cost, lead_time)
+    prm = policy_params("demand_mean", *args, positive=("holding_cost",))
+    mu, h, p, K, L = prm.values()
     n = len(mu)
     fr = service_target(fill_rate, "fill_rate", n)
     rr = service_target(ready_rate, "ready_rate", n)
@@ -349,24 +333,23 @@ def _solve(
     qmax = qbound(cf)
     q1 = np.minimum(qmax, np.maximum(np.ceil(3.0 * eoq), 16)).astype(np.int64)
     done = [n_total - len(live)]
-    c1, S1, Q1 = _grid(
+    grid = functools.partial(
+        _grid,
         dem,
         live,
-        np.arange(len(live)),
-        q1,
-        yt,
-        top,
-        h,
-        p,
-        K,
-        fr,
-        rr,
-        cap,
-        budget,
-        beat,
-        n_total,
-        done,
+        yt_all=yt,
+        top_all=top,
+        h=h,
+        p=p,
+        K=K,
+        fr=fr,
+        rr=rr,
+        cap=cap,
+        budget=budget,
+        beat=beat,
+        n_total=n_total,
     )
+    c1, S1, Q1 = grid(np.arange(len(live)), q1, done=done)
     c1b = c1 * (1.0 + 1e-9) + 1e-9
     q2 = qbound(c1b)
     q2 = np.minimum(
@@ -374,25 +357,8 @@ def _solve(
     )
     again = np.flatnonzero(q2 > q1)
     if len(again):
-        c2, S2, Q2 = _grid(
-            dem,
-            live,
-            again,
-            q2[again],
-            yt,
-            top,
-            h,
-            p,
-            K,
-            fr,
-            rr,
-            cap,
-            budget,
-            beat,
-            n_total,
-            [n_total - len(again)],
-            q1[again],
-        )
+        done = [n_total - len(again)]
+        c2, S2, Q2 = grid(again, q2[again], done=done, qmin=q1[again])
         better = c2 < c1[again]
         g = again[better]
         c1[g], S1[g], Q1[g] = c2[better], S2[better], Q2[better]
