@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from planner.core.errors import InputError
+from planner.routing import DispatchParams
 from planner.sim.model import DAY_MIN, SimModel
 
 __all__ = ["NightlyRouting", "plan_outlet", "select_batch"]
@@ -52,6 +53,9 @@ class NightlyRouting:
         Smaller batches are left to the greedy rule.
     iter_per_job
         Search iterations per planned ticket (capped by ``iterations``).
+    solver
+        The routing solver's own tunables
+        (:class:`~planner.routing.DispatchParams`; its defaults when None).
 
     >>> NightlyRouting(cap=0)
     Traceback (most recent call last):
@@ -64,6 +68,7 @@ class NightlyRouting:
     fill: float = 1.2
     min_batch: int = 4
     iter_per_job: float = 1.0
+    solver: DispatchParams | None = None
 
     def __post_init__(self) -> None:
         for name in ("cap", "iterations", "min_batch"):
@@ -170,6 +175,7 @@ def plan_outlet(
         seed=0,
         max_iterations=params.iterations_for(n_j),
         time_limit_s=3600.0,
+        params=params.solver,
     )
     routes: list[list[Entry]] = [[] for _ in ks]
     for t, jj in zip(plan.stop_tech.tolist(), plan.stop_job.tolist(), strict=True):

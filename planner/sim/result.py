@@ -124,7 +124,8 @@ class SimResult:
         """Headline rows ``sim_<kpi>`` (overall) and ``sim_<kpi>_<urgency>``.
 
         Every registered KPI overall; those marked ``per_class`` in
-        :data:`~planner.sim.kpi.KPIS` also per urgency class.
+        :data:`~planner.sim.kpi.KPIS` also per urgency class; KPIs undefined
+        in every replication (no ticket to measure) are left out.
         """
         k = self.kpi_table[self.kpi_table["outlet"] == "all"].set_index(
             ["kpi", "urgency"]
@@ -137,6 +138,8 @@ class SimResult:
                 if (name, u) not in k.index:
                     continue
                 r: Any = k.loc[(name, u)]
+                if int(r["n_reps"]) == 0:
+                    continue  # undefined in every replication
                 rows.append(
                     (
                         name if u == "all" else f"{name}_{u}",
