@@ -7,12 +7,14 @@ never writes files (the pipeline does) or prints.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from planner.core.progress import Progress, ProgressCallback
+from planner.core.workforce import Technician
 from planner.inventory import StockPlan, plan_stock
 from planner.routing import DispatchPlan, check_plan, solve_dispatch
 from planner.routing.tables import problem_from_tables
@@ -29,6 +31,7 @@ __all__ = [
     "run_routing",
     "run_simulation",
     "run_siting",
+    "sim_model",
     "siting_inputs",
     "stock_levels",
 ]
@@ -259,29 +262,37 @@ def stock_levels(
     return up, low
 
 
-def run_simulation(
+def sim_model(
     data: ScenarioData,
     siting: SitingPlan | None = None,
     stock: StockPlan | None = None,
-    *,
-    progress: Callable[[str], None] | None = None,
-) -> SimResult:
-    """Simulate the scenario's network (``[simulation]``) and summarize its KPIs.
+    technicians: tuple[Technician, ...] | None = None,
+) -> SimModel:
+    """The scenario's network as a :class:`~planner.sim.SimModel`.
 
     With a siting plan, its open outlets serve its allocation and each new
-    outlet gets ``technicians_per_outlet`` generated technicians; without one,
-    the existing outlets and workforce serve the nearest demand.
+    outlet gets the ``[workforce]`` crew; without one, the existing outlets
+    and workforce serve the nearest demand. ``technicians`` replaces the
+    whole workforce (e.g. a sized one). Demand points carry their area's
+    radius, business-hours targets count ``[service_hours]``, and
+    ``[simulation.process]`` sets reach, follow-ups, complaints and rework.
     """
     spec = data.spec.simulation
-    techs = data.technicians
+    pr = spec.process
+    techs = data.technicians if technicians is None else technicians
     assign = None
     if siting is not None:
         assign = np.asarray(siting.assign_idx, dtype=np.int64)
-        staffed = {t.outlet_id for t in techs}
-        new = [int(i) for i in siting.open_idx if str(data.sites.ids[i]) not in staffed]
-        techs = techs + workforce(data.spec, data.sites, data.catalog, data.demand, new)
+        if technicians is None:
+            staffed = {t.outlet_id for t in techs}
+            new = [
+                int(i) for i in siting.open_idx if str(data.sites.ids[i]) not in staffed
+            ]
+            techs = techs + workforce(
+                data.spec, data.sites, data.catalog, data.demand, new
+            )
     levels = stock_levels(data, stock)
-    model = SimModel.from_core(
+    return SimModel.from_core(
         data.demand,
         data.sites,
         techs,
@@ -292,15 +303,42 @@ def run_simulation(
         travel=data.travel,
         stock=None if levels is None else levels[0],
         reorder_point=None if levels is None else levels[1],
+        point_radius_m=data.demand_radius_m,
+        reach_min=math.inf if pr.reach_h is None else pr.reach_h * 60.0,
+        service_hours=data.service_hours,
         partner_response_min=spec.partner_response_h * 60.0,
+        followup_prob=pr.followup_prob,
+        followup_min=pr.followup_min,
+        complaint_late_share=pr.complaint_late_share,
+        rework_window_days=pr.rework_window_days,
+        cancel_after_min=math.inf
+        if pr.cancel_after_h is None
+        else pr.cancel_after_h * 60,
         start_date=spec.start_date,
     )
+
+
+def run_simulation(
+    data: ScenarioData,
+    siting: SitingPlan | None = None,
+    stock: StockPlan | None = None,
+    *,
+    technicians: tuple[Technician, ...] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SimResult:
+    """Simulate the scenario's network (``[simulation]``) and summarize its KPIs.
+
+    The network is :func:`sim_model`'s; every replication uses the scenario's
+    seed, so two networks simulated from one scenario see the same tickets.
+    """
+    spec = data.spec.simulation
+    model = sim_model(data, siting, stock, technicians)
     if progress:
         progress(f"simulating {spec.horizon_days} days x {spec.n_reps} replications")
 
-    def tick(done: int, planned: int) -> None:
+    def tick(p: Progress) -> None:
         if progress:
-            progress(f"simulated replication {done} of {planned}")
+            progress(f"simulated replication {p.done:g} of {p.total:g}")
 
     return simulate(
         model,
