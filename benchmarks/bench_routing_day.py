@@ -13,7 +13,10 @@ sizes and seeds) the script plans the day once, then:
   ``--peer-s`` seconds): jobs served, urgent served, published visits moved
   and wall time. Both plans are checked by the validator.
 
-    .venv/bin/python benchmarks/bench_routing_day.py [--only fd_n500_m50_s1] [--plan-s 20] [--peer-s 10]
+    .venv/bin/python benchmarks/bench_routing_day.py [--only fd_n500] [--plan-s 20] [--peer-s 10] [--rush]
+
+With ``--rush`` the day is also planned with rush hours (07-09 at 0.6, 16-18
+at 0.7 of free-flow speed), validated hour by hour.
 
 Measurements and their history: ``benchmarks/README.md``.
 """
@@ -29,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from planner.core.cost import CostRates
+from planner.geo import SpeedProfile
 from planner.routing import DispatchProblem, check_plan, solve_dispatch
 from planner.routing.edit import NewJob, add_jobs, plan_routes
 from planner.routing.instances import read_field_day
@@ -271,6 +275,25 @@ def bench_day(name: str, p: DispatchProblem, args: argparse.Namespace) -> list[t
         )
     )
     rows.append((name, "re-solve peer (wall, CPU)", "", "", "", pwall, pcpu, 1))
+    if args.rush:
+        # the day with rush hours: planned on the mean matrix, timed exactly
+        td = p.replace(speed_factors=SpeedProfile({"7-9": 0.6, "16-18": 0.7}))
+        t0, c0 = time.perf_counter(), _cpu()
+        tplan = solve_dispatch(td, time_limit_s=args.plan_s, seed=0)
+        w, c = time.perf_counter() - t0, _cpu() - c0
+        check_plan(td, tplan)
+        rows.append(
+            (
+                name,
+                "rush hours 7-9 x0.6, 16-18 x0.7: served",
+                tplan.n_served,
+                f"static {plan.n_served}",
+                f"{tplan.n_served - plan.n_served:+d}",
+                w,
+                c,
+                1,
+            )
+        )
     return rows
 
 
@@ -281,6 +304,7 @@ def main() -> None:
     ap.add_argument("--peer-s", type=float, default=10.0)
     ap.add_argument("--tickets", type=int, default=20)
     ap.add_argument("--ref-tickets", type=int, default=3)
+    ap.add_argument("--rush", action="store_true", help="also plan with rush hours")
     args = ap.parse_args()
     days = [
         ("fd_n500_m50_s1", lambda: read_field_day(FIELD / "fd_n500_m50_s1.json")),

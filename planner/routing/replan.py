@@ -37,7 +37,13 @@ from planner.core.errors import InputError
 from planner.core.result import SolverStats
 from planner.geo.matrix import TravelModel
 from planner.routing.edit import NewJob, add_jobs, new_locations, plan_routes
-from planner.routing.insertion import SlackCache, cheapest_insertion, prove_capacity
+from planner.routing.insertion import (
+    SlackCache,
+    cheapest_insertion,
+    exchange,
+    greedy_insert,
+    prove_capacity,
+)
 from planner.routing.plan import DispatchPlan, clock_text
 from planner.routing.problem import DispatchProblem
 from planner.routing.schedule import best_schedule, candidate_places, repair_route
@@ -200,6 +206,7 @@ def replan(
     travel: TravelModel | None = None,
     tolerance_min: float = 60.0,
     disruption_penalty: float = 30.0,
+    exchange_s: float = 3.0,
 ) -> ReplanResult:
     """Re-plan the rest of the day at ``now`` (minutes after midnight); see the module docstring.
 
@@ -219,6 +226,11 @@ def replan(
     tolerance_min, disruption_penalty
         A published visit moved to another technician, or starting more than
         ``tolerance_min`` from its published start, costs ``disruption_penalty``.
+    exchange_s
+        At most this many seconds for swapping one routed job for two left
+        out (one more served, one more moved; 0: no swaps). The swaps stop
+        early when none is left, so a re-plan that finishes them is the same
+        whatever the machine.
 
     Examples
     --------
@@ -353,6 +365,8 @@ def replan(
     new_idx = [newidx[j] for j in range(n0, base.n_jobs) if j in newidx]
     pool += [j for j in unrouted_old + new_idx if j not in in_route and j not in pool]
     routes_q, unassigned = _place(q, routes_q, pool, pub_tech, value)
+    if exchange_s > 0 and any(u[1] == "capacity" for u in unassigned):
+        routes_q, unassigned = _exchange(q, routes_q, unassigned, value, exchange_s)
     stats = SolverStats(
         "replan",
         time.perf_counter() - t0,
@@ -572,3 +586,29 @@ def _eject_for(
                         routes[place[0]].insert(place[1], v)
                 return True
     return False
+
+
+def _exchange(
+    q: DispatchProblem,
+    routes: list[list[int]],
+    unassigned: list[tuple[int, str, str]],
+    value: np.ndarray,
+    seconds: float,
+) -> tuple[list[list[int]], list[tuple[int, str, str]]]:
+    """One routed job out, two left-out jobs in, where they are worth more; reasons redone."""
+    cand = screen_jobs(q).candidate
+    n_fixed = [0] * q.n_techs
+    left = [j for j, why, _ in unassigned if why == "capacity"]
+    keep = [u for u in unassigned if u[1] != "capacity"]
+    deadline = time.perf_counter() + seconds
+    left = exchange(q, routes, left, cand, n_fixed, value, deadline=deadline)
+    sl = SlackCache(q, routes, n_fixed)
+    left = greedy_insert(q, routes, left, cand, n_fixed, deadline=math.inf, slacks=sl)
+    out = list(keep)
+    for j in sorted(left, key=lambda j: (-value[j], j)):
+        det, place = prove_capacity(q, routes, j, cand, n_fixed, slacks=sl)
+        if place is not None:
+            routes[place[0]].insert(place[1], j)
+        else:
+            out.append((j, "capacity", det))
+    return routes, out

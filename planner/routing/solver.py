@@ -169,6 +169,8 @@ def build_plan(
 def _unserved_weight(p: DispatchProblem) -> np.ndarray:
     """Each job's weight in the prizes: its penalty over the smallest one; pins count double the most."""
     pen = p.drop_penalty.astype(float)
+    if not len(pen):  # a day without jobs
+        return np.ones(0)
     pos = pen[pen > 0]
     weight = pen / pos.min() if len(pos) else np.ones(p.n_jobs)
     weight = np.where(p.job_pinned_tech >= 0, weight.max() * 2, weight)

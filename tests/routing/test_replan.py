@@ -171,3 +171,20 @@ def test_bad_replan_input_is_one_line_each() -> None:
             replan(plan, p, **kw)  # type: ignore[arg-type]
         assert e.value.field == field, str(e.value)
         assert "\n" not in str(e.value)
+
+
+def test_days_without_jobs() -> None:
+    """No jobs: an empty valid plan; slots on it; a late re-plan with nothing left."""
+    from planner.routing.slots import offer_slots
+
+    p = day(7, n=1, m=2)
+    empty = day(7, n=0, m=2)
+    plan = solve_dispatch(empty, max_iterations=10)
+    assert validate_plan(empty, plan) == []
+    offers = offer_slots(plan, empty, NewJob("N", 30, loc=1))
+    assert len(offers) > 0
+    assert validate_plan(*offers.book(0)) == []
+    full = solve_dispatch(p, max_iterations=10)
+    r = replan(full, p, now=1040.0)
+    assert r.problem.n_jobs == 0
+    assert validate_plan(r.problem, r.plan) == []
