@@ -16,7 +16,9 @@ sizes and seeds) the script plans the day once, then:
     .venv/bin/python benchmarks/bench_routing_day.py [--only fd_n500] [--plan-s 20] [--peer-s 10] [--rush]
 
 With ``--rush`` the day is also planned with rush hours (07-09 at 0.6, 16-18
-at 0.7 of free-flow speed), validated hour by hour.
+at 0.7 of free-flow speed), validated hour by hour; with ``--horizon`` over
+three days (SLA deadlines from creation times in the two days before, the
+busiest technician absent on day 1).
 
 Measurements and their history: ``benchmarks/README.md``.
 """
@@ -35,6 +37,8 @@ from planner.core.cost import CostRates
 from planner.geo import SpeedProfile
 from planner.routing import DispatchProblem, check_plan, solve_dispatch
 from planner.routing.edit import NewJob, add_jobs, plan_routes
+from planner.routing.horizon import HorizonProblem
+from planner.routing.horizon_solve import solve_horizon
 from planner.routing.instances import read_field_day
 from planner.routing.replan import Absent, replan
 from planner.routing.schedule import best_schedule, route_cost
@@ -275,6 +279,32 @@ def bench_day(name: str, p: DispatchProblem, args: argparse.Namespace) -> list[t
         )
     )
     rows.append((name, "re-solve peer (wall, CPU)", "", "", "", pwall, pcpu, 1))
+    if args.horizon:
+        # three days, deadlines from creation times in the last two days, one absence
+        created = rng.uniform(-2 * 1440.0, 480.0, size=p.n_jobs)
+        urg = rng.choice([0, 1, 2], p=[0.1, 0.3, 0.6], size=p.n_jobs)
+        hd = p.replace(job_urgency=urg)
+        absent = np.zeros((p.n_techs, 3), bool)
+        absent[busiest, 1] = True
+        h = HorizonProblem.from_sla(hd, 3, created, absent=absent)
+        t0, c0 = time.perf_counter(), _cpu()
+        hp = solve_horizon(h, time_limit_s=args.plan_s, seed=0)
+        w, c = time.perf_counter() - t0, _cpu() - c0
+        check_plan(hp.flat_problem, hp.flat)
+        k = hp.kpi_dict()
+        on_time = int(((hp.job_day >= 0) & ~hp.job_late).sum())
+        rows.append(
+            (
+                name,
+                "horizon 3 days: on time / today / late",
+                on_time,
+                f"today {int(k['served_today'])}",
+                f"late {int(k['served_late'])}",
+                w,
+                c,
+                1,
+            )
+        )
     if args.rush:
         # the day with rush hours: planned on the mean matrix, timed exactly
         td = p.replace(speed_factors=SpeedProfile({"7-9": 0.6, "16-18": 0.7}))
@@ -305,6 +335,7 @@ def main() -> None:
     ap.add_argument("--tickets", type=int, default=20)
     ap.add_argument("--ref-tickets", type=int, default=3)
     ap.add_argument("--rush", action="store_true", help="also plan with rush hours")
+    ap.add_argument("--horizon", action="store_true", help="also plan three days")
     args = ap.parse_args()
     days = [
         ("fd_n500_m50_s1", lambda: read_field_day(FIELD / "fd_n500_m50_s1.json")),

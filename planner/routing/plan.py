@@ -65,7 +65,7 @@ def _tidy(a: Any) -> np.ndarray:
 
 
 def clock_text(minutes: Any, date: str | None = None) -> tuple[list[str], list[str]]:
-    """``HH:MM`` (``+1d`` past midnight) and ISO date-times of minutes after midnight.
+    """``HH:MM`` (``+1d`` past midnight, ``-1d`` before it) and ISO date-times of minutes.
 
     The ISO texts are empty without a ``date``; NaN gives empty texts.
 
@@ -81,7 +81,7 @@ def clock_text(minutes: Any, date: str | None = None) -> tuple[list[str], list[s
             continue
         r = round(m)
         day, rem = divmod(r, 1440)
-        hhmm.append(f"{rem // 60:02d}:{rem % 60:02d}" + (f"+{day}d" if day else ""))
+        hhmm.append(f"{rem // 60:02d}:{rem % 60:02d}" + (f"{day:+d}d" if day else ""))
         iso.append(
             (base + datetime.timedelta(seconds=round(m * 60))).isoformat()
             if base

@@ -272,3 +272,34 @@ def test_iteration_limited_dispatch_is_reproducible(tmp_path: Path) -> None:
     pa, pb = (DispatchPlan.load(o / "plan") for o in outs)
     assert pa.stop_job.tolist() == pb.stop_job.tolist()
     assert pa.start_min.tolist() == pb.start_min.tolist()
+
+
+def test_parts_reasons_name_the_part_and_the_vans() -> None:
+    """A job needing a part no van carries enough of: the reason names the part and the vans."""
+    from planner.routing import DispatchProblem, solve_dispatch
+
+    d = np.array([[0.0, 10.0, 12.0], [10.0, 0.0, 5.0], [12.0, 5.0, 0.0]])
+    p = DispatchProblem(
+        d,
+        d * 500,
+        [1, 2],
+        [30, 30],
+        [0, 1, 2],
+        [480, 480],
+        [900, 900],
+        [0, 0],
+        [0, 0],
+        [480, 480],
+        [1020, 1020],
+        job_parts=[[2, 0], [0, 0]],
+        tech_stock=[[1, 0], [0, 3]],
+        part_names=("valve", "belt"),
+        tech_ids=("van A", "van B"),
+    )
+    plan = solve_dispatch(p, max_iterations=20)
+    assert plan.unassigned_reason == ("parts",)
+    det = plan.unassigned_detail[0]
+    assert "2 x valve" in det
+    assert "van A with 1" in det
+    assert "van B with 0" in det
+    assert validate_plan(p, plan) == []
