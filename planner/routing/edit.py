@@ -24,7 +24,7 @@ from planner.geo.speed import free_flow_matrix
 from planner.routing.plan import DispatchPlan
 from planner.routing.problem import URGENCY_ORDER, DispatchProblem
 
-__all__ = ["NewJob", "add_jobs", "new_locations", "plan_routes"]
+__all__ = ["NewJob", "add_jobs", "new_locations", "plan_routes", "rest_of_day"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,3 +260,72 @@ def add_jobs(
         "location_lonlat": ll,
     }
     return p.replace(**changes)
+
+
+def rest_of_day(
+    p: DispatchProblem,
+    keep: list[int],
+    free_at: np.ndarray,
+    free_loc: np.ndarray,
+    brk_done: np.ndarray,
+    worked: np.ndarray,
+    used: np.ndarray,
+    absent: set[int],
+) -> DispatchProblem:
+    """The jobs ``keep`` and every technician from where (``free_loc``) and when
+    (``free_at``) they are free, with what is left of their day.
+
+    The shift starts when the technician is free (absent ones get an empty
+    shift), the break is dropped if taken (``brk_done``) or no longer
+    possible, working time shrinks by ``worked``, the van by ``used`` parts,
+    and the overtime allowance by what is already used past the shift end.
+    """
+    m = p.n_techs
+    ab = np.zeros(m, bool)
+    ab[list(absent)] = True
+    se = np.asarray(p.shift_end_min, float)
+    ot0 = np.where(ab, 0.0, p.max_overtime_min)
+    ss = np.minimum(free_at, se + ot0)
+    se2 = np.where(ab, ss, np.maximum(se, ss))
+    # what is left of the overtime allowance (none for the absent)
+    ot = np.where(ab, 0.0, np.maximum(0.0, se + ot0 - se2))
+    brk = np.where(brk_done | ab, 0.0, p.break_min)
+    be = np.maximum(np.asarray(p.break_early_min), ss)
+    bl = np.asarray(p.break_late_min, float).copy()
+    # a break whose window has passed, or no longer fits the shift, is dropped
+    missed = (bl < be) | (be + brk > se2)
+    brk = np.where(missed, 0.0, brk)
+    be = np.where(brk > 0, be, ss)
+    bl = np.where(brk > 0, bl, se2)
+    kk = np.asarray(keep, np.int64)
+    ptr, twe, twl = [0], [], []
+    for j in keep:
+        a, b = int(p.tw_ptr[j]), int(p.tw_ptr[j + 1])
+        twe += p.tw_early_min[a:b].tolist()
+        twl += p.tw_late_min[a:b].tolist()
+        ptr.append(len(twe))
+    pin = np.asarray(p.job_pinned_tech)[kk] if len(kk) else np.zeros(0, np.int64)
+    return p.replace(
+        job_loc=np.asarray(p.job_loc)[kk],
+        service_min=np.asarray(p.service_min)[kk],
+        tw_ptr=np.asarray(ptr),
+        tw_early_min=np.asarray(twe, float),
+        tw_late_min=np.asarray(twl, float),
+        tech_start_loc=free_loc,
+        shift_start_min=ss,
+        shift_end_min=se2,
+        job_skills=np.asarray(p.job_skills)[kk],
+        job_urgency=np.asarray(p.job_urgency)[kk],
+        job_parts=np.asarray(p.job_parts)[kk],
+        tech_stock=np.maximum(np.asarray(p.tech_stock) - used, 0),
+        job_load=np.asarray(p.job_load)[kk],
+        break_early_min=be,
+        break_late_min=bl,
+        break_min=brk,
+        max_work_min=np.maximum(np.asarray(p.max_work_min) - worked, 0.0),
+        max_overtime_min=ot,
+        drop_penalty=np.asarray(p.drop_penalty)[kk],
+        job_pinned_tech=pin,
+        fixed_routes=None,
+        job_ids=tuple(p.job_ids[j] for j in keep),
+    )

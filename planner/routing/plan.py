@@ -30,64 +30,13 @@ from planner.core.result import (
     read_result,
     write_result,
 )
+from planner.routing.readable import clock_text, tidy_min, travel_record
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
 __all__ = ["REASONS", "DispatchPlan", "clock_text", "travel_record"]
-
-#: Decimals of minutes in the tables people read (no float dust).
-DECIMALS = 2
-
-#: What a plan records when its problem says nothing about travel.
-_UNKNOWN_TRAVEL: Mapping[str, Any] = MappingProxyType(
-    {"model": "matrix", "description": "the problem's matrices, source not recorded"}
-)
-
-
-def travel_record(problem: Any) -> dict[str, Any]:
-    """The travel model and its parameters as a plan records them.
-
-    ``problem.travel_info`` (set by whoever built the matrices) plus the
-    speed factors in force, if any.
-    """
-    info = dict(getattr(problem, "travel_info", None) or _UNKNOWN_TRAVEL)
-    sp = getattr(problem, "speed_factors", None)
-    if sp is not None:
-        info.update(sp.to_dict())
-    return info
-
-
-def _tidy(a: Any) -> np.ndarray:
-    """Minutes rounded for people (``-1e-13`` -> ``0.0``; NaN stays)."""
-    return np.round(np.asarray(a, dtype=float), DECIMALS) + 0.0
-
-
-def clock_text(minutes: Any, date: str | None = None) -> tuple[list[str], list[str]]:
-    """``HH:MM`` (``+1d`` past midnight, ``-1d`` before it) and ISO date-times of minutes.
-
-    The ISO texts are empty without a ``date``; NaN gives empty texts.
-
-    >>> clock_text([495.5, 1470.0], "2026-07-15")
-    (['08:16', '00:30+1d'], ['2026-07-15T08:15:30', '2026-07-16T00:30:00'])
-    """
-    hhmm, iso = [], []
-    base = datetime.datetime.fromisoformat(date) if date else None
-    for m in np.asarray(minutes, dtype=float).reshape(-1).tolist():
-        if not np.isfinite(m):
-            hhmm.append("")
-            iso.append("")
-            continue
-        r = round(m)
-        day, rem = divmod(r, 1440)
-        hhmm.append(f"{rem // 60:02d}:{rem % 60:02d}" + (f"{day:+d}d" if day else ""))
-        iso.append(
-            (base + datetime.timedelta(seconds=round(m * 60))).isoformat()
-            if base
-            else ""
-        )
-    return hhmm, iso
 
 
 #: Version of the result folder written by :meth:`DispatchPlan.save`
@@ -385,9 +334,9 @@ class DispatchPlan:
             "seq": seq,
             "job_id": [self.job_ids[j] for j in np.asarray(self.stop_job)],
             "location": np.asarray(self.stop_loc),
-            "arrival_min": _tidy(self.arrival_min),
-            "start_min": _tidy(self.start_min),
-            "end_min": _tidy(self.end_min),
+            "arrival_min": tidy_min(self.arrival_min),
+            "start_min": tidy_min(self.start_min),
+            "end_min": tidy_min(self.end_min),
             "urgency": [
                 ("urgent", "important", "general")[u]
                 for u in np.asarray(self.job_urgency)[np.asarray(self.stop_job)]
@@ -415,7 +364,7 @@ class DispatchPlan:
         }
         for name in _TECH_FIELDS:
             a = np.asarray(getattr(self, name))
-            d[name] = a if name == "break_after" else _tidy(a)
+            d[name] = a if name == "break_after" else tidy_min(a)
         for name in ("depart", "return", "break_start"):
             hhmm, iso = clock_text(getattr(self, f"{name}_min"), self.date)
             d[name] = hhmm

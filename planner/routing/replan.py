@@ -36,7 +36,13 @@ import numpy as np
 from planner.core.errors import InputError
 from planner.core.result import SolverStats
 from planner.geo.matrix import TravelModel
-from planner.routing.edit import NewJob, add_jobs, new_locations, plan_routes
+from planner.routing.edit import (
+    NewJob,
+    add_jobs,
+    new_locations,
+    plan_routes,
+    rest_of_day,
+)
 from planner.routing.insertion import (
     SlackCache,
     cheapest_insertion,
@@ -339,7 +345,7 @@ def replan(
     frozen_jobs = {int(np.asarray(plan.stop_job)[i]) for i in frozen_idx}
     n0 = p.n_jobs
     keep = [j for j in range(base.n_jobs) if j not in frozen_jobs and j not in cancel]
-    q = _rest_of_day(base, keep, free_at, free_loc, brk_done, worked, used, absent, now)
+    q = rest_of_day(base, keep, free_at, free_loc, brk_done, worked, used, absent)
     newidx = {j: i for i, j in enumerate(keep)}
     routes_q = [[newidx[j] for j in left[t] if j in newidx] for t in range(m)]
     pub_tech = {newidx[j]: t for t in range(m) for j in left[t] if j in newidx}
@@ -411,67 +417,6 @@ def _value(p: DispatchProblem) -> np.ndarray:
     pen = np.asarray(p.drop_penalty, float)
     lo = float(pen[pen > 0].min()) if (pen > 0).any() else 1.0
     return pen / lo
-
-
-def _rest_of_day(
-    p: DispatchProblem,
-    keep: list[int],
-    free_at: np.ndarray,
-    free_loc: np.ndarray,
-    brk_done: np.ndarray,
-    worked: np.ndarray,
-    used: np.ndarray,
-    absent: set[int],
-    now: float,
-) -> DispatchProblem:
-    """The jobs ``keep`` and every technician from where and when they are free."""
-    m = p.n_techs
-    ab = np.zeros(m, bool)
-    ab[list(absent)] = True
-    se = np.asarray(p.shift_end_min, float)
-    ot = np.where(ab, 0.0, p.max_overtime_min)
-    ss = np.minimum(free_at, se + ot)
-    se2 = np.where(ab, ss, np.maximum(se, ss))
-    brk = np.where(brk_done | ab, 0.0, p.break_min)
-    be = np.maximum(np.asarray(p.break_early_min), ss)
-    bl = np.asarray(p.break_late_min, float).copy()
-    # a break whose window has passed, or no longer fits the shift, is dropped
-    missed = (bl < be) | (be + brk > se2)
-    brk = np.where(missed, 0.0, brk)
-    be = np.where(brk > 0, be, ss)
-    bl = np.where(brk > 0, bl, se2)
-    kk = np.asarray(keep, np.int64)
-    ptr, twe, twl = [0], [], []
-    for j in keep:
-        a, b = int(p.tw_ptr[j]), int(p.tw_ptr[j + 1])
-        twe += p.tw_early_min[a:b].tolist()
-        twl += p.tw_late_min[a:b].tolist()
-        ptr.append(len(twe))
-    pin = np.asarray(p.job_pinned_tech)[kk] if len(kk) else np.zeros(0, np.int64)
-    return p.replace(
-        job_loc=np.asarray(p.job_loc)[kk],
-        service_min=np.asarray(p.service_min)[kk],
-        tw_ptr=np.asarray(ptr),
-        tw_early_min=np.asarray(twe, float),
-        tw_late_min=np.asarray(twl, float),
-        tech_start_loc=free_loc,
-        shift_start_min=ss,
-        shift_end_min=se2,
-        job_skills=np.asarray(p.job_skills)[kk],
-        job_urgency=np.asarray(p.job_urgency)[kk],
-        job_parts=np.asarray(p.job_parts)[kk],
-        tech_stock=np.maximum(np.asarray(p.tech_stock) - used, 0),
-        job_load=np.asarray(p.job_load)[kk],
-        break_early_min=be,
-        break_late_min=bl,
-        break_min=brk,
-        max_work_min=np.maximum(np.asarray(p.max_work_min) - worked, 0.0),
-        max_overtime_min=ot,
-        drop_penalty=np.asarray(p.drop_penalty)[kk],
-        job_pinned_tech=pin,
-        fixed_routes=None,
-        job_ids=tuple(p.job_ids[j] for j in keep),
-    )
 
 
 def _place(
