@@ -187,6 +187,13 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--not-before", help="HH:MM")
         ] = None,
         max_offers: Annotated[int, typer.Option("--max-offers")] = 10,
+        resequence: Annotated[
+            int,
+            typer.Option(
+                "--resequence",
+                help="Let booked visits change order on routes of up to N visits.",
+            ),
+        ] = 0,
         book: Annotated[
             int | None, typer.Option("--book", help="Book offer N (1-based).")
         ] = None,
@@ -223,6 +230,7 @@ def register(app: typer.Typer) -> None:
                 travel=travel,
                 not_before_min=nb,
                 max_offers=max_offers,
+                resequence_max=resequence,
             )
             console.print(
                 f"ticket {tk.job_id}: {len(offers)} slot(s), {offers.runtime_s:.2f} s",

@@ -400,3 +400,8 @@ def static_problem(p: DispatchProblem) -> DispatchProblem:
     hi = float(np.max(p.shift_end_min + p.max_overtime_min))
     k = sp.mean_multiplier(lo, hi)
     return p.replace(duration_min=np.asarray(p.duration_min) * k, speed_factors=None)
+
+
+#: The helpers other passes reuse (slots' re-sequencing search).
+earliest_in = _earliest_in
+return_limit = _return_limit

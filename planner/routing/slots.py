@@ -35,14 +35,20 @@ from planner.routing.horizon_solve import HorizonPlan
 from planner.routing.insertion import SlackCache
 from planner.routing.plan import DispatchPlan, clock_text
 from planner.routing.problem import DispatchProblem
-from planner.routing.schedule import best_schedule, route_cost
+from planner.routing.schedule import (
+    TOL,
+    best_schedule,
+    earliest_in,
+    return_limit,
+    route_cost,
+)
 from planner.routing.solver import build_plan
 from planner.routing.validate import check_plan
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["SlotOffer", "SlotOffers", "offer_slots"]
+__all__ = ["SlotOffer", "SlotOffers", "offer_slots", "resequence"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +62,7 @@ class SlotOffer:
     tech_id: str
     cost: float
     position: int
+    route: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -134,7 +141,10 @@ class SlotOffers:
         plan = self.plans[o.day]
         routes = plan_routes(plan)
         j = p.n_jobs - 1
-        routes[o.tech].insert(o.position, j)
+        if o.route:  # re-sequenced: the technician's whole new order
+            routes[o.tech] = list(o.route)
+        else:
+            routes[o.tech].insert(o.position, j)
         un = list(
             zip(
                 np.asarray(plan.unassigned_job).tolist(),
@@ -211,6 +221,7 @@ def offer_slots(
     not_before_min: float | None = None,
     travel: TravelModel | None = None,
     max_offers: int | None = None,
+    resequence_max: int = 0,
 ) -> SlotOffers:
     """The slots over the next ``days`` into which ``ticket`` fits, ranked by marginal cost.
 
@@ -236,6 +247,12 @@ def offer_slots(
         The travel model that reaches ``ticket.lonlat`` (not needed with ``loc``).
     max_offers
         Keep only the cheapest offers (default: all).
+    resequence_max
+        Let the booked visits change order (each still in its window) on
+        routes of up to this many visits with the ticket: every order is
+        searched (depth first, pruned by windows and the return limit), so a
+        slot is offered if any order holds it, at the cheapest order's cost
+        (0: keep every booked order; only insertions).
 
     Examples
     --------
@@ -296,7 +313,8 @@ def offer_slots(
             lo = max(lo, float(not_before_min) - off)
         start = math.floor(float(np.min(pk.shift_start_min)) / step) * step
         routes = plan_routes(dpl)
-        slack = SlackCache(pk, routes)
+        n_fixed = [len(r) for r in pk.fixed_routes]
+        slack = SlackCache(pk, routes, n_fixed)
         s = start
         while s < hi:
             a, b = s, s + float(slot_min)
@@ -305,11 +323,13 @@ def offer_slots(
                 continue
             a = max(a, lo)  # not before now
             tried.append((k, a + off, b + off))
-            found = _best_place(pk, routes, slack, a, b)
+            found = _best_place(pk, routes, slack, a, b, n_fixed, resequence_max)
             if found is not None:
-                t, pos, cost = found
+                t, pos, cost, order = found
                 offers.append(
-                    SlotOffer(k, a + off, b + off, t, pk.tech_ids[t], cost, pos)
+                    SlotOffer(
+                        k, a + off, b + off, t, pk.tech_ids[t], cost, pos, tuple(order)
+                    )
                 )
     offers.sort(key=lambda o: (round(o.cost, 9), o.day, o.start_min, o.tech))
     if max_offers is not None:
@@ -331,12 +351,14 @@ def _best_place(
     sl: SlackCache,
     a: float,
     b: float,
-) -> tuple[int, int, float] | None:
-    """``(tech, position, marginal cost)`` of the cheapest place for the ticket in ``[a, b]``.
+    n_fixed: list[int],
+    resequence_max: int,
+) -> tuple[int, int, float, list[int]] | None:
+    """``(tech, position, marginal cost, new order)`` of the cheapest place in ``[a, b]``.
 
-    ``sl`` holds the booked routes' bounds; they do not depend on the
-    ticket, so one cache serves every slot (its problem is switched to the
-    slot's).
+    The order is empty for an insertion (the booked order kept). ``sl``
+    holds the booked routes' bounds; they do not depend on the ticket, so
+    one cache serves every slot (its problem is switched to the slot's).
     """
     p = _with_window(pk, a, b)
     if p is None:
@@ -345,19 +367,91 @@ def _best_place(
     sl.p = p
     js = np.asarray(p.job_skills)[j]
     mask = ~(js[None, :] & ~np.asarray(p.tech_skills)).any(axis=1)
-    best: tuple[float, int, int] | None = None
+    best: tuple[float, int, int, list[int]] | None = None
     base: dict[int, float] = {}
+
+    def cost0(t: int) -> float:
+        if t not in base:
+            base[t] = route_cost(p, t, best_schedule(p, t, routes[t]))
+        return base[t]
+
     for _, t, k in sl.places(j, mask):
         r = routes[t]
         s = best_schedule(p, t, [*r[:k], j, *r[k:]])
         if not s.ok:
             continue
-        if t not in base:
-            base[t] = route_cost(p, t, best_schedule(p, t, r))
-        c = route_cost(p, t, s) - base[t]
+        c = route_cost(p, t, s) - cost0(t)
         if best is None or c < best[0] - 1e-12:
-            best = (c, t, k)
-    return None if best is None else (best[1], best[2], best[0])
+            best = (c, t, k, [])
+    if resequence_max > 0:
+        for t in np.flatnonzero(mask).tolist():
+            if len(routes[t]) + 1 > resequence_max:
+                continue
+            found = resequence(p, t, routes[t], j, n_fixed[t])
+            if found is not None:
+                c = found[1] - cost0(t)
+                if best is None or c < best[0] - 1e-9:
+                    best = (c, t, -1, found[0])
+    return None if best is None else (best[1], best[2], best[0], best[3])
+
+
+def resequence(
+    p: DispatchProblem, t: int, route: Sequence[int], j: int, n_fixed: int = 0
+) -> tuple[list[int], float] | None:
+    """The cheapest order of ``route`` plus job ``j`` that ``t`` can drive, or None.
+
+    Exhaustive depth-first search over the orders (the first ``n_fixed``
+    visits stay first): a partial order is cut when a visit misses its
+    windows or the technician could not get home in time, even without the
+    break (a relaxation); every complete order is timed with
+    :func:`~planner.routing.schedule.best_schedule`. Returns the order and
+    its travel and overtime cost.
+    """
+    rest = [*route[n_fixed:], j]
+    prefix = list(route[:n_fixed])
+    d = np.asarray(p.duration_min)
+    sp = p.speed_factors
+    ptr, twe, twl = p.tw_ptr, p.tw_early_min, p.tw_late_min
+    home = int(p.tech_end_loc[t])
+    limit = return_limit(p, t)
+    best: tuple[list[int], float] | None = None
+
+    def arrive(cur: float, a: int, b: int) -> float:
+        tau = float(d[a, b])
+        return cur + tau if sp is None else sp.arrive(tau, cur)
+
+    def go(order: list[int], left: list[int], cur: float, loc: int) -> None:
+        nonlocal best
+        if not left:
+            s = best_schedule(p, t, order)
+            if s.ok:
+                c = route_cost(p, t, s)
+                if best is None or c < best[1] - 1e-12:
+                    best = (list(order), c)
+            return
+        for i, x in enumerate(left):
+            lx = int(p.job_loc[x])
+            w0, w1 = int(ptr[x]), int(ptr[x + 1])
+            st = earliest_in(
+                arrive(cur, loc, lx), twe[w0:w1].tolist(), twl[w0:w1].tolist()
+            )
+            if math.isnan(st):
+                continue
+            end = st + float(p.service_min[x])
+            if arrive(end, lx, home) > limit + TOL:
+                continue
+            go([*order, x], left[:i] + left[i + 1 :], end, lx)
+
+    cur, loc = float(p.shift_start_min[t]), int(p.tech_start_loc[t])
+    for x in prefix:  # the fixed visits, in their order
+        lx = int(p.job_loc[x])
+        w0, w1 = int(ptr[x]), int(ptr[x + 1])
+        st = earliest_in(arrive(cur, loc, lx), twe[w0:w1].tolist(), twl[w0:w1].tolist())
+        if math.isnan(st):
+            return None
+        cur, loc = st + float(p.service_min[x]), lx
+    go(prefix, rest, cur, loc)
+    return best
 
 
 def slots_for(

@@ -188,3 +188,35 @@ def test_days_without_jobs() -> None:
     r = replan(full, p, now=1040.0)
     assert r.problem.n_jobs == 0
     assert validate_plan(r.problem, r.plan) == []
+
+
+def test_positions_at_coordinates_with_rush_hours() -> None:
+    """A technician reported at lon/lat (reached with the travel model) on rush-hour travel."""
+    from planner.geo import GreatCircle
+
+    rng = np.random.default_rng(8)
+    ll = np.column_stack([rng.uniform(24.8, 25.1, 34), rng.uniform(60.15, 60.3, 34)])
+    gc = GreatCircle(1.3, 30.0)
+    tm = gc.matrix(ll, ll)
+    p = day(8).replace(
+        duration_min=tm.duration_min,
+        distance_m=tm.distance_m,
+        location_lonlat=ll,
+        speed_factors=SpeedProfile({"7-9": 0.5, "16-18": 0.6}),
+    )
+    plan = solve_dispatch(p, max_iterations=80, seed=0)
+    with pytest.raises(InputError, match="lonlat"):
+        replan(plan, p, now=640.0, positions={p.tech_ids[0]: (24.9, 60.2)})
+    new = NewJob("N", 30, lonlat=(25.0, 60.25), urgency="urgent")
+    r = replan(
+        plan,
+        p,
+        now=640.0,
+        positions={p.tech_ids[0]: (24.9, 60.2)},
+        events=[new],
+        travel=gc,
+    )
+    assert int(r.problem.tech_start_loc[0]) == p.n_locations
+    np.testing.assert_allclose(r.problem.location_lonlat[p.n_locations], [24.9, 60.2])
+    assert validate_plan(r.problem, r.plan) == []
+    assert "N" in {r.problem.job_ids[j] for j in r.plan.stop_job.tolist()}
