@@ -82,7 +82,7 @@ class HorizonProblem:
     ``(n_techs, n_days)`` (or one value per technician), minutes after each
     day's midnight; ``absent`` ``(n_techs, n_days)`` booleans;
     ``deadline_min`` one per job, minutes after midnight of day 0 (``inf``:
-    none).
+    none); ``release_min`` the earliest service start (``-inf``: none).
 
     >>> import numpy as np
     >>> d = np.array([[0.0, 10.0], [10.0, 0.0]])
@@ -100,6 +100,7 @@ class HorizonProblem:
     shift_end_min: np.ndarray = None  # type: ignore[assignment]
     absent: np.ndarray = None  # type: ignore[assignment]
     beyond_weight: float = 0.25
+    release_min: np.ndarray = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         s = object.__setattr__
@@ -130,6 +131,19 @@ class HorizonProblem:
                 got=f"shape {dl.shape}",
             )
         s(self, "deadline_min", readonly(dl))
+        rl = (
+            np.full(n, -np.inf)
+            if self.release_min is None
+            else np.asarray(self.release_min, dtype=float).reshape(-1)
+        )
+        if rl.shape != (n,) or np.isnan(rl).any():
+            raise InputError(
+                source="HorizonProblem",
+                field="release_min",
+                expected=f"{n} numbers (minutes after midnight of day 0; -inf: none)",
+                got=f"shape {rl.shape}",
+            )
+        s(self, "release_min", readonly(rl))
         ss = _mat(
             self.shift_start_min, m, nd, self.day.shift_start_min, "shift_start_min"
         )
@@ -176,7 +190,10 @@ class HorizonProblem:
         targets_min: Mapping[Urgency | str, float] | None = None,
         **kw: Any,
     ) -> HorizonProblem:
-        """Deadlines from creation times (minutes after midnight of day 0) and urgency targets."""
+        """Deadlines from creation times (minutes after midnight of day 0) and urgency targets.
+
+        A job is not served before it was created (``release_min``).
+        """
         tg = {
             Urgency(str(k)): float(v)
             for k, v in (targets_min or DEFAULT_RESPONSE_TARGET_MIN).items()
@@ -190,6 +207,7 @@ class HorizonProblem:
                 got=f"shape {c.shape}",
             )
         per = np.array([tg.get(u, math.inf) for u in URGENCY_ORDER])
+        kw.setdefault("release_min", c)
         return cls(day, n_days, deadline_min=c + per[np.asarray(day.job_urgency)], **kw)
 
     # ------------------------------------------------------------- vehicles
@@ -224,16 +242,18 @@ class HorizonProblem:
         late = np.zeros(n, bool) if late is None else np.asarray(late, bool)
         ptr, twe, twl = [0], [], []
         dl = np.asarray(self.deadline_min)
+        rl = np.asarray(self.release_min)
         for j in range(n):
             a, b = int(p.tw_ptr[j]), int(p.tw_ptr[j + 1])
             cut = math.inf if late[j] else float(dl[j])
+            rel = float(rl[j])
             for k in range(self.n_days):
                 for e, lt in zip(
                     p.tw_early_min[a:b].tolist(),
                     p.tw_late_min[a:b].tolist(),
                     strict=True,
                 ):
-                    e2, l2 = e + DAY * k, min(lt + DAY * k, cut)
+                    e2, l2 = max(e + DAY * k, rel), min(lt + DAY * k, cut)
                     if e2 <= l2:
                         twe.append(e2)
                         twl.append(l2)

@@ -187,3 +187,24 @@ def test_bad_horizons_are_one_line_each() -> None:
             HorizonProblem(day, **kw)  # type: ignore[arg-type]
         assert e.value.field == field
         assert "\n" not in str(e.value)
+
+
+def test_a_job_created_after_todays_windows_waits_for_tomorrow() -> None:
+    """Created at 16:30 with a window to 15:00 each day: served tomorrow, reason 'window'."""
+    day = tiny(4, 2).replace(
+        service_min=[30.0, 30.0],
+        tw_early_min=[480.0, 480.0],
+        tw_late_min=[900.0, 900.0],
+    )
+    h = HorizonProblem.from_sla(
+        day,
+        2,
+        created_min=[420.0, 990.0],
+        targets_min={"urgent": 2880, "important": 2880, "general": 2880},
+    )
+    hp = solve_horizon(h, max_iterations=50)
+    assert hp.job_day.tolist() == [0, 1]
+    assert hp.moved_reason == ("window",)
+    assert validate_plan(hp.flat_problem, hp.flat) == []
+    s = float(hp.flat.start_min[hp.flat.stop_job == 1][0])
+    assert s >= 990.0
