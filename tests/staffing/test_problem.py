@@ -108,7 +108,8 @@ def test_required_servers_monotone(
 
 
 def test_select_resizes_a_subset_alike() -> None:
-    """Sizing a subset of outlets gives what those outlets get in the full sizing."""
+    """Sizing a subset of outlets costs what those outlets cost in the full sizing
+    (the shift mix may be another optimum of the same cost)."""
     from planner.staffing import size_workforce
 
     p = StaffingProblem.from_arrays(
@@ -118,7 +119,8 @@ def test_select_resizes_a_subset_alike() -> None:
     full = size_workforce(p)
     sub = size_workforce(p.select([2, 0]))
     assert sub.outlet_ids == ("c", "a")
-    assert (sub.technicians == full.technicians[[2, 0]]).all()
+    assert sub.labour_per_year == pytest.approx(full.labour_per_year[[2, 0]])
+    assert (sub.sla >= 0.9).all()
     assert p.select(np.array([False, True, False])).outlet_ids == ("b",)
     with pytest.raises(InputError, match="indices in"):
         p.select([3])
