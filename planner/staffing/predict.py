@@ -102,7 +102,9 @@ def _fluid(lam: np.ndarray, mean_h: np.ndarray, nd: np.ndarray) -> _Fluid:
     (fluid completions), arrivals join the queues, and the free servers on
     duty ``max(n(h) - busy, 0)`` start queued jobs in rank order. A job lasts
     its visit time, so a long visit holds its server into the next hours, as
-    in the MOL load, and servers going off duty finish their jobs.
+    in the MOL load. When fewer are on duty, the leavers are a random share
+    of those on duty: they finish their jobs off the books, and only the busy
+    share of those staying holds capacity.
     """
     n, k, _ = lam.shape
     m = _SUB
@@ -129,6 +131,10 @@ def _fluid(lam: np.ndarray, mean_h: np.ndarray, nd: np.ndarray) -> _Fluid:
                     q_start[:, h] = queue.sum(1)
                 elif r % m == m // 2:
                     q_mid[..., h] = queue
+        if step % m == 0:  # the leavers are a random share of those on duty
+            prev = nd[:, (h - 1) % H]
+            keep = np.where(prev > nd[:, h], nd[:, h] / np.maximum(prev, 1e-300), 1.0)
+            busy *= keep[:, None]
         a = lam[:, :, h] * dt
         busy *= decay
         queue += a
