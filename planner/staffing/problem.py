@@ -278,6 +278,16 @@ class StaffingProblem:
         lam = self.arrival_per_h
         has = lam.sum(-1) > 0  # (n, k)
         cover = self.coverage()  # (n, 168)
+        none = has.any(1) & ~self.shift_allowed.any(1)
+        if none.any():
+            i = int(np.flatnonzero(none)[0])
+            raise InputError(
+                source=_SRC,
+                location=f"outlet {self.outlet_ids[i]!r}",
+                field="shift_allowed",
+                expected="at least one allowed shift where tickets arrive",
+                got="none",
+            )
         for j, c in enumerate(self.classes):
             wait = c.target_min - self.response_offset_min[:, j]
             bad = has[:, j] & (wait < 0)

@@ -291,3 +291,19 @@ def test_random_problems_hold_their_invariants(
         + plan.outsourcing_per_year.sum()
     )
     assert (plan.headcount[plan.partner] == 0).all()
+
+
+def test_headcount_cap_hands_outlets_to_the_partner_first() -> None:
+    """With a partner allowed, a binding cap moves whole outlets to it before
+    trimming anyone, and the cap holds."""
+    p = StaffingProblem.from_arrays(
+        tickets_per_year=[[2000, 8000, 10000], [300, 1200, 1500], [400, 1600, 2000]],
+        partner_fee_per_ticket=500.0,  # dearer than own staff everywhere
+    )
+    free = size_workforce(p, partner_overflow=True)
+    assert not free.partner.any()
+    cap = int(free.headcount[0])
+    plan = size_workforce(p, partner_overflow=True, headcount_cap=cap)
+    assert plan.partner[1:].all()
+    assert plan.n_technicians <= cap
+    assert plan.headcount[0] == free.headcount[0]
