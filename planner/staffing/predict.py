@@ -234,7 +234,7 @@ def predict_service(
     half = _SUB // 2
     # a ticket arriving mid-hour starts when its class has started everything
     # that arrived before it (first come first served within the class)
-    goal = fl.arrived[..., half : H * _SUB : _SUB] + 1e-9  # (n, k, 168)
+    goal = fl.arrived[..., half : H * _SUB : _SUB] * (1.0 - 1e-12)  # (n, k, 168)
     steps = _first_at_least(
         fl.started.reshape(n * k, -1), half, goal.reshape(n * k, H)
     ).reshape(n, k, H)
