@@ -41,7 +41,13 @@ from planner.core import (
     UrgencyClass,
 )
 from planner.scenario import read_catalog
-from planner.sim import SimModel, generate_tickets, replication_kpis, run_replication
+from planner.sim import (
+    NightlyRouting,
+    SimModel,
+    generate_tickets,
+    replication_kpis,
+    run_replication,
+)
 from planner.sim.simulate import ticket_log
 
 
@@ -82,6 +88,15 @@ def national(
     per_tech = 540.0 * 365 * 0.75
     crew = np.maximum(1, np.ceil(load * 0.87 * visit_min / per_tech)).astype(int)
     skills = set(cat.skills)
+    # vans as the scenario stocks them: 2 units of parts under 100, 1 under 150
+    cost = {p.id: p.unit_cost for p in cat.parts}
+    van = {
+        pid: (2 if cost[pid] < 100 else 1)
+        for c in cat.categories
+        for f in c.faults
+        for pid in f.parts
+        if cost[pid] < 150
+    }
     techs = [
         Technician(
             f"t{i}.{k}",
@@ -92,6 +107,7 @@ def national(
             break_window=TimeWindow(690, 810),
             break_min=30,
             max_overtime_min=60,
+            van_stock=van,
         )
         for i in range(n_outlets)
         for k in range(crew[i])
@@ -173,6 +189,7 @@ def log_bytes(model: SimModel, log: object) -> int:
         "v_work_min",
         "v_dist_m",
         "v_kind",
+        "v_resolved",
     ):
         b += getattr(log, name).nbytes
     return int(b)
@@ -275,9 +292,11 @@ def main() -> None:
                 horizon_min=rd * 1440.0,
                 seed=ss,
                 dispatch=rule,
-                routing_iterations=a.routing_iterations,
-                routing_min_batch=a.routing_min_batch,
-                routing_iter_per_job=a.routing_iter_per_job,
+                routing=NightlyRouting(
+                    iterations=a.routing_iterations,
+                    min_batch=a.routing_min_batch,
+                    iter_per_job=a.routing_iter_per_job,
+                ),
             )
             w, c = time.perf_counter() - w0, time.process_time() - c0
             kk = replication_kpis(model, lg)
