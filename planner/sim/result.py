@@ -64,8 +64,8 @@ class SimResult:
         The simulated model in one paragraph.
     tech_table
         Per technician: ``kpi, tech, outlet, mean, ci_low, ci_high, n_reps,
-        unit`` (visits, first-time fix, failed repairs, complaints,
-        satisfaction).
+        unit`` (visits, first-time fix, repeat visits, failed repairs,
+        complaints, satisfaction).
     """
 
     kpi_table: pd.DataFrame

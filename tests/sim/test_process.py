@@ -454,3 +454,36 @@ def test_complaints_and_satisfaction_by_hand() -> None:
     assert (sat[good.to_numpy() & ~out["complaint"].to_numpy()] == 1).all()
     assert out["complaint"].any()
     assert not out["complaint"].all()
+
+
+def test_headline_rows_and_technician_table() -> None:
+    """kpis() names overall rows sim_<kpi> and class rows sim_<kpi>_<urgency>,
+    with the kpi_table's numbers; a technician's first-time fix rate is the share
+    of its own first visits that resolved the ticket, recomputed from the log."""
+    from planner.sim import technician_kpis
+
+    model = _quality_network(van=1, tickets_per_year=15_000.0)
+    r = simulate(model, horizon_days=10, warmup_days=1, n_reps=2, seed=3)
+    k = r.kpis().set_index("kpi")
+    for name in (
+        "sim_cost_per_ticket",
+        "sim_sla_attainment",
+        "sim_sla_attainment_urgent",
+    ):
+        assert name in k.index
+    assert (
+        k.loc["sim_sla_attainment_urgent", "mean"]
+        == r.kpi("sla_attainment", urgency="urgent")["mean"]
+    )
+    assert "sim_cost_rework_urgent" not in k.index  # not a per-class KPI
+    log = _run(model, 10.0, seed=4)
+    tk = technician_kpis(model, log)
+    ftf = tk[tk["kpi"] == "first_time_fix_rate"].set_index("tech")["value"]
+    end = _visit_end(log)
+    first = (log.v_kind == 0) & (end <= log.horizon_min)
+    for t in range(model.n_techs):
+        mine = first & (log.v_tech == t)
+        if not mine.any():
+            continue
+        fixed = np.isclose(log.resolved_min[log.v_ticket[mine]], end[mine])
+        assert ftf[model.crew.ids[t]] == pytest.approx(fixed.mean())
