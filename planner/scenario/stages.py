@@ -7,23 +7,15 @@ never writes files (the pipeline does) or prints.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from planner.core.progress import Progress, ProgressCallback
 from planner.core.workforce import Technician
-from planner.inventory import (
-    StockPlan,
-    optimize_base_stock,
-    optimize_sS,
-    optimize_sS_service,
-)
-from planner.inventory.cost_model import inventory_cost_parameters
+from planner.inventory import StockPlan, plan_stock
 from planner.routing import DispatchPlan, check_plan, solve_dispatch
 from planner.routing.tables import problem_from_tables
 from planner.scenario.build import ScenarioData, workforce
@@ -200,60 +192,43 @@ def run_inventory(
     *,
     progress: Callable[[str], None] | None = None,
 ) -> StockPlan:
-    """Reorder policy per part at every outlet that serves demand (``[inventory]``)."""
+    """Reorder policy per part at every outlet that serves demand (``[inventory]``).
+
+    One :func:`~planner.inventory.plan_stock` call over all (part, outlet)
+    rows: daily periods, the parts' lead times in days, costs from
+    ``[costs]``, the policy and targets of ``[inventory]``.
+    """
     spec = data.spec.inventory
     part_ids, outlets, rate = part_demand(data, allocation(data, plan))
     n_p, n_o = rate.shape
-    unit_cost = np.array([p.unit_cost for p in data.catalog.parts])
-    lead = np.array([p.lead_time_days for p in data.catalog.parts])
-    c = inventory_cost_parameters(unit_cost, data.costs, period_days=1.0)
-    rep = lambda a: np.repeat(np.asarray(a, dtype=float), n_o)  # noqa: E731
-    mean = rate.reshape(-1)
+    unit_cost = np.array([p.unit_cost for p in data.catalog.parts], dtype=float)
+    lead = np.array([p.lead_time_days for p in data.catalog.parts], dtype=float)
     if progress:
         progress(f"optimizing {spec.policy} for {n_p} parts x {n_o} outlets")
-    meta = {"period_days": 1.0, "currency": data.spec.currency, "policy": spec.policy}
-    tick = (
-        (lambda done, total: progress(f"policies: {done:,} of {total:,}"))
-        if progress
-        else None
-    )
-    targets = spec.fill_rate is not None or spec.ready_rate is not None
-    lead_days = rep(np.ceil(lead)).astype(int)
-    if spec.policy == "sS" and targets:
-        pol: Any = optimize_sS_service(
-            mean,
-            rep(c["holding_cost"]),
-            rep(c["fixed_cost"]),
-            fill_rate=spec.fill_rate,
-            ready_rate=spec.ready_rate,
-            lead_time=lead_days,
-            backorder_cost=rep(c["backorder_cost"]),
-            progress=tick,
-        )
-    elif spec.policy == "sS":
-        pol = optimize_sS(
-            mean,
-            rep(c["holding_cost"]),
-            rep(c["backorder_cost"]),
-            rep(c["fixed_cost"]),
-            lead_time=lead_days,
-            progress=tick,
-        )
-    else:
-        pol = optimize_base_stock(
-            mean,
-            rep(c["holding_cost"]),
-            rep(c["backorder_cost"]),
-            lead_time=lead_days,
-            fill_rate=spec.fill_rate,
-            ready_rate=spec.ready_rate,
-        )
+
+    def tick(p: Progress) -> None:
+        if progress is None:
+            return
+        if p.done is not None and p.total:
+            progress(f"{p.message}: {p.done:,.0f} of {p.total:,.0f}")
+        else:
+            progress(p.message)
+
     loc_ids = np.asarray(data.sites.ids, dtype=object)[outlets]
-    stock = StockPlan.from_policies(
-        np.repeat(part_ids, n_o), np.tile(loc_ids, n_p), pol, meta=meta
+    return plan_stock(
+        np.repeat(part_ids, n_o),
+        np.tile(loc_ids, n_p),
+        rate.reshape(-1),
+        np.repeat(unit_cost, n_o),
+        rates=data.costs,
+        policy=spec.policy,
+        lead_time_days=np.repeat(lead, n_o),
+        fill_rate=spec.fill_rate,
+        ready_rate=spec.ready_rate,
+        period_days=1.0,
+        meta={"currency": data.spec.currency},
+        progress=tick,
     )
-    value = float((np.asarray(stock.on_hand) * np.repeat(unit_cost, n_o)).sum())
-    return dataclasses.replace(stock, meta={**stock.meta, "on_hand_value": value})
 
 
 def stock_levels(

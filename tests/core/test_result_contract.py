@@ -44,6 +44,17 @@ def _dispatch_plan() -> Result:
     return solve_dispatch(p, max_iterations=20)  # one served, one unassigned
 
 
+def _staffing_plan() -> Result:
+    from planner.staffing import StaffingProblem, size_workforce
+
+    p = StaffingProblem.from_arrays(
+        tickets_per_year=[[2000, 8000, 10000], [10, 20, 30]],
+        skill_names=("hvac", "laundry"),
+        skill_share=[0.6, 0.4],
+    )
+    return size_workforce(p, partner_overflow=True, skills=1)  # one outlet to a partner
+
+
 def _siting_plan() -> Result:
     from planner.siting import SiteOptions, solve_pmedian
 
@@ -93,6 +104,7 @@ EXAMPLES: dict[str, Callable[[], Result]] = {
     "DispatchPlan": _dispatch_plan,
     "SimResult": _sim_result,
     "SitingPlan": _siting_plan,
+    "StaffingPlan": _staffing_plan,
     "StockPlan": _stock_plan,
 }
 
