@@ -487,3 +487,43 @@ def test_headline_rows_and_technician_table() -> None:
             continue
         fixed = np.isclose(log.resolved_min[log.v_ticket[mine]], end[mine])
         assert ftf[model.crew.ids[t]] == pytest.approx(fixed.mean())
+
+
+def _gap_brute(clock: np.ndarray, duty: np.ndarray) -> int:
+    """Longest run of clock minutes off duty, walking the week twice (wrap)."""
+    best = run = 0
+    for t in range(2 * len(clock)):
+        m = t % len(clock)
+        if not clock[m]:
+            continue
+        run = run + 1 if not duty[m] else 0
+        best = max(best, min(run, int(clock.sum())))
+    return best
+
+
+def test_duty_gaps_against_a_minute_walk() -> None:
+    """Longest off-duty stretches on each class's clock, checked by walking the
+    minutes: day shifts 08:00-17:00 leave urgent tickets 15 h uncovered, an
+    evening on-call shift to 23:00 leaves 9 h; on the business clock (08:00-18:00
+    weekdays) one hour a day."""
+    from planner.sim import duty_gaps
+    from planner.sim.duty import on_duty
+
+    hours = ServiceHours.from_mapping({"weekdays": "08:00-18:00"})
+    for on_call, want_urgent in ((0, 15.0), (1, 9.0)):
+        m = _quality_network(urgent_only=on_call, service_hours=hours).replace(
+            urgency_business=np.array([False, False, True])
+        )
+        g = duty_gaps(m).set_index(["outlet", "urgency"])
+        assert g.loc[("a", "urgent"), "longest_gap_h"] == want_urgent
+        assert g.loc[("a", "important"), "longest_gap_h"] == 15.0
+        assert g.loc[("a", "general"), "longest_gap_h"] == 1.0
+        assert g.loc[("a", "general"), "clock"] == "business"
+        clock = np.zeros(7 * 1440, bool)
+        for d in range(5):
+            clock[d * 1440 + 480 : d * 1440 + 1080] = True
+        for i, u in enumerate(("urgent", "important", "general")):
+            c = clock if i == 2 else np.ones(7 * 1440, bool)
+            brute = _gap_brute(c, on_duty(m, 0, urgent=i == 0)) / 60.0
+            assert g.loc[("a", u), "longest_gap_h"] == brute
+        assert not g.loc[("a", "urgent"), "meets"]
