@@ -19,6 +19,7 @@ from planner.core import (
     Catalog,
     DemandPoints,
     FaultType,
+    InputError,
     Outlets,
     Part,
     ProductCategory,
@@ -527,3 +528,17 @@ def test_duty_gaps_against_a_minute_walk() -> None:
             brute = _gap_brute(c, on_duty(m, 0, urgent=i == 0)) / 60.0
             assert g.loc[("a", u), "longest_gap_h"] == brute
         assert not g.loc[("a", "urgent"), "meets"]
+
+
+def test_by_outlet_picks_the_outlet_rows() -> None:
+    """by_outlet gives the kpi_table's per-outlet rows of one KPI and class."""
+    model = _quality_network(tickets_per_year=10_000.0)
+    r = simulate(model, horizon_days=8, warmup_days=1, n_reps=2, seed=2)
+    t = r.by_outlet("sla_attainment", urgency="urgent")
+    assert set(t.index) <= {"a", "b", "uncovered"}
+    assert (
+        t.loc["a", "mean"]
+        == r.kpi("sla_attainment", urgency="urgent", outlet="a")["mean"]
+    )
+    with pytest.raises(InputError, match="one of"):
+        r.by_outlet("nonsense")
