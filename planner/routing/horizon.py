@@ -21,9 +21,10 @@ windows up to the deadline (:meth:`HorizonProblem.flat_problem`).
 lies beyond the horizon weigh less, since leaving them for later is not
 late). Then, with ``prefer_early``, jobs are pulled to the earliest day
 that takes them (exact insertion), and jobs that could not be served on
-time get their windows on every horizon day and are inserted late if a
-place holds them. Day 0's routes are the ones to publish; every job served
-later, or not in the horizon, is listed with the reason.
+time get their windows on every horizon day and are inserted late, on the
+earliest day with a place that holds them. Day 0's routes are the ones to
+publish; every job served later, or not in the horizon, is listed with the
+reason.
 """
 
 from __future__ import annotations

@@ -295,6 +295,17 @@ def solve_horizon(
             why, det = reason_alone(scr, j, int(fp2.job_pinned_tech[j]), problem=fp2)
             unassigned.append((j, why, det))
             continue
+        if late_ok[j]:  # late: the earliest day that takes it
+            place = None
+            for k in range(h.n_days):
+                techs = np.flatnonzero((vday == k) & cand[j]).tolist()
+                if techs:
+                    place = cheapest_insertion(fp2, routes, j, techs, n_fixed, sl)
+                if place is not None:
+                    break
+            if place is not None:
+                routes[place[0]].insert(place[1], j)
+                continue
         det, place = prove_capacity(fp2, routes, j, cand, n_fixed, slacks=sl)
         if place is not None:
             routes[place[0]].insert(place[1], j)

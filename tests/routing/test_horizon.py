@@ -208,3 +208,23 @@ def test_a_job_created_after_todays_windows_waits_for_tomorrow() -> None:
     assert validate_plan(hp.flat_problem, hp.flat) == []
     s = float(hp.flat.start_min[hp.flat.stop_job == 1][0])
     assert s >= 990.0
+
+
+def test_late_jobs_go_to_the_earliest_day_that_takes_them() -> None:
+    """A job already past its deadline is served today if today has room, else tomorrow."""
+    day = tiny(5, 2).replace(
+        service_min=[200.0, 200.0],
+        tw_early_min=[480.0, 480.0],
+        tw_late_min=[900.0, 900.0],
+    )
+    h = HorizonProblem(day, 3, deadline_min=[-60.0, 3 * DAY])
+    hp = solve_horizon(h, max_iterations=50)
+    assert hp.job_day[0] == 0
+    assert hp.job_late[0]
+    full = day.replace(service_min=[400.0, 400.0])
+    hp = solve_horizon(
+        HorizonProblem(full, 3, deadline_min=[-60.0, 1020.0]), max_iterations=50
+    )
+    # job 1 is due today and can be on time; job 0 is late anyway: it waits a day
+    assert hp.job_day.tolist() == [1, 0]
+    assert hp.moved_reason == ("late",)
