@@ -7,7 +7,11 @@ them (checked by the validator).
 
 ``planner slots --ticket new.csv`` prints the slots the new ticket(s) fit
 into, cheapest first; ``--book N --out DIR`` books offer N and writes the
-updated plan there. ``planner replan --now 11:00`` applies new tickets
+updated plan there. ``planner horizon --days 3`` plans several days at once:
+tickets may carry ``created`` (ISO date-time, or ``HH:MM`` on ``--date``) for
+their SLA deadline, technicians ``absent`` (dates or day numbers, ``;``
+separated); each day goes to ``DIR/day<k>/`` and the jobs not served today
+to ``DIR/moved.csv``. ``planner replan --now 11:00`` applies new tickets
 (``--new-tickets``), cancellations (``--cancel``), absences (``--absent``)
 and technicians' positions (``--positions``: id, lon, lat) and writes the rest
 of the day to ``--out``.
@@ -166,8 +170,120 @@ def _check_out(out: Path | None) -> None:
         )
 
 
+def _created(tk: Any, day: dt.date, src: str) -> np.ndarray:
+    """Creation times as minutes after midnight of ``day`` (``day`` 00:00 if absent)."""
+    import pandas as pd
+
+    if "created" not in tk.columns:
+        return np.zeros(len(tk))
+    out = np.zeros(len(tk))
+    base = pd.Timestamp(day)
+    for i, v in enumerate(tk["created"].tolist()):
+        text = str(v).strip()
+        try:
+            if ":" in text and len(text) <= 5:
+                out[i] = _minutes(text, "created")
+                continue
+            t = pd.Timestamp(text)
+            if t.tzinfo is not None:
+                t = t.tz_localize(None)
+            out[i] = (t - base).total_seconds() / 60.0
+        except (ValueError, TypeError, InputError):
+            raise InputError(
+                source=src,
+                location=f'row {i + 1} (id "{tk["id"].iloc[i]}")',
+                field="created",
+                expected="an ISO date-time or HH:MM",
+                got=v,
+            ) from None
+    return out
+
+
+def _absent(tw: Any, day: dt.date, n_days: int, src: str) -> np.ndarray:
+    """``(technicians, days)`` absences from an ``absent`` column of dates or day numbers."""
+    ab = np.zeros((len(tw), n_days), bool)
+    if "absent" not in tw.columns:
+        return ab
+    for i, v in enumerate(tw["absent"].tolist()):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            continue
+        for part in str(v).split(";"):
+            x = part.strip()
+            if not x:
+                continue
+            try:
+                k = int(x) if x.isdigit() else (dt.date.fromisoformat(x) - day).days
+            except ValueError:
+                raise InputError(
+                    source=src,
+                    location=f'row {i + 1} (id "{tw["id"].iloc[i]}")',
+                    field="absent",
+                    expected="dates YYYY-MM-DD or day numbers, ';' separated",
+                    got=v,
+                ) from None
+            if 0 <= k < n_days:
+                ab[i, k] = True
+    return ab
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``slots`` and ``replan`` to ``app``."""
+    """Add ``slots``, ``replan`` and ``horizon`` to ``app``."""
+
+    @app.command("horizon")
+    @handle_errors
+    def horizon_cmd(
+        tickets: Annotated[Path, typer.Option("--tickets")],
+        technicians: Annotated[Path, typer.Option("--technicians")],
+        date: Annotated[str, typer.Option("--date", help="Day 0, YYYY-MM-DD.")],
+        out: Annotated[Path, typer.Option("--out")],
+        days: Annotated[int, typer.Option("--days", help="Days in the horizon.")] = 3,
+        scenario: Annotated[Path | None, typer.Option("--scenario")] = None,
+        time_limit: Annotated[float, typer.Option("--time-limit")] = 300.0,
+        max_iterations: Annotated[int | None, typer.Option("--max-iterations")] = None,
+        seed: Annotated[int, typer.Option("--seed")] = 0,
+    ) -> None:
+        """Plan several days: SLA deadlines, a shift per day, absences; day 0 to publish."""
+        from planner.core.urgency import DEFAULT_RESPONSE_TARGET_MIN
+        from planner.routing import HorizonProblem, solve_horizon
+        from planner.routing.tables import read_table
+
+        _check_out(out)
+        if days < 1:
+            raise InputError(field="--days", expected="an integer >= 1", got=days)
+        problem, _, _ = _load(tickets, technicians, date, scenario, None)
+        day0 = dt.date.fromisoformat(date)
+        targets: dict[Any, float] = dict(DEFAULT_RESPONSE_TARGET_MIN)
+        if scenario is not None:
+            from planner.scenario import load_scenario
+
+            u = load_scenario(scenario).spec.urgency
+            targets = {
+                k: getattr(u, k).target_h * 60.0
+                for k in ("urgent", "important", "general")
+            }
+        tk = read_table(tickets, "tickets")
+        tw = read_table(technicians, "technicians")
+        h = HorizonProblem.from_sla(
+            problem,
+            days,
+            _created(tk, day0, tickets.name),
+            targets_min=targets,
+            absent=_absent(tw, day0, days, technicians.name),
+        )
+        hp = solve_horizon(
+            h, time_limit_s=time_limit, seed=seed, max_iterations=max_iterations
+        )
+        if out.exists():
+            out.rmdir()
+        with atomic_dir(out) as tmp:
+            for k in range(days):
+                _write_plan(tmp / f"day{k}", hp.day_plans[k], {"day": k}, {})
+            hp.moved_frame().to_csv(tmp / "moved.csv", index=False)
+            (tmp / "summary.json").write_text(
+                json.dumps({"summary": hp.summary(), "kpis": hp.kpi_dict()}, indent=2)
+            )
+        console.print(hp.summary(), markup=False, soft_wrap=True)
+        console.print(f"written to {out}", markup=False)
 
     @app.command("slots")
     @handle_errors

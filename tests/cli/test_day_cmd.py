@@ -303,3 +303,48 @@ def test_parts_reasons_name_the_part_and_the_vans() -> None:
     assert "van A with 1" in det
     assert "van B with 0" in det
     assert validate_plan(p, plan) == []
+
+
+def test_horizon_plans_three_days(tmp_path: Path) -> None:
+    """Three days with creation times and an absence: a folder per day, moved jobs listed."""
+    t, w = _tables(tmp_path)
+    tk = pd.read_csv(t)
+    tk["created"] = ["2026-11-27T09:00:00"] * 4 + ["07:30"] * 8
+    tk.to_csv(t, index=False)
+    tw = pd.read_csv(w)
+    tw["absent"] = ["", "2026-11-28"]
+    tw.to_csv(w, index=False)
+    out = tmp_path / "h"
+    args = [
+        "horizon",
+        "--tickets",
+        str(t),
+        "--technicians",
+        str(w),
+        "--date",
+        DATE,
+        "--days",
+        "3",
+        "--out",
+        str(out),
+        "--max-iterations",
+        "100",
+    ]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert sorted(x.name for x in out.iterdir()) == [
+        "day0",
+        "day1",
+        "day2",
+        "moved.csv",
+        "summary.json",
+    ]
+    d0 = pd.read_csv(out / "day0" / "stops.csv")
+    assert "W2" not in set(d0["tech_id"])
+    moved = pd.read_csv(out / "moved.csv")
+    served = sum(DispatchPlan.load(out / f"day{k}" / "plan").n_served for k in range(3))
+    assert served + int((moved["day"] < 0).sum()) == 12
+    bad = CliRunner().invoke(
+        app, [*args[:-4], "--days", "0", "--out", str(tmp_path / "z")]
+    )
+    assert bad.exit_code == 2
