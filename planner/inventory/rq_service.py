@@ -20,6 +20,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
+from planner.core.checks import check_positive_int
 from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
 from planner.inventory._checks import policy_params, service_target
@@ -118,6 +119,7 @@ def optimize_rQ_service(
     (4, 7, True)
     """
     t0 = time.perf_counter()
+    max_Q = check_positive_int(max_Q, "max_Q")
     args = (demand_rate, holding_cost, backorder_cost, fixed_cost, lead_time)
     prm = policy_params("demand_rate", *args, whole_lead_time=False)
     lam, h, p, K, L = prm.values()

@@ -715,3 +715,38 @@ def test_service_targets_bad_class_name() -> None:
     """A class that is not a string is a user error, not a TypeError."""
     with pytest.raises(InputError, match="class"):
         service_targets(["AX", 3])  # type: ignore[list-item]
+
+
+BAD_OPTIONS = [
+    ("optimize_sS", {"budget_cells": "many"}),
+    ("optimize_sS", {"budget_cells": 0}),
+    ("evaluate_sS", {"budget_cells": 1.5}),
+    ("optimize_sS_service", {"fill_rate": "high"}),
+    ("optimize_sS_service", {"max_stock": [1.5, 2, 3]}),
+    ("optimize_rQ_service", {"max_Q": 0}),
+    ("optimize_rQ_normal", {"n_iter": "60"}),
+    ("optimize_base_stock", {"review": "weekly"}),
+    ("optimize_metric", {"method": "exact"}),
+    ("optimize_metric", {"max_purchases": -1}),
+    ("optimize_metric", {"target_fill_rate": "0.9"}),
+    ("allocate_budget", {"budget": [1.0, 2.0]}),
+    ("simulate_sS", {"n_reps": 1}),
+    ("simulate_rQ", {"horizon": "long"}),
+    ("simulate_two_echelon", {"horizon": -5.0}),
+    ("plan_stock", {"policy": "EOQ"}),
+    ("plan_stock", {"rates": {"holding_rate_per_year": 0.2}}),
+    ("plan_stock", {"lead_time_days": [1, 2, 3]}),  # with lead_time: both given
+]
+BY_NAME = {c.name: c for c in CASES}
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    BAD_OPTIONS,
+    ids=[f"{n}-{next(iter(o))}" for n, o in BAD_OPTIONS],
+)
+def test_bad_option_gives_input_error(name: str, options: dict[str, Any]) -> None:
+    """Bad settings (budgets, iteration caps, names, horizons) give InputError."""
+    case = BY_NAME[name]
+    with pytest.raises(InputError):
+        case.fn(**{**case.args, **options})
