@@ -199,7 +199,9 @@ def optimize_rQ_service(
         # largest Q with g*(Q) <= c_f: doubling, then bisection (g* quasi-convex)
         lo = Q0[:, 0].copy()
         hi = lo.copy()
+        bound = "(r,Q) policies with targets: order quantity bound"
         while True:
+            beat(bound, done=n - len(live), total=n)
             grow = (gstar(hi[:, None]) <= cf) & (hi < max_Q)
             if not grow.any():
                 break
@@ -207,6 +209,7 @@ def optimize_rQ_service(
             hi = np.where(grow, np.minimum(hi * 2, max_Q), hi)
         # lo: g* <= c_f (or Q0), hi: g* > c_f (or max_Q)
         while np.any(hi - lo > 1):
+            beat(bound, done=n - len(live), total=n)
             mid = np.floor((lo + hi) / 2)
             ok = gstar(mid[:, None]) <= cf
             lo = np.where(ok & (hi - lo > 1), mid, lo)
