@@ -1,28 +1,30 @@
-"""Predicted service level of a weekly staffing: fluid backlog plus stationary noise.
+"""Predicted service level of a weekly staffing: fluid queue plus stationary noise.
 
 For technicians on duty ``n(h)`` in each hour of the week, a class-``k``
 ticket arriving in hour ``h`` waits
 
-1. a *fluid* delay ``w``: the time until the work of classes ``<= k``
-   queued ahead of it (the periodic fluid backlog ``B(h+1) = max(0, B(h) +
-   work(h) - n(h))``, less the jobs the other ``c - 1`` technicians on duty
-   start in parallel) is done by the capacity left over by higher classes
-   still arriving; this is what a night without anyone on duty, or a Monday
-   morning after a weekend, costs. It is spread normally with the variance
-   of the compound-Poisson work ahead (``B E[S^2] / E[S]``) over the
-   clearing rate squared;
+1. a *fluid* delay ``w``: in a periodic fluid model of the priority queue in
+   jobs (busy servers decay at the visit rate, arrivals queue, free servers
+   on duty start queued jobs in rank order, so a visit of hours holds its
+   server into the next hours and servers going off duty finish their jobs),
+   the time until its class has started everything that arrived before it;
+   this is what a night without anyone on duty, or a Monday morning after a
+   weekend, costs. It is spread normally with the Poisson count of jobs of
+   classes ``<= k`` ahead and their service noise, ``sqrt(Q (1 + cv^2))``,
+   over the start rate in the hour before it starts;
 2. then a *stationary* random wait: it waits at all with the Erlang C
    probability of the hour it is served in (1 when the time left is at most
-   4 hours and any class still has a fluid backlog, which keeps every server
+   4 hours and jobs are queued at that hour's start, which keeps every server
    busy), and given that, as in the non-preemptive priority M/M/c queue
    (:mod:`planner.staffing.priority`) with the servers and MOL loads averaged
    over the time left to its target (one hour to a week; Erlang C extended to
    real server counts).
 
-So ``P(wait <= tau) ~ P_stat(W_k <= tau - w)``, weighted over arrival hours;
-``tau`` is the class's wall-clock target for that arrival hour (business
-clocks stop outside business hours). Exact for a stationary M/M/c; an
-approximation for time-varying demand, checked by simulation in the tests.
+So ``P(wait <= tau) ~ Phi((tau - w) / sd) P_stat(W_k <= tau - w)``, weighted
+over arrival hours; ``tau`` is the class's wall-clock target for that arrival
+hour (business clocks stop outside business hours). Exact for a stationary
+M/M/c; an approximation for time-varying demand, checked by simulation in
+the tests.
 """
 
 from __future__ import annotations
@@ -81,46 +83,97 @@ class Prediction:
     busy_at_hour: np.ndarray  # (n, 168) expected share of technicians busy
 
 
-def _fluid_backlog(cum_work: np.ndarray, n_duty: np.ndarray) -> np.ndarray:
-    """Periodic fluid backlog at each hour start, ``(n, k, 168)`` (3 passes)."""
-    b = np.zeros(cum_work.shape[:2])
-    out = np.empty(cum_work.shape)
-    cap = n_duty[:, None, :].astype(np.float64)
-    for _ in range(3):
-        for h in range(H):
-            out[..., h] = b
-            b = np.maximum(0.0, b + cum_work[..., h] - cap[..., h])
-    return out
+_SUB = 4  # fluid steps per hour (even: mid-hour is a step boundary)
+_WEEKS = 3  # one week to warm up, two recorded (the second for waits that run on)
 
 
-def _first_reach(q_cum: np.ndarray, start: np.ndarray, need: np.ndarray) -> np.ndarray:
-    """Hours after ``start`` until the monotone ``q_cum`` has risen by ``need``.
+@dataclass(frozen=True, slots=True, eq=False)
+class _Fluid:
+    arrived: np.ndarray  # (n, k, T) cumulative arrivals at step boundaries
+    started: np.ndarray  # (n, k, T) cumulative starts
+    queued_mid: np.ndarray  # (n, k, 168) jobs queued at mid-hour (first week)
+    queued_start: np.ndarray  # (n, 168) all jobs queued at the hour's start
 
-    ``q_cum`` is ``(rows, 2*168+1)`` at hour boundaries over two weeks;
-    ``start`` and ``need`` are ``(rows, 168)`` with ``start`` in [0, 168).
+
+def _fluid(lam: np.ndarray, mean_h: np.ndarray, nd: np.ndarray) -> _Fluid:
+    """Periodic fluid of the priority queue in jobs, with busy servers.
+
+    Per step ``dt``: busy servers of class ``j`` decay by ``exp(-dt / E[S_j])``
+    (fluid completions), arrivals join the queues, and the free servers on
+    duty ``max(n(h) - busy, 0)`` start queued jobs in rank order. A job lasts
+    its visit time, so a long visit holds its server into the next hours, as
+    in the MOL load. When fewer are on duty, the leavers are a random share
+    of those on duty: they finish their jobs off the books, and only the busy
+    share of those staying holds capacity.
     """
-    rows, nb = q_cum.shape
-    grid = np.arange(nb, dtype=np.float64)
+    n, k, _ = lam.shape
+    m = _SUB
+    dt = 1.0 / m
+    decay = np.exp(-dt / mean_h)
+    busy = np.zeros((n, k))
+    queue = np.zeros((n, k))
+    arr_c = np.zeros((n, k))
+    st_c = np.zeros((n, k))
+    t_rec = 2 * H * m + 1
+    arrived = np.zeros((n, k, t_rec))
+    started = np.zeros((n, k, t_rec))
+    q_mid = np.zeros((n, k, H))
+    q_start = np.zeros((n, H))
+    rec0 = (_WEEKS - 2) * H * m
+    for step in range(_WEEKS * H * m):
+        r = step - rec0
+        h = (step // m) % H
+        if r >= 0:
+            arrived[..., r] = arr_c
+            started[..., r] = st_c
+            if r < H * m:
+                if r % m == 0:
+                    q_start[:, h] = queue.sum(1)
+                elif r % m == m // 2:
+                    q_mid[..., h] = queue
+        if step % m == 0:  # the leavers are a random share of those on duty
+            prev = nd[:, (h - 1) % H]
+            keep = np.where(prev > nd[:, h], nd[:, h] / np.maximum(prev, 1e-300), 1.0)
+            busy *= keep[:, None]
+        a = lam[:, :, h] * dt
+        busy *= decay
+        queue += a
+        arr_c += a
+        free = np.maximum(nd[:, h] - busy.sum(1), 0.0)[:, None]
+        ahead = np.cumsum(queue, 1) - queue  # queued in better classes
+        st = np.clip(free - ahead, 0.0, queue)
+        queue -= st
+        busy += st
+        st_c += st
+    arrived[..., -1] = arr_c
+    started[..., -1] = st_c
+    return _Fluid(arrived, started, q_mid, q_start)
+
+
+def _first_at_least(cum: np.ndarray, t0: int, goal: np.ndarray) -> np.ndarray:
+    """Steps after ``t0 + i * _SUB`` until the monotone ``cum`` reaches ``goal``.
+
+    ``cum`` is ``(rows, T)``; ``goal`` is ``(rows, 168)``, one per hour ``i``
+    of the first recorded week. Interpolated inside a step; inf if never.
+    """
+    rows, nt = cum.shape
+    cum = np.maximum.accumulate(cum, axis=1)
     big = (
-        float((q_cum[:, -1] - q_cum[:, 0]).max(initial=0.0))
-        + 2.0 * need.max(initial=0.0)
+        float(np.ptp(cum, axis=1).max(initial=0.0))
+        + float(np.abs(goal).max(initial=0.0))
         + 1.0
     )
-    off = np.arange(rows)[:, None] * big - q_cum[:, :1]  # rows kept apart
-    flat = (q_cum + off).ravel()
-    h0 = np.floor(start).astype(np.int64)
-    q0 = np.take_along_axis(q_cum, h0, 1) + (start - h0) * (
-        np.take_along_axis(q_cum, h0 + 1, 1) - np.take_along_axis(q_cum, h0, 1)
-    )
-    goal = q0 + need
-    reach = goal <= q_cum[:, -1:]
+    off = np.arange(rows)[:, None] * (2.0 * big) - cum[:, :1]
+    flat = (cum + off).ravel()
     idx = np.searchsorted(flat, (goal + off).ravel(), side="left").reshape(goal.shape)
-    idx -= (np.arange(rows) * nb)[:, None]
-    idx = np.clip(idx, 1, nb - 1)
-    lo = np.take_along_axis(q_cum, idx - 1, 1)
-    hi = np.take_along_axis(q_cum, idx, 1)
-    t = grid[idx - 1] + np.clip((goal - lo) / np.maximum(hi - lo, 1e-12), 0.0, 1.0)
-    return np.where(reach, np.maximum(t - start, 0.0), np.inf)
+    idx -= (np.arange(rows) * nt)[:, None]
+    reach = (idx < nt) & (goal <= cum[:, -1:] + 1e-12)
+    idx = np.clip(idx, 1, nt - 1)
+    lo = np.take_along_axis(cum, idx - 1, 1)
+    hi = np.take_along_axis(cum, idx, 1)
+    pos = idx - 1 + np.clip((goal - lo) / np.maximum(hi - lo, 1e-300), 0.0, 1.0)
+    start = t0 + np.arange(H)[None, :] * _SUB
+    return np.where(reach, np.maximum(pos - start, 0.0), np.inf)
 
 
 def predict_service(
@@ -175,49 +228,42 @@ def predict_service(
     nd = np.asarray(n_duty, dtype=np.float64)
     n, k, _ = lam.shape
     cum_work = np.cumsum(work, axis=1)  # classes <= k
-    above = cum_work - work  # classes < k
     week_cap = nd.sum(-1)
     stable = cum_work.sum(-1) < week_cap[:, None] - 1e-9
-    back = _fluid_backlog(cum_work, nd)  # (n, k, 168) at hour start
-    mid = np.maximum(0.0, back + 0.5 * (cum_work - nd[:, None, :]))
-    net = np.maximum(nd[:, None, :] - above, 0.0)
-    q = np.concatenate([np.zeros((n, k, 1)), np.cumsum(np.tile(net, 2), -1)], -1)
-    start = np.broadcast_to(np.arange(H) + 0.5, (n * k, H))
-    qf = q.reshape(n * k, -1)
-    # mean and E[S^2]/E[S] (hours) of the visits of classes <= k
-    wk = work.sum(-1)  # (n, k) hours a week
-    tk = np.maximum(lam.sum(-1), 1e-300)
-    m2k = tk * (mean / 60.0) ** 2 * (1.0 + cv**2)  # (n, k) E[S^2] x tickets
-    es = np.cumsum(wk, 1) / np.maximum(np.cumsum(tk, 1), 1e-300)
-    s2s = np.cumsum(m2k, 1) / np.maximum(np.cumsum(wk, 1), 1e-300)
-    # pass 1: the whole backlog ahead; pass 2: less what the other servers on
-    # duty start in parallel (the ticket starts when one of them frees)
-    w1 = _first_reach(qf, start, np.maximum(mid, 1e-9).reshape(n * k, H)).reshape(
-        n, k, H
-    )
-    hs1 = (
-        np.floor(np.arange(H) + 0.5 + np.where(np.isfinite(w1), w1, 0.0)).astype(
-            np.int64
-        )
-        % H
-    )
-    c_at = np.take_along_axis(np.broadcast_to(nd[:, None, :], (n, k, H)), hs1, -1)
-    need = np.maximum(mid - np.maximum(c_at - 1.0, 0.0) * es[..., None], 0.0)
-    w_h = _first_reach(qf, start, np.maximum(need, 1e-9).reshape(n * k, H)).reshape(
-        n, k, H
-    )
-    w_h = np.where(stable[..., None], w_h, np.inf)
+    fl = _fluid(lam, mean / 60.0, nd)
+    half = _SUB // 2
+    # a ticket arriving mid-hour starts when its class has started everything
+    # that arrived before it (first come first served within the class)
+    goal = fl.arrived[..., half : H * _SUB : _SUB] * (1.0 - 1e-12)  # (n, k, 168)
+    steps = _first_at_least(
+        fl.started.reshape(n * k, -1), half, goal.reshape(n * k, H)
+    ).reshape(n, k, H)
+    w_h = np.where(stable[..., None], steps / _SUB, np.inf)
     w_min = w_h * 60.0
-    hs2 = (
-        np.floor(np.arange(H) + 0.5 + np.where(np.isfinite(w_h), w_h, 0.0)).astype(
-            np.int64
-        )
-        % H
+    # spread: Poisson count ahead (classes <= k) and its service noise, over the
+    # rate at which classes <= k start in the hour before it does
+    ahead = np.cumsum(fl.queued_mid, 1)
+    s_le = np.cumsum(fl.started, 1)
+    i0 = half + np.arange(H) * _SUB
+    fin = np.isfinite(w_h)
+    i1 = np.clip(
+        i0 + np.where(fin, steps, 0.0).round().astype(np.int64), 0, s_le.shape[-1] - 1
     )
-    r_end = np.maximum(np.take_along_axis(net, hs2, -1), 1e-6)
-    # spread of the clearing time: compound-Poisson work ahead over the rate
-    sig_min = np.where(need > 1e-9, np.sqrt(mid * s2s[..., None]) / r_end * 60.0, 0.0)
-    any_back = back[:, -1, :] > 1e-9  # lowest class total: some backlog at hour start
+    back_steps = np.clip(np.where(fin, steps, 0.0).round(), 0, _SUB).astype(np.int64)
+    i_lo = np.maximum(i1 - np.maximum(back_steps, 1), 0)
+    # the rate just before it starts (not over a night nobody works)
+    rate = (np.take_along_axis(s_le, i1, -1) - np.take_along_axis(s_le, i_lo, -1)) * (
+        _SUB / np.maximum(i1 - i_lo, 1)
+    )
+    cv2 = np.cumsum(lam.sum(-1) * cv**2, 1) / np.maximum(
+        np.cumsum(lam.sum(-1), 1), 1e-300
+    )
+    sig_min = np.where(
+        fin & (w_h > 1.0 / _SUB) & (rate > 0),
+        np.sqrt(ahead * (1.0 + cv2[..., None])) / np.maximum(rate, 1e-9) * 60.0,
+        0.0,
+    )
+    any_back = fl.queued_start > 1e-6  # some job waits at the hour's start
     # window sums over two weeks, to average servers and loads over the time left
     cn = np.concatenate([np.zeros((n, 1)), np.cumsum(np.tile(nd, 2), -1)], -1)
     lam_k = np.moveaxis(lam_eff, 1, -1)  # (n, 168, k)

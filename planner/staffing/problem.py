@@ -8,6 +8,7 @@ plus round-trip travel (see :func:`visit_moments`).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -277,6 +278,16 @@ class StaffingProblem:
         lam = self.arrival_per_h
         has = lam.sum(-1) > 0  # (n, k)
         cover = self.coverage()  # (n, 168)
+        none = has.any(1) & ~self.shift_allowed.any(1)
+        if none.any():
+            i = int(np.flatnonzero(none)[0])
+            raise InputError(
+                source=_SRC,
+                location=f"outlet {self.outlet_ids[i]!r}",
+                field="shift_allowed",
+                expected="at least one allowed shift where tickets arrive",
+                got="none",
+            )
         for j, c in enumerate(self.classes):
             wait = c.target_min - self.response_offset_min[:, j]
             bad = has[:, j] & (wait < 0)
@@ -329,6 +340,39 @@ class StaffingProblem:
     def n_shifts(self) -> int:
         """Number of shifts in the catalogue."""
         return len(self.shifts)
+
+    def select(self, outlets: npt.ArrayLike) -> StaffingProblem:
+        """The same problem for a subset of outlets (indices or a boolean mask).
+
+        For re-sizing only the outlets a simulation found short; plans of the
+        subset line up with ``outlets`` in the given order.
+
+        >>> p = StaffingProblem.from_arrays(tickets_per_year=[[1, 2, 3], [4, 5, 6]],
+        ...                                 outlet_ids=("a", "b"))
+        >>> p.select([1]).outlet_ids, float(p.select([1]).tickets_per_week()[0, 0]) * 365 / 7
+        (('b',), 4.0)
+        """
+        idx = np.asarray(outlets)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
+        idx = idx.astype(np.int64)
+        if idx.ndim != 1 or ((idx < 0) | (idx >= self.n_outlets)).any():
+            raise InputError(
+                source=_SRC,
+                field="outlets",
+                expected=f"indices in [0, {self.n_outlets})",
+                got=idx.tolist()[:5],
+            )
+        return dataclasses.replace(
+            self,
+            arrival_per_h=self.arrival_per_h[idx],
+            visit_mean_min=self.visit_mean_min[idx],
+            visit_cv=self.visit_cv[idx],
+            shift_allowed=self.shift_allowed[idx],
+            response_offset_min=self.response_offset_min[idx],
+            skill_share=None if self.skill_share is None else self.skill_share[idx],
+            outlet_ids=tuple(self.outlet_ids[i] for i in idx),
+        )
 
     def shift_matrix(self) -> np.ndarray:
         """``(168, n_shifts)`` booleans: which shifts are on duty in which hour."""

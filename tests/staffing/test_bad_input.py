@@ -179,3 +179,18 @@ def test_bad_options(kwargs: dict, words: str) -> None:
     with pytest.raises(InputError) as e:
         size_workforce(p, **kwargs)
     assert words in _one_line(e)
+
+
+def test_outlet_without_any_shift() -> None:
+    """An outlet with tickets but no allowed shift."""
+    allowed = np.ones((2, 6), bool)
+    allowed[1] = False
+    with pytest.raises(InputError) as e:
+        StaffingProblem.from_arrays(
+            tickets_per_year=[[1, 1, 1], [1, 1, 1]],
+            shift_allowed=allowed,
+            outlet_ids=("a", "b"),
+        )
+    assert "outlet 'b': shift_allowed must be at least one allowed shift" in _one_line(
+        e
+    )

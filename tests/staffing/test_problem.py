@@ -105,3 +105,22 @@ def test_required_servers_monotone(
     assert (
         float(required_servers(lam, s, target_min=t * 2 + 1, target_share=share)) <= c
     )
+
+
+def test_select_resizes_a_subset_alike() -> None:
+    """Sizing a subset of outlets costs what those outlets cost in the full sizing
+    (the shift mix may be another optimum of the same cost)."""
+    from planner.staffing import size_workforce
+
+    p = StaffingProblem.from_arrays(
+        tickets_per_year=[[100, 400, 500], [2000, 8000, 10000], [700, 2800, 3500]],
+        outlet_ids=("a", "b", "c"),
+    )
+    full = size_workforce(p)
+    sub = size_workforce(p.select([2, 0]))
+    assert sub.outlet_ids == ("c", "a")
+    assert sub.labour_per_year == pytest.approx(full.labour_per_year[[2, 0]])
+    assert (sub.sla >= 0.9).all()
+    assert p.select(np.array([False, True, False])).outlet_ids == ("b",)
+    with pytest.raises(InputError, match="indices in"):
+        p.select([3])
