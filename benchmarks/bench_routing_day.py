@@ -18,7 +18,8 @@ sizes and seeds) the script plans the day once, then:
 With ``--rush`` the day is also planned with rush hours (07-09 at 0.6, 16-18
 at 0.7 of free-flow speed), validated hour by hour; with ``--horizon`` over
 three days (SLA deadlines from creation times in the two days before, the
-busiest technician absent on day 1).
+busiest technician absent on day 1). ``--rush-split ITERS`` only compares
+static travel, rush hours and the mean matrix the search sees, by iterations.
 
 Measurements and their history: ``benchmarks/README.md``.
 """
@@ -327,6 +328,35 @@ def bench_day(name: str, p: DispatchProblem, args: argparse.Namespace) -> list[t
     return rows
 
 
+def rush_split(p: DispatchProblem, name: str, iters: int) -> list[tuple]:
+    """Served on static travel, on rush hours, and on the mean matrix the search sees (by iterations)."""
+    from planner.routing.schedule import static_problem
+
+    td = p.replace(speed_factors=SpeedProfile({"7-9": 0.6, "16-18": 0.7}))
+    rows = []
+    for what, q in (
+        ("static", p),
+        ("rush hours", td),
+        ("mean matrix", static_problem(td)),
+    ):
+        t0, c0 = time.perf_counter(), _cpu()
+        plan = solve_dispatch(q, max_iterations=iters, seed=0)
+        check_plan(q, plan)
+        rows.append(
+            (
+                name,
+                f"{what}, {iters} iterations: served",
+                plan.n_served,
+                f"travel {plan.kpi_dict()['travel_h']:.1f} h",
+                "",
+                time.perf_counter() - t0,
+                _cpu() - c0,
+                1,
+            )
+        )
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default=None)
@@ -336,6 +366,13 @@ def main() -> None:
     ap.add_argument("--ref-tickets", type=int, default=3)
     ap.add_argument("--rush", action="store_true", help="also plan with rush hours")
     ap.add_argument("--horizon", action="store_true", help="also plan three days")
+    ap.add_argument(
+        "--rush-split",
+        type=int,
+        default=0,
+        metavar="ITERS",
+        help="only: static vs rush hours vs the mean matrix, by iterations",
+    )
     args = ap.parse_args()
     days = [
         ("fd_n500_m50_s1", lambda: read_field_day(FIELD / "fd_n500_m50_s1.json")),
@@ -352,7 +389,12 @@ def main() -> None:
     for name, make in days:
         if args.only and not name.startswith(args.only):
             continue
-        for row in bench_day(name, make(), args):
+        rows = (
+            rush_split(make(), name, args.rush_split)
+            if args.rush_split
+            else bench_day(name, make(), args)
+        )
+        for row in rows:
             inst, what, ours, ref, gap, w, c, th = row
             print(
                 f"{inst:24} {what:45} {ours!s:>8} {ref!s:>22} {gap!s:>6} "
