@@ -306,6 +306,19 @@ def bench_day(name: str, p: DispatchProblem, args: argparse.Namespace) -> list[t
                 1,
             )
         )
+        overdue = int((h.deadline_min < float(np.min(p.shift_start_min))).sum())
+        rows.append(
+            (
+                name,
+                "horizon: overdue before day 0 starts / unserved",
+                overdue,
+                f"unserved {int(k['not_in_horizon'])}",
+                "",
+                w,
+                c,
+                1,
+            )
+        )
     if args.rush:
         # the day with rush hours: planned on the mean matrix, timed exactly
         td = p.replace(speed_factors=SpeedProfile({"7-9": 0.6, "16-18": 0.7}))

@@ -9,6 +9,7 @@ import pytest
 
 from planner.core.errors import InputError
 from planner.core.result import SolverStats
+from planner.geo import SpeedProfile
 from planner.routing import DispatchProblem, validate_plan
 from planner.routing.horizon import HorizonProblem
 from planner.routing.horizon_solve import solve_horizon
@@ -124,6 +125,8 @@ def test_day_plans_are_valid_dispatch_days(case: int) -> None:
         break_early_min=np.full(3, 690.0),
         break_late_min=np.full(3, 780.0),
     )
+    if case == 2:  # rush hours repeat every day
+        day = day.replace(speed_factors=SpeedProfile({"7-9": 0.5, "16-18": 0.7}))
     h = HorizonProblem.from_sla(day, 3, created_min=np.full(12, 420.0))
     hp = solve_horizon(h, max_iterations=150, seed=1)
     assert validate_plan(hp.flat_problem, hp.flat) == []
