@@ -26,6 +26,16 @@ from planner.staffing.shifts import DAY_NAMES, HOURS_PER_WEEK, WEEKS_PER_YEAR, S
 __all__ = ["StaffingPlan"]
 
 _KIND = "StaffingPlan"
+_TECH_COLUMNS = [
+    "tech_idx",
+    "outlet_idx",
+    "outlet_id",
+    "shift",
+    "start_min",
+    "end_min",
+    "weekdays",
+    "skills",
+]
 _VERSION = 1
 _SRC = "StaffingPlan"
 
@@ -292,13 +302,8 @@ class StaffingPlan:
             }
         )
 
-    def technicians_frame(self) -> pd.DataFrame:
-        """One row per technician: outlet, shift start/end minutes, weekdays, skills.
-
-        What the simulator needs to create technicians: ``weekdays`` are the
-        days the shift starts (0 = Monday); ``end_min`` may pass 1440.
-        """
-        rows = []
+    def _tech_rows(self) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
         t = 0
         for o in range(self.n_outlets):
             for j, s in enumerate(self.shifts):
@@ -306,32 +311,41 @@ class StaffingPlan:
                     sk = tuple(
                         self.skill_names[i] for i in np.flatnonzero(self.tech_skills[t])
                     )
+                    days = tuple(int(d) for d in s.weekdays)
+                    start, end = int(s.start_min), int(s.end_min)
                     rows.append(
-                        (
-                            t,
-                            o,
-                            self.outlet_ids[o],
-                            s.name,
-                            int(s.start_min),
-                            int(s.end_min),
-                            tuple(int(d) for d in s.weekdays),
-                            sk,
-                        )
+                        (t, o, self.outlet_ids[o], s.name, start, end, days, sk)
                     )
                     t += 1
-        return pd.DataFrame(
-            rows,
-            columns=[
-                "tech_idx",
-                "outlet_idx",
-                "outlet_id",
-                "shift",
-                "start_min",
-                "end_min",
-                "weekdays",
-                "skills",
-            ],
-        )
+        return rows
+
+    def technicians_frame(self) -> pd.DataFrame:
+        """One row per technician: outlet, shift start/end minutes, weekdays, skills.
+
+        What the simulator needs to create technicians: ``weekdays`` are the
+        days the shift starts (0 = Monday); ``end_min`` may pass 1440.
+        """
+        return pd.DataFrame(self._tech_rows(), columns=_TECH_COLUMNS)
+
+    def duty_segments(self) -> pd.DataFrame:
+        """One row per technician and piece of their shift inside one day.
+
+        Columns as :meth:`technicians_frame`, with ``start_min`` and
+        ``end_min`` within ``[0, 1440]``: a shift passing midnight gives two
+        pieces, ``start..1440`` on its start days and ``0..end - 1440`` on the
+        following days. For a simulator whose shifts stay inside a day: one
+        simulated technician per piece covers the same hours (``tech_idx``
+        still names the person).
+        """
+        rows: list[tuple[Any, ...]] = []
+        for t, o, oid, name, start, end, days, sk in self._tech_rows():
+            if end <= 1440:
+                rows.append((t, o, oid, name, start, end, days, sk))
+                continue
+            nxt = tuple(sorted((d + 1) % 7 for d in days))
+            rows.append((t, o, oid, name, start, 1440, days, sk))
+            rows.append((t, o, oid, name, 0, end - 1440, nxt, sk))
+        return pd.DataFrame(rows, columns=_TECH_COLUMNS)
 
     def outlets_frame(self) -> pd.DataFrame:
         """One row per outlet: headcount, partner, utilization, predicted SLA, costs."""

@@ -137,3 +137,18 @@ def test_validates_its_arrays(plan: StaffingPlan) -> None:
     with pytest.raises(InputError, match=">= 0"):
         dataclasses.replace(plan, technicians=-plan.technicians, tech_skills=None)
     assert dataclasses.replace(plan, status="feasible").status is SolveStatus.FEASIBLE
+
+
+def test_duty_segments_cover_the_same_hours(plan: StaffingPlan) -> None:
+    """Pieces inside a day add up to the plan's on-duty count in every hour."""
+    seg = plan.duty_segments()
+    assert (seg["end_min"] <= 1440).all()
+    assert (seg["start_min"] < seg["end_min"]).all()
+    duty = np.zeros((plan.n_outlets, 168), int)
+    for r in seg.itertuples():
+        for d in r.weekdays:
+            duty[
+                r.outlet_idx, d * 24 + r.start_min // 60 : d * 24 + r.end_min // 60
+            ] += 1
+    assert (duty == plan.on_duty()).all()
+    assert seg["tech_idx"].nunique() == plan.n_technicians
