@@ -154,6 +154,7 @@ def size_workforce(
     partner_overflow: bool | npt.ArrayLike = False,
     skills: int | None = None,
     min_staff: npt.ArrayLike | None = None,
+    min_on_duty: npt.ArrayLike | None = None,
     target_share: npt.ArrayLike | None = None,
     max_utilization: float = 0.85,
     period_target_max_min: float = 480.0,
@@ -181,6 +182,11 @@ def size_workforce(
     min_staff
         ``(n_outlets, n_shifts)`` lower bounds on technicians per shift (the
         design loop's correction).
+    min_on_duty
+        ``(n_outlets, 168)`` lower bounds on technicians on duty per hour of
+        the week (a correction where a simulation shows misses by hour; the
+        covering picks the cheapest shifts for it). Hours no allowed shift
+        covers are reported as unmet coverage.
     target_share
         ``(n_outlets, n_classes)`` shares to size for instead of the classes'
         (tightened where the simulation shows a miss).
@@ -285,6 +291,20 @@ def size_workforce(
         period_target_max_min=period_target_max_min,
         pre=pre,
     )
+    if min_on_duty is not None:
+        mod = np.asarray(min_on_duty, dtype=np.float64)
+        if (
+            mod.shape != (n, H)
+            or not np.isfinite(mod).all()
+            or (mod < 0).any()
+            or (mod != np.round(mod)).any()
+        ):
+            raise InputError(
+                field="min_on_duty",
+                expected=f"whole numbers >= 0 of shape ({n}, {H})",
+                got=f"shape {mod.shape}" if mod.shape != (n, H) else "other values",
+            )
+        req = np.maximum(req, mod.astype(np.int64))
     outl = Covering(
         problem,
         max_utilization=max_utilization,

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.core.errors import InputError
 from planner.staffing import (
     ServiceClass,
     Shift,
@@ -307,3 +308,19 @@ def test_headcount_cap_hands_outlets_to_the_partner_first() -> None:
     assert plan.partner[1:].all()
     assert plan.n_technicians <= cap
     assert plan.headcount[0] == free.headcount[0]
+
+
+def test_min_on_duty_is_covered_at_least_cost() -> None:
+    """Asking for three on duty on weekday evenings adds the cheapest shifts that
+    cover them; every other hour keeps at least what it had."""
+    p = StaffingProblem.from_arrays(tickets_per_year=[[1000, 4000, 5000]])
+    base = size_workforce(p)
+    mod = np.zeros((1, 168), int)
+    for d in range(5):
+        mod[0, d * 24 + 18 : d * 24 + 21] = 3
+    plan = size_workforce(p, min_on_duty=mod)
+    assert (plan.on_duty() >= mod).all()
+    assert (plan.on_duty() >= np.minimum(base.on_duty(), plan.requirement)).all()
+    assert plan.labour_per_year.sum() >= base.labour_per_year.sum()
+    with pytest.raises(InputError, match="min_on_duty"):
+        size_workforce(p, min_on_duty=np.ones((1, 24)))
