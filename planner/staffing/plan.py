@@ -35,6 +35,7 @@ _TECH_COLUMNS = [
     "end_min",
     "weekdays",
     "skills",
+    "urgent_only",
 ]
 _VERSION = 1
 _SRC = "StaffingPlan"
@@ -297,6 +298,7 @@ class StaffingPlan:
                     ",".join(DAY_NAMES[d] for d in self.shifts[i].weekdays) for i in j
                 ],
                 "cost_factor": [self.shifts[i].cost_factor for i in j],
+                "urgent_only": [self.shifts[i].urgent_only for i in j],
                 "technicians": self.technicians.ravel(),
                 "partner": self.partner[o],
             }
@@ -313,14 +315,15 @@ class StaffingPlan:
                     )
                     days = tuple(int(d) for d in s.weekdays)
                     start, end = int(s.start_min), int(s.end_min)
-                    rows.append(
-                        (t, o, self.outlet_ids[o], s.name, start, end, days, sk)
-                    )
+                    oid = self.outlet_ids[o]
+                    uo = s.urgent_only
+                    rows.append((t, o, oid, s.name, start, end, days, sk, uo))
                     t += 1
         return rows
 
     def technicians_frame(self) -> pd.DataFrame:
-        """One row per technician: outlet, shift start/end minutes, weekdays, skills.
+        """One row per technician: outlet, shift start/end minutes, weekdays, skills,
+        whether on call for urgent tickets only.
 
         What the simulator needs to create technicians: ``weekdays`` are the
         days the shift starts (0 = Monday); ``end_min`` may pass 1440.
@@ -338,13 +341,13 @@ class StaffingPlan:
         still names the person).
         """
         rows: list[tuple[Any, ...]] = []
-        for t, o, oid, name, start, end, days, sk in self._tech_rows():
+        for t, o, oid, name, start, end, days, sk, uo in self._tech_rows():
             if end <= 1440:
-                rows.append((t, o, oid, name, start, end, days, sk))
+                rows.append((t, o, oid, name, start, end, days, sk, uo))
                 continue
             nxt = tuple(sorted((d + 1) % 7 for d in days))
-            rows.append((t, o, oid, name, start, 1440, days, sk))
-            rows.append((t, o, oid, name, 0, end - 1440, nxt, sk))
+            rows.append((t, o, oid, name, start, 1440, days, sk, uo))
+            rows.append((t, o, oid, name, 0, end - 1440, nxt, sk, uo))
         return pd.DataFrame(rows, columns=_TECH_COLUMNS)
 
     def outlets_frame(self) -> pd.DataFrame:
@@ -402,6 +405,7 @@ class StaffingPlan:
                     int(s.end_min),
                     list(s.weekdays),
                     s.cost_factor,
+                    s.urgent_only,
                 ]
                 for s in self.shifts
             ],
@@ -457,7 +461,8 @@ class StaffingPlan:
                 outlet_ids=tuple(meta["outlet_ids"]),
                 class_names=tuple(meta["class_names"]),
                 shifts=tuple(
-                    Shift(s[0], s[1], s[2], tuple(s[3]), s[4]) for s in meta["shifts"]
+                    Shift(s[0], s[1], s[2], tuple(s[3]), s[4], bool(s[5:6] and s[5]))
+                    for s in meta["shifts"]
                 ),
                 technicians=fr["technicians"].to_numpy(dtype=np.int64),
                 partner=o["partner"].to_numpy(dtype=bool),
@@ -472,7 +477,11 @@ class StaffingPlan:
                 status=SolveStatus(meta["status"]),
                 stats=SolverStats.from_dict(meta["stats"], source=str(path)),
                 skill_names=tuple(meta.get("skill_names", ())),
-                tech_skills=fr["tech_skills"].to_numpy(dtype=bool),
+                tech_skills=(
+                    fr["tech_skills"].to_numpy(dtype=bool)
+                    if meta.get("skill_names")
+                    else np.zeros((int(fr["technicians"].to_numpy().sum()), 0), bool)
+                ),  # a table without columns keeps no rows in Parquet
                 notes=tuple(meta.get("notes", ())),
             )
         except InputError as e:

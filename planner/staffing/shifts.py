@@ -78,6 +78,9 @@ class Shift:
         Days the shift starts on, 0 = Monday.
     cost_factor
         Multiplier on the labour rate (evening, night and weekend premiums).
+    urgent_only
+        An on-call shift: its technicians take tickets of the first class
+        (urgent) only, and hold every skill.
 
     >>> s = Shift("night", "23:00", "07:00", weekdays=range(7), cost_factor=1.3)
     >>> s.end_min, s.paid_h_per_week, int(s.on_duty()[0])  # Mon 00:00 from Sun
@@ -89,6 +92,7 @@ class Shift:
     end_min: int | str
     weekdays: tuple[int, ...] | Sequence[int] = (0, 1, 2, 3, 4)
     cost_factor: float = 1.0
+    urgent_only: bool = False
 
     def __post_init__(self) -> None:
         where = f"shift {self.name!r}"
@@ -125,6 +129,7 @@ class Shift:
         object.__setattr__(self, "end_min", e)
         object.__setattr__(self, "weekdays", days)
         object.__setattr__(self, "cost_factor", cf)
+        object.__setattr__(self, "urgent_only", bool(self.urgent_only))
 
     @property
     def length_h(self) -> float:
@@ -157,7 +162,11 @@ class Shift:
             if len(d) > 1 and d == tuple(range(d[0], d[-1] + 1))
             else ",".join(DAY_NAMES[i] for i in d)
         )
-        return f"{self.name} {_hhmm(int(self.start_min))}-{_hhmm(int(self.end_min))} {days}"
+        tail = " (urgent only)" if self.urgent_only else ""
+        return (
+            f"{self.name} {_hhmm(int(self.start_min))}-{_hhmm(int(self.end_min))}"
+            f" {days}{tail}"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,12 +23,16 @@ Per outlet (all outlets are independent unless a headcount cap binds):
 4. **Partner overflow**: an outlet hands all its tickets to a partner where
    the fee is cheaper than its own labour and overtime (and it has no
    minimum staff).
-5. **Skills** (``skills=k``): each technician holds ``k`` skills; every skill
+5. **On-call shifts** (``Shift.urgent_only``) take urgent tickets only: they
+   count toward the per-hour requirement (where the urgent class binds),
+   not toward the other classes' needs nor the paid hours of their work; the
+   prediction gives them their own pool in the fluid and the urgent class.
+6. **Skills** (``skills=k``): each technician holds ``k`` skills; every skill
    group alone must meet the per-period requirement of its own share of the
    work (conservative: it ignores pooling across skills). Skills are
    assigned per shift in the MIP (integer holders per skill and shift, ``k``
    per technician) and dealt round-robin to the technicians.
-6. **Headcount cap**: above the cap, outlets go to the partner where allowed
+7. **Headcount cap**: above the cap, outlets go to the partner where allowed
    (least extra cost per technician saved first), then technicians are
    removed one at a time where the outlet's utilization is lowest; the plan
    then says which targets are missed.
@@ -36,6 +40,7 @@ Per outlet (all outlets are independent unless a headcount cap binds):
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -305,6 +310,15 @@ def size_workforce(
                 got=f"shape {mod.shape}" if mod.shape != (n, H) else "other values",
             )
         req = np.maximum(req, mod.astype(np.int64))
+    req_regular = None
+    if any(sh.urgent_only for sh in problem.shifts) and problem.n_classes > 1:
+        lam = problem.arrival_per_h.copy()
+        lam[:, 0] = 0.0  # what the other classes need from shifts that take them
+        req_regular = period_requirement(
+            dataclasses.replace(problem, arrival_per_h=lam),
+            target_share=share,
+            period_target_max_min=period_target_max_min,
+        )
     outl = Covering(
         problem,
         max_utilization=max_utilization,
@@ -313,6 +327,7 @@ def size_workforce(
         lo=lo,
         hi=hi,
         skill_req=skill_req,
+        req_regular=req_regular,
     )
     x = np.zeros((n, m), dtype=np.int64)
     y = np.zeros((n, 0 if skill_req is None else skill_req.shape[1], m), dtype=np.int64)
@@ -384,7 +399,14 @@ class _Cache:
         rows = np.asarray(rows, dtype=np.int64)
         if not rows.size:
             return
-        pr = predict_service(self.p, x[rows] @ self.cov.T, pre=self.pre, outlets=rows)
+        uo = np.array([sh.urgent_only for sh in self.p.shifts], dtype=bool)
+        pr = predict_service(
+            self.p,
+            x[rows] @ self.cov.T,
+            pre=self.pre,
+            outlets=rows,
+            n_urgent_only=(x[rows] * uo) @ self.cov.T if uo.any() else None,
+        )
         self.sla[rows] = pr.sla
         self.by_hour[rows] = pr.by_hour
         self.utilization[rows] = pr.utilization

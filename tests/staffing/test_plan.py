@@ -152,3 +152,18 @@ def test_duty_segments_cover_the_same_hours(plan: StaffingPlan) -> None:
             ] += 1
     assert (duty == plan.on_duty()).all()
     assert seg["tech_idx"].nunique() == plan.n_technicians
+
+
+def test_on_call_flag_survives_save_and_load(tmp_path: Path) -> None:
+    """An urgent-only shift is saved and read back as such."""
+    from planner.staffing import Shift
+
+    shifts = [
+        Shift("day", "08:00", "20:00", range(7)),
+        Shift("night", "20:00", "08:00", range(7), 1.3, urgent_only=True),
+    ]
+    p = StaffingProblem.from_arrays(tickets_per_year=[[500, 2000, 2500]], shifts=shifts)
+    plan = size_workforce(p)
+    back = StaffingPlan.load(plan.save(tmp_path / "p"))
+    assert [s.urgent_only for s in back.shifts] == [False, True]
+    assert back.to_frame()["urgent_only"].tolist() == [False, True]

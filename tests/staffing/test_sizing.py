@@ -324,3 +324,48 @@ def test_min_on_duty_is_covered_at_least_cost() -> None:
     assert plan.labour_per_year.sum() >= base.labour_per_year.sum()
     with pytest.raises(InputError, match="min_on_duty"):
         size_workforce(p, min_on_duty=np.ones((1, 24)))
+
+
+def test_on_call_shifts_take_urgent_only(seed: int) -> None:
+    """Evening and night shifts on call for urgent tickets: the plan meets every
+    class in a simulation where those technicians take urgent jobs only; it
+    costs at least the plan whose evening and night staff take everything;
+    on-call technicians hold every skill."""
+    hp = np.r_[np.full(7, 0.01), np.full(13, 0.07), np.full(4, 0.01)]
+    hp = hp / hp.sum()
+    flat = np.full(24, 1 / 24)
+    plans = {}
+    for oncall in (False, True):
+        shifts = [
+            Shift("day", "08:00", "17:00", range(5)),
+            Shift("early", "07:00", "15:00", range(5)),
+            Shift("weekend", "08:00", "17:00", (5, 6), 1.25),
+            Shift("evening", "17:00", "23:00", range(7), 1.15, urgent_only=oncall),
+            Shift("night", "23:00", "07:00", range(7), 1.3, urgent_only=oncall),
+        ]
+        p = StaffingProblem.from_arrays(
+            tickets_per_year=[[1200.0, 4800.0, 6000.0]],
+            hour_profile=np.stack([flat, hp, hp]),
+            visit_mean_min=[[100.0, 90.0, 80.0]],
+            visit_cv=0.8,
+            shifts=shifts,
+            skill_names=("a", "b"),
+            skill_share=[0.5, 0.5],
+        )
+        plans[oncall] = (p, size_workforce(p, skills=1))
+    p, plan = plans[True]
+    uo = np.array([s.urgent_only for s in p.shifts])
+    nu = ((plan.technicians * uo) @ p.shift_matrix().T)[0]
+    nd = plan.on_duty()[0]
+    bh = p.business_hours
+    out = simulate(
+        p.arrival_per_h[0], p.visit_mean_min[0], p.visit_cv[0], nd - nu,
+        weeks=30, seed=seed, business=[None, bh, bh], on_call=nu,
+    )  # fmt: skip
+    for j, c in enumerate(p.classes):
+        sim, se = share_within(out, j, c.target_min)
+        assert sim >= 0.9 - 3 * se, (c.name, sim)
+    assert plan.labour_per_year.sum() >= plans[False][1].labour_per_year.sum()
+    tf = plan.technicians_frame()
+    assert tf.loc[tf["urgent_only"], "skills"].map(len).eq(2).all()
+    assert tf.loc[~tf["urgent_only"], "skills"].map(len).eq(1).all()
