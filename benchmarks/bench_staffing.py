@@ -13,6 +13,7 @@ prediction for the same outlets, wall and CPU seconds, threads.
     .venv/bin/python benchmarks/bench_staffing.py
     .venv/bin/python benchmarks/bench_staffing.py --sizes 50,250,1000 --seeds 0,1,2
     .venv/bin/python benchmarks/bench_staffing.py --networks 20   # pricing networks
+    .venv/bin/python benchmarks/bench_staffing.py --skip-default --on-call
 
 Figures and their history: ``benchmarks/README.md`` (Staffing).
 """
@@ -20,6 +21,7 @@ Figures and their history: ``benchmarks/README.md`` (Staffing).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -65,6 +67,15 @@ def generated(n: int, seed: int, profile: str) -> StaffingProblem:
         visit_mean_min=vm,
         visit_cv=rng.uniform(0.5, 1.0, (n, 1)),
     )
+
+
+def on_call(p: StaffingProblem) -> StaffingProblem:
+    """The same problem with the evening and night shifts on call (urgent only)."""
+    shifts = tuple(
+        dataclasses.replace(s, urgent_only=s.name in ("evening", "night"))
+        for s in p.shifts
+    )
+    return dataclasses.replace(p, shifts=shifts)
 
 
 def default_scenario() -> tuple[StaffingProblem, dict]:
@@ -153,14 +164,17 @@ def simulated(
     cnt = np.zeros(p.n_classes)
     pred = np.zeros(p.n_classes)
     for o in pick:
+        uo = np.array([s.urgent_only for s in p.shifts])
+        nu = (plan.technicians[o] * uo) @ p.shift_matrix().T
         out = simulate(
             p.arrival_per_h[o],
             p.visit_mean_min[o],
             p.visit_cv[o],
-            plan.on_duty()[o],
+            plan.on_duty()[o] - nu,
             weeks=weeks,
             seed=seed + int(o),
             business=clocks,
+            on_call=nu,
         )
         for j, c in enumerate(p.classes):
             ok[j] += float((out.waits[j] <= c.target_min).sum())
@@ -176,7 +190,8 @@ def row(name: str, p: StaffingProblem, args: argparse.Namespace, **kw) -> None:
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     lab = plan.labour_per_year.sum()
     ot = plan.overtime_per_year.sum()
-    lp = lp_bound(p) if not kw else float("nan")
+    plain = not kw and not any(s.urgent_only for s in p.shifts)
+    lp = lp_bound(p) if plain else float("nan")  # the LP knows no on-call rules
     gap = 100 * (lab - lp) / lp if lp == lp else float("nan")
     sim, pred = simulated(p, plan, args.sim_outlets, args.sim_weeks, args.seed)
     f = lambda v: "/".join(f"{x:.3f}" for x in v)  # noqa: E731
@@ -239,6 +254,7 @@ def main() -> None:
     ap.add_argument("--sim-weeks", type=float, default=20.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--networks", type=int, default=0)
+    ap.add_argument("--on-call", action="store_true", help="also evening/night on call")
     args = ap.parse_args()
     print(f"load: {os.getloadavg()[0]:.2f} (1-min), {os.cpu_count()} cores")
     print(
@@ -256,6 +272,12 @@ def main() -> None:
         for s in (int(x) for x in args.seeds.split(",") if x):
             for prof in args.profiles.split(","):
                 row(f"gen n{n} s{s} {prof}", generated(n, s, prof), args)
+            if args.on_call:
+                row(
+                    f"gen n{n} s{s} business on-call",
+                    on_call(generated(n, s, "business")),
+                    args,
+                )
     if args.networks and info is not None:
         networks(info, p, args.networks, args.seed)
 

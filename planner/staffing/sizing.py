@@ -312,12 +312,13 @@ def size_workforce(
         req = np.maximum(req, mod.astype(np.int64))
     req_regular = None
     if any(sh.urgent_only for sh in problem.shifts) and problem.n_classes > 1:
-        lam = problem.arrival_per_h.copy()
-        lam[:, 0] = 0.0  # what the other classes need from shifts that take them
+        mol, lam_eff = pre.mol.copy(), pre.lam_eff.copy()
+        mol[:, 0] = lam_eff[:, 0] = 0.0  # what the others need from shifts for all
         req_regular = period_requirement(
-            dataclasses.replace(problem, arrival_per_h=lam),
+            problem,
             target_share=share,
             period_target_max_min=period_target_max_min,
+            pre=dataclasses.replace(pre, mol=mol, lam_eff=lam_eff),
         )
     outl = Covering(
         problem,
