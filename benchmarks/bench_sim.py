@@ -3,7 +3,7 @@
 A generated national-size network (default 500 outlets, 5,000 demand points,
 the embedded appliance catalogue, about 2 million tickets a year, technicians
 sized to ~75 % load, base-stock levels at the Poisson 90 % quantile of
-lead-time demand) is simulated with the greedy dispatch rule for ``--days``
+lead-time demand, vans stocked as the scenario stocks them) is simulated with the greedy dispatch rule for ``--days``
 days, then the first ``--routing-days`` days again with the greedy rule and
 with nightly routing (``dispatch="routing"``: one ``solve_dispatch`` per outlet
 and night), side by side: tickets/s, travel minutes per visit, SLA. Printed: tickets, seconds and tickets/s for generation, the SimPy run
@@ -24,6 +24,7 @@ bare-SimPy figures in MEASURED.md. Timings on a shared machine are noisy.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 
@@ -225,6 +226,7 @@ def main() -> None:
         help="search iterations per ticket of a batch (capped by --routing-iterations)",
     )
     a = ap.parse_args()
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     t0 = time.perf_counter()
     model = national(a.outlets, a.points, a.tickets_per_year, a.seed)
     t_build = time.perf_counter() - t0
@@ -251,7 +253,8 @@ def main() -> None:
     ):
         print(f"{name + ' ' + label:<42} {n:>10,} {w:>8.2f} {c:>8.2f} {n / c:>13,.0f}")
     print(
-        f"SimPy events scheduled: {log.n_events:,} ({log.n_events / n:.2f} per ticket)"
+        f"SimPy events scheduled: {log.n_events:,} ({log.n_events / n:.2f} per ticket); "
+        f"visits {len(log.v_tech):,} ({len(log.v_tech) / n:.2f} per ticket)"
     )
     lb = log_bytes(model, log)
     print(
@@ -323,6 +326,7 @@ def main() -> None:
         )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {rss:.0f} MB")
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

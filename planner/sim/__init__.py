@@ -17,6 +17,7 @@ from planner.sim.arrivals import TicketStream as TicketStream
 from planner.sim.arrivals import generate_tickets as generate_tickets
 from planner.sim.arrivals import read_tickets as read_tickets
 from planner.sim.arrivals import tickets_frame as tickets_frame
+from planner.sim.duty import duty_gaps as duty_gaps
 from planner.sim.engine import run_replication as run_replication
 from planner.sim.kpi import KPIS as KPIS
 from planner.sim.kpi import Kpi as Kpi
@@ -53,6 +54,7 @@ __all__ = [
     "combine_replications",
     "compare_results",
     "confidence_table",
+    "duty_gaps",
     "generate_tickets",
     "kpi_markdown",
     "read_tickets",

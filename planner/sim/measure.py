@@ -438,6 +438,7 @@ def technician_kpis(model: SimModel, log: RepLog) -> pd.DataFrame:
     """Per technician: ``kpi, tech, outlet, value, unit`` over the window.
 
     ``visits``; ``first_time_fix_rate`` of its first visits;
+    ``repeat_visit_rate`` of the tickets whose first visit it made;
     ``repeat_ticket_rate``: its resolving repairs that failed;
     ``complaint_rate`` and ``satisfaction`` of the tickets whose first visit
     it made.
@@ -459,6 +460,9 @@ def technician_kpis(model: SimModel, log: RepLog) -> pd.DataFrame:
     vals = {
         "visits": tm["visits"],
         "first_time_fix_rate": mean_by(ft, out["ftf"].to_numpy()),
+        "repeat_visit_rate": mean_by(
+            ft, np.where(log.n_visits > 0, (log.n_visits > 1).astype(float), np.nan)
+        ),
         "repeat_ticket_rate": mean_by(
             out["resolver"].to_numpy(), out["has_repeat"].to_numpy(float)
         ),

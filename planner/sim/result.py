@@ -64,8 +64,8 @@ class SimResult:
         The simulated model in one paragraph.
     tech_table
         Per technician: ``kpi, tech, outlet, mean, ci_low, ci_high, n_reps,
-        unit`` (visits, first-time fix, failed repairs, complaints,
-        satisfaction).
+        unit`` (visits, first-time fix, repeat visits, failed repairs,
+        complaints, satisfaction).
     """
 
     kpi_table: pd.DataFrame
@@ -119,6 +119,15 @@ class SimResult:
                 got=f"{name} ({urgency}, {outlet})",
             )
         return row.iloc[0]
+
+    def by_outlet(self, name: str, *, urgency: str = "all") -> pd.DataFrame:
+        """One KPI per outlet (and class): ``mean, ci_low, ci_high, n_reps``
+        indexed by outlet id (``"uncovered"``: addresses no outlet serves)."""
+        if name not in KPIS:
+            raise InputError(field="kpi", expected=f"one of {sorted(KPIS)}", got=name)
+        k = self.kpi_table
+        sel = (k["kpi"] == name) & (k["urgency"] == urgency) & (k["outlet"] != "all")
+        return k[sel].set_index("outlet")[["mean", "ci_low", "ci_high", "n_reps"]]
 
     def kpis(self) -> pd.DataFrame:
         """Headline rows ``sim_<kpi>`` (overall) and ``sim_<kpi>_<urgency>``.

@@ -427,6 +427,15 @@ def simulate(
     )
 
 
+def _clip_shares(t: pd.DataFrame) -> pd.DataFrame:
+    """Per-technician intervals: counts at least 0, shares within [0, 1]."""
+    t = t.copy()
+    t["ci_low"] = t["ci_low"].clip(lower=0.0)
+    share = t["unit"] == "share"
+    t.loc[share, "ci_high"] = t.loc[share, "ci_high"].clip(upper=1.0)
+    return t
+
+
 def compare_results(
     base: SimResult, other: SimResult, *, level: float = 0.95
 ) -> pd.DataFrame:
@@ -495,5 +504,5 @@ def combine_replications(
             },
         ),
         model_summary=model.summary(),
-        tech_table=confidence_table(tech),
+        tech_table=_clip_shares(confidence_table(tech)),
     )
