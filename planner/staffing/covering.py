@@ -3,10 +3,11 @@
 Integer technicians ``x_j`` per allowed shift at least annual labour cost
 ``sum_j paid_h_j cost_factor_j labour_per_hour 52.14 x_j``, subject to
 
-- coverage: ``sum_j on_duty[h, j] x_j >= r(h)`` for every hour with a
+- coverage: ``sum_j avail[h, j] x_j >= r(h)`` for every hour with a
   requirement (hours with the same covering shifts share one row), each row
   with a slack priced at 100 times the dearest shift (reported as unmet);
-- paid hours ``sum_j paid_h_j x_j >= work / max_utilization`` (slack priced too);
+- hours at work ``sum_j worked_h_j x_j >= work / max_utilization`` (slack
+  priced too), ``avail`` and ``worked_h`` net of breaks;
 - headcount bounds ``lo <= sum_j x_j <= hi`` and ``x_j >= min_staff_j``;
 - with skills (``k`` per technician): integer holders ``y_sj <= x_j``,
   ``sum_s y_sj = k x_j`` and per skill ``sum_j on_duty[h, j] y_sj >= r_s(h)``;
@@ -54,9 +55,10 @@ class Covering:
         self.req_regular = req_regular  # (n, 168) for shifts that take every class
         tw = problem.tickets_per_week()
         self.work_regular = (tw[:, 1:] * problem.visit_mean_min[:, 1:] / 60.0).sum(1)
-        self.cov = problem.shift_matrix().astype(np.float64)  # (168, m)
+        self.cov = problem.capacity_matrix()  # (168, m) available per head
         sh = problem.shifts
         self.paid = np.array([s.paid_h_per_week for s in sh])
+        self.worked = np.array([s.worked_h_per_week for s in sh])
         self.cost = (
             self.paid
             * np.array([s.cost_factor for s in sh])
@@ -146,8 +148,8 @@ class Covering:
             a[rows, ma + ky + rows] = 1.0  # one slack per row
             lo_r[rows] = r
             r0 += len(r)
-        paid = self.paid[allowed]
-        a[r0, :ma] = paid  # paid hours cover the work / max_utilization
+        paid = self.worked[allowed]  # hours at work, breaks excluded
+        a[r0, :ma] = paid  # hours at work cover the work / max_utilization
         a[r0, -1] = 1.0
         lo_r[r0] = self.work[o] / self.rho
         a[r0 + 1, :ma] = paid * ~uo  # and those of every class the non-urgent work

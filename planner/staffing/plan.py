@@ -36,6 +36,8 @@ _TECH_COLUMNS = [
     "weekdays",
     "skills",
     "urgent_only",
+    "break_start_min",
+    "break_min",
 ]
 _VERSION = 1
 _SRC = "StaffingPlan"
@@ -219,6 +221,11 @@ class StaffingPlan:
         """Technicians per outlet."""
         return np.asarray(self.technicians.sum(1))
 
+    def available(self) -> np.ndarray:
+        """``(n_outlets, 168)`` technicians available per hour (on duty, less breaks)."""
+        cap = np.stack([s.availability() for s in self.shifts], axis=1)
+        return np.asarray(self.technicians @ cap.T)
+
     def on_duty(self) -> np.ndarray:
         """``(n_outlets, 168)`` technicians on duty per hour of the week."""
         cov = np.stack([s.on_duty() for s in self.shifts], axis=1).astype(np.int64)
@@ -316,14 +323,17 @@ class StaffingPlan:
                     days = tuple(int(d) for d in s.weekdays)
                     start, end = int(s.start_min), int(s.end_min)
                     oid = self.outlet_ids[o]
+                    b0 = -1 if s.break_start_min is None else int(s.break_start_min)
+                    bm = float(s.break_min)
                     uo = s.urgent_only
-                    rows.append((t, o, oid, s.name, start, end, days, sk, uo))
+                    rows.append((t, o, oid, s.name, start, end, days, sk, uo, b0, bm))
                     t += 1
         return rows
 
     def technicians_frame(self) -> pd.DataFrame:
         """One row per technician: outlet, shift start/end minutes, weekdays, skills,
-        whether on call for urgent tickets only.
+        whether on call for urgent tickets only, and the break (window start in
+        minutes after midnight, -1 without one; minutes).
 
         What the simulator needs to create technicians: ``weekdays`` are the
         days the shift starts (0 = Monday); ``end_min`` may pass 1440.
@@ -341,13 +351,17 @@ class StaffingPlan:
         still names the person).
         """
         rows: list[tuple[Any, ...]] = []
-        for t, o, oid, name, start, end, days, sk, uo in self._tech_rows():
+        for r in self._tech_rows():
+            t, o, oid, name, start, end, days, sk, uo, b0, bm = r
             if end <= 1440:
-                rows.append((t, o, oid, name, start, end, days, sk, uo))
+                rows.append(r)
                 continue
             nxt = tuple(sorted((d + 1) % 7 for d in days))
-            rows.append((t, o, oid, name, start, 1440, days, sk, uo))
-            rows.append((t, o, oid, name, 0, end - 1440, nxt, sk, uo))
+            late = b0 >= 1440  # the break goes with the piece its window starts in
+            b_first, bm_first = (-1, 0.0) if late or b0 < 0 else (b0, bm)
+            b_next, bm_next = (b0 - 1440, bm) if late else (-1, 0.0)
+            rows.append((t, o, oid, name, start, 1440, days, sk, uo, b_first, bm_first))
+            rows.append((t, o, oid, name, 0, end - 1440, nxt, sk, uo, b_next, bm_next))
         return pd.DataFrame(rows, columns=_TECH_COLUMNS)
 
     def outlets_frame(self) -> pd.DataFrame:
@@ -406,6 +420,8 @@ class StaffingPlan:
                     list(s.weekdays),
                     s.cost_factor,
                     s.urgent_only,
+                    s.break_min,
+                    s.break_start_min,
                 ]
                 for s in self.shifts
             ],
@@ -461,7 +477,16 @@ class StaffingPlan:
                 outlet_ids=tuple(meta["outlet_ids"]),
                 class_names=tuple(meta["class_names"]),
                 shifts=tuple(
-                    Shift(s[0], s[1], s[2], tuple(s[3]), s[4], bool(s[5:6] and s[5]))
+                    Shift(
+                        s[0],
+                        s[1],
+                        s[2],
+                        tuple(s[3]),
+                        s[4],
+                        *(s[5:6] or [False]),
+                        *(s[6:7] or [0.0]),
+                        *(s[7:8] or [None]),
+                    )
                     for s in meta["shifts"]
                 ),
                 technicians=fr["technicians"].to_numpy(dtype=np.int64),

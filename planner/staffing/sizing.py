@@ -333,7 +333,7 @@ def size_workforce(
     x = np.zeros((n, m), dtype=np.int64)
     y = np.zeros((n, 0 if skill_req is None else skill_req.shape[1], m), dtype=np.int64)
     unmet = np.zeros(n)
-    cov = problem.shift_matrix().astype(np.int64)
+    cov = problem.capacity_matrix()  # available technicians per head and hour
     coverable = problem.coverage()
     active = np.flatnonzero(problem.tickets_per_week().sum(1) > 0)
     idle = np.setdiff1d(np.arange(n), active)
@@ -358,7 +358,9 @@ def size_workforce(
                 span = int(min(max(np.ceil(pre.wall[o, j, h0] / 60.0), 1), 8))
                 hrs = (h0 + np.arange(2 * H)) % H
                 hrs = hrs[coverable[o, hrs]][:span]
-                req[o, hrs] = np.maximum(req[o, hrs], nd[r_i, hrs] + 1)
+                req[o, hrs] = np.maximum(
+                    req[o, hrs], np.floor(nd[r_i, hrs] + 1e-9).astype(np.int64) + 1
+                )
             x[o], y[o], unmet[o] = outl.solve(o, req[o])
         todo = todo[fail]
     cache.refresh(x, todo)

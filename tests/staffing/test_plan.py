@@ -167,3 +167,30 @@ def test_on_call_flag_survives_save_and_load(tmp_path: Path) -> None:
     back = StaffingPlan.load(plan.save(tmp_path / "p"))
     assert [s.urgent_only for s in back.shifts] == [False, True]
     assert back.to_frame()["urgent_only"].tolist() == [False, True]
+
+
+def test_breaks_need_more_heads_and_round_trip(tmp_path: Path) -> None:
+    """With lunch breaks the available technicians still cover the requirement,
+    the plan needs at least as many people, and the breaks are saved and split
+    with the overnight pieces."""
+    from planner.staffing import DEFAULT_SHIFTS, Shift
+
+    brk = tuple(
+        Shift(s.name, s.start_min, s.end_min, s.weekdays, s.cost_factor, break_min=60)
+        if s.length_h >= 8
+        else s
+        for s in DEFAULT_SHIFTS
+    )
+    y = [[2000, 8000, 10000], [600, 2400, 3000]]
+    plain = size_workforce(StaffingProblem.from_arrays(tickets_per_year=y))
+    p = StaffingProblem.from_arrays(tickets_per_year=y, shifts=brk)
+    plan = size_workforce(p)
+    cover = p.coverage()
+    assert (plan.available() >= np.where(cover, plan.requirement, 0) - 1e-9).all()
+    assert plan.n_technicians >= plain.n_technicians
+    back = StaffingPlan.load(plan.save(tmp_path / "b"))
+    assert [s.break_start_min for s in back.shifts] == [s.break_start_min for s in brk]
+    seg = plan.duty_segments()
+    night = seg[seg["shift"] == "night"]
+    assert set(night["break_min"]) <= {0.0, 60.0}
+    assert (night.groupby("tech_idx")["break_min"].sum() == 60.0).all()
