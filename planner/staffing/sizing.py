@@ -9,12 +9,14 @@ Per outlet (all outlets are independent unless a headcount cap binds):
    all classes (:mod:`planner.staffing.timevarying`,
    :mod:`planner.staffing.priority`). Classes with longer targets (a day on
    business hours) are deferrable: they load the servers but are sized by 2.
-   and 4.
+   and 3.
 2. **Shift covering** (set-covering MIP in HiGHS): integer technicians per
-   allowed shift at least annual labour cost, with on-duty counts covering
-   the requirement in every hour, paid hours at least the week's visit work
-   over ``max_utilization``, the per-outlet bounds and ``min_staff``. Unmet
-   coverage is a slack at a large penalty (reported, never silent).
+   allowed shift at least annual labour cost, with the technicians available
+   (on duty, less breaks) covering the requirement in every hour, hours at
+   work at least the week's visit work over ``max_utilization``, the
+   per-outlet bounds, ``min_staff`` and ``min_on_duty``
+   (:mod:`planner.staffing.covering`). Unmet coverage is a slack at a large
+   penalty (reported, never silent).
 3. **Check and correct**: the plan's service is predicted by the fluid-backlog
    plus stationary model (:mod:`planner.staffing.predict`); where a class
    misses its share, the requirement is raised by one in the hours after the
@@ -530,6 +532,14 @@ def _finish(
         )
     status = (
         SolveStatus.OPTIMAL if outl.optimal and not miss.any() else SolveStatus.FEASIBLE
+    )
+    log.debug(
+        "sized %d outlets: %d technicians, %d rounds, %d MIP solves, %.2f s",
+        problem.n_outlets,
+        int(x.sum()),
+        rounds,
+        outl.n_solves,
+        time.perf_counter() - t0,
     )
     stats = SolverStats(
         solver="planner.staffing (MOL + priority M/M/c + HiGHS covering)",
