@@ -64,6 +64,9 @@ class StaffingPlan:
         ``(n_outlets, n_shifts)`` technicians working each shift pattern.
     partner
         ``(n_outlets,)`` outlets whose tickets all go to a partner.
+    partner_classes
+        ``(n_outlets, n_classes)``: the classes whose tickets go to a partner
+        (all of a ``partner`` outlet; only urgent where that was cheaper).
     requirement
         ``(n_outlets, 168)`` technicians the sizing asked to be on duty
         (after its corrections).
@@ -104,6 +107,7 @@ class StaffingPlan:
     stats: SolverStats
     skill_names: tuple[str, ...] = ()
     tech_skills: np.ndarray = None  # type: ignore[assignment]  # filled in
+    partner_classes: np.ndarray = None  # type: ignore[assignment]  # filled in
     notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -120,6 +124,17 @@ class StaffingPlan:
             )
         set_(self, "technicians", t)
         set_(self, "partner", _arr(self.partner, bool, "partner", (n,)))
+        pc = self.partner_classes
+        pc = np.repeat(self.partner[:, None], k, 1) if pc is None else pc
+        pc = _arr(pc, bool, "partner_classes", (n, k))
+        if (self.partner & ~pc.all(1)).any():
+            raise InputError(
+                source=_SRC,
+                field="partner_classes",
+                expected="every class of a partner outlet",
+                got="a partner outlet with own classes",
+            )
+        set_(self, "partner_classes", pc)
         set_(
             self,
             "requirement",
@@ -156,6 +171,7 @@ class StaffingPlan:
         technicians: np.ndarray,
         skill_holders: np.ndarray | None,
         partner: np.ndarray,
+        partner_classes: np.ndarray,
         requirement: np.ndarray,
         sla: np.ndarray,
         target_share: np.ndarray,
@@ -190,6 +206,7 @@ class StaffingPlan:
             shifts=problem.shifts,
             technicians=technicians,
             partner=partner,
+            partner_classes=partner_classes,
             requirement=requirement,
             sla=sla,
             target_share=target_share,
@@ -233,7 +250,7 @@ class StaffingPlan:
 
     def sla_by_class(self) -> np.ndarray:
         """Predicted share within target per class over own outlets (ticket-weighted)."""
-        own = ~self.partner[:, None] & (self.tickets_per_week > 0)
+        own = ~self.partner_classes & (self.tickets_per_week > 0)
         w = np.where(own, self.tickets_per_week, 0.0)
         tot = w.sum(0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -242,7 +259,9 @@ class StaffingPlan:
     @property
     def partner_tickets_per_year(self) -> float:
         """Tickets handed to partners per year."""
-        return float(self.tickets_per_week[self.partner].sum() * WEEKS_PER_YEAR)
+        return float(
+            (self.tickets_per_week * self.partner_classes).sum() * WEEKS_PER_YEAR
+        )
 
     @property
     def total_cost_per_year(self) -> float:
@@ -270,6 +289,11 @@ class StaffingPlan:
             ("technicians", float(self.n_technicians), "technicians"),
             ("outlets_staffed", float((self.headcount > 0).sum()), "outlets"),
             ("partner_outlets", float(self.partner.sum()), "outlets"),
+            (
+                "partner_urgent_outlets",
+                float((self.partner_classes[:, 0] & ~self.partner).sum()),
+                "outlets",
+            ),
             ("partner_tickets_per_year", self.partner_tickets_per_year, "tickets/year"),
             ("utilization", float(work.mean()) if work.size else 0.0, "share"),
         ]
@@ -381,6 +405,7 @@ class StaffingPlan:
             df[f"tickets_per_week_{c}"] = self.tickets_per_week[:, i]
             df[f"sla_{c}"] = self.sla[:, i]
             df[f"target_{c}"] = self.target_share[:, i]
+            df[f"partner_{c}"] = self.partner_classes[:, i]
         return df
 
     def summary(self) -> str:
@@ -393,7 +418,12 @@ class StaffingPlan:
         lines = [
             f"StaffingPlan ({self.status.value}): {self.n_technicians} technicians at "
             f"{int((self.headcount > 0).sum())} of {self.n_outlets} outlets, "
-            f"{int(self.partner.sum())} to partners",
+            f"{int(self.partner.sum())} to partners"
+            + (
+                f", {int(split)} hand urgent tickets to them"
+                if (split := (self.partner_classes[:, 0] & ~self.partner).sum())
+                else ""
+            ),
             f"  predicted within target: {sla}",
             f"  cost per year: labour {cb['labour']:,.0f}, overtime {cb['overtime']:,.0f}, "
             f"outsourcing {cb['outsourcing']:,.0f} (total {cb.total:,.0f})",
@@ -449,11 +479,17 @@ class StaffingPlan:
             ),
             "classes": pd.DataFrame(
                 np.concatenate(
-                    [self.sla, self.target_share, self.tickets_per_week], 1
+                    [
+                        self.sla,
+                        self.target_share,
+                        self.tickets_per_week,
+                        self.partner_classes.astype(np.float64),
+                    ],
+                    1,
                 ).reshape(n, -1),
                 columns=[
                     f"{w}{i}"
-                    for w in ("sla", "target", "tickets")
+                    for w in ("sla", "target", "tickets", "partner")
                     for i in range(len(self.class_names))
                 ],
             ),
@@ -494,7 +530,12 @@ class StaffingPlan:
                 requirement=fr["requirement"].to_numpy(dtype=np.int64),
                 sla=cl[:, :k],
                 target_share=cl[:, k : 2 * k],
-                tickets_per_week=cl[:, 2 * k :],
+                tickets_per_week=cl[:, 2 * k : 3 * k],
+                partner_classes=(
+                    cl[:, 3 * k :] > 0.5
+                    if cl.shape[1] > 3 * k
+                    else np.repeat(o["partner"].to_numpy(dtype=bool)[:, None], k, 1)
+                ),
                 utilization=o["utilization"].to_numpy(),
                 labour_per_year=o["labour_per_year"].to_numpy(),
                 overtime_per_year=o["overtime_per_year"].to_numpy(),

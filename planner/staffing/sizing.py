@@ -159,6 +159,7 @@ def size_workforce(
     min_per_outlet: npt.ArrayLike | None = None,
     max_per_outlet: npt.ArrayLike | None = None,
     partner_overflow: bool | npt.ArrayLike = False,
+    partner_urgent: bool = True,
     skills: int | None = None,
     min_staff: npt.ArrayLike | None = None,
     min_on_duty: npt.ArrayLike | None = None,
@@ -184,6 +185,10 @@ def size_workforce(
     partner_overflow
         Whether (bool, or one per outlet) an outlet may hand its tickets to a
         partner at ``problem.partner_fee_per_ticket`` where that is cheaper.
+    partner_urgent
+        Where the partner is allowed, also consider handing it only the
+        first class (urgent) and serving the others with own technicians
+        (no round-the-clock cover needed); the cheapest of the three is kept.
     skills
         Skills per technician ``k``; requires ``problem.skill_share``.
     min_staff
@@ -366,6 +371,28 @@ def size_workforce(
             x[o], y[o], unmet[o] = outl.solve(o, req[o])
         todo = todo[fail]
     cache.refresh(x, todo)
+    split = None
+    tw = problem.tickets_per_week()
+    cand = np.flatnonzero(can_partner & (tw[:, 0] > 0) & (tw[:, 1:].sum(1) > 0))
+    if partner_urgent and problem.n_classes > 1 and cand.size:
+        lam_c = problem.arrival_per_h[cand].copy()
+        lam_c[:, 0] = 0.0  # the urgent tickets go to the partner
+        sub = dataclasses.replace(problem.select(cand), arrival_per_h=lam_c)
+        alt = size_workforce(
+            sub,
+            max_per_outlet=hi[cand],
+            partner_overflow=False,
+            partner_urgent=False,
+            skills=skills,
+            min_on_duty=None if min_on_duty is None else np.asarray(min_on_duty)[cand],
+            target_share=share[cand],
+            max_utilization=max_utilization,
+            period_target_max_min=period_target_max_min,
+            max_rounds=max_rounds,
+            max_overtime_min=max_overtime_min,
+            seed=seed,
+        )
+        split = (cand, alt)
     return _finish(
         problem,
         x=x,
@@ -375,6 +402,7 @@ def size_workforce(
         cache=cache,
         unmet=unmet,
         can_partner=can_partner,
+        split=split,
         headcount_cap=headcount_cap,
         outl=outl,
         rounds=rounds,
@@ -416,6 +444,16 @@ class _Cache:
         self.by_hour[rows] = pr.by_hour
         self.utilization[rows] = pr.utilization
         self.busy[rows] = pr.busy_at_hour
+
+
+def _holders(plan: StaffingPlan) -> np.ndarray:
+    """Skill holders per outlet, skill and shift, counted from the technicians."""
+    tf = plan.technicians_frame()
+    out = np.zeros((plan.n_outlets, len(plan.skill_names), len(plan.shifts)), np.int64)
+    j_of = {s.name: j for j, s in enumerate(plan.shifts)}
+    for t, o, name in zip(tf["tech_idx"], tf["outlet_idx"], tf["shift"], strict=True):
+        out[o, :, j_of[name]] += plan.tech_skills[t]
+    return out
 
 
 def _check_cap(problem: StaffingProblem, cap: int, can_partner: np.ndarray) -> None:
@@ -469,6 +507,7 @@ def _finish(
     cache: _Cache,
     unmet: np.ndarray,
     can_partner: np.ndarray,
+    split: tuple[np.ndarray, StaffingPlan] | None,
     headcount_cap: int | None,
     outl: Covering,
     rounds: int,
@@ -488,6 +527,23 @@ def _finish(
 
     lab, ot = costs(x)
     partner = can_partner & ((fee < lab + ot) | (unmet > 1e-6))
+    part_urgent = np.zeros(problem.n_outlets, dtype=bool)
+    if split is not None:  # urgent to the partner, the rest own: where cheapest
+        cand, alt = split
+        fee_u = problem.tickets_per_week()[cand, 0] * WEEKS_PER_YEAR
+        cost_split = alt.labour_per_year + alt.overtime_per_year
+        cost_split = cost_split + fee_u * problem.partner_fee_per_ticket
+        cost_own = np.where(unmet[cand] > 1e-6, np.inf, lab[cand] + ot[cand])
+        best = (cost_split < np.minimum(cost_own, fee[cand])) & ~alt.partner
+        take = cand[best]
+        part_urgent[take] = True
+        partner[take] = False
+        x[take] = alt.technicians[best]
+        if y.shape[1]:
+            y[take] = _holders(alt)[best]
+        unmet[take] = 0.0
+        cache.sla[take] = np.where(np.isnan(alt.sla[best]), 1.0, alt.sla[best])
+        cache.utilization[take] = alt.utilization[best]
     if headcount_cap is not None:
         own = np.where(partner, 0, x.sum(1))
         if own.sum() > headcount_cap:
@@ -499,7 +555,11 @@ def _finish(
                     partner[o] = True
                     own[o] = 0
         while own.sum() > headcount_cap:
-            util = np.where(~partner & (x.sum(1) > outl.lo), cache.utilization, np.inf)
+            util = np.where(
+                ~partner & ~part_urgent & (x.sum(1) > outl.lo),
+                cache.utilization,
+                np.inf,
+            )
             o = int(np.argmin(util))
             if not np.isfinite(util[o]):
                 break
@@ -513,9 +573,19 @@ def _finish(
     x = np.where(partner[:, None], 0, x)
     y = np.where(partner[:, None, None], 0, y)
     lab, ot = costs(x)
-    sla = np.where(partner[:, None], np.nan, cache.sla)
+    part_urgent &= ~partner
+    if split is not None and part_urgent.any():  # their own visit mix and busy hours
+        cand, alt = split
+        pos = {int(o): i for i, o in enumerate(cand)}
+        for o in np.flatnonzero(part_urgent):
+            lab[o] = alt.labour_per_year[pos[int(o)]]
+            ot[o] = alt.overtime_per_year[pos[int(o)]]
+    pclass = np.zeros((problem.n_outlets, problem.n_classes), dtype=bool)
+    pclass[partner] = True
+    pclass[part_urgent, 0] = True
+    sla = np.where(pclass, np.nan, cache.sla)
     has = problem.tickets_per_week() > 0
-    miss = (sla < share - 1e-9) & has & ~partner[:, None]
+    miss = (sla < share - 1e-9) & has & ~pclass
     for j, c in enumerate(problem.classes):
         bad = np.flatnonzero(miss[:, j])
         if bad.size:
@@ -564,7 +634,10 @@ def _finish(
         utilization=np.where(partner, 0.0, cache.utilization),
         labour_per_year=lab,
         overtime_per_year=ot,
-        outsourcing_per_year=np.where(partner, fee, 0.0),
+        outsourcing_per_year=(problem.tickets_per_week() * pclass).sum(1)
+        * WEEKS_PER_YEAR
+        * problem.partner_fee_per_ticket,
+        partner_classes=pclass,
         status=status,
         stats=stats,
         notes=tuple(notes),

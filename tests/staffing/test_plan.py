@@ -23,7 +23,7 @@ def plan() -> StaffingPlan:
         skill_share=[0.5, 0.3, 0.2],
         outlet_ids=("north", "south", "island"),
     )
-    return size_workforce(p, partner_overflow=True, skills=2)
+    return size_workforce(p, partner_overflow=True, partner_urgent=False, skills=2)
 
 
 def test_is_a_result(plan: StaffingPlan) -> None:

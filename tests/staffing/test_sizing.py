@@ -130,7 +130,7 @@ def test_partner_takes_tiny_outlets_only() -> None:
         tickets_per_year=[[20, 80, 100], [3000, 12000, 15000]],
         partner_fee_per_ticket=95.0,
     )
-    plan = size_workforce(p, partner_overflow=True)
+    plan = size_workforce(p, partner_overflow=True, partner_urgent=False)
     assert plan.partner.tolist() == [True, False]
     assert plan.headcount[0] == 0
     own = size_workforce(p, partner_overflow=False)
@@ -301,10 +301,12 @@ def test_headcount_cap_hands_outlets_to_the_partner_first() -> None:
         tickets_per_year=[[2000, 8000, 10000], [300, 1200, 1500], [400, 1600, 2000]],
         partner_fee_per_ticket=500.0,  # dearer than own staff everywhere
     )
-    free = size_workforce(p, partner_overflow=True)
+    free = size_workforce(p, partner_overflow=True, partner_urgent=False)
     assert not free.partner.any()
     cap = int(free.headcount[0])
-    plan = size_workforce(p, partner_overflow=True, headcount_cap=cap)
+    plan = size_workforce(
+        p, partner_overflow=True, partner_urgent=False, headcount_cap=cap
+    )
     assert plan.partner[1:].all()
     assert plan.n_technicians <= cap
     assert plan.headcount[0] == free.headcount[0]
@@ -369,3 +371,35 @@ def test_on_call_shifts_take_urgent_only(seed: int) -> None:
     tf = plan.technicians_frame()
     assert tf.loc[tf["urgent_only"], "skills"].map(len).eq(2).all()
     assert tf.loc[~tf["urgent_only"], "skills"].map(len).eq(1).all()
+
+
+def test_urgent_to_the_partner_where_cheapest(tmp_path) -> None:
+    """A mid-sized outlet hands only its urgent tickets to the partner and drops
+    its evening and night cover; the choice is the cheapest of the three options
+    computed here from separate sizings."""
+    y = [[600.0, 2400.0, 3000.0]]
+    p = StaffingProblem.from_arrays(tickets_per_year=y, partner_fee_per_ticket=95.0)
+    own = size_workforce(p)
+    rest = size_workforce(
+        StaffingProblem.from_arrays(tickets_per_year=[[0.0, 2400.0, 3000.0]])
+    )
+    plan = size_workforce(p, partner_overflow=True)
+    options = {
+        "own": own.total_cost_per_year,
+        "all": 6000.0 * 95.0,
+        "urgent": rest.total_cost_per_year + 600.0 * 95.0,
+    }
+    assert min(options, key=options.get) == "urgent"
+    assert plan.total_cost_per_year == pytest.approx(options["urgent"])
+    assert plan.partner_classes.tolist() == [[True, False, False]]
+    assert not plan.partner[0]
+    assert np.isnan(plan.sla[0, 0])
+    assert (plan.sla[0, 1:] >= 0.9).all()
+    assert plan.partner_tickets_per_year == pytest.approx(600.0)
+    night = [s.name for s in p.shifts].index("night")
+    assert plan.technicians[0, night] == 0
+    k = plan.kpis().set_index("kpi")
+    assert k.loc["staffing_partner_urgent_outlets", "mean"] == 1
+    back = type(plan).load(plan.save(tmp_path / "split"))
+    assert (back.partner_classes == plan.partner_classes).all()
+    assert back.outsourcing_per_year[0] == pytest.approx(600.0 * 95.0)
