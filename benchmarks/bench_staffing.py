@@ -152,6 +152,7 @@ def simulated(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Simulated and predicted SLA per class over a sample of own outlets (ticket-weighted)."""
     own = np.flatnonzero(~plan.partner & (p.tickets_per_week().sum(1) > 0))
+    # partner tickets are neither predicted nor simulated here
     if not own.size or n_sample == 0:
         return np.full(p.n_classes, np.nan), np.full(p.n_classes, np.nan)
     order = own[np.argsort(p.tickets_per_week()[own].sum(1))]
@@ -163,11 +164,13 @@ def simulated(
     ok = np.zeros(p.n_classes)
     cnt = np.zeros(p.n_classes)
     pred = np.zeros(p.n_classes)
+    w = np.zeros(p.n_classes)
     for o in pick:
         uo = np.array([s.urgent_only for s in p.shifts])
         nu = (plan.technicians[o] * uo) @ p.shift_matrix().T
+        own_cls = ~plan.partner_classes[o]  # partner tickets are not simulated
         out = simulate(
-            p.arrival_per_h[o],
+            p.arrival_per_h[o] * own_cls[:, None],
             p.visit_mean_min[o],
             p.visit_cv[o],
             plan.on_duty()[o] - nu,
@@ -177,11 +180,14 @@ def simulated(
             on_call=nu,
         )
         for j, c in enumerate(p.classes):
+            if not own_cls[j]:
+                continue
             ok[j] += float((out.waits[j] <= c.target_min).sum())
             cnt[j] += len(out.waits[j])
             pred[j] += plan.sla[o, j] * p.tickets_per_week()[o, j]
-    w = p.tickets_per_week()[pick].sum(0)
-    return ok / np.maximum(cnt, 1), pred / np.maximum(w, 1e-12)
+            w[j] += p.tickets_per_week()[o, j]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(cnt > 0, ok / cnt, np.nan), np.where(w > 0, pred / w, np.nan)
 
 
 def row(name: str, p: StaffingProblem, args: argparse.Namespace, **kw) -> None:
@@ -211,7 +217,8 @@ def networks(info: dict, p0: StaffingProblem, n_networks: int, seed: int) -> Non
     m1, rcv = info["repair"]
     total_wall = total_cpu = 0.0
     print(
-        f"\n{'network':<10} {'p':>4} {'techs':>6} {'cost M/yr':>10} {'urgent':>7} {'wall s':>7} {'CPU s':>6}"
+        f"\n{'network':<10} {'p':>4} {'techs':>6} {'partner':>7} {'urg->p':>6} "
+        f"{'cost M/yr':>10} {'urgent':>7} {'wall s':>7} {'CPU s':>6}"
     )
     for k in range(n_networks):
         n_open = int(rng.integers(150, 351))
@@ -234,7 +241,9 @@ def networks(info: dict, p0: StaffingProblem, n_networks: int, seed: int) -> Non
         total_wall += wall
         total_cpu += cpu
         print(
-            f"net{k:<7} {n_open:>4} {plan.n_technicians:>6} {plan.total_cost_per_year / 1e6:>10.2f} "
+            f"net{k:<7} {n_open:>4} {plan.n_technicians:>6} {int(plan.partner.sum()):>7} "
+            f"{int((plan.partner_classes[:, 0] & ~plan.partner).sum()):>6} "
+            f"{plan.total_cost_per_year / 1e6:>10.2f} "
             f"{plan.sla_by_class()[0]:>7.3f} {wall:>7.2f} {cpu:>6.2f}",
             flush=True,
         )

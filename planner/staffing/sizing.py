@@ -374,6 +374,16 @@ def size_workforce(
     split = None
     tw = problem.tickets_per_week()
     cand = np.flatnonzero(can_partner & (tw[:, 0] > 0) & (tw[:, 1:].sum(1) > 0))
+    if cand.size:  # skip outlets where even a bound on the split costs more
+        own = x[cand] @ outl.cost + _overtime_h(
+            problem, x, cache.busy, max_overtime_min
+        )[cand] * (WEEKS_PER_YEAR * problem.overtime_per_hour)
+        per_h = np.where(problem.shift_allowed, outl.cost / outl.worked, np.inf).min(1)
+        bound = (
+            tw[cand, 0] * WEEKS_PER_YEAR * problem.partner_fee_per_ticket
+            + per_h[cand] * outl.work_regular[cand] / max_utilization
+        )
+        cand = cand[bound < own]
     if partner_urgent and problem.n_classes > 1 and cand.size:
         lam_c = problem.arrival_per_h[cand].copy()
         lam_c[:, 0] = 0.0  # the urgent tickets go to the partner
