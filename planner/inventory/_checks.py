@@ -25,6 +25,7 @@ __all__ = [
     "numbers",
     "pmf_table",
     "policy_params",
+    "positive_number",
     "service_target",
     "stock_cap",
     "unit_pmf_table",
@@ -235,6 +236,14 @@ def whole_numbers(x: npt.ArrayLike, name: str) -> np.ndarray:
             got=a.ravel()[i].item() if a.size else a.shape,
         )
     return a
+
+
+def positive_number(x: Any, name: str) -> float:
+    """One finite number > 0 (a horizon, a length of time), else InputError."""
+    a = numbers(x, name, positive=True)
+    if a.ndim != 0:
+        raise InputError(field=name, expected="one number", got=f"shape {a.shape}")
+    return float(a)
 
 
 def reals(x: npt.ArrayLike, name: str, *, positive: bool = False) -> np.ndarray:

@@ -15,6 +15,8 @@ import numpy.typing as npt
 from scipy.special import gammaln, ndtr, pdtr, pdtrc
 from scipy.stats import poisson
 
+from planner.core.checks import check_positive_int
+
 __all__ = [
     "CompoundTable",
     "batches_by_size",
@@ -282,6 +284,7 @@ def batches_by_size(sizes: np.ndarray, budget: int = 2_000_000) -> list[np.ndarr
     >>> [b.tolist() for b in batches_by_size(np.array([5, 1, 5, 2]), budget=6)]
     [[1, 3], [0], [2]]
     """
+    budget = check_positive_int(budget, "budget_cells")
     order = np.argsort(sizes, kind="stable")
     out: list[np.ndarray] = []
     start = 0

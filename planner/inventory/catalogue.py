@@ -94,6 +94,8 @@ def plan_stock(
     (['sS', 'sS'], 2)
     """
     check_choice(policy, "policy", ("sS", "rQ", "base_stock"))
+    if rates is not None and not isinstance(rates, CostRates):
+        raise InputError(field="rates", expected="CostRates", got=type(rates).__name__)
     r = rates if rates is not None else CostRates()
     c = inventory_cost_parameters(unit_cost, r, period_days=period_days)
     h, p, K = c["holding_cost"], c["backorder_cost"], c["fixed_cost"]

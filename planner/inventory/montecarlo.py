@@ -33,6 +33,7 @@ from planner.inventory._checks import (
     check_order,
     numbers,
     policy_params,
+    positive_number,
     unit_pmf_table,
     whole_numbers,
     with_params,
@@ -282,6 +283,7 @@ def simulate_rQ(
     receives :class:`~planner.core.progress.Progress` records (parts done).
     """
     n_reps = check_positive_int(n_reps, "n_reps", minimum=2)
+    horizon = positive_number(horizon, "horizon")
     r_a = whole_numbers(r, "r")
     Q_a = whole_numbers(Q, "Q")
     args = (demand_rate, holding_cost, backorder_cost, fixed_cost, lead_time)

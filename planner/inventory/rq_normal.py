@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import norm
 
+from planner.core.checks import check_positive_int
 from planner.core.result import SolverStats
 from planner.inventory._checks import policy_params, reals, with_params
 from planner.inventory._distributions import normal_losses
@@ -116,6 +117,7 @@ def optimize_rQ_normal(
     78.071
     """
     t0 = time.perf_counter()
+    n_iter = check_positive_int(n_iter, "n_iter")
     args = (demand_rate, holding_cost, backorder_cost, fixed_cost, lead_time)
     prm = policy_params(
         "demand_rate", *args, demand_sd=demand_sd, whole_lead_time=False

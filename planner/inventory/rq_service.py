@@ -20,6 +20,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
+from planner.core.checks import check_positive_int
 from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
 from planner.inventory._checks import policy_params, service_target
@@ -118,6 +119,7 @@ def optimize_rQ_service(
     (4, 7, True)
     """
     t0 = time.perf_counter()
+    max_Q = check_positive_int(max_Q, "max_Q")
     args = (demand_rate, holding_cost, backorder_cost, fixed_cost, lead_time)
     prm = policy_params("demand_rate", *args, whole_lead_time=False)
     lam, h, p, K, L = prm.values()
@@ -197,7 +199,9 @@ def optimize_rQ_service(
         # largest Q with g*(Q) <= c_f: doubling, then bisection (g* quasi-convex)
         lo = Q0[:, 0].copy()
         hi = lo.copy()
+        bound = "(r,Q) policies with targets: order quantity bound"
         while True:
+            beat(bound, done=n - len(live), total=n)
             grow = (gstar(hi[:, None]) <= cf) & (hi < max_Q)
             if not grow.any():
                 break
@@ -205,6 +209,7 @@ def optimize_rQ_service(
             hi = np.where(grow, np.minimum(hi * 2, max_Q), hi)
         # lo: g* <= c_f (or Q0), hi: g* > c_f (or max_Q)
         while np.any(hi - lo > 1):
+            beat(bound, done=n - len(live), total=n)
             mid = np.floor((lo + hi) / 2)
             ok = gstar(mid[:, None]) <= cf
             lo = np.where(ok & (hi - lo > 1), mid, lo)

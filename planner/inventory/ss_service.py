@@ -270,7 +270,14 @@ def _solve(
     opts = (0, 4, 16, 64)
     mmax = np.empty((len(live), len(opts)))
     mhead = np.empty((len(live), len(opts)))
+    skipped = n_total - len(live)
+
+    def tick(stage: str) -> None:
+        if beat is not None:
+            beat(f"(s,S) policies with targets: {stage}", done=skipped, total=n_total)
+
     for idx in batches_by_size(np.ones(len(live), dtype=np.int64), 512):
+        tick("renewal bounds")
         f = dem.period_pmf(live[idx], 10**9)
         lmax = f.shape[1] - 1
         J0 = 2 * lmax + 2
@@ -287,6 +294,7 @@ def _solve(
     eoq = np.sqrt(2.0 * K[live] * mu / h[live])
     cf = np.full(len(live), np.inf)
     for fac in (0.5, 1.0, 2.0):
+        tick("a feasible policy")
         Q = np.clip(np.round(fac * eoq), 1.0, qcap)
         ev = evaluate(
             yt - 1, yt - 1 + Q, restrict(dem, live), h[live], p[live], K[live], budget
@@ -330,6 +338,7 @@ def _solve(
 
     # phase 1: Q up to a few EOQs (within the bound); its optimum is a much
     # tighter feasible cost, which gives the final bound on Q (phase 2)
+    tick("order quantity bound")
     qmax = qbound(cf)
     q1 = np.minimum(qmax, np.maximum(np.ceil(3.0 * eoq), 16)).astype(np.int64)
     done = [n_total - len(live)]

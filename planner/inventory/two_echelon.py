@@ -46,7 +46,7 @@ from planner.core.errors import InputError
 from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
 from planner.core.rng import Seed, as_generator
-from planner.inventory._checks import numbers
+from planner.inventory._checks import numbers, positive_number
 from planner.inventory._distributions import poisson_cdf, poisson_loss, poisson_loss2
 
 __all__ = [
@@ -351,7 +351,9 @@ def optimize_metric(
     m, T0, tr = _inputs(demand_rate, depot_lead_time, transit_time)
     P, J = m.shape
     c = _levels(unit_cost, "unit_cost", (P,), whole=False, positive=True)
-    target = check_fraction(target_fill_rate, "target_fill_rate")
+    t = numbers(target_fill_rate, "target_fill_rate")
+    target = check_fraction(t.item() if t.ndim == 0 else t, "target_fill_rate")
+    max_purchases = check_positive_int(max_purchases, "max_purchases", minimum=0)
     b = np.inf if budget is None else float(numbers(budget, "budget", nonneg=True))
     if method not in ("metric", "vari-metric"):
         raise InputError(
@@ -470,6 +472,7 @@ def simulate_two_echelon(
     (replications done).
     """
     n_reps = check_positive_int(n_reps, "n_reps", minimum=2)
+    horizon = positive_number(horizon, "horizon")
     m = np.atleast_1d(numbers(demand_rate, "demand_rate", nonneg=True))
     J = len(m)
     S = _levels(outlet_stock, "outlet_stock", (J,)).astype(np.int64)

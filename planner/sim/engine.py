@@ -58,7 +58,10 @@ shared by the technicians of an outlet with the same shift; an arrival hands
 its ticket straight to an idle technician (the visit's end is scheduled on the
 event the technician waits on). All random numbers are drawn before the run;
 per-ticket results go into numpy arrays through memoryviews, visits into
-``array`` columns.
+``array`` columns. (The module is over 600 lines for that reason: the
+processes and callbacks of :func:`run_replication` share these views and the
+per-technician lists as locals of one scope, CPython's fast path; the stock
+ledger, nightly routing, up-front draws and the log are their own modules.)
 """
 
 from __future__ import annotations

@@ -88,32 +88,22 @@ class Case:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _ev_sS(r: Any, a: dict[str, Any]) -> tuple[Any, Any]:
-    m = evaluate_sS(
-        r.s,
-        r.S,
-        a["demand_mean"],
-        a["holding_cost"],
-        a.get("backorder_cost", 0.0),
-        a["fixed_cost"],
-        lead_time=a.get("lead_time", 0),
-        unit_pmf=a.get("unit_pmf"),
-    )
-    return r.cost, m.cost
+def _ev(
+    fn: Callable[..., Any],
+    decisions: tuple[str | Callable[[Any], Any], ...],
+    positional: tuple[str, ...],
+    keywords: tuple[str, ...] = (),
+    from_result: tuple[str, ...] = (),
+) -> Callable[[Any, dict[str, Any]], tuple[Any, Any]]:
+    """Recompute a result's cost with the evaluator ``fn`` from its decisions."""
 
+    def recompute(r: Any, a: dict[str, Any]) -> tuple[Any, Any]:
+        dec = [d(r) if callable(d) else getattr(r, d) for d in decisions]
+        kw = {k: a[k] for k in keywords if k in a}
+        kw |= {k: getattr(r, k) for k in from_result}
+        return r.cost, fn(*dec, *(a[k] for k in positional), **kw).cost
 
-def _ev_rQ(r: Any, a: dict[str, Any]) -> tuple[Any, Any]:
-    m = evaluate_rQ(
-        r.r,
-        r.Q,
-        a["demand_rate"],
-        a["holding_cost"],
-        a["backorder_cost"],
-        a["fixed_cost"],
-        lead_time=a.get("lead_time", 0.0),
-        unit_pmf=a.get("unit_pmf"),
-    )
-    return r.cost, m.cost
+    return recompute
 
 
 def _ev_metrics(m: Any, _a: dict[str, Any]) -> tuple[Any, Any]:
@@ -197,92 +187,38 @@ def _ev_plan(r: Any, a: dict[str, Any]) -> tuple[Any, Any]:
     return r.cost, m.cost
 
 
-def _ev_rq_normal(r: Any, a: dict[str, Any]) -> tuple[Any, Any]:
-    m = evaluate_rQ_normal(
-        r.stats.extra["r"],
-        r.stats.extra["Q"],
-        a["demand_rate"],
-        a["demand_sd"],
-        a["holding_cost"],
-        a["backorder_cost"],
-        a["fixed_cost"],
-        lead_time=a["lead_time"],
-    )
-    return r.cost, m.cost
-
-
-def _ev_sS_normal(r: Any, a: dict[str, Any]) -> tuple[Any, Any]:
-    m = evaluate_sS_normal(
-        r.s,
-        r.S,
-        a["demand_mean"],
-        a["demand_sd"],
-        a["holding_cost"],
-        a["backorder_cost"],
-        a["fixed_cost"],
-        lead_time=a["lead_time"],
-        step=r.step,
-    )
-    return r.cost, m.cost
-
-
-def _ev_RsS(r: Any, a: dict[str, Any]) -> tuple[Any, Any]:
-    m = evaluate_RsS(
-        r.s,
-        r.S,
-        a["demand_mean"],
-        a["holding_cost"],
-        a["backorder_cost"],
-        a["fixed_cost"],
-        review_period=a["review_period"],
-        lead_time=a["lead_time"],
-    )
-    return r.cost, m.cost
-
-
-def _ev_RS(r: Any, a: dict[str, Any]) -> tuple[Any, Any]:
-    m = evaluate_RS(
-        r.S,
-        a["demand_mean"],
-        a["holding_cost"],
-        a["backorder_cost"],
-        a["fixed_cost"],
-        review_period=a["review_period"],
-        lead_time=a["lead_time"],
-    )
-    return r.cost, m.cost
-
-
-def _ev_bs(r: Any, a: dict[str, Any]) -> tuple[Any, Any]:
-    m = evaluate_base_stock(
-        r.S,
-        a["demand_mean"],
-        a["holding_cost"],
-        a["backorder_cost"],
-        lead_time=a["lead_time"],
-        demand_sd=a.get("demand_sd"),
-        review=a.get("review", "periodic"),
-    )
-    return r.cost, m.cost
-
-
-def _ev_bs_compound(r: Any, a: dict[str, Any]) -> tuple[Any, Any]:
-    m = evaluate_base_stock_compound(
-        r.S,
-        a["repair_rate"],
-        a["unit_pmf"],
-        a["holding_cost"],
-        a["backorder_cost"],
-        lead_time=a["lead_time"],
-    )
-    return r.cost, m.cost
-
-
 PER = ("demand_mean", "holding_cost", "backorder_cost", "fixed_cost", "lead_time")
 PER_RQ = ("demand_rate", "holding_cost", "backorder_cost", "fixed_cost", "lead_time")
 PER_BS = ("demand_mean", "holding_cost", "backorder_cost", "lead_time")
 ECHELON = ("demand_rate", "depot_lead_time", "transit_time")
 SIM = {"n_periods": 40, "n_warmup": 5, "n_reps": 3}
+LU = ("lead_time", "unit_pmf")
+_ev_sS = _ev(evaluate_sS, ("s", "S"), PER[:4], LU)
+_ev_rQ = _ev(evaluate_rQ, ("r", "Q"), PER_RQ[:4], LU)
+_ev_RsS = _ev(evaluate_RsS, ("s", "S"), PER[:4], ("lead_time", "review_period"))
+_ev_RS = _ev(evaluate_RS, ("S",), PER[:4], ("lead_time", "review_period"))
+_ev_bs = _ev(
+    evaluate_base_stock, ("S",), PER_BS[:3], ("lead_time", "demand_sd", "review")
+)
+_ev_bs_compound = _ev(
+    evaluate_base_stock_compound,
+    ("S",),
+    ("repair_rate", "unit_pmf", "holding_cost", "backorder_cost"),
+    ("lead_time",),
+)
+_ev_sS_normal = _ev(
+    evaluate_sS_normal,
+    ("s", "S"),
+    ("demand_mean", "demand_sd", *PER[1:4]),
+    ("lead_time",),
+    ("step",),
+)
+_ev_rq_normal = _ev(
+    evaluate_rQ_normal,
+    (lambda r: r.stats.extra["r"], lambda r: r.stats.extra["Q"]),
+    ("demand_rate", "demand_sd", *PER_RQ[1:4]),
+    ("lead_time",),
+)
 
 CASES = [
     Case(
@@ -779,3 +715,38 @@ def test_service_targets_bad_class_name() -> None:
     """A class that is not a string is a user error, not a TypeError."""
     with pytest.raises(InputError, match="class"):
         service_targets(["AX", 3])  # type: ignore[list-item]
+
+
+BAD_OPTIONS = [
+    ("optimize_sS", {"budget_cells": "many"}),
+    ("optimize_sS", {"budget_cells": 0}),
+    ("evaluate_sS", {"budget_cells": 1.5}),
+    ("optimize_sS_service", {"fill_rate": "high"}),
+    ("optimize_sS_service", {"max_stock": [1.5, 2, 3]}),
+    ("optimize_rQ_service", {"max_Q": 0}),
+    ("optimize_rQ_normal", {"n_iter": "60"}),
+    ("optimize_base_stock", {"review": "weekly"}),
+    ("optimize_metric", {"method": "exact"}),
+    ("optimize_metric", {"max_purchases": -1}),
+    ("optimize_metric", {"target_fill_rate": "0.9"}),
+    ("allocate_budget", {"budget": [1.0, 2.0]}),
+    ("simulate_sS", {"n_reps": 1}),
+    ("simulate_rQ", {"horizon": "long"}),
+    ("simulate_two_echelon", {"horizon": -5.0}),
+    ("plan_stock", {"policy": "EOQ"}),
+    ("plan_stock", {"rates": {"holding_rate_per_year": 0.2}}),
+    ("plan_stock", {"lead_time_days": [1, 2, 3]}),  # with lead_time: both given
+]
+BY_NAME = {c.name: c for c in CASES}
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    BAD_OPTIONS,
+    ids=[f"{n}-{next(iter(o))}" for n, o in BAD_OPTIONS],
+)
+def test_bad_option_gives_input_error(name: str, options: dict[str, Any]) -> None:
+    """Bad settings (budgets, iteration caps, names, horizons) give InputError."""
+    case = BY_NAME[name]
+    with pytest.raises(InputError):
+        case.fn(**{**case.args, **options})
