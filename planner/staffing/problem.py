@@ -378,6 +378,11 @@ class StaffingProblem:
         """``(168, n_shifts)`` booleans: which shifts are on duty in which hour."""
         return np.stack([s.on_duty() for s in self.shifts], axis=1)
 
+    def capacity_matrix(self) -> np.ndarray:
+        """``(168, n_shifts)``: the share of each hour a shift's technician is
+        available (1 on duty, less breaks; see :meth:`Shift.availability`)."""
+        return np.stack([s.availability() for s in self.shifts], axis=1)
+
     def coverage(self) -> np.ndarray:
         """``(n_outlets, 168)``: whether any allowed shift is on duty."""
         return np.asarray(self.shift_allowed @ self.shift_matrix().T.astype(int) > 0)
