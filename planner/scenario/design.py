@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 import time
@@ -75,6 +76,10 @@ _CLASS_NAMES = ("urgent", "important", "general")
 #: An outlet-class pair is judged only with this many tickets in the window.
 MIN_TICKETS = 5
 
+#: Simulated utilization (repair and travel over shift minutes) above which an
+#: outlet that misses is short of hands; its crew grows to reach BUSY_TARGET.
+BUSY, BUSY_TARGET = 0.75, 0.65
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Candidate:
@@ -111,6 +116,7 @@ class DesignState:
     target_share: np.ndarray
     min_per_outlet: np.ndarray
     max_per_outlet: np.ndarray
+    min_staff: np.ndarray
     no_trim: np.ndarray
     rows: list[dict[str, Any]] = field(default_factory=list)
 
@@ -291,6 +297,8 @@ def _simulate(
     cand: Candidate,
     n_reps: int,
     executor: Any = None,
+    *,
+    keep_log: bool = False,
 ) -> SimResult:
     techs = technicians_from_staffing(data, cand.staffing)
     model = sim_model(data, cand.siting, cand.stock, techs)
@@ -304,7 +312,84 @@ def _simulate(
         seed=data.spec.seed,
         n_jobs=spec.n_jobs if executor is None else 1,
         executor=executor,
+        keep_log=keep_log,
     )
+
+
+def missed_windows(
+    data: ScenarioData, cand: Candidate, sim: SimResult
+) -> dict[tuple[int, int], np.ndarray]:
+    """Per (staffing outlet, class): the hours of the week in which a
+    technician on duty could have met each missed ticket.
+
+    From the simulation's ticket log: own tickets created after the warm-up
+    whose first visit came after their deadline (on their class's clock), or
+    never came though the deadline fell inside the horizon. A ticket's window
+    runs from its creation to its deadline less the outlet's mean drive.
+    Returns ``(n_missed, 168)`` booleans per key.
+    """
+    log = sim.log_frame()
+    if log.empty:
+        return {}
+    spec = data.spec.simulation
+    warm, horizon = spec.warmup_days * 1440.0, spec.horizon_days * 1440.0
+    t0 = float(
+        (dt.date.fromisoformat(spec.start_date).weekday()) * 1440
+    )  # sim time 0 is midnight of start_date
+    row = {o: i for i, o in enumerate(cand.staffing.outlet_ids)}
+    site_row = {
+        int(si): row.get(str(data.sites.ids[si]), -1) for si in cand.inputs.outlet_site
+    }
+    hours = data.service_hours
+    sd = dt.date.fromisoformat(spec.start_date).weekday()
+    out: dict[tuple[int, int], list[np.ndarray]] = {}
+    created = log["created_min"].to_numpy(float)
+    first = log["first_visit_min"].to_numpy(float)
+    urg = log["urgency"].to_numpy(int)
+    outlet = log["outlet"].to_numpy(int)
+    own = ~log["partner"].to_numpy(bool) & ~log["remote"].to_numpy(bool)
+    own &= (created >= warm) & (outlet >= 0)
+    for j, u in enumerate(data.urgency):
+        tgt = float(u.response_target_min)
+        sel = own & (urg == j)
+        c = created[sel]
+        if u.clock == "business" and hours is not None:
+            dl = hours.deadline(c, tgt, start_weekday=sd)
+        else:
+            dl = c + tgt
+        f = first[sel]
+        miss = (f > dl) | (np.isnan(f) & (dl < horizon))
+        if not miss.any():
+            continue
+        o = outlet[sel][miss]
+        c, dl = c[miss], dl[miss]
+        for k in np.unique(o):
+            r = site_row.get(int(k), -1)
+            if r < 0:
+                continue
+            m = o == k
+            off = float(cand.inputs.problem.response_offset_min[r, j])
+            a = ((c[m] + t0) // 60).astype(np.int64)
+            b = np.maximum(a, ((dl[m] - off + t0) // 60).astype(np.int64))
+            w = np.zeros((int(m.sum()), 168), dtype=bool)
+            for i, (lo, hi) in enumerate(zip(a, b, strict=True)):
+                w[i, np.arange(lo, min(hi, lo + 167) + 1) % 168] = True
+            out.setdefault((r, j), []).append(w)
+    return {k: np.vstack(v) for k, v in out.items()}
+
+
+def best_shift(cand: Candidate, r: int, windows: np.ndarray) -> int | None:
+    """The allowed shift that covers the most missed tickets per unit of cost."""
+    prob = cand.inputs.problem
+    best, score = None, 0.0
+    for j, sh in enumerate(prob.shifts):
+        if not prob.shift_allowed[r, j]:
+            continue
+        covered = float((windows & sh.on_duty()[None, :]).any(axis=1).sum())
+        cost = sh.paid_h_per_week * sh.cost_factor
+        if covered > 0 and covered / cost > score:
+            best, score = j, covered / cost
+    return best
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,6 +499,7 @@ def _restaff(
         target_share=st.target_share,
         min_per_outlet=st.min_per_outlet,
         max_per_outlet=st.max_per_outlet,
+        min_staff=st.min_staff,
     )
     cost = network_cost(data, x, cand.siting, cand.inputs, plan, cand.stock)
     return replace(cand, staffing=plan, cost=cost)
@@ -463,6 +549,7 @@ def run_design(
         target_share=np.tile(tgt[0], (n, 1)),
         min_per_outlet=np.zeros(n, dtype=np.int64),
         max_per_outlet=np.full(n, d.max_per_outlet or 100_000, dtype=np.int64),
+        min_staff=np.zeros((n, cand.inputs.problem.n_shifts), dtype=np.int64),
         no_trim=np.zeros(n, dtype=bool),
     )
     say(
@@ -473,28 +560,25 @@ def run_design(
     held: tuple[Candidate, SimResult] | None = None
     trimmed = np.zeros(n, dtype=bool)
     action, status, sim = "sized", SolveStatus.FEASIBLE, None
+    reps = d.n_reps
     for it in range(1, d.max_iterations + 1):
         say(
             f"iteration {it} ({action}): simulating {cand.staffing.n_technicians:,} "
             f"technicians x {d.n_reps} replications"
         )
-        sim = _simulate(data, cand, d.n_reps, executor)
+        sim = _simulate(data, cand, reps, executor, keep_log=True)
         st.rows.append(_iteration_row(it, action, cand, sim, t0))
         say(_row_text(st.rows[-1]))
         ok = holds(sim, targets)
+        if not ok and reps < d.max_reps and _only_uncertain(sim, targets):
+            # every mean is on target: more replications, not more staff
+            reps = min(2 * reps, d.max_reps)
+            action = f"{reps} replications"
+            continue
         mean, _lo, _hi, cnt = outlet_sla(sim, cand.staffing)
         miss = (mean < tgt - 1e-9) & (cnt >= MIN_TICKETS)
-        if not ok and held is None:  # grow where outlets miss
-            grow = miss.any(axis=1)
-            if not grow.any():
-                margin = np.nan_to_num(mean - tgt, nan=1.0).min(axis=1)
-                grow = margin <= np.quantile(margin, 0.1)
-            gap = np.where(miss, tgt - mean, 0.0)
-            st.target_share = np.minimum(0.995, st.target_share + gap + 0.02 * miss)
-            hc = cand.staffing.headcount
-            st.min_per_outlet = np.where(grow, hc + 1, st.min_per_outlet)
-            st.max_per_outlet = np.maximum(st.max_per_outlet, st.min_per_outlet)
-            action = f"add at {int(grow.sum())} outlets"
+        if not ok and held is None:
+            action = _grow(data, cand, sim, st, miss, mean, tgt)
         else:
             if ok:
                 held = (cand, sim)
@@ -506,22 +590,22 @@ def run_design(
                     bad = trimmed.copy()
                 st.no_trim |= bad
                 keep = trimmed & ~bad
-                hc_h = held[0].staffing.headcount
-                st.max_per_outlet = np.where(bad, hc_h, st.max_per_outlet)
+                st.max_per_outlet = np.where(
+                    bad, held[0].staffing.headcount, st.max_per_outlet
+                )
             base, bsim = held
-            hc_b = base.staffing.headcount
-            blo = outlet_sla(bsim, base.staffing)[1]
-            bcnt = outlet_sla(bsim, base.staffing)[3]
-            slack = ((blo >= tgt + d.slack) | (bcnt < MIN_TICKETS)).all(axis=1)
-            can = slack & ~st.no_trim & (hc_b > 1) & ~base.staffing.partner
+            can = _trimmable(base, bsim, tgt, d.slack) & ~st.no_trim
             if not ok:
                 can |= keep
             if not can.any():
                 cand, sim = held
                 status = SolveStatus.OPTIMAL
                 break
-            st.max_per_outlet = np.where(can, hc_b - 1, st.max_per_outlet)
+            hc_b = base.staffing.headcount
+            step = np.maximum(1, np.floor(0.1 * hc_b)).astype(np.int64)
+            st.max_per_outlet = np.where(can & ~keep, hc_b - step, st.max_per_outlet)
             st.min_per_outlet = np.minimum(st.min_per_outlet, st.max_per_outlet)
+            st.min_staff[can] = 0
             trimmed = can
             cand = base
             action = f"trim {int(can.sum())} outlets"
@@ -533,10 +617,21 @@ def run_design(
         if it == d.max_iterations:
             notes.append(f"iteration limit {d.max_iterations} reached")
             break
+        before = cand.staffing.headcount
         cand = _restaff(data, x, cand, st)
+        if trimmed.any():
+            same = trimmed & (cand.staffing.headcount >= before)
+            st.no_trim |= same  # the sizing cannot go lower there
+            trimmed &= ~same
+            if not trimmed.any():
+                assert held is not None
+                cand, sim = held
+                status = SolveStatus.OPTIMAL
+                break
     assert sim is not None
     if held is not None and not holds(sim, targets):
         cand, sim = held
+    sim = replace(sim, log=None)  # the log served the corrections
     final = holds(sim, targets)
     if not final:
         status = SolveStatus.FEASIBLE
@@ -551,11 +646,11 @@ def run_design(
     for j in range(lo_i, hi_i):
         if j != chosen_i:
             say(f"confirming neighbour {cands[j].label} (sized, not corrected)")
-            confirm[cands[j].label] = _simulate(data, cands[j], d.n_reps, executor)
+            confirm[cands[j].label] = _simulate(data, cands[j], reps, executor)
     base_sim = None
     if baseline:
         say("simulating today's network on the same tickets")
-        base_sim = _simulate_today(data, d.n_reps, executor)
+        base_sim = _simulate_today(data, reps, executor)
     stats = SolverStats(
         "design loop",
         time.perf_counter() - t0,
@@ -581,6 +676,89 @@ def run_design(
         currency=data.spec.currency,
         targets=targets,
     )
+
+
+def _grow(
+    data: ScenarioData,
+    cand: Candidate,
+    sim: SimResult,
+    st: DesignState,
+    miss: np.ndarray,
+    mean: np.ndarray,
+    tgt: np.ndarray,
+) -> str:
+    """Add the cheapest capacity where outlets miss: a technician on the shift
+    that covers most of the missed tickets per unit of cost, or (no shift
+    covers them) a tighter sized target and one more technician."""
+    win = missed_windows(data, cand, sim)
+    stf = cand.staffing
+    shifts_added, tightened, loaded = 0, 0, 0
+    util = outlet_utilization(sim, stf)
+    grow = miss.any(axis=1)
+    if not grow.any():  # the network misses without a clear outlet
+        margin = np.nan_to_num(mean - tgt, nan=1.0).min(axis=1)
+        grow = margin <= np.quantile(margin, 0.1)
+        miss = np.where(grow[:, None], mean - tgt <= margin[:, None] + 1e-12, False)
+    for r in np.flatnonzero(grow):
+        if util[r] > BUSY:  # load: grow the crew in proportion
+            need = math.ceil(stf.headcount[r] * util[r] / BUSY_TARGET)
+            st.min_per_outlet[r] = max(st.min_per_outlet[r], need, stf.headcount[r] + 1)
+            loaded += 1
+            continue
+        js = [j for j in range(miss.shape[1]) if miss[r, j]]
+        windows = [win[(int(r), j)] for j in js if (int(r), j) in win]
+        best = best_shift(cand, int(r), np.vstack(windows)) if windows else None
+        if best is not None:
+            st.min_staff[r, best] = max(
+                st.min_staff[r, best], int(stf.technicians[r, best]) + 1
+            )
+            shifts_added += 1
+        else:
+            gap = np.where(miss[r], tgt[0] - mean[r], 0.0)
+            st.target_share[r] = np.minimum(0.995, st.target_share[r] + gap + 0.02)
+            st.min_per_outlet[r] = max(st.min_per_outlet[r], int(stf.headcount[r]) + 1)
+            tightened += 1
+    st.max_per_outlet = np.maximum(
+        st.max_per_outlet, np.maximum(st.min_per_outlet, st.min_staff.sum(axis=1))
+    )
+    return (
+        f"grow {loaded} busy crews, add a shift at {shifts_added}, "
+        f"tighten {tightened} outlets"
+    )
+
+
+def outlet_utilization(sim: SimResult, staffing: StaffingPlan) -> np.ndarray:
+    """Per staffing outlet: simulated repair plus travel minutes over shift minutes."""
+    out = np.zeros(staffing.n_outlets)
+    row = {o: i for i, o in enumerate(staffing.outlet_ids)}
+    for name in ("utilization_repair", "utilization_travel"):
+        f = sim.by_outlet(name)
+        for oid, m in zip(f.index, f["mean"], strict=True):
+            i = row.get(str(oid))
+            if i is not None and np.isfinite(m):
+                out[i] += float(m)
+    return out
+
+
+def _only_uncertain(sim: SimResult, targets: dict[str, float]) -> bool:
+    """Every class's mean at or above target and no backlog growing: only the
+    interval is too wide to tell."""
+    sla = class_sla(sim)
+    return backlog_growing(sim) == 0.0 and all(
+        c not in sla or sla[c].mean >= t for c, t in targets.items()
+    )
+
+
+def _trimmable(
+    base: Candidate, bsim: SimResult, tgt: np.ndarray, slack: float
+) -> np.ndarray:
+    """Outlets above every class's target by ``slack`` (with their interval at
+    or above the target where they have tickets enough to tell)."""
+    m, lo, _hi, cnt = outlet_sla(bsim, base.staffing)
+    enough = cnt >= MIN_TICKETS
+    ok = np.where(enough, (m >= tgt + slack) & (lo >= tgt), True).all(axis=1)
+    hc = base.staffing.headcount
+    return ok & (hc > 1) & ~base.staffing.partner
 
 
 def _row_text(r: dict[str, Any]) -> str:

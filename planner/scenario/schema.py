@@ -573,7 +573,7 @@ def _default_design_shifts() -> list[DesignShiftSpec]:
             name="weekend", window="08:00-17:00", days=["weekend"], cost_factor=1.25
         ),
         DesignShiftSpec(
-            name="evening", window="15:00-23:00", days=["every_day"], cost_factor=1.15
+            name="evening", window="16:00-24:00", days=["every_day"], cost_factor=1.15
         ),
     ]
 
@@ -589,8 +589,9 @@ class DesignSpec(_Model):
     where it is above by ``slack`` with confidence) until every class meets
     its target with 95 % confidence and no replication's backlog grows, or
     ``max_iterations`` / ``time_limit_s`` run out. ``n_reps`` replications
-    per iteration (common random numbers); ``neighbours`` networks on each
-    side of the chosen one are simulated too.
+    per iteration (common random numbers), doubled up to ``max_reps`` when
+    every class's mean meets its target but an interval is too wide to tell;
+    ``neighbours`` networks on each side of the chosen one are simulated too.
     """
 
     p: list[Annotated[int, Field(ge=1)]] | None = None
@@ -598,6 +599,7 @@ class DesignSpec(_Model):
     max_iterations: int = Field(8, ge=1, le=100)
     time_limit_s: float = Field(480.0, gt=0, allow_inf_nan=False)
     n_reps: int = Field(3, ge=2, le=100)
+    max_reps: int = Field(12, ge=2, le=200)
     neighbours: int = Field(1, ge=0, le=5)
     slack: float = Field(0.04, ge=0, le=1)
     partner_overflow: bool = False

@@ -12,6 +12,7 @@ into the technicians the simulator runs.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import inspect
 import math
@@ -34,6 +35,8 @@ REPAIR_CV: float = inspect.signature(SimModel.from_core).parameters["repair_cv"]
 __all__ = [
     "StaffingInputs",
     "TicketWork",
+    "deal_skills",
+    "redeal_skills",
     "run_staffing",
     "service_classes",
     "staffing_problem",
@@ -294,7 +297,8 @@ def run_staffing(
     """Size the crew of ``siting``'s outlets for the scenario's targets."""
     si = inputs if inputs is not None else staffing_problem(data, siting)
     d = data.spec.design
-    return _size(
+    k = data.spec.workforce.skills_per_technician
+    plan = _size(
         si.problem,
         skills=data.spec.workforce.skills_per_technician,
         partner_overflow=d.partner_overflow,
@@ -308,6 +312,56 @@ def run_staffing(
         max_utilization=d.max_utilization,
         seed=data.spec.seed,
     )
+    share = si.problem.skill_share
+    return plan if share is None else redeal_skills(plan, share, k)
+
+
+def deal_skills(share: np.ndarray, n_techs: int, k: int) -> np.ndarray:
+    """Skills of a crew of ``n_techs`` holding ``k`` skills each, by workload.
+
+    Every skill is held once while slots allow (largest workload first), then
+    each free slot goes to the skill furthest below its workload share of
+    the crew's ``n_techs * k`` slots (at most one per technician and skill),
+    so a skill with most of the work is held by most of the crew.
+    Returns ``(n_techs, n_skills)`` booleans.
+
+    >>> deal_skills(np.array([0.7, 0.2, 0.1]), 3, 2).sum(axis=0).tolist()
+    [3, 2, 1]
+    """
+    n_sk = len(share)
+    held = np.zeros((n_techs, n_sk), dtype=bool)
+    if n_techs == 0:
+        return held
+    k = min(k, n_sk)
+    order = np.argsort(-share, kind="stable")
+    for i, sk in enumerate(order[: n_techs * k]):
+        held[i % n_techs, sk] = True
+    want = share / max(share.sum(), 1e-300) * n_techs * k
+    for t in range(n_techs):
+        while held[t].sum() < k:
+            deficit = np.where(held[t], -np.inf, want - held.sum(axis=0))
+            held[t, int(np.argmax(deficit))] = True
+    return held
+
+
+def redeal_skills(plan: StaffingPlan, share: np.ndarray, k: int) -> StaffingPlan:
+    """The plan with each shift crew's skills dealt by :func:`deal_skills`.
+
+    ``share``: the outlets' workload share per skill (rows of the plan's
+    outlets, columns of its skills). The sizing's own holders count each
+    technician fully in every skill group; dealing by workload makes the
+    skills with most of the work held by most of the crew.
+    """
+    if not plan.skill_names:
+        return plan
+    rows = [
+        deal_skills(share[o], int(plan.technicians[o, j]), k)
+        for o in range(plan.n_outlets)
+        for j in range(len(plan.shifts))
+        if plan.technicians[o, j]
+    ]
+    ts = np.concatenate(rows) if rows else np.zeros((0, len(plan.skill_names)), bool)
+    return dataclasses.replace(plan, tech_skills=ts)
 
 
 def technicians_from_staffing(
@@ -318,6 +372,7 @@ def technicians_from_staffing(
     Breaks follow ``[workforce]`` when its break window lies inside the
     shift, else the middle of shifts over six hours; vans carry the parts of
     the technician's skills (:func:`~planner.scenario.build.van_stock`).
+    Skills are the plan's (:func:`redeal_skills` deals them by workload).
     """
     w = data.spec.workforce
     brk = TimeWindow.parse(w.break_window)
