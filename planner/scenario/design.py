@@ -76,6 +76,10 @@ _CLASS_NAMES = ("urgent", "important", "general")
 #: An outlet-class pair is judged only with this many tickets in the window.
 MIN_TICKETS = 5
 
+#: Grow iterations whose worst class gains less than this (over two steps)
+#: have stalled: the loop moves to the next network.
+STALL = 0.01
+
 #: Simulated utilization (repair and travel over shift minutes) above which an
 #: outlet that misses is short of hands; its crew grows to reach BUSY_TARGET.
 BUSY, BUSY_TARGET = 0.75, 0.65
@@ -534,7 +538,10 @@ def run_design(
     if not cands:
         raise InfeasibleError("design: no candidate network has a siting solution")
     notes: list[str] = []
-    chosen_i = next((i for i, c in enumerate(cands) if c.meets), None)
+    chosen_i = next(
+        (i for i, c in enumerate(cands) if _meets(c, d.margin)),
+        next((i for i, c in enumerate(cands) if c.meets), None),
+    )
     if chosen_i is None:
         chosen_i = int(np.argmax([min(c.predicted.values()) for c in cands]))
         notes.append(
@@ -544,14 +551,10 @@ def run_design(
     cand = cands[chosen_i]
     targets = {c.name: c.share for c in cand.inputs.problem.classes}
     tgt = np.array(list(targets.values()))[None, :]
+    st = _fresh_state(cand, tgt, d.max_per_outlet)
     n = cand.staffing.n_outlets
-    st = DesignState(
-        target_share=np.tile(tgt[0], (n, 1)),
-        min_per_outlet=np.zeros(n, dtype=np.int64),
-        max_per_outlet=np.full(n, d.max_per_outlet or 100_000, dtype=np.int64),
-        min_staff=np.zeros((n, cand.inputs.problem.n_shifts), dtype=np.int64),
-        no_trim=np.zeros(n, dtype=bool),
-    )
+    tried = {chosen_i}
+    worst: list[float] = []
     say(
         f"chosen {cand.label}: {cand.siting.p} outlets, "
         f"{cand.staffing.n_technicians:,} technicians, "
@@ -564,7 +567,7 @@ def run_design(
     for it in range(1, d.max_iterations + 1):
         say(
             f"iteration {it} ({action}): simulating {cand.staffing.n_technicians:,} "
-            f"technicians x {d.n_reps} replications"
+            f"technicians x {reps} replications"
         )
         sim = _simulate(data, cand, reps, executor, keep_log=True)
         st.rows.append(_iteration_row(it, action, cand, sim, t0))
@@ -578,6 +581,24 @@ def run_design(
         mean, _lo, _hi, cnt = outlet_sla(sim, cand.staffing)
         miss = (mean < tgt - 1e-9) & (cnt >= MIN_TICKETS)
         if not ok and held is None:
+            sla = class_sla(sim)
+            worst.append(min(sla[c].mean - t for c, t in targets.items() if c in sla))
+            nxt = _next_network(cands, tried, chosen_i)
+            if len(worst) >= 3 and worst[-1] - worst[-3] < STALL and nxt is not None:
+                # corrections no longer move it: the network itself is short
+                # (demand beyond reach, drives longer than the target)
+                notes.append(
+                    f"{cand.label} stalled at {worst[-1]:+.3f} below target after "
+                    f"{len(worst)} iterations; moved to {cands[nxt].label}"
+                )
+                chosen_i, cand = nxt, cands[nxt]
+                tried.add(nxt)
+                st = _fresh_state(cand, tgt, d.max_per_outlet, rows=st.rows)
+                n = cand.staffing.n_outlets
+                trimmed = np.zeros(n, dtype=bool)
+                worst = []
+                action = f"switch to {cand.label}"
+                continue
             action = _grow(data, cand, sim, st, miss, mean, tgt)
         else:
             if ok:
@@ -738,6 +759,40 @@ def outlet_utilization(sim: SimResult, staffing: StaffingPlan) -> np.ndarray:
             if i is not None and np.isfinite(m):
                 out[i] += float(m)
     return out
+
+
+def _meets(c: Candidate, margin: float) -> bool:
+    """Predicted to meet every class's target with ``margin`` to spare."""
+    return all(
+        not math.isfinite(v) or v >= cl.share + margin - 1e-9
+        for cl, v in zip(c.inputs.problem.classes, c.predicted.values(), strict=True)
+    )
+
+
+def _next_network(cands: list[Candidate], tried: set[int], cur: int) -> int | None:
+    """The cheapest untried candidate predicted to do better than ``cur``."""
+    base = min(cands[cur].predicted.values())
+    for i, c in enumerate(cands):
+        if i not in tried and min(c.predicted.values()) > base + 1e-9:
+            return i
+    return None
+
+
+def _fresh_state(
+    cand: Candidate,
+    tgt: np.ndarray,
+    max_per_outlet: int | None,
+    rows: list[dict[str, Any]] | None = None,
+) -> DesignState:
+    n = cand.staffing.n_outlets
+    return DesignState(
+        target_share=np.tile(tgt[0], (n, 1)),
+        min_per_outlet=np.zeros(n, dtype=np.int64),
+        max_per_outlet=np.full(n, max_per_outlet or 100_000, dtype=np.int64),
+        min_staff=np.zeros((n, cand.inputs.problem.n_shifts), dtype=np.int64),
+        no_trim=np.zeros(n, dtype=bool),
+        rows=rows if rows is not None else [],
+    )
 
 
 def _only_uncertain(sim: SimResult, targets: dict[str, float]) -> bool:

@@ -584,13 +584,16 @@ class DesignSpec(_Model):
     Candidate networks solve ``[siting]`` for each of ``p`` (default: the
     scenario's p times 0.6, 0.8, 1, 1.2 and 1.4); each is staffed by sizing
     on the ``shifts`` catalogue and priced per year; the cheapest whose
-    predicted SLA meets every class's ``attainment`` is simulated and
+    predicted SLA meets every class's ``attainment`` with ``margin`` to
+    spare (the queueing model is optimistic where drives and second visits
+    matter) is simulated and
     corrected (a technician where an outlet's simulated SLA misses, one less
     where it is above by ``slack`` with confidence) until every class meets
     its target with 95 % confidence and no replication's backlog grows, or
     ``max_iterations`` / ``time_limit_s`` run out. ``n_reps`` replications
     per iteration (common random numbers), doubled up to ``max_reps`` when
     every class's mean meets its target but an interval is too wide to tell;
+    a network whose corrections stall moves to the next candidate;
     ``neighbours`` networks on each side of the chosen one are simulated too.
     """
 
@@ -602,6 +605,7 @@ class DesignSpec(_Model):
     max_reps: int = Field(12, ge=2, le=200)
     neighbours: int = Field(1, ge=0, le=5)
     slack: float = Field(0.04, ge=0, le=1)
+    margin: float = Field(0.03, ge=0, le=1)
     partner_overflow: bool = False
     headcount_cap: int | None = Field(None, ge=1)
     max_per_outlet: int | None = Field(None, ge=1)
