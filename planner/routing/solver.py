@@ -143,6 +143,7 @@ from typing import Any
 
 import numpy as np
 
+from planner.core.checks import check_positive_number, check_seed
 from planner.core.cost import CostBreakdown
 from planner.core.errors import InfeasibleError, InputError
 from planner.core.result import SolverStats, SolveStatus
@@ -1332,11 +1333,13 @@ def solve_dispatch(
             expected="'auto', 'pyvrp', 'ortools' or 'greedy'",
             got=engine,
         )
-    if time_limit_s <= 0 or not math.isfinite(time_limit_s):
-        raise InputError(
-            field="time_limit_s", expected="a finite number > 0", got=time_limit_s
-        )
-    if max_iterations is not None and max_iterations < 0:
+    time_limit_s = float(check_positive_number(time_limit_s, "time_limit_s") or 0.0)
+    seed = check_seed(seed)
+    if max_iterations is not None and (
+        isinstance(max_iterations, bool)
+        or not isinstance(max_iterations, int | np.integer)
+        or max_iterations < 0
+    ):
         raise InputError(
             field="max_iterations", expected=">= 0 or None", got=max_iterations
         )
@@ -1367,7 +1370,7 @@ def solve_dispatch(
     pen = np.asarray(p.drop_penalty, float)
     pos = pen[pen > 0]
     weight = pen / pos.min() if len(pos) else np.ones(n)
-    weight = np.where(pin >= 0, weight.max() * 2, weight)
+    weight = np.where(pin >= 0, weight.max(initial=1.0) * 2, weight)
     weight = np.maximum(weight, 1.0)
     value = weight + 1e-6 * pen
 

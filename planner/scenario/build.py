@@ -32,6 +32,7 @@ from planner.geo import (
     helsinki_pbf,
     read_points,
 )
+from planner.geo.formats import number_column, read_table
 from planner.scenario.catalog import Catalog, read_catalog
 from planner.scenario.load import Scenario
 from planner.scenario.schema import ScenarioSpec
@@ -223,22 +224,13 @@ def _demand_and_sites(
             lon_col=r.lon_col,
             lat_col=r.lat_col,
             required=(r.population_col,),
+            what="demand points",
         )
         fsrc = Path(r.demand_file).name
         ids = gdf[r.id_col].to_numpy(dtype=object)
         names = gdf["name"].to_numpy(dtype=object) if "name" in gdf else ids
         lon, lat = gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()
-        pop = np.asarray(gdf[r.population_col].to_numpy(), dtype=np.float64)
-        bad = ~np.isfinite(pop) | (pop < 0)
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise InputError(
-                source=fsrc,
-                location=f'row {i + 1} (id "{ids[i]}")',
-                field=r.population_col,
-                expected="a number >= 0",
-                got=float(pop[i]),
-            )
+        pop = number_column(gdf, r.population_col, source=fsrc, ids=ids)
         label = f"demand points from {fsrc}"
     else:  # city: generated households on the road network
         net = (
@@ -266,7 +258,7 @@ def _demand_and_sites(
     )
     o = spec.outlets
     if o.candidates_file:
-        g = read_points(o.candidates_file)
+        g = read_points(o.candidates_file, what="candidate sites")
         c_ids = g["id"].to_numpy(dtype=object)
         c_names = g["name"].to_numpy(dtype=object) if "name" in g else c_ids
         c_lon, c_lat = g.geometry.x.to_numpy(), g.geometry.y.to_numpy()
@@ -348,31 +340,18 @@ def _numbers(
     g: Any, col: str, default: float, fsrc: str, *, allow_inf: bool = False
 ) -> list[float]:
     """A numeric column (or the default), each value a number >= 0."""
-    if col not in g:
-        return [default] * len(g)
-    out = []
-    for k, v in enumerate(g[col].tolist()):
-        try:
-            x = float(v)
-        except (TypeError, ValueError):
-            x = float("nan")
-        if not (x >= 0) or (np.isinf(x) and not allow_inf):
-            raise InputError(
-                source=fsrc,
-                location=f'row {k + 1} (id "{g["id"].iloc[k]}")',
-                field=col,
-                expected="a number >= 0",
-                got=v,
-            )
-        out.append(x)
-    return out
+    return list(
+        number_column(
+            g, col, source=fsrc, ids=g["id"], default=default, allow_inf=allow_inf
+        )
+    )
 
 
 def _append_site_file(
     table: dict[str, list[Any]], path: str, *, partner: bool, spec: Any
 ) -> None:
     """Add the outlets of ``existing_file`` or ``partners_file`` to the site table."""
-    g = read_points(path)
+    g = read_points(path, what="partners" if partner else "existing outlets")
     fsrc = Path(path).name
     clash = sorted(set(g["id"]) & {str(v) for v in table["ids"]})
     if clash:
@@ -505,34 +484,15 @@ def read_technicians(
     (``"AC-PCB:2;AC-FAN:1"``). Missing optional values take the scenario's
     ``[workforce]`` defaults.
     """
-    import pandas as pd
-
-    p = Path(path)
-    fsrc = p.name
-    if not p.is_file():
-        raise InputError(
-            source=fsrc, expected="an existing file", got=f"no file at {p}"
-        )
-    try:
-        g = (
-            pd.read_parquet(p)
-            if p.suffix.lower() == ".parquet"
-            else pd.read_csv(p, dtype=str, keep_default_na=False)
-        )
-    except Exception as e:  # pandas raises many types for unreadable files
-        raise InputError(
-            source=fsrc,
-            expected="a CSV or Parquet table",
-            got=f"unreadable ({type(e).__name__})",
-        ) from None
+    g = read_table(
+        path, what="technicians", text_columns=_TECH_COLUMNS, required=("id", "skills")
+    )
+    fsrc = str(g.attrs["source"])
     unknown = sorted(set(g.columns) - set(_TECH_COLUMNS))
     if unknown:
         raise InputError(
             source=fsrc, expected=f"columns among {list(_TECH_COLUMNS)}", got=unknown
         )
-    for col in ("id", "skills"):
-        if col not in g:
-            raise InputError(source=fsrc, field=col, expected="a column", got="missing")
     if g.empty:
         raise InputError(source=fsrc, expected="at least one technician", got="no rows")
     w = spec.workforce
@@ -544,7 +504,7 @@ def read_technicians(
 
     def val(row: Any, col: str, default: str = "") -> str:
         v = row.get(col, default)
-        return default if v is None or str(v).strip() in ("", "nan") else str(v).strip()
+        return default if v is None or str(v).strip() == "" else str(v).strip()
 
     for k, row in enumerate(g.to_dict("records")):
         tid = val(row, "id")

@@ -107,7 +107,11 @@ def test_dispatch_exit_3_when_urgent_unserved(tmp_path: Path) -> None:
     [
         ("skills", "welding", "welding"),
         ("lat", 123.0, "lon/lat"),
-        ("windows", "09:00-08:00", "tw_end_min"),
+        ("windows", "09:00-08:00", "windows must be 'start-end'"),
+        ("windows", "8am-10am", "got '8am-10am'"),
+        ("windows", "25:00-26:30", "got '25:00-26:30'"),
+        ("windows", "10:75-11:00", "got '10:75-11:00'"),
+        ("service_min", "inf", "service_min must be a number >= 0; got inf"),
         ("id", "T00", "unique"),
     ],
 )
@@ -125,7 +129,9 @@ def test_dispatch_bad_input_exit_2(
     assert r.exit_code == 2, r.output
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1
-    assert lines[0].startswith("error: tickets.csv row 4 (id ")
+    assert lines[0].startswith(
+        ("error: tickets.csv row 4 (id ", "error: tickets.csv rows 1 and 4")
+    )
     assert needle in lines[0]
     assert not out.exists()
 
