@@ -34,6 +34,7 @@ __all__ = [
     "allowed_suffixes",
     "id_column",
     "number_column",
+    "read_result",
     "read_table",
     "table_format",
 ]
@@ -199,6 +200,7 @@ def read_table(
     points: bool = False,
     lon_col: str = "lon",
     lat_col: str = "lat",
+    source: str | None = None,
 ) -> pd.DataFrame:
     """Read a table a user gives, by its suffix; one :class:`InputError` if bad.
 
@@ -220,6 +222,9 @@ def read_table(
         a file without geometry must have ``lon_col`` and ``lat_col``.
     lon_col, lat_col
         The columns point geometries are written to (WGS84 degrees).
+    source
+        How messages name the file (default: its name; a result file read
+        back may want its whole path).
 
     Returns a plain DataFrame with a fresh index; ``attrs["source"]`` is the
     file name, ``attrs["format"]`` its format name.
@@ -237,7 +242,7 @@ def read_table(
     planner.core.errors.InputError: jobs.xlsx: expected an existing file of tickets; got 'no file at ...'
     """
     p = Path(path)
-    source = p.name
+    source = source or p.name
     if not p.exists():
         raise InputError(
             source=source,
@@ -297,6 +302,14 @@ def read_table(
     frame.attrs["source"] = source
     frame.attrs["format"] = fmt.name
     return frame
+
+
+def read_result(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A table planner wrote (``kpis.parquet``, ...) read back; bad: one line.
+
+    The message names the whole path, so a damaged run folder is found.
+    """
+    return read_table(path, what="results", text_columns=(), source=str(path))
 
 
 def _from_geometry(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -37,14 +38,24 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
-from planner.core.atomic import atomic_path
+from planner.core.atomic import atomic_path, check_writable_dir, remove_stale
 from planner.core.errors import InputError
+from planner.geo.formats import read_result
+from planner.scenario.build import ScenarioData, build
 from planner.scenario.load import Scenario
 from planner.scenario.pipeline import kpi_table, run_stages, write_run
+from planner.scenario.preflight import preflight
 from planner.scenario.schema import ScenarioSpec
 from planner.scenario.store import RunStore
 
-__all__ = ["SweepResult", "Variant", "expand_sweep", "run_sweep", "run_variant"]
+__all__ = [
+    "SweepResult",
+    "Variant",
+    "check_variant",
+    "expand_sweep",
+    "run_sweep",
+    "run_variant",
+]
 
 
 Rows = list[dict[Any, Any]]
@@ -224,6 +235,24 @@ def expand_sweep(scenario: Scenario) -> list[Variant]:
     return out
 
 
+#: Override prefixes that change no data :func:`build` makes (only what stages do).
+_STAGE_ONLY = ("siting.", "inventory.", "simulation.", "run.", "routing.")
+
+
+def check_variant(scenario: Scenario, data: ScenarioData, variant: Variant) -> None:
+    """Run :func:`preflight` on one variant (``data``: the base scenario built).
+
+    A variant that changes only stage settings reuses ``data``; any other is
+    built again, so its files and generated workforce are checked too.
+    """
+    sc = _base(scenario).with_overrides(variant.overrides)
+    if all(k.startswith(_STAGE_ONLY) for k in variant.overrides):
+        d = dataclasses.replace(data, scenario=sc)
+    else:
+        d = build(sc)
+    preflight(d, sc.spec.run.stages)
+
+
 def sweep_id_of(scenario: Scenario) -> str:
     """The sweep's id: a hash of the base scenario (without ``[sweep]``)."""
     return _base(scenario).digest[:12]
@@ -239,7 +268,7 @@ def run_variant(
     """
     out = Path(folder)
     if (out / "manifest.json").exists():
-        return pd.read_parquet(out / "kpis.parquet").to_dict("records")
+        return read_result(out / "kpis.parquet").to_dict("records")
     base = Scenario(
         spec=ScenarioSpec.model_validate(resolved),
         path=Path(path) if path else None,
@@ -314,12 +343,14 @@ def run_sweep(
         Called with (done, total, variant name) as variants finish.
     """
     t0 = time.perf_counter()
+    check_writable_dir(out_root, "out_root")
     variants = expand_sweep(scenario)
     base = _base(scenario)
     sid = sweep_id_of(scenario)
     folder = Path(out_root) / scenario.name / f"sweep-{sid}"
     vdir = folder / "variants"
     vdir.mkdir(parents=True, exist_ok=True)
+    remove_stale(vdir)  # temporary folders of variants a kill interrupted
     with atomic_path(folder / "sweep.json") as tmp:
         tmp.write_text(
             json.dumps(
@@ -359,7 +390,7 @@ def run_sweep(
         )
 
     for v in done_before:  # (re-)index finished variants: idempotent
-        index(v, pd.read_parquet(vdir / v.id / "kpis.parquet").to_dict("records"))
+        index(v, read_result(vdir / v.id / "kpis.parquet").to_dict("records"))
     args = (base.resolved, str(base.path) if base.path else None)
     if serial or not todo:
         for v in todo:
@@ -391,7 +422,7 @@ def run_sweep(
                     progress(n_done, n_total, v.name)
     frames = []
     for v in variants:
-        k = pd.read_parquet(vdir / v.id / "kpis.parquet")
+        k = read_result(vdir / v.id / "kpis.parquet")
         k.insert(0, "variant", v.name)
         k.insert(0, "variant_id", v.id)
         frames.append(k)
