@@ -7,35 +7,7 @@ independent validator; peak memory is the process's max RSS so far.
 
     .venv/bin/python benchmarks/bench_routing_field_day.py [--time-limit 60] [--only fd_n500_m50_s1] [--engines pyvrp,ortools,vroom]
 
-Reference figures measured earlier (shared/benchmarks/README.md, 60 s):
-500 x 50: PyVRP 373 (67.0 h), VROOM 362, OR-Tools 351;
-2,000 x 200: PyVRP 1,498 (159.4 h), VROOM 1,438 (113 s wall) / 1,528 (600 s),
-OR-Tools 0 (default first solution) / 803 (local cheapest insertion).
-
-Ours, 60 s, seed 0, before/after the neighbourhood change (each pair run side
-by side on the shared 2-core machine; served, travel h, h/job, wall s, CPU s):
-500 x 50: 355, 70.4, 0.198, 55.4, 27.4 -> 363, 68.9, 0.190, 58.7, 31.2;
-2,000 x 200: 1,503, 221.4, 0.147, 50.5, 39.5 -> 1,519, 200.3, 0.132, 58.7, 46.8
-(2.4 GB max RSS either way); seeds 1 and 2 at 2,000: 1,501 -> 1,499 and
-1,502 -> 1,511 served, 213.5 -> 209.0 and 226.5 -> 208.1 travel h.
-Alone on a core after the change (this script, seed 0): 369 served (73.7 h)
-and 1,517 (200.2 h, 0.132 h/job, 2.45 GB).
-
-With the short-job bonus in the prizes (``SERVICE_BONUS`` 0.25 in
-``planner/routing/solver.py``), 2,000 x 200 at 60 s, seeds 0/1/2, same
-loaded machine, 36-51 CPU s each: 1,506/1,517/1,505 -> 1,542/1,540/1,534
-served, 0.138/0.121/0.144 -> 0.139/0.134/0.144 travel h per job; this
-script, seed 0: ours 1,532 (219.6 h, 0.143 h/job, 59.3 s, 39.7 CPU s,
-2.45 GB), VROOM 1,438 (207.6 h, 0.144, 74.7 s) side by side. With a full
-core (57-58 CPU s), seed 0: 1,543-1,544 served at 0.135-0.136 h/job.
-500 x 50, seed 0: 368 (0.188 h/job) -> 369 (0.193).
-
-With the travel swaps after the search as well (this script, 60 s, nearly a
-full core; served, travel h, h/job, wall s, CPU s, max RSS MB):
-500 x 50, seed 0: ours 372, 69.7, 0.187, 56.6, 55.8, 202; VROOM 362, 69.1,
-0.191, 58.6, 57.1. 2,000 x 200, seed 0: ours 1,540, 210.1, 0.136, 57.6,
-56.8, 2,568; VROOM 1,438, 207.6, 0.144, 76.1, 75.1. Seeds 1 and 2 (ours):
-1,543, 200.1, 0.130, 58.6 s and 1,539, 210.2, 0.137, 58.1 s.
+Measurements and their history: ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
@@ -158,7 +130,7 @@ def main() -> None:
                 )
                 sec = time.perf_counter() - t0
                 ok = not validate_plan(p, plan)
-                row = (plan.n_served, plan.kpis["travel_h"], str(ok), sec)
+                row = (plan.n_served, plan.kpi_dict()["travel_h"], str(ok), sec)
             served, th, ok_s, sec = row
             label = "vroom" if eng == "vroom" else f"ours-{eng}"
             print(

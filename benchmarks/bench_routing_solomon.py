@@ -50,7 +50,7 @@ def main() -> None:
         ref = float(bks[name]["distance_float"])
         gap = 100 * (ours / ref - 1)
         gaps.append(gap)
-        veh = f"{int(plan.kpis['techs_used'])}/{bks[name]['vehicles']}"
+        veh = f"{int(plan.kpi_dict()['techs_used'])}/{bks[name]['vehicles']}"
         print(
             f"{name:9} {ours:10.2f} {ref:10.2f} {gap:7.2f} {veh:>7} {plan.n_served:6d} {ok!s:>5} {sec:6.1f}",
             flush=True,

@@ -8,7 +8,8 @@ independent validator and writes, atomically, into ``--out``::
     routes/<tech>.csv, routes/<tech>.geojson   one per technician with visits
     technicians.csv                            departure, return, break, travel, overtime
     unassigned.csv                             every job not served, with its reason
-    summary.json, plan.json                    KPIs and cost; the full plan
+    summary.json                               KPIs and cost
+    plan/                                      the full plan (DispatchPlan.load)
 
 Exit code 0 when every urgent job is served, 3 when some is not, 2 for bad input.
 
@@ -115,7 +116,7 @@ def _write(
             **meta,
             "status": str(plan.status),
             "objective": plan.objective,
-            "kpis": plan.kpis,
+            "kpis": plan.kpi_dict(),
             "cost": plan.cost.to_dict(),
             "solver": plan.stats.to_dict(),
             "unassigned_by_reason": plan.unassigned_frame()["reason"]
@@ -124,7 +125,7 @@ def _write(
             "all_urgent_served": plan.all_urgent_served,
         }
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
-        plan.save(tmp / "plan.json")
+        plan.save(tmp / "plan")
 
 
 def register(app: typer.Typer) -> None:

@@ -43,59 +43,50 @@ class CostCategory(StrEnum):
     PENALTY = "penalty"  # SLA penalties: late or unserved jobs
 
 
+def _rate(default: float, doc: str) -> Any:
+    return field(default=default, metadata={"doc": doc})
+
+
 @dataclass(frozen=True, slots=True)
 class CostRates:
     """Unit rates of the service cost model.
 
-    Attributes
-    ----------
-    labour_per_hour
-        Cost of one regular technician hour.
-    overtime_per_hour
-        Cost of one overtime hour.
-    travel_per_km
-        Vehicle cost per km driven.
-    travel_per_hour
-        Extra cost per hour driven, on top of labour (0 if labour covers it).
-    holding_rate_per_year
-        Holding cost per year as a share of a part's unit cost.
-    ordering_per_order
-        Fixed cost of one replenishment order.
-    shortage_per_unit
-        Cost per unit backordered.
-    shortage_per_unit_day
-        Cost per unit and day of backorder.
-    communication_per_ticket
-        Call-centre and messaging cost per ticket.
-    outsourcing_per_job
-        Partner fee per job handed over.
-    rework_per_visit
-        Cost of a repeat visit beyond its labour and travel (admin, goodwill).
-    late_penalty_per_hour
-        SLA penalty per hour of lateness, by urgency class name.
-    unserved_penalty
-        Penalty for a job not served in its horizon, by urgency class name.
+    Each field's meaning is in its ``metadata["doc"]`` (see :meth:`docs`); the
+    scenario's ``[costs]`` table is derived from these fields, so a rate added
+    here is a scenario key at once.
 
     >>> CostRates().labour_per_hour
     35.0
     """
 
-    labour_per_hour: float = 35.0
-    overtime_per_hour: float = 52.5
-    travel_per_km: float = 0.45
-    travel_per_hour: float = 0.0
-    holding_rate_per_year: float = 0.25
-    ordering_per_order: float = 20.0
-    shortage_per_unit: float = 15.0
-    shortage_per_unit_day: float = 2.0
-    communication_per_ticket: float = 1.5
-    outsourcing_per_job: float = 95.0
-    rework_per_visit: float = 25.0
+    labour_per_hour: float = _rate(35.0, "Cost of one regular technician hour.")
+    overtime_per_hour: float = _rate(52.5, "Cost of one overtime hour.")
+    travel_per_km: float = _rate(0.45, "Vehicle cost per km driven.")
+    travel_per_hour: float = _rate(
+        0.0, "Extra cost per hour driven, on top of labour (0 if labour covers it)."
+    )
+    holding_rate_per_year: float = _rate(
+        0.25, "Holding cost per year as a share of a part's unit cost."
+    )
+    ordering_per_order: float = _rate(20.0, "Fixed cost of one replenishment order.")
+    shortage_per_unit: float = _rate(15.0, "Cost per unit backordered.")
+    shortage_per_unit_day: float = _rate(2.0, "Cost per unit and day of backorder.")
+    communication_per_ticket: float = _rate(
+        1.5, "Call-centre and messaging cost per ticket."
+    )
+    outsourcing_per_job: float = _rate(95.0, "Partner fee per job handed over.")
+    rework_per_visit: float = _rate(
+        25.0, "Cost of a repeat visit beyond its labour and travel (admin, goodwill)."
+    )
     late_penalty_per_hour: Mapping[str, float] = field(
-        default_factory=lambda: {"urgent": 50.0, "important": 10.0, "general": 2.0}
+        default_factory=lambda: {"urgent": 50.0, "important": 10.0, "general": 2.0},
+        metadata={"doc": "SLA penalty per hour of lateness, by urgency class name."},
     )
     unserved_penalty: Mapping[str, float] = field(
-        default_factory=lambda: {"urgent": 1000.0, "important": 200.0, "general": 50.0}
+        default_factory=lambda: {"urgent": 1000.0, "important": 200.0, "general": 50.0},
+        metadata={
+            "doc": "Penalty for a job not served in its horizon, by urgency class."
+        },
     )
 
     def __post_init__(self) -> None:
@@ -106,6 +97,15 @@ class CostRates:
                     _check_rate(f"costs.{f.name}.{k}", x)
             else:
                 _check_rate(f"costs.{f.name}", v)
+
+    @classmethod
+    def docs(cls) -> dict[str, str]:
+        """Field name -> what the rate means.
+
+        >>> CostRates.docs()["travel_per_km"]
+        'Vehicle cost per km driven.'
+        """
+        return {f.name: f.metadata.get("doc", "") for f in dataclasses.fields(cls)}
 
     def replace(self, **changes: Any) -> CostRates:
         """A copy with ``changes`` applied (validated again)."""

@@ -19,10 +19,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from planner.core.atomic import atomic_dir
 from planner.core.checks import readonly
 from planner.core.cost import CostBreakdown, CostCategory
 from planner.core.errors import InputError
+from planner.core.result import (
+    SolverStats,
+    SolveStatus,
+    kpi_frame,
+    read_result,
+    write_result,
+)
 from planner.inventory.base_stock import BaseStockPolicies
 from planner.inventory.metrics import PolicyMetrics
 from planner.inventory.rq import RQPolicies
@@ -46,7 +52,7 @@ _NUM = (
     "on_hand",
     "order_rate",
 )
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -179,7 +185,11 @@ class StockPlan:
                 expected="SSPolicies, RQPolicies or BaseStockPolicies",
                 got=type(policies).__name__,
             )
-        info = {"solver": getattr(getattr(policies, "stats", None), "solver", "")}
+        st = getattr(policies, "stats", None)
+        info: dict[str, Any] = {
+            "solver": getattr(st, "solver", ""),
+            "runtime_s": float(getattr(st, "runtime_s", 0.0)),
+        }
         info.update(meta or {})
         return cls(
             part_id=np.asarray(part_id, dtype=object),
@@ -228,7 +238,8 @@ class StockPlan:
                 CostCategory.HOLDING: float(self.holding_cost.sum()),
                 CostCategory.ORDERING: float(self.ordering_cost.sum()),
                 CostCategory.SHORTAGE: float(self.backorder_cost.sum()),
-            }
+            },
+            period_days=self.period_days,
         )
 
     def summary(self) -> str:
@@ -259,45 +270,78 @@ class StockPlan:
     def __str__(self) -> str:
         return self.summary()
 
+    # --- protocol -------------------------------------------------------------
+
+    @property
+    def status(self) -> SolveStatus:
+        """``OPTIMAL`` when every row's policy is optimal for its problem and every
+        target is met; ``FEASIBLE`` when some target is unmet."""
+        return (
+            SolveStatus.OPTIMAL if bool(self.target_met.all()) else SolveStatus.FEASIBLE
+        )
+
+    @property
+    def stats(self) -> SolverStats:
+        """Solver name and runtime from :attr:`meta`."""
+        return SolverStats(
+            solver=str(self.meta.get("solver", "")),
+            runtime_s=float(self.meta.get("runtime_s", 0.0)),
+        )
+
+    @property
+    def period_days(self) -> float:
+        """Days per period (what the per-period costs cover); 1 if unstated."""
+        return float(self.meta.get("period_days", 1.0))
+
+    def kpis(self) -> pd.DataFrame:
+        """Headline figures with ``inventory_`` names (per period where a rate)."""
+        n = len(self)
+        w = self.order_rate
+        fr = (
+            float((w * self.fill_rate).sum() / w.sum())
+            if n and w.sum() > 0
+            else (float(self.fill_rate.mean()) if n else 1.0)
+        )
+        rows: list[tuple[str, float, str]] = [
+            ("policies", float(n), "policies"),
+            ("cost_per_day", float(self.cost.sum()) / self.period_days, "money/day"),
+            ("fill_rate_min", float(self.fill_rate.min()) if n else 1.0, "share"),
+            ("fill_rate_mean", float(self.fill_rate.mean()) if n else 1.0, "share"),
+            ("fill_rate_weighted", fr, "share"),
+            ("on_hand_units", float(self.on_hand.sum()), "units"),
+            ("targets_unmet", float((~self.target_met).sum()), "policies"),
+        ]
+        value = self.meta.get("on_hand_value")
+        if value is not None:
+            rows.append(("on_hand_value", float(value), "money"))
+        return kpi_frame(rows, prefix="inventory_")
+
     # --- files ----------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write ``path/plan.parquet`` and ``path/plan.json`` (atomically)."""
-        target = Path(path)
-        with atomic_dir(target) as tmp:
-            self.to_frame().to_parquet(tmp / "plan.parquet", index=False)
-            meta = {"format": "planner.StockPlan", "version": FORMAT_VERSION}
-            meta["rows"] = len(self)
-            meta["meta"] = self.meta
-            (tmp / "plan.json").write_text(json.dumps(meta, indent=2))
-        return target
+        """Write a result folder: ``plan.parquet`` and ``result.json`` (atomically)."""
+        return write_result(
+            path,
+            kind="StockPlan",
+            version=FORMAT_VERSION,
+            meta={"rows": len(self), "meta": self.meta},
+            frames={"plan": self.to_frame()},
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> StockPlan:
         """Read a plan written by :meth:`save` (validated again)."""
-        p = Path(path)
-        try:
-            info = json.loads((p / "plan.json").read_text())
-            df = pd.read_parquet(p / "plan.parquet")
-        except (OSError, ValueError) as e:
-            raise InputError(
-                source=str(p), expected="a folder with plan.json and plan.parquet"
-            ) from e
-        if info.get("format") != "planner.StockPlan":
-            raise InputError(
-                source=str(p / "plan.json"),
-                field="format",
-                expected="'planner.StockPlan'",
-                got=info.get("format"),
-            )
+        info, frames = read_result(path, kind="StockPlan", versions=(FORMAT_VERSION,))
+        df = frames.get("plan")
         cols = ["part_id", "location_id", "policy", *_NUM, "target_met"]
-        missing = [c for c in cols if c not in df.columns]
+        missing = [c for c in cols if df is None or c not in df.columns]
         if missing:
             raise InputError(
-                source=str(p / "plan.parquet"),
+                source=str(Path(path) / "plan.parquet"),
                 field=", ".join(missing),
                 expected="present",
             )
+        assert df is not None
         return cls(
             **{c: df[c].to_numpy() for c in cols},
             meta=info.get("meta", {}),

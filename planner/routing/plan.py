@@ -3,12 +3,13 @@
 A plan is self-contained (it does not hold the problem): one row per visit
 (technician, sequence, job, arrival, start, end), one entry per technician
 (departure, return, break, travel, idle, overtime), and the unassigned jobs
-with a reason code each. Save and load go through JSON (no pickle).
+with a reason code each. It follows the result protocol of
+:mod:`planner.core.result` (KPIs with ``routing_`` names, costs of one day,
+a result folder); pictures of it live in :mod:`planner.report`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,17 +18,28 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from planner.core.atomic import atomic_path
 from planner.core.checks import readonly
 from planner.core.cost import CostBreakdown
 from planner.core.errors import InputError
-from planner.core.result import SolverStats, SolveStatus
+from planner.core.result import (
+    SolverStats,
+    SolveStatus,
+    kpi_frame,
+    read_result,
+    write_result,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
 __all__ = ["REASONS", "DispatchPlan"]
+
+#: Version of the result folder written by :meth:`DispatchPlan.save`
+#: (1 was a single JSON file).
+FORMAT_VERSION = 2
+
+_URGENCY = ("urgent", "important", "general")
 
 #: Reason codes for an unassigned job, and what each one means.
 REASONS: Mapping[str, str] = {
@@ -115,6 +127,19 @@ class DispatchPlan:
     def __post_init__(self) -> None:
         s = object.__setattr__
         s(self, "status", SolveStatus(self.status))
+        if not isinstance(self.cost, CostBreakdown):
+            raise InputError(
+                source="DispatchPlan", field="cost", expected="a CostBreakdown"
+            )
+        if self.cost.period_days is None:  # a plan covers one day
+            s(self, "cost", CostBreakdown(dict(self.cost.amounts), period_days=1.0))
+        elif self.cost.period_days != 1.0:
+            raise InputError(
+                source="DispatchPlan",
+                field="cost.period_days",
+                expected="1 (a plan covers one day)",
+                got=self.cost.period_days,
+            )
         s(self, "objective", float(self.objective))
         s(self, "job_ids", tuple(str(x) for x in self.job_ids))
         s(self, "tech_ids", tuple(str(x) for x in self.tech_ids))
@@ -203,17 +228,16 @@ class DispatchPlan:
         """Job indices of technician ``t`` in visiting order."""
         return np.asarray(self.stop_job)[np.asarray(self.stop_tech) == t]
 
-    @property
-    def kpis(self) -> dict[str, float]:
-        """Jobs served by urgency, travel hours, overtime and lateness."""
-        urg = np.asarray(self.job_urgency)
-        served = np.asarray(self.stop_job)
+    def kpi_dict(self) -> dict[str, float]:
+        """Jobs served by urgency, travel hours, overtime and lateness, as a dict."""
+        urg = self.job_urgency
+        served = self.stop_job
         out: dict[str, float] = {
             "jobs": float(len(urg)),
             "served": float(len(served)),
-            "unassigned": float(len(np.asarray(self.unassigned_job))),
+            "unassigned": float(len(self.unassigned_job)),
         }
-        for r, name in enumerate(("urgent", "important", "general")):
+        for r, name in enumerate(_URGENCY):
             out[f"served_{name}"] = (
                 float((urg[served] == r).sum()) if len(served) else 0.0
             )
@@ -223,18 +247,47 @@ class DispatchPlan:
         out["idle_h"] = float(np.sum(self.idle_min)) / 60.0
         out["overtime_h"] = float(np.sum(self.overtime_min)) / 60.0
         out["lateness_h"] = 0.0  # windows are hard
-        out["techs_used"] = float(len(np.unique(np.asarray(self.stop_tech))))
+        out["techs_used"] = float(len(np.unique(self.stop_tech)))
         return out
+
+    def kpis(self) -> pd.DataFrame:
+        """Headline figures of the day as ``routing_`` rows (see :mod:`planner.core.result`)."""
+        k = self.kpi_dict()
+        served, jobs = k["served"], k["jobs"]
+        rows: list[tuple[str, float, str]] = [
+            ("jobs", jobs, "jobs"),
+            ("served", served, "jobs"),
+            ("served_share", served / max(jobs, 1.0), "share"),
+            (
+                "urgent_served_share",
+                k["served_urgent"] / max(k["jobs_urgent"], 1.0),
+                "share",
+            ),
+            *[(f"served_{u}", k[f"served_{u}"], "jobs") for u in _URGENCY],
+            ("unassigned", k["unassigned"], "jobs"),
+            ("travel_h", k["travel_h"], "h"),
+            ("travel_h_per_job", k["travel_h"] / max(served, 1.0), "h/job"),
+            ("distance_km", k["distance_km"], "km"),
+            ("idle_h", k["idle_h"], "h"),
+            ("overtime_h", k["overtime_h"], "h"),
+            ("techs_used", k["techs_used"], "technicians"),
+            ("cost", self.cost_breakdown().total, "currency/day"),
+        ]
+        return kpi_frame(rows, prefix="routing_")
+
+    def cost_breakdown(self) -> CostBreakdown:
+        """Travel, overtime and unserved penalties of the day (``period_days`` 1)."""
+        return self.cost
 
     @property
     def all_urgent_served(self) -> bool:
         """Whether every urgent job is on a route."""
-        k = self.kpis
+        k = self.kpi_dict()
         return k["served_urgent"] == k["jobs_urgent"]
 
     def summary(self) -> str:
         """A few lines for humans."""
-        k = self.kpis
+        k = self.kpi_dict()
         return (
             f"DispatchPlan ({self.status}, {self.stats.solver}, {self.stats.runtime_s:.1f} s): "
             f"{int(k['served'])}/{int(k['jobs'])} jobs served "
@@ -344,107 +397,112 @@ class DispatchPlan:
             crs="EPSG:4326",
         )
 
-    # ------------------------------------------------------------ pictures
-    def plot_gantt(self, ax: Any = None) -> Any:
-        """A Gantt chart of the day (travel+wait, service, break) per technician.
-
-        Returns the matplotlib Axes (for notebooks).
-        """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(10, 0.35 * max(4, len(self.tech_ids))))
-        st = np.asarray(self.stop_tech)
-        for t in range(len(self.tech_ids)):
-            idx = np.flatnonzero(st == t)
-            if not len(idx):
-                continue
-            dep, ret = (
-                float(np.asarray(self.depart_min)[t]),
-                float(np.asarray(self.return_min)[t]),
-            )
-            ax.broken_barh([(dep / 60, (ret - dep) / 60)], (t - 0.3, 0.6), color="0.85")
-            s0 = np.asarray(self.start_min)[idx] / 60
-            s1 = np.asarray(self.end_min)[idx] / 60
-            ax.broken_barh(
-                list(zip(s0, s1 - s0, strict=True)), (t - 0.3, 0.6), color="tab:blue"
-            )
-            bs = float(np.asarray(self.break_start_min)[t])
-            if np.isfinite(bs):
-                ax.plot([bs / 60], [t], marker="|", color="tab:orange", markersize=12)
-        ax.set_yticks(range(len(self.tech_ids)), list(self.tech_ids))
-        ax.set_xlabel("hour of day")
-        ax.invert_yaxis()
-        return ax
-
-    def route_map(self) -> Any:
-        """An interactive folium map of routes and stops (needs ``location_lonlat``)."""
-        return self.to_geodataframe().explore(column="tech_id", legend=False)
-
     # ----------------------------------------------------------- save/load
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able dict (used by :meth:`save`)."""
-        d: dict[str, Any] = {
-            "status": str(self.status),
-            "objective": self.objective,
-            "job_ids": list(self.job_ids),
-            "tech_ids": list(self.tech_ids),
-            "job_urgency": np.asarray(self.job_urgency).tolist(),
-            "unassigned_job": np.asarray(self.unassigned_job).tolist(),
-            "unassigned_reason": list(self.unassigned_reason),
-            "unassigned_detail": list(self.unassigned_detail),
-            "cost": self.cost.to_dict(),
-            "stats": {
-                "solver": self.stats.solver,
-                "runtime_s": self.stats.runtime_s,
-                "n_iterations": self.stats.n_iterations,
-                "seed": self.stats.seed,
-                "extra": self.stats.extra,
-            },
-        }
-        for name in (*_STOP_FIELDS, *_TECH_FIELDS):
-            a = np.asarray(getattr(self, name))
-            d[name] = [
-                None if isinstance(x, float) and np.isnan(x) else x for x in a.tolist()
-            ]
-        for name in ("location_lonlat", "tech_start_loc", "tech_end_loc"):
-            v = getattr(self, name)
-            d[name] = None if v is None else np.asarray(v).tolist()
-        return d
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the plan as a new result folder (``result.json`` and Parquet tables).
 
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> DispatchPlan:
-        """Inverse of :meth:`to_dict`."""
-        kw = dict(d)
-        st = kw.pop("stats")
-        kw["stats"] = SolverStats(
-            st["solver"],
-            st["runtime_s"],
-            st["n_iterations"],
-            st["seed"],
-            dict(st.get("extra", {})),
-        )
-        kw["cost"] = CostBreakdown(kw["cost"])
-        for name in (*_STOP_FIELDS, *_TECH_FIELDS):
-            kw[name] = [np.nan if x is None else x for x in kw[name]]
-        return cls(**kw)
-
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the plan to a JSON file, atomically.
+        ``stops``, ``technicians`` and ``unassigned`` are the frames of
+        :meth:`to_frame`, :meth:`techs_frame` and :meth:`unassigned_frame`;
+        ``jobs`` and ``locations`` hold the ids, urgencies and coordinates.
 
         >>> import tempfile, pathlib
         >>> p = DispatchPlan.empty(["J1"], ["T1"])
-        >>> f = pathlib.Path(tempfile.mkdtemp()) / "plan.json"
-        >>> p.save(f); DispatchPlan.load(f).unassigned_reason
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "plan"
+        >>> DispatchPlan.load(p.save(f)).unassigned_reason
         ('capacity',)
         """
-        with atomic_path(path) as tmp:
-            tmp.write_text(json.dumps(self.to_dict(), allow_nan=True))
+        import pandas as pd
+
+        techs = self.techs_frame()
+        if self.tech_start_loc is not None:
+            techs["start_loc"] = np.asarray(self.tech_start_loc)
+            techs["end_loc"] = np.asarray(self.tech_end_loc)
+        frames = {
+            "stops": self.to_frame(),
+            "technicians": techs,
+            "unassigned": self.unassigned_frame(),
+            "jobs": pd.DataFrame(
+                {"job_id": list(self.job_ids), "urgency_rank": self.job_urgency}
+            ),
+        }
+        if self.location_lonlat is not None:
+            ll = np.asarray(self.location_lonlat).reshape(-1, 2)
+            frames["locations"] = pd.DataFrame({"lon": ll[:, 0], "lat": ll[:, 1]})
+        return write_result(
+            path,
+            kind="DispatchPlan",
+            version=FORMAT_VERSION,
+            meta={
+                "status": str(self.status),
+                "objective": self.objective,
+                "cost": dict(self.cost.amounts),
+                "stats": self.stats.to_dict(),
+            },
+            frames=frames,
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> DispatchPlan:
-        """Read a plan written by :meth:`save`."""
-        return cls.from_dict(json.loads(Path(path).read_text()))
+        """Read a plan written by :meth:`save` (validated again)."""
+        meta, frames = read_result(
+            path, kind="DispatchPlan", versions=(FORMAT_VERSION,)
+        )
+        want = {
+            "stops": ("tech_id", "job_id", "location", *_STOP_FIELDS[3:]),
+            "technicians": ("tech_id", *_TECH_FIELDS),
+            "unassigned": ("job_id", "reason", "detail"),
+            "jobs": ("job_id", "urgency_rank"),
+        }
+        for name, cols in want.items():
+            df = frames.get(name)
+            missing = [c for c in cols if df is None or c not in df.columns]
+            if missing:
+                raise InputError(
+                    source=str(Path(path) / f"{name}.parquet"),
+                    field=", ".join(missing),
+                    expected="present",
+                )
+        try:
+            jobs, techs = frames["jobs"], frames["technicians"]
+            job_ids = [str(x) for x in jobs["job_id"]]
+            tech_ids = [str(x) for x in techs["tech_id"]]
+            jx = {j: i for i, j in enumerate(job_ids)}
+            tx = {t: i for i, t in enumerate(tech_ids)}
+            st, un = frames["stops"], frames["unassigned"]
+            kw: dict[str, Any] = {
+                "stop_tech": [tx[str(x)] for x in st["tech_id"]],
+                "stop_job": [jx[str(x)] for x in st["job_id"]],
+                "stop_loc": st["location"].to_numpy(),
+                **{c: st[c].to_numpy(float) for c in _STOP_FIELDS[3:]},
+                **{c: techs[c].to_numpy() for c in _TECH_FIELDS},
+                "unassigned_job": [jx[str(x)] for x in un["job_id"]],
+                "unassigned_reason": tuple(str(x) for x in un["reason"]),
+                "unassigned_detail": tuple(str(x) for x in un["detail"]),
+            }
+            if "start_loc" in techs.columns:
+                kw["tech_start_loc"] = techs["start_loc"].to_numpy()
+                kw["tech_end_loc"] = techs["end_loc"].to_numpy()
+            loc = frames.get("locations")
+            if loc is not None:
+                kw["location_lonlat"] = loc[["lon", "lat"]].to_numpy(float)
+            return cls(
+                status=SolveStatus(meta["status"]),
+                objective=float(meta["objective"]),
+                job_ids=tuple(job_ids),
+                tech_ids=tuple(tech_ids),
+                job_urgency=jobs["urgency_rank"].to_numpy(),
+                cost=CostBreakdown(meta["cost"], period_days=1.0),
+                stats=SolverStats.from_dict(meta["stats"], source=str(path)),
+                **kw,
+            )
+        except (KeyError, ValueError, TypeError) as e:
+            if isinstance(e, InputError):
+                raise
+            raise InputError(
+                source=str(path),
+                expected="a consistent saved DispatchPlan",
+                got=repr(e),
+            ) from e
 
     @classmethod
     def empty(cls, job_ids: Sequence[str], tech_ids: Sequence[str]) -> DispatchPlan:

@@ -24,8 +24,8 @@ import pandas as pd
 
 from planner.core.atomic import atomic_dir, check_writable_dir, remove_stale
 from planner.core.errors import InputError
+from planner.core.result import kpi_frame
 from planner.inventory import StockPlan
-from planner.routing import DispatchPlan
 from planner.scenario.build import ScenarioData, build
 from planner.scenario.load import Scenario
 from planner.scenario.preflight import attribute, preflight
@@ -199,61 +199,23 @@ def run_stages(
 def kpi_table(sr: StageResults) -> pd.DataFrame:
     """Headline KPIs of a run as rows (kpi, mean, ci_low, ci_high, n_reps, unit).
 
-    Deterministic figures have ``ci_low == ci_high == mean`` and ``n_reps`` 1.
+    The scenario's own figures, then each stage result's ``kpis()`` in stage
+    order. Deterministic figures have ``ci_low == ci_high == mean`` and
+    ``n_reps`` 1.
     """
-    rows: list[tuple[str, float, str]] = [
-        ("tickets_per_year", sr.summary["tickets_per_year"], "tickets/year"),
-        ("existing_outlets", sr.summary["existing_outlets"], "outlets"),
-        ("technicians", sr.summary["technicians"], "technicians"),
-    ]
-    plan = sr.results.get("siting")
-    if plan is not None:
-        rows += [
-            ("siting_open_outlets", float(len(plan.open_idx)), "outlets"),
-            ("siting_objective", float(plan.objective), plan.model),
-            ("siting_gap", float(plan.gap), "share"),
-            ("siting_mean_travel_min", float(plan.mean_cost), "min"),
+    table = kpi_frame(
+        [
+            ("tickets_per_year", sr.summary["tickets_per_year"], "tickets/year"),
+            ("existing_outlets", sr.summary["existing_outlets"], "outlets"),
+            ("technicians", sr.summary["technicians"], "technicians"),
         ]
-        rows.append(("siting_coverage_share", _coverage_share(sr), "share"))
-    stock: StockPlan | None = sr.results.get("inventory")
-    if stock is not None:
-        f = stock.to_frame()
-        unit = {p.id: p.unit_cost for p in sr.data.catalog.parts}
-        value = f["on_hand"].to_numpy(dtype=float) * f["part_id"].map(unit).to_numpy(
-            float
-        )
-        rows += [
-            ("inventory_cost_per_day", float(f["cost"].sum()), "currency/day"),
-            ("inventory_on_hand_value", float(value.sum()), "currency"),
-            ("inventory_fill_rate_min", float(f["fill_rate"].min()), "share"),
-            ("inventory_fill_rate_mean", float(f["fill_rate"].mean()), "share"),
-            ("inventory_policies", float(len(f)), "policies"),
-        ]
-    day: DispatchPlan | None = sr.results.get("routing")
-    if day is not None:
-        dk = day.kpis
-        rows += [
-            ("routing_jobs", dk["jobs"], "jobs"),
-            ("routing_served_share", dk["served"] / max(dk["jobs"], 1.0), "share"),
-            (
-                "routing_urgent_served_share",
-                dk["served_urgent"] / max(dk["jobs_urgent"], 1.0),
-                "share",
-            ),
-            ("routing_travel_h", dk["travel_h"], "h"),
-            ("routing_overtime_h", dk["overtime_h"], "h"),
-            ("routing_cost", day.cost.total, "currency"),
-        ]
-    table = pd.DataFrame(
-        {
-            "kpi": [r[0] for r in rows],
-            "mean": [float(r[1]) for r in rows],
-            "ci_low": [float(r[1]) for r in rows],
-            "ci_high": [float(r[1]) for r in rows],
-            "n_reps": 1,
-            "unit": [r[2] for r in rows],
-        }
     )
+    parts = [table]
+    for stage in ("siting", "staffing", "inventory", "routing"):
+        res = sr.results.get(stage)
+        if res is not None:
+            parts.append(res.kpis())
+    table = pd.concat(parts, ignore_index=True)
     sim: SimResult | None = sr.results.get("simulation")
     if sim is not None:
         k = sim.kpis
@@ -293,15 +255,6 @@ def kpi_table(sr: StageResults) -> pd.DataFrame:
     return table
 
 
-def _coverage_share(sr: StageResults) -> float:
-    """Demand share within ``[siting] radius_min`` of its outlet, for any model."""
-    plan: SitingPlan = sr.results["siting"]
-    radius = sr.scenario.spec.siting.radius_min
-    w = np.asarray(plan.weights, dtype=float)
-    covered = np.asarray(plan.assign_cost, dtype=float) <= radius + 1e-9
-    return float(w[covered].sum() / w.sum()) if w.sum() > 0 else 1.0
-
-
 def predicted_vs_simulated(sr: StageResults) -> pd.DataFrame:
     """What the plans predict next to what the simulation measured.
 
@@ -323,7 +276,7 @@ def predicted_vs_simulated(sr: StageResults) -> pd.DataFrame:
         rows.append(
             (
                 "coverage share vs SLA attainment",
-                _coverage_share(sr),
+                plan.service_coverage_share,
                 g["mean"],
                 g["ci_low"],
                 g["ci_high"],
@@ -400,15 +353,8 @@ def write_run(
         if "inventory" in sr.results:
             sr.results["inventory"].save(tmp / "inventory")
         if "routing" in sr.results:
-            (tmp / "routing").mkdir()
-            plan_day: DispatchPlan = sr.results["routing"]
-            plan_day.save(tmp / "routing" / "plan.json")
-            plan_day.to_frame().to_parquet(
-                tmp / "routing" / "stops.parquet", index=False
-            )
-            plan_day.unassigned_frame().to_parquet(
-                tmp / "routing" / "unassigned.parquet", index=False
-            )
+            # a result folder: result.json, stops, technicians, unassigned, ...
+            sr.results["routing"].save(tmp / "routing")
         if "simulation" in sr.results:
             predicted_vs_simulated(sr).to_parquet(
                 tmp / "predicted_vs_simulated.parquet", index=False

@@ -8,13 +8,24 @@ defaults give the embedded default (mainland China's towns). See
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import dataclasses
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from planner.core.checks import SEED_MAX
+from planner.core.cost import CostRates
 from planner.core.errors import InputError
 from planner.core.timewindow import TimeWindow
+from planner.siting.models import check_model_name
 
 __all__ = [
     "CostSpec",
@@ -252,30 +263,50 @@ class UrgencySpec(_Model):
         return self
 
 
-class CostSpec(_Model):
-    """Cost rates (see :class:`planner.core.CostRates`)."""
+def _cost_spec() -> type[BaseModel]:
+    """The ``[costs]`` table, one key per field of :class:`planner.core.CostRates`."""
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(CostRates):
+        doc = f.metadata.get("doc", "")
+        if f.default is not dataclasses.MISSING:
+            fields[f.name] = (
+                float,
+                Field(f.default, ge=0, allow_inf_nan=False, description=doc),
+            )
+        else:
+            factory = f.default_factory
+            fields[f.name] = (
+                dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]],
+                Field(default_factory=factory, description=doc),  # type: ignore[arg-type]
+            )
+    return create_model(
+        "CostSpec",
+        __base__=_Model,
+        __doc__="Cost rates (see :class:`planner.core.CostRates`).",
+        **fields,
+    )
 
-    labour_per_hour: float = Field(35.0, ge=0)
-    overtime_per_hour: float = Field(52.5, ge=0)
-    travel_per_km: float = Field(0.45, ge=0)
-    travel_per_hour: float = Field(0.0, ge=0)
-    holding_rate_per_year: float = Field(0.25, ge=0)
-    ordering_per_order: float = Field(20.0, ge=0)
-    shortage_per_unit: float = Field(15.0, ge=0)
-    shortage_per_unit_day: float = Field(2.0, ge=0)
-    communication_per_ticket: float = Field(1.5, ge=0)
-    outsourcing_per_job: float = Field(95.0, ge=0)
-    rework_per_visit: float = Field(25.0, ge=0)
+
+if TYPE_CHECKING:
+    CostSpec = _Model
+else:
+    CostSpec = _cost_spec()
 
 
 class SitingSpec(_Model):
-    """What the siting stage solves."""
+    """What the siting stage solves.
 
-    model: Literal["pmedian", "mclp", "lscp", "pcenter", "facility_location"] = "mclp"
+    ``model`` is a name of :data:`planner.siting.SITING_MODELS`; ``budget``
+    caps the fixed costs of the open own outlets plus the closing costs paid
+    (the scenario's currency; none by default).
+    """
+
+    model: Annotated[str, AfterValidator(check_model_name)] = "mclp"
     p: int = Field(60, ge=1)
     radius_min: float = Field(120.0, gt=0)
     target_share: float = Field(1.0, gt=0, le=1)
     time_limit_s: float = Field(60.0, gt=0)
+    budget: float | None = Field(None, ge=0)
 
 
 Stage = Literal["summary", "siting", "inventory", "routing", "simulation"]

@@ -7,12 +7,14 @@ never writes files (the pipeline does) or prints.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypedDict
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from planner.core.progress import Progress, ProgressCallback
 from planner.inventory import (
     StockPlan,
     optimize_base_stock,
@@ -25,14 +27,7 @@ from planner.routing.tables import problem_from_tables
 from planner.scenario.build import ScenarioData, workforce
 from planner.scenario.generate import generate_day
 from planner.sim import SimModel, SimResult, simulate
-from planner.siting import (
-    SitingPlan,
-    solve_facility_location,
-    solve_lscp,
-    solve_mclp,
-    solve_pcenter,
-    solve_pmedian,
-)
+from planner.siting import SITING_MODELS, SiteOptions, SitingCase, SitingPlan
 
 __all__ = [
     "SitingInputs",
@@ -62,7 +57,11 @@ class SitingInputs:
     weights
         Tickets per year per demand point.
     existing_idx, excluded_idx
-        Sites forced open (existing outlets) and never opened.
+        Existing outlets and sites never opened.
+    options
+        The sites' options from the outlets table: existing outlets with
+        their closing costs, excluded sites, partners with their fees, every
+        site's fixed cost per year, and ``[siting] budget``.
     """
 
     duration_min: np.ndarray
@@ -70,6 +69,7 @@ class SitingInputs:
     weights: np.ndarray
     existing_idx: np.ndarray
     excluded_idx: np.ndarray
+    options: SiteOptions = field(default_factory=SiteOptions)
 
 
 def siting_inputs(data: ScenarioData) -> SitingInputs:
@@ -90,14 +90,10 @@ def siting_inputs(data: ScenarioData) -> SitingInputs:
         weights=data.demand.total_per_year,
         existing_idx=np.flatnonzero(data.sites.existing),
         excluded_idx=excluded,
+        options=SiteOptions.from_outlets(
+            data.sites, excluded=excluded, budget=data.spec.siting.budget
+        ),
     )
-
-
-class _SitingOptions(TypedDict):
-    existing: np.ndarray
-    excluded: np.ndarray
-    time_limit_s: float
-    seed: int
 
 
 def run_siting(
@@ -109,9 +105,14 @@ def run_siting(
 ) -> SitingPlan:
     """Solve the scenario's siting model (``[siting]``) on its region.
 
-    Existing outlets are kept open; ``p`` counts them. The facility-location
-    model prices travel with the cost model and opens sites at their fixed
-    cost per year, within their capacity.
+    The model comes from :data:`planner.siting.SITING_MODELS` and gets the
+    sites' options (partners and their fees, closing and fixed costs, the
+    budget): the travel-time models keep existing outlets open (``p`` counts
+    them) and serve partner demand at its travel time; set covering and
+    facility location price fees and closing costs in the scenario's
+    currency; the facility-location model prices travel with the cost model
+    and opens sites at their fixed cost per year, within their capacity.
+    Every plan carries the money, so its ``cost_breakdown()`` prices it.
     """
     s = data.spec.siting
     x = inputs if inputs is not None else siting_inputs(data)
@@ -122,28 +123,29 @@ def run_siting(
             f"solving {s.model} on {x.duration_min.shape[0]:,} x "
             f"{x.duration_min.shape[1]:,} (time limit {limit:g} s)"
         )
-    common: _SitingOptions = {
-        "existing": x.existing_idx,
-        "excluded": x.excluded_idx,
-        "time_limit_s": limit,
-        "seed": seed,
-    }
-    c, w = x.duration_min, x.weights
-    if s.model == "pmedian":
-        return solve_pmedian(c, w, s.p, **common)
-    if s.model == "mclp":
-        return solve_mclp(c, w, s.p, s.radius_min, **common)
-    if s.model == "lscp":
-        return solve_lscp(c, w, s.radius_min, target_share=s.target_share, **common)
-    if s.model == "pcenter":
-        return solve_pcenter(c, w, s.p, **common)
-    return solve_facility_location(
-        x.cost_per_ticket,
-        w,
-        data.sites.fixed_cost_per_year,
+    case = SitingCase(
+        travel=x.duration_min,
+        weights=x.weights,
+        options=x.options,
+        money=x.cost_per_ticket,
+        p=s.p,
+        radius=s.radius_min,
+        target_share=s.target_share,
         capacity=data.sites.capacity_per_year,
-        **common,
+        time_limit_s=limit,
+        seed=seed,
+        progress=_forward(progress) if progress else None,
     )
+    return SITING_MODELS[s.model].solve(case)
+
+
+def _forward(say: Callable[[str], None]) -> ProgressCallback:
+    """A progress callback writing each record as a line through ``say``."""
+
+    def cb(p: Progress) -> None:
+        say(str(p))
+
+    return cb
 
 
 def allocation(data: ScenarioData, plan: SitingPlan | None = None) -> np.ndarray:
@@ -244,9 +246,11 @@ def run_inventory(
             ready_rate=spec.ready_rate,
         )
     loc_ids = np.asarray(data.sites.ids, dtype=object)[outlets]
-    return StockPlan.from_policies(
+    stock = StockPlan.from_policies(
         np.repeat(part_ids, n_o), np.tile(loc_ids, n_p), pol, meta=meta
     )
+    value = float((np.asarray(stock.on_hand) * np.repeat(unit_cost, n_o)).sum())
+    return dataclasses.replace(stock, meta={**stock.meta, "on_hand_value": value})
 
 
 def stock_levels(

@@ -1,9 +1,11 @@
 """planner.siting: where outlets stand, and who is covered.
 
 Every model takes a demand x candidate ``cost`` matrix (minutes, metres or
-money per ticket), demand ``weights`` and its parameters, and returns a
-:class:`SitingPlan` with the open outlets, the allocation of demand, the
-objective, a proven bound and the gap.
+money per ticket), demand ``weights``, its parameters and one
+:class:`SiteOptions` (existing, excluded and partner sites, closing and fixed
+costs, fees, a budget) as ``options=``, and returns a :class:`SitingPlan` with
+the open outlets, the allocation of demand, the objective, a proven bound and
+the gap. :data:`SITING_MODELS` names them for scenarios.
 
 Models (each module docstring states its formulation):
 
@@ -33,6 +35,9 @@ from planner.siting.facility import (
 )
 from planner.siting.lscp import solve_lscp as solve_lscp
 from planner.siting.mclp import solve_mclp as solve_mclp
+from planner.siting.models import SITING_MODELS as SITING_MODELS
+from planner.siting.models import SitingCase as SitingCase
+from planner.siting.options import SiteOptions as SiteOptions
 from planner.siting.orlib import read_orlib_pmed as read_orlib_pmed
 from planner.siting.pcenter import solve_pcenter as solve_pcenter
 from planner.siting.plan import SitingPlan as SitingPlan
@@ -40,6 +45,9 @@ from planner.siting.plan import nearest_open as nearest_open
 from planner.siting.pmedian import solve_pmedian as solve_pmedian
 
 __all__ = [
+    "SITING_MODELS",
+    "SiteOptions",
+    "SitingCase",
     "SitingPlan",
     "coverage_curve_p",
     "coverage_curve_radius",

@@ -28,11 +28,15 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
 
-from planner.siting._highs import _new_highs
+from planner.siting._highs import _new_highs, _watch
+
+if TYPE_CHECKING:
+    from planner.core.progress import Heartbeat
 
 __all__ = ["BendersResult", "benders_pmedian"]
 
@@ -111,6 +115,7 @@ def benders_pmedian(
     probe_share: float = 0.4,
     probe_patience: int | None = 15,
     prune_slack: float | None = None,
+    heartbeat: Heartbeat | None = None,
 ) -> BendersResult:
     """Solve p-median on a reduced matrix by branch-and-Benders-cut.
 
@@ -140,6 +145,8 @@ def benders_pmedian(
         visits candidates by falling reduced cost and stops after this many
         failures in a row (``None``: all). On pmed36 15 keeps 184 of 186
         fixings for two thirds of the probing time.
+    heartbeat
+        Reports cut rounds, probing and the master MIP (nodes, bounds).
     """
     t0 = time.perf_counter()
     deadline = math.inf if time_limit_s is None else t0 + time_limit_s
@@ -153,6 +160,10 @@ def benders_pmedian(
     def true_value(S: np.ndarray) -> tuple[float, np.ndarray]:
         d = sub[:, S].min(axis=1)
         return float(w @ d) + float(f[S].sum()), d
+
+    def beat(msg: str, lb: float, *, force: bool = False) -> None:
+        if heartbeat is not None:
+            heartbeat(msg, best=best_v, bound=lb, force=force)
 
     def finish(lb: float) -> BendersResult:
         if integral:
@@ -210,6 +221,7 @@ def benders_pmedian(
         y, th = x[:m], x[m:]
         obj = float(h.getInfo().objective_function_value)
         lp_bound = max(lp_bound, obj)
+        beat(f"Benders root LP, round {rounds}, {n_cuts:,} cuts", lp_bound)
         if lp_bound >= best_v - thr_gap:
             info |= {"lp_rounds": rounds, "lp_cuts": n_cuts, "lp_bound": lp_bound}
             return finish(lp_bound)
@@ -278,6 +290,7 @@ def benders_pmedian(
             if time.perf_counter() > pdead:
                 break
             n_probe += 1
+            beat(f"probing, {n_probe} tried, {n_fixed} fixed", lb)
             h.changeColBounds(j, 1.0, 1.0)
             fixed = False
             for _ in range(probe_rounds):
@@ -344,6 +357,7 @@ def benders_pmedian(
     h.setOptionValue("objective_bound", float(best_v) + 1e-9 * max(1.0, abs(best_v)))
     mip_rounds = 0
     nodes = 0
+    _watch(h, heartbeat, "Benders master MIP")
     while time.perf_counter() < deadline:
         mip_rounds += 1
         if time_limit_s is not None:

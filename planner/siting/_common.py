@@ -2,15 +2,83 @@
 
 from __future__ import annotations
 
+import logging
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from planner.core.errors import InputError
+from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats, SolveStatus
+from planner.core.rng import Seed, as_generator
 from planner.siting.plan import SitingPlan, nearest_open
 
-__all__ = ["is_integral", "make_plan", "status_for"]
+if TYPE_CHECKING:
+    from planner.siting._options import Resolved
+
+__all__ = [
+    "check_method",
+    "check_seed",
+    "heartbeat",
+    "is_integral",
+    "make_plan",
+    "status_for",
+]
+
+
+def check_seed(seed: Seed) -> int | None:
+    """Check ``seed`` (InputError if bad); the int to record in the stats.
+
+    >>> check_seed(3), check_seed(None)
+    (3, None)
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    planner.core.errors.InputError: seed must be an int >= 0 or a numpy Generator; got -1
+    """
+    try:
+        as_generator(seed)
+    except (TypeError, ValueError) as e:
+        raise InputError(
+            field="seed", expected="an int >= 0 or a numpy Generator", got=seed
+        ) from e
+    if isinstance(seed, bool):
+        raise InputError(
+            field="seed", expected="an int >= 0 or a numpy Generator", got=seed
+        )
+    return int(seed) if isinstance(seed, int | np.integer) else None
+
+
+def check_method(
+    method: str, allowed: tuple[str, ...] = ("auto", "heuristic", "exact")
+) -> str:
+    """``method`` if it is one of ``allowed``, else :class:`InputError`."""
+    if method not in allowed:
+        raise InputError(
+            field="method",
+            expected=" or ".join(repr(a) for a in allowed),
+            got=method,
+        )
+    return method
+
+
+def heartbeat(module: str, task: str, progress: ProgressCallback | None) -> Heartbeat:
+    """A :class:`Heartbeat` on ``logging.getLogger(module)`` forwarding to ``progress``."""
+    if progress is not None and not callable(progress):
+        raise InputError(
+            field="progress",
+            expected="a callable taking a planner.core.progress.Progress",
+            got=type(progress).__name__,
+        )
+    return Heartbeat(logging.getLogger(module), task, callback=progress)
+
+
+def beating(hb: Heartbeat | None) -> bool:
+    """Whether ``hb`` has anyone listening (a callback or an INFO logger)."""
+    return hb is not None and (
+        hb.callback is not None or hb.logger.isEnabledFor(logging.INFO)
+    )
 
 
 def is_integral(*arrays: np.ndarray, block: int = 1 << 22) -> bool:
@@ -56,13 +124,29 @@ def make_plan(
     load: np.ndarray | None = None,
     capacity: np.ndarray | None = None,
     partners: np.ndarray | None = None,
+    options: Resolved | None = None,
+    travel_cost: np.ndarray | None = None,
 ) -> SitingPlan:
     """Build a :class:`SitingPlan`, assigning demand to the nearest open outlet.
 
     ``partners``: partner candidates; those ``assign`` sends demand to are the
-    plan's ``partner_idx``.
+    plan's ``partner_idx``. ``options``: the plan carries their money (and
+    their partners and existing outlets unless given). ``travel_cost``: the
+    matrix as the user gave it (before partner capping or fees), which the
+    plan's ``assign_cost`` is read from, so it never includes a fee.
     """
+    costs: dict[str, Any] = {}
+    if options is not None:
+        costs = options.plan_costs()
+        if partners is None:
+            partners = options.partners
+        if existing is None:
+            existing = options.existing
     ai, ac = assign if assign is not None else nearest_open(cost, open_idx)
+    if travel_cost is not None:
+        ok = np.flatnonzero(ai >= 0)
+        ac = np.full(ai.size, np.inf)
+        ac[ok] = travel_cost[ok, ai[ok]]
     used = np.zeros(0, np.int64)
     if partners is not None and partners.size:
         used = np.intersect1d(partners, ai[ai >= 0])
@@ -89,4 +173,5 @@ def make_plan(
         outlet_load=load,
         capacity=capacity,
         partner_idx=used,
+        **costs,
     )

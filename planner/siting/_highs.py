@@ -12,11 +12,14 @@ import os
 import sys
 import time
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
 import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    from planner.core.progress import Heartbeat
 
 __all__ = ["MipResult", "solve_mip"]
 
@@ -74,12 +77,16 @@ def solve_mip(
     abs_gap: float = 1e-6,
     rel_gap: float = 1e-9,
     node_limit: int | None = None,
+    heartbeat: Heartbeat | None = None,
+    label: str = "MIP",
 ) -> MipResult:
     """Solve ``min/max c x + offset`` s.t. ``row_lo <= A x <= row_hi``, bounds.
 
     ``integer`` is a boolean mask of integer columns. Infinite bounds are
     ``np.inf``. The result carries the incumbent (``x`` is ``None`` without
-    one) and HiGHS' dual bound, both including ``offset``.
+    one) and HiGHS' dual bound, both including ``offset``. With a
+    ``heartbeat`` that someone listens to, HiGHS' interrupt callback reports
+    nodes, incumbent and bound through it (at most one line per interval).
     """
     t0 = time.perf_counter()
     A = sp.csc_matrix(A)
@@ -123,6 +130,7 @@ def solve_mip(
         sol.col_value = np.asarray(start, dtype=np.float64).tolist()
         sol.value_valid = True
         h.setSolution(sol)
+    _watch(h, heartbeat, label)
     h.run()
     ms = h.getModelStatus()
     info = h.getInfo()
@@ -143,6 +151,24 @@ def solve_mip(
         n_nodes=int(info.mip_node_count),
         status=h.modelStatusToString(ms),
     )
+
+
+def _watch(h: highspy.Highs, hb: Heartbeat | None, label: str) -> None:
+    """Subscribe ``hb`` to HiGHS' MIP interrupt callback (if anyone listens)."""
+    from planner.siting._common import beating
+
+    if hb is None or not beating(hb):
+        return
+
+    def tick(e: Any) -> None:
+        d = e.data_out
+        hb(
+            f"{label}: {int(d.mip_node_count)} nodes",
+            best=float(d.mip_primal_bound),
+            bound=float(d.mip_dual_bound),
+        )
+
+    h.cbMipInterrupt.subscribe(tick)
 
 
 def solve_mip_checked(*args: Any, **kwargs: Any) -> MipResult:

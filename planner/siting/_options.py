@@ -1,44 +1,29 @@
-"""Options shared by the siting models: existing, excluded, partners, budget.
+"""The checked form of :class:`~planner.siting.SiteOptions` for ``m`` candidates.
 
-One checker turns the keyword arguments every model accepts into arrays with
-the same meaning everywhere (the semantics of
-:func:`planner.siting.solve_facility_location`):
-
-* ``existing`` outlets are forced open; with ``closing_cost`` (scalar or one
-  per existing outlet in sorted index order) they may close, paying it.
-* ``excluded`` candidates may not open.
-* ``partners`` are candidate sites of third-party providers: never opened as
-  own outlets and never counted in ``p``; contracting one costs
-  ``partner_fee`` per unit of demand weight (ticket) it serves (scalar or one
-  per partner in sorted index order). Partners may not also be existing or
-  excluded.
-* ``budget`` caps what the plan spends on its own network: the ``fixed_cost``
-  of every open own outlet (existing ones kept included, at their
-  ``fixed_cost``; pass 0 for sunk costs) plus the ``closing_cost`` of every
-  existing outlet closed. Partner fees are per ticket (an operating cost) and
-  never count against it.
-
-With ``b_j = fixed_cost_j`` (minus ``closing_cost_j`` for existing outlets
-that may close) the budget reads ``sum_j b_j y_j <= budget - sum closing_cost``,
-one knapsack row over the open variables.
+:func:`resolve` turns the public options into index arrays and cost vectors
+over the ``m`` columns of a cost matrix (the semantics are documented on
+:class:`~planner.siting.SiteOptions`). With ``b_j = fixed_cost_j`` (minus
+``closing_cost_j`` for existing outlets that may close) the budget reads
+``sum_j b_j y_j <= budget - sum closing_cost``, one knapsack row over the open
+variables.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from planner.core.checks import as_array
 from planner.core.errors import InputError
-from planner.siting.problem import check_index_set, check_per_candidate, disjoint
+from planner.siting.options import SiteOptions
+from planner.siting.problem import check_index_set
 
-__all__ = ["SiteOptions", "check_options", "partner_cost"]
+__all__ = ["Resolved", "capped_by_partners", "partner_cost", "resolve"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class SiteOptions:
+class Resolved:
     """Checked options (candidate indices sorted, arrays float64).
 
     ``forced`` are the existing outlets forced open (empty when they may close);
@@ -60,6 +45,23 @@ class SiteOptions:
     budget: float | None
     b: np.ndarray
     cap: float | None
+    fixed_given: bool = False
+
+    def plan_costs(self) -> dict[str, Any]:
+        """Per candidate the money a plan carries: fixed, closing, partner fee."""
+        m = self.fixed.size
+        closing = fee = None
+        if self.closable:
+            closing = np.zeros(m)
+            closing[self.existing] = self.closing
+        if self.partners.size:
+            fee = np.zeros(m)
+            fee[self.partners] = self.fee
+        return {
+            "fixed_cost": self.fixed if self.fixed_given else None,
+            "closing_cost": closing,
+            "partner_fee": fee,
+        }
 
     @property
     def closing_total(self) -> float:
@@ -117,60 +119,55 @@ class SiteOptions:
             )
 
 
-def check_options(
-    m: int,
-    *,
-    existing: npt.ArrayLike | None = None,
-    closing_cost: npt.ArrayLike | float | None = None,
-    excluded: npt.ArrayLike | None = None,
-    partners: npt.ArrayLike | None = None,
-    partner_fee: npt.ArrayLike | float = 0.0,
-    fixed_cost: npt.ArrayLike | float | None = None,
-    budget: float | None = None,
-    fixed_default: float = 0.0,
-) -> SiteOptions:
-    """Check the shared siting options for ``m`` candidates.
+def resolve(
+    options: SiteOptions | None, m: int, *, fixed_default: float = 0.0
+) -> Resolved:
+    """Check ``options`` against ``m`` candidates and return the arrays solvers use.
 
-    Raises :class:`~planner.core.errors.InputError` naming the argument: an
-    index out of range, a partner that is also existing or excluded, negative
-    or non-finite fees, costs or budget, a per-item array of the wrong length,
-    or nothing left to open.
+    Raises :class:`~planner.core.errors.InputError` naming the option: an
+    index out of range, a mask or ``fixed_cost`` of the wrong length, or
+    nothing left to open.
 
-    >>> o = check_options(4, existing=[1], closing_cost=5.0, partners=[3],
-    ...                   partner_fee=2.0, fixed_cost=10.0, budget=25.0)
+    >>> o = resolve(SiteOptions(existing=[1], closing_cost=5.0, partners=[3],
+    ...             partner_fee=2.0, fixed_cost=10.0, budget=25.0), 4)
     >>> o.banned.tolist(), o.b.tolist(), o.cap
     ([3], [10.0, 5.0, 10.0, 10.0], 20.0)
-    >>> check_options(3, excluded=[2], partners=[2])
-    Traceback (most recent call last):
-    ...
-    planner.core.errors.InputError: partners must be disjoint from excluded; got '1 shared, e.g. candidate 2'
     """
-    ex = check_index_set(existing, m, "existing")
-    excl = check_index_set(excluded, m, "excluded")
-    disjoint(ex, excl)
-    part = check_index_set(partners, m, "partners")
-    for other, name in ((excl, "excluded"), (ex, "existing")):
-        both = np.intersect1d(part, other)
-        if both.size:
-            raise InputError(
-                field="partners",
-                expected=f"disjoint from {name}",
-                got=f"{both.size} shared, e.g. candidate {int(both[0])}",
-            )
-    fee = _per_item(partner_fee, part.size, "partner_fee", "partner")
-    closable = closing_cost is not None
+    if options is None:
+        options = SiteOptions()
+    elif not isinstance(options, SiteOptions):
+        raise InputError(
+            field="options",
+            expected="a planner.siting.SiteOptions",
+            got=type(options).__name__,
+        )
+    ex = check_index_set(options.existing, m, "existing")
+    excl = check_index_set(options.excluded, m, "excluded")
+    part = check_index_set(options.partners, m, "partners")
+    fee = np.broadcast_to(np.asarray(options.partner_fee, np.float64), (part.size,))
+    closable = options.closing_cost is not None
     closing = np.zeros(ex.size)
-    if closing_cost is not None:
-        closing = _per_item(closing_cost, ex.size, "closing_cost", "existing outlet")
-    fixed = check_per_candidate(fixed_cost, m, "fixed_cost", default=fixed_default)
+    if options.closing_cost is not None:
+        closing = np.broadcast_to(
+            np.asarray(options.closing_cost, np.float64), (ex.size,)
+        ).copy()
+    if options.fixed_cost is None:
+        fixed = np.full(m, float(fixed_default))
+    else:
+        fc = np.asarray(options.fixed_cost, np.float64)
+        if fc.ndim == 1 and fc.size != m:
+            raise InputError(
+                source="SiteOptions",
+                field="fixed_cost",
+                expected=f"a scalar or {m} values (one per candidate)",
+                got=f"shape {fc.shape}",
+            )
+        fixed = np.broadcast_to(fc, (m,)).copy()
     b = fixed.copy()
     if closable:
         b[ex] -= closing
-    bud = None
-    cap = None
-    if budget is not None:
-        bud = float(as_array(budget, "budget", nonneg=True))
-        cap = bud - float(closing.sum())
+    bud = options.budget
+    cap = None if bud is None else float(bud) - float(closing.sum())
     banned = np.union1d(excl, part)
     if banned.size >= m:
         raise InputError(
@@ -178,34 +175,21 @@ def check_options(
             expected="to leave at least one candidate that may open",
             got=f"all {m} excluded ({excl.size}) or partners ({part.size})",
         )
-    return SiteOptions(
+    return Resolved(
         existing=ex,
         forced=np.zeros(0, np.int64) if closable else ex,
         closable=closable,
         closing=closing,
         excluded=excl,
         partners=part,
-        fee=fee,
+        fee=np.array(fee),
         banned=banned,
         fixed=fixed,
-        budget=bud,
+        budget=None if bud is None else float(bud),
         b=b,
         cap=cap,
+        fixed_given=options.fixed_cost is not None,
     )
-
-
-def _per_item(x: npt.ArrayLike | float, k: int, name: str, what: str) -> np.ndarray:
-    """A scalar or ``k`` values (one per ``what``), each finite and >= 0."""
-    a = np.asarray(x, dtype=np.float64)
-    if a.ndim == 0:
-        a = np.full(k, float(a))
-    if a.shape != (k,):
-        raise InputError(
-            field=name,
-            expected=f"a scalar or {k} values (one per {what}, in sorted index order)",
-            got=f"shape {a.shape}",
-        )
-    return as_array(a, name, nonneg=True)
 
 
 def partner_cost(

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -150,6 +151,8 @@ class Engine:
         self.n_evals = 0
         #: ``time.perf_counter()`` value after which searches stop early.
         self.deadline = math.inf
+        #: a :class:`planner.core.progress.Heartbeat` for long loops (or None)
+        self.heartbeat: Any = None
         self._sorted: SortedRows | None = sorted_rows
         self._last_below: tuple[np.ndarray, np.ndarray] | None = None
         self.bc: np.ndarray | None = None
@@ -711,6 +714,10 @@ class Engine:
                 if integral
                 else (ub - best_L <= tol * max(1.0, abs(ub)))
             )
+            if self.heartbeat is not None:
+                self.heartbeat(
+                    "Lagrangian bound", done=it, total=max_iter, best=ub, bound=best_L
+                )
             if gap_ok or theta < 1e-4 or time.perf_counter() > self.deadline:
                 break
             # subgradient: 1 - (number of open j with w_i C_ij < lam_i)

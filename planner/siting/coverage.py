@@ -21,7 +21,9 @@ import scipy.sparse as sp
 
 from planner.core.errors import InputError
 from planner.siting._cover import coverage_matrix
+from planner.siting._options import resolve
 from planner.siting.mclp import check_radius, solve_mclp
+from planner.siting.options import SiteOptions
 from planner.siting.plan import nearest_open
 from planner.siting.problem import check_cost, check_index_set, check_weights
 
@@ -66,8 +68,7 @@ def coverage_curve_p(
     p_values: Iterable[int],
     *,
     method: Literal["greedy", "exact"] = "greedy",
-    existing: npt.ArrayLike | None = None,
-    excluded: npt.ArrayLike | None = None,
+    options: SiteOptions | None = None,
     time_limit_s: float | None = None,
 ) -> pd.DataFrame:
     """Share of demand covered within ``radius`` against the number of outlets.
@@ -75,6 +76,9 @@ def coverage_curve_p(
     ``method="greedy"`` adds outlets one at a time (most newly covered weight
     first) and reads every ``p`` off that one sequence (nested plans);
     ``"exact"`` solves one MCLP per ``p`` and also reports its bound.
+    ``options`` as in :func:`planner.siting.solve_mclp` (existing outlets
+    start the greedy sequence and partners cover from the start; a budget
+    needs ``method="exact"``).
 
     Returns
     -------
@@ -106,8 +110,7 @@ def coverage_curve_p(
                 w,
                 p,
                 r,
-                existing=existing,
-                excluded=excluded,
+                options=options,
                 time_limit_s=time_limit_s,
             )
             rows.append(
@@ -124,16 +127,20 @@ def coverage_curve_p(
         )
     if method != "greedy":
         raise InputError(field="method", expected="'greedy' or 'exact'", got=method)
-    forced = check_index_set(existing, m, "existing")
-    excl = check_index_set(excluded, m, "excluded")
+    opt = resolve(options, m)
+    if opt.cap is not None:
+        raise InputError(
+            field="method", expected="'exact' with a budget", got="'greedy'"
+        )
+    forced = opt.existing
     A = sp.csc_matrix(coverage_matrix(C, r))
     covered = np.zeros(n, dtype=bool)
-    for j in forced:
+    for j in np.union1d(forced, opt.partners):
         covered |= A[:, j].toarray().ravel() > 0
     is_open = np.zeros(m, dtype=bool)
     is_open[forced] = True
     banned = np.zeros(m, dtype=bool)
-    banned[excl] = True
+    banned[opt.banned] = True
     k = int(forced.size)
     value = {k: float(w[covered].sum())}
     while k < ps[-1]:

@@ -24,6 +24,7 @@ thousand pairs.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from typing import Literal
@@ -33,13 +34,22 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from planner.core.errors import InfeasibleError, InputError
+from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolveStatus
 from planner.core.rng import Seed
-from planner.siting._common import is_integral, make_plan, status_for
+from planner.siting._common import (
+    check_method,
+    check_seed,
+    heartbeat,
+    is_integral,
+    make_plan,
+    status_for,
+)
 from planner.siting._highs import solve_mip
-from planner.siting._options import check_options
+from planner.siting._options import Resolved, resolve
 from planner.siting._radius import build_radius_model
 from planner.siting._search import Engine
+from planner.siting.options import SiteOptions
 from planner.siting.plan import SitingPlan, nearest_open
 from planner.siting.problem import (
     check_cost,
@@ -53,16 +63,11 @@ __all__ = ["solve_facility_location"]
 def solve_facility_location(
     cost: npt.ArrayLike,
     weights: npt.ArrayLike | None,
-    fixed_cost: npt.ArrayLike | float,
+    fixed_cost: npt.ArrayLike | float | None = None,
     *,
+    options: SiteOptions | None = None,
     capacity: npt.ArrayLike | float | None = None,
     single_source: bool = False,
-    existing: npt.ArrayLike | None = None,
-    closing_cost: npt.ArrayLike | float | None = None,
-    excluded: npt.ArrayLike | None = None,
-    partners: npt.ArrayLike | None = None,
-    partner_fee: npt.ArrayLike | float = 0.0,
-    budget: float | None = None,
     service_radius: float | None = None,
     service_share: float = 1.0,
     service_cost: npt.ArrayLike | None = None,
@@ -70,6 +75,7 @@ def solve_facility_location(
     seed: Seed = 0,
     method: Literal["auto", "heuristic", "exact"] = "auto",
     node_limit: int | None = None,
+    progress: ProgressCallback | None = None,
 ) -> SitingPlan:
     """Open outlets minimizing opening plus service cost.
 
@@ -80,21 +86,18 @@ def solve_facility_location(
     weights
         Demand per point (tickets per year; ``None``: all 1).
     fixed_cost
-        Opening cost per candidate (scalar or array; per year).
+        Opening cost per candidate (scalar or array; per year). May be left
+        out when ``options.fixed_cost`` holds it (giving both is an error).
+    options
+        :class:`~planner.siting.SiteOptions`: existing outlets forced open or
+        free to close at ``closing_cost`` (added to the objective); excluded
+        candidates; partners (no opening cost, ``partner_fee`` per ticket
+        added to ``cost``); ``budget`` caps the opening plus closing costs.
     capacity
-        Capacity per candidate in demand units (``None``: uncapacitated).
+        Capacity per candidate in demand units (``None``: uncapacitated;
+        ``inf`` for single candidates without a limit).
     single_source
         Each point served by exactly one outlet (capacitated case).
-    existing, closing_cost
-        Existing outlets: forced open, or free to close at ``closing_cost``
-        (scalar or one per existing outlet, in sorted index order).
-    excluded
-        Candidates that may not open.
-    partners, partner_fee
-        Candidates that are third-party partners (no opening cost, a fee per
-        ticket served added to ``cost``).
-    budget
-        Cap on the total opening cost.
     service_radius, service_share, service_cost
         The service promise as a constraint (hybrid model): at least
         ``service_share`` of the demand weight is served by an outlet within
@@ -107,6 +110,9 @@ def solve_facility_location(
         Seed of the heuristic restarts (UFL).
     method
         ``"auto"``, ``"heuristic"`` (UFL only) or ``"exact"``.
+    progress
+        Called with :class:`~planner.core.progress.Progress` records during
+        long solves (also logged at INFO by ``planner.siting.facility``).
 
     Raises
     ------
@@ -126,23 +132,15 @@ def solve_facility_location(
     ([0, 2], 15.0, [2.0, 0.0, 2.0])
     """
     t0 = time.perf_counter()
-    if method not in ("auto", "heuristic", "exact"):
-        raise InputError(
-            field="method", expected="'auto', 'heuristic' or 'exact'", got=method
-        )
+    check_method(method)
     C = check_cost(cost)
     n, m = C.shape
     w = check_weights(weights, n)
-    opt = check_options(
-        m,
-        existing=existing,
-        closing_cost=closing_cost,
-        excluded=excluded,
-        partners=partners,
-        partner_fee=partner_fee,
-        fixed_cost=fixed_cost,
-        budget=budget,
-    )
+    options = _with_fixed_cost(options, fixed_cost)
+    opt = resolve(options, m)
+    seed_int = check_seed(seed)
+    hb = heartbeat(__name__, "facility location", progress)
+    budget = opt.budget
     ex, excl, part, forced = opt.existing, opt.excluded, opt.partners, opt.forced
     # f: opening cost, minus the closing cost saved by keeping an existing
     # outlet; const: every closing cost (the plan pays the others back)
@@ -155,7 +153,11 @@ def solve_facility_location(
         C[:, part] += opt.fee[None, :]
     cap = None
     if capacity is not None:
-        cap = check_per_candidate(capacity, m, "capacity")
+        # inf (unlimited, e.g. a partner) serves all demand at most: cap there
+        c = np.asarray(capacity, dtype=np.float64)
+        cap = check_per_candidate(
+            np.where(np.isposinf(c), max(float(w.sum()), 1.0), c), m, "capacity"
+        )
     if opt.budget is not None:
         budget = opt.budget
         if f[forced].sum() > budget + 1e-9:
@@ -231,9 +233,8 @@ def solve_facility_location(
                 f"(service_share {share:g})"
             )
         svc = (mask, share)
-    seed_int = seed if isinstance(seed, int) else None
     if cap is None and budget is None and svc is None:
-        return _ufl(
+        plan = _ufl(
             C,
             w,
             f,
@@ -248,14 +249,16 @@ def solve_facility_location(
             seed_int,
             t0,
             partners=part,
+            hb=hb,
         )
+        return _priced(plan, opt, C_travel, hb)
     if method == "heuristic":
         raise InputError(
             field="method",
             expected="'exact' or 'auto' with capacity or budget",
             got=method,
         )
-    return _dense(
+    plan = _dense(
         C,
         w,
         f,
@@ -272,7 +275,21 @@ def solve_facility_location(
         t0,
         svc,
         partners=part,
+        hb=hb,
     )
+    return _priced(plan, opt, C_travel, hb)
+
+
+def _priced(
+    plan: SitingPlan, opt: Resolved, C: np.ndarray, hb: Heartbeat
+) -> SitingPlan:
+    """``plan`` with the options' money, its costs read from ``C`` (no fees)."""
+    hb(f"done, {plan.status.value}", best=plan.objective, bound=plan.bound, force=True)
+    ai = plan.assign_idx
+    ok = np.flatnonzero(ai >= 0)
+    ac = np.full(ai.size, np.inf)
+    ac[ok] = C[ok, ai[ok]]
+    return dataclasses.replace(plan, assign_cost=ac, **opt.plan_costs())
 
 
 def _ufl(
@@ -290,6 +307,7 @@ def _ufl(
     seed_int: int | None,
     t0: float,
     partners: np.ndarray | None = None,
+    hb: Heartbeat | None = None,
 ) -> SitingPlan:
     from planner.core.rng import as_generator
 
@@ -349,6 +367,8 @@ def _ufl(
             start=model.start,
             abs_gap=(1 - 1e-6) if integral else 1e-6,
             node_limit=node_limit,
+            heartbeat=hb,
+            label="UFL radius MIP",
         )
         info.update(
             fixed_closed=int(fix0.size),
@@ -408,6 +428,7 @@ def _dense(
     t0: float,
     svc: tuple[np.ndarray, float] | None = None,
     partners: np.ndarray | None = None,
+    hb: Heartbeat | None = None,
 ) -> SitingPlan:
     n, m = C.shape
     allowed = np.setdiff1d(np.arange(m), excl)
@@ -495,6 +516,8 @@ def _dense(
         time_limit_s=time_limit_s,
         node_limit=node_limit,
         abs_gap=(1 - 1e-6) if integral else 1e-6,
+        heartbeat=hb,
+        label="facility MIP",
     )
     model = "cfl" if cap is not None else "ufl"
     solver = "highspy dense MIP"
@@ -561,3 +584,31 @@ def _dense(
         load=load,
         capacity=cap,
     )
+
+
+def _with_fixed_cost(
+    options: SiteOptions | None, fixed_cost: npt.ArrayLike | float | None
+) -> SiteOptions:
+    """``options`` carrying the opening costs, given once (positionally or in them)."""
+    opts = SiteOptions() if options is None else options
+    if not isinstance(opts, SiteOptions):
+        raise InputError(
+            field="options",
+            expected="a planner.siting.SiteOptions",
+            got=type(opts).__name__,
+        )
+    if fixed_cost is None:
+        if opts.fixed_cost is None:
+            raise InputError(
+                field="fixed_cost",
+                expected="opening costs (positionally or as options.fixed_cost)",
+                got="neither",
+            )
+        return opts
+    if opts.fixed_cost is not None:
+        raise InputError(
+            field="fixed_cost",
+            expected="given once: positionally or as options.fixed_cost",
+            got="both",
+        )
+    return dataclasses.replace(opts, fixed_cost=fixed_cost)

@@ -39,8 +39,9 @@ Options follow :mod:`planner.siting._options`:
   (every uncovered point, or the cheapest fees first until the share is
   met), so every plan's value is recomputed that way.
 * ``budget``: ``sum_j b_j y_j <= budget - sum closing_cost`` over own outlets
-  (fixed plus closing costs; partner fees are not part of it). If no cover
-  meets the target within it, :class:`~planner.core.errors.InfeasibleError`
+  (fixed plus closing costs; partner fees are not part of it). If the MIP
+  proves that no cover meets the target within it, the plan's status is
+  ``INFEASIBLE`` (a sweep keeps running) and ``stats.extra["infeasible"]``
   names the best coverage share the budget buys (one
   :func:`planner.siting.solve_mclp` solve) and suggests that model. A greedy
   that cannot meet the target within the budget hands over to the MIP, also
@@ -59,10 +60,18 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from planner.core.checks import check_fraction
-from planner.core.errors import InfeasibleError, InputError
+from planner.core.errors import InfeasibleError
+from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolveStatus
 from planner.core.rng import Seed
-from planner.siting._common import is_integral, make_plan, status_for
+from planner.siting._common import (
+    check_method,
+    check_seed,
+    heartbeat,
+    is_integral,
+    make_plan,
+    status_for,
+)
 from planner.siting._cover import (
     Reduced,
     coverage_matrix,
@@ -70,8 +79,9 @@ from planner.siting._cover import (
     reduce_set_cover,
 )
 from planner.siting._highs import MipResult, solve_mip_checked
-from planner.siting._options import SiteOptions, check_options
+from planner.siting._options import Resolved, resolve
 from planner.siting.mclp import check_radius
+from planner.siting.options import SiteOptions
 from planner.siting.plan import SitingPlan, nearest_open
 from planner.siting.problem import check_cost, check_weights
 
@@ -84,17 +94,12 @@ def solve_lscp(
     radius: float,
     *,
     target_share: float = 1.0,
-    existing: npt.ArrayLike | None = None,
-    closing_cost: npt.ArrayLike | float | None = None,
-    excluded: npt.ArrayLike | None = None,
-    partners: npt.ArrayLike | None = None,
-    partner_fee: npt.ArrayLike | float = 0.0,
-    fixed_cost: npt.ArrayLike | float | None = None,
-    budget: float | None = None,
+    options: SiteOptions | None = None,
     time_limit_s: float | None = None,
     seed: Seed = 0,
     method: Literal["auto", "heuristic", "exact"] = "auto",
     node_limit: int | None = None,
+    progress: ProgressCallback | None = None,
 ) -> SitingPlan:
     """Fewest (or cheapest) outlets covering the demand within ``radius``.
 
@@ -108,34 +113,37 @@ def solve_lscp(
         Service radius in the units of ``cost``.
     target_share
         Share of total weight to cover, in (0, 1].
-    existing
-        Existing outlets, forced open (their cost counts).
-    closing_cost
-        Lets existing outlets close at this cost (scalar or one per existing
-        outlet), added to the objective.
-    excluded
-        Candidates that may not open.
-    partners, partner_fee
-        Partner sites: a point within ``radius`` of one may be contracted to
-        it at ``partner_fee`` per unit of demand weight (scalar or one per
-        partner), added to the objective.
-    fixed_cost
-        Opening cost per candidate (default 1: minimize the count).
-    budget
-        Cap on the fixed costs of open outlets plus the closing costs of
-        closed existing ones (partner fees excluded).
+    options
+        :class:`~planner.siting.SiteOptions`: existing outlets are forced
+        open (their cost counts) unless a ``closing_cost`` lets them close,
+        added to the objective; a point within ``radius`` of a partner may be
+        contracted to it at ``partner_fee`` per unit of demand weight, added
+        to the objective; ``fixed_cost`` is the opening cost (default 1:
+        minimize the count); ``budget`` caps fixed plus closing costs.
     time_limit_s, node_limit
         Limits of the MIP.
     seed
         Unused (deterministic); kept for the common signature.
     method
         ``"exact"``/``"auto"`` (MIP) or ``"heuristic"`` (greedy only).
+    progress
+        Called with :class:`~planner.core.progress.Progress` records during
+        the MIP (also logged at INFO by ``planner.siting.lscp``).
+
+    Returns
+    -------
+    SitingPlan
+        With ``status`` ``INFEASIBLE`` (no open outlets, ``objective`` nan)
+        when the MIP proves that no cover within the budget meets the
+        target; ``stats.extra["infeasible"]`` then names the best coverage
+        share the budget buys.
 
     Raises
     ------
     InfeasibleError
         If the target cannot be met even with every allowed candidate open
-        (and partner contracted), or not within the budget.
+        (and partner contracted), or the budget is below the least any plan
+        spends: both known before solving.
 
     Examples
     --------
@@ -144,31 +152,21 @@ def solve_lscp(
     [0, 1, 2]
     >>> solve_lscp(cost, None, radius=2, target_share=0.75).objective
     2.0
-    >>> plan = solve_lscp(cost, [1, 1, 1, 1], radius=2, partners=[2], partner_fee=0.4)
+    >>> plan = solve_lscp(cost, [1, 1, 1, 1], radius=2,
+    ...                   options=SiteOptions(partners=[2], partner_fee=0.4))
     >>> plan.open_idx.tolist(), plan.partner_idx.tolist(), plan.objective
     ([0, 1], [2], 2.4)
     """
     t0 = time.perf_counter()
-    if method not in ("auto", "heuristic", "exact"):
-        raise InputError(
-            field="method", expected="'auto', 'heuristic' or 'exact'", got=method
-        )
+    check_method(method)
     C = check_cost(cost)
     n, m = C.shape
     w = check_weights(weights, n)
     r = check_radius(radius)
     share = check_fraction(target_share, "target_share", open_high=False)
-    opt = check_options(
-        m,
-        existing=existing,
-        closing_cost=closing_cost,
-        excluded=excluded,
-        partners=partners,
-        partner_fee=partner_fee,
-        fixed_cost=fixed_cost,
-        budget=budget,
-        fixed_default=1.0,
-    )
+    opt = resolve(options, m, fixed_default=1.0)
+    seed_int = check_seed(seed)
+    hb = heartbeat(__name__, "LSCP", progress)
     opt.check_budget("LSCP", n_open=None, at_most=True)
     b = opt.b
     # an existing outlet that costs no more kept than closed is kept
@@ -235,6 +233,7 @@ def solve_lscp(
         "partner_groups": int(pg.size),
     }
     solver = "greedy"
+    status_override: SolveStatus | None = None
     run_mip = method != "heuristic" or not math.isfinite(best_v)
     if not math.isfinite(best_v):
         info["greedy"] = "missed the target within the budget: MIP"
@@ -250,6 +249,7 @@ def solve_lscp(
             time_limit_s,
             node_limit,
             integral,
+            hb,
         )
         solver = "highspy LSCP MIP (aggregated)"
         info.update(
@@ -263,7 +263,10 @@ def solve_lscp(
                 best_own, best_v, best_z = own, v, z
         if res.infeasible:
             if bud is not None and not math.isfinite(best_v):
-                _raise_budget(C, w, r, share, opt, time_limit_s)
+                info["infeasible"] = _budget_note(
+                    C, w, r, share, options, opt, time_limit_s
+                )
+                status_override = SolveStatus.INFEASIBLE
             bound = best_v
         else:
             bound = max(0.0, res.bound) if math.isfinite(res.bound) else 0.0
@@ -272,8 +275,9 @@ def solve_lscp(
     const = float(b[forced].sum()) + opt.closing_total
     open_idx = np.union1d(forced, red.cand[best_own])
     if not math.isfinite(best_v):
-        status = SolveStatus.NO_SOLUTION
+        status = status_override or SolveStatus.NO_SOLUTION
         objective = math.nan
+        open_idx = np.zeros(0, dtype=np.int64)
         bound_out = bound + const
         contract = np.zeros(n, dtype=bool)
     else:
@@ -295,6 +299,7 @@ def solve_lscp(
     ai, ac = nearest_open(C, open_idx)
     ai[contract] = pk_i[contract]
     ac[contract] = C[np.flatnonzero(contract), pk_i[contract]]
+    hb(f"done, {status.value}", best=objective, bound=bound_out, force=True)
     return make_plan(
         "lscp",
         C,
@@ -308,9 +313,10 @@ def solve_lscp(
         extra=info,
         radius=r,
         existing=opt.existing,
-        seed=seed if isinstance(seed, int) else None,
+        seed=seed_int,
         assign=(ai, ac),
         partners=opt.partners,
+        options=opt,
     )
 
 
@@ -380,6 +386,7 @@ def _mip(
     time_limit_s: float | None,
     node_limit: int | None,
     integral: bool,
+    hb: Heartbeat | None = None,
 ) -> tuple[MipResult, np.ndarray, np.ndarray]:
     """The cover MIP over own columns (the first ``n_own``, binary) and partner columns.
 
@@ -468,19 +475,22 @@ def _mip(
             start=start,
             node_limit=node_limit,
             abs_gap=(1 - 1e-6) if integral else 1e-6,
+            heartbeat=hb,
+            label="LSCP MIP",
         )
     return res, cols, ess
 
 
-def _raise_budget(
+def _budget_note(
     C: np.ndarray,
     w: np.ndarray,
     r: float,
     share: float,
-    opt: SiteOptions,
+    options: SiteOptions | None,
+    opt: Resolved,
     time_limit_s: float | None,
-) -> None:
-    """No cover within the budget: name the best share it buys (MCLP) and stop."""
+) -> str:
+    """No cover within the budget: name the best share it buys (one MCLP solve)."""
     from planner.siting.mclp import solve_mclp
 
     assert opt.budget is not None
@@ -489,24 +499,19 @@ def _raise_budget(
         w,
         C.shape[1] - opt.banned.size,
         r,
-        existing=opt.existing,
-        closing_cost=opt.closing if opt.closable else None,
-        excluded=opt.excluded,
-        partners=opt.partners,
-        partner_fee=opt.fee,
-        fixed_cost=opt.fixed,
-        budget=opt.budget,
+        options=options,
         time_limit_s=time_limit_s,
     )
     total = float(w.sum())
     got = mc.objective / total
     hi = mc.bound / total
     best = f"{100 * got:.2f} %" + (f" (at most {100 * hi:.2f} %)" if hi > got else "")
-    raise InfeasibleError(
+    return (
         f"LSCP: no plan within the budget {opt.budget:g} covers target_share "
         f"{share:g} of demand within radius {r:g}; the best one covers {best}: "
         f"use target_share <= {math.floor(got * 1e4) / 1e4:g}, a larger budget, or "
-        f"solve_mclp(..., budget={opt.budget:g}) for the most coverage it buys"
+        f"solve_mclp(..., options=SiteOptions(budget={opt.budget:g})) for the "
+        "most coverage it buys"
     )
 
 

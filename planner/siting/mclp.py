@@ -38,12 +38,21 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from planner.core.errors import InputError
+from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolveStatus
 from planner.core.rng import Seed
-from planner.siting._common import is_integral, make_plan, status_for
+from planner.siting._common import (
+    check_method,
+    check_seed,
+    heartbeat,
+    is_integral,
+    make_plan,
+    status_for,
+)
 from planner.siting._cover import Reduced, coverage_matrix, reduce_cover
 from planner.siting._highs import MipResult, solve_mip_checked
-from planner.siting._options import check_options
+from planner.siting._options import resolve
+from planner.siting.options import SiteOptions
 from planner.siting.plan import SitingPlan, nearest_open
 from planner.siting.problem import check_cost, check_p, check_weights
 
@@ -67,17 +76,12 @@ def solve_mclp(
     p: int,
     radius: float,
     *,
-    existing: npt.ArrayLike | None = None,
-    closing_cost: npt.ArrayLike | float | None = None,
-    excluded: npt.ArrayLike | None = None,
-    partners: npt.ArrayLike | None = None,
-    partner_fee: npt.ArrayLike | float = 0.0,
-    fixed_cost: npt.ArrayLike | float | None = None,
-    budget: float | None = None,
+    options: SiteOptions | None = None,
     time_limit_s: float | None = None,
     seed: Seed = 0,
     method: Literal["auto", "heuristic", "exact"] = "auto",
     node_limit: int | None = None,
+    progress: ProgressCallback | None = None,
 ) -> SitingPlan:
     """Open at most ``p`` outlets covering the most demand within ``radius``.
 
@@ -91,21 +95,13 @@ def solve_mclp(
         Maximum number of open outlets (existing ones included).
     radius
         Service radius in the units of ``cost``; covered means ``cost <= radius``.
-    existing
-        Existing outlets, forced open (they count towards ``p`` and ``budget``).
-    closing_cost
-        Lets existing outlets close; the closing cost (scalar or one per
-        existing outlet) is paid from the budget.
-    excluded
-        Candidates that may not open.
-    partners, partner_fee
-        Partner sites: demand within ``radius`` of one counts as covered
-        (allocated to the partner); they do not count towards ``p`` and the
-        fee plays no part here (see the module docstring); checked as in the
-        other models.
-    fixed_cost, budget
-        Opening cost per candidate and a cap on the spend (fixed costs of open
-        outlets plus closing costs of closed existing ones).
+    options
+        :class:`~planner.siting.SiteOptions`: existing outlets are forced
+        open (they count towards ``p`` and the budget) unless a
+        ``closing_cost`` lets them close, paid from the budget; demand within
+        ``radius`` of a partner counts as covered (allocated to the partner),
+        partners do not count towards ``p`` and their fee plays no part here
+        (see the module docstring).
     time_limit_s
         Wall-time limit of the MIP.
     seed
@@ -116,6 +112,9 @@ def solve_mclp(
         (= exact).
     node_limit
         Branch-and-bound node cap (deterministic stop for tests).
+    progress
+        Called with :class:`~planner.core.progress.Progress` records during
+        the MIP (also logged at INFO by ``planner.siting.mclp``).
 
     Returns
     -------
@@ -131,24 +130,14 @@ def solve_mclp(
     ([0, 2], 9.0, 'optimal')
     """
     t0 = time.perf_counter()
-    if method not in ("auto", "heuristic", "exact"):
-        raise InputError(
-            field="method", expected="'auto', 'heuristic' or 'exact'", got=method
-        )
+    check_method(method)
     C = check_cost(cost)
     n, m = C.shape
     w = check_weights(weights, n)
     r = check_radius(radius)
-    opt = check_options(
-        m,
-        existing=existing,
-        closing_cost=closing_cost,
-        excluded=excluded,
-        partners=partners,
-        partner_fee=partner_fee,
-        fixed_cost=fixed_cost,
-        budget=budget,
-    )
+    opt = resolve(options, m)
+    seed_int = check_seed(seed)
+    hb = heartbeat(__name__, "MCLP", progress)
     forced = opt.forced
     p = check_p(p, m, n_forced=forced.size, n_excluded=opt.banned.size)
     opt.check_budget("MCLP", n_open=p, at_most=True)
@@ -184,7 +173,10 @@ def solve_mclp(
     solver = "greedy+swap"
     integral = is_integral(w)
     if method != "heuristic" and k > 0 and red.A.shape[0] > 0 and heur_v < bound:
-        res = _mip(red, k, f[red.cand], bud, chosen, time_limit_s, node_limit, integral)
+        hb(f"MIP on {red.A.shape[0]:,} groups x {red.cand.size:,} sites", force=True)
+        res = _mip(
+            red, k, f[red.cand], bud, chosen, time_limit_s, node_limit, integral, hb
+        )
         solver = "highspy MCLP MIP (aggregated)"
         info.update(
             mip_nodes=res.n_nodes, mip_status=res.status, mip_runtime_s=res.runtime_s
@@ -207,6 +199,7 @@ def solve_mclp(
     status = status_for(heur_v, bound, integral=integral, sense="max")
     if status is SolveStatus.NO_SOLUTION:  # pragma: no cover - greedy always finds one
         status = SolveStatus.FEASIBLE
+    hb(f"done, {status.value}", best=heur_v, bound=bound, force=True)
     return make_plan(
         "mclp",
         C,
@@ -221,9 +214,10 @@ def solve_mclp(
         sense="max",
         radius=r,
         existing=opt.existing,
-        seed=seed if isinstance(seed, int) else None,
+        seed=seed_int,
         assign=cover_assign(C, open_idx, opt.partners, r),
         partners=opt.partners,
+        options=opt,
     )
 
 
@@ -322,6 +316,7 @@ def _mip(
     time_limit_s: float | None,
     node_limit: int | None,
     integral: bool,
+    hb: Heartbeat | None = None,
 ) -> MipResult:
     g, mk = red.A.shape
     # columns: y (mk), u (g); rows: u_g - sum y <= 0 (g rows), sum y <= k, budget
@@ -354,4 +349,6 @@ def _mip(
         start=start,
         abs_gap=(1 - 1e-6) if integral else 1e-6,
         node_limit=node_limit,
+        heartbeat=hb,
+        label="MCLP MIP",
     )

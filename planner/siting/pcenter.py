@@ -36,15 +36,16 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from planner.core.errors import InputError
+from planner.core.progress import ProgressCallback
 from planner.core.result import SolveStatus
 from planner.core.rng import Seed
-from planner.siting._common import make_plan
+from planner.siting._common import check_method, check_seed, heartbeat, make_plan
 from planner.siting._cover import coverage_matrix, reduce_cover
 from planner.siting._highs import solve_mip_checked
-from planner.siting._options import capped_by_partners, check_options, partner_cost
+from planner.siting._options import capped_by_partners, partner_cost, resolve
 from planner.siting._search import Engine
 from planner.siting.lscp import _greedy
+from planner.siting.options import SiteOptions
 from planner.siting.plan import SitingPlan
 from planner.siting.pmedian import _assign
 from planner.siting.problem import check_cost, check_p, check_weights
@@ -57,16 +58,11 @@ def solve_pcenter(
     weights: npt.ArrayLike | None,
     p: int,
     *,
-    existing: npt.ArrayLike | None = None,
-    closing_cost: npt.ArrayLike | float | None = None,
-    excluded: npt.ArrayLike | None = None,
-    partners: npt.ArrayLike | None = None,
-    partner_fee: npt.ArrayLike | float = 0.0,
-    fixed_cost: npt.ArrayLike | float | None = None,
-    budget: float | None = None,
+    options: SiteOptions | None = None,
     time_limit_s: float | None = None,
     seed: Seed = 0,
     method: Literal["auto", "heuristic", "exact"] = "auto",
+    progress: ProgressCallback | None = None,
 ) -> SitingPlan:
     """Open ``p`` outlets minimizing the worst cost of a demand point.
 
@@ -78,22 +74,20 @@ def solve_pcenter(
         Points with weight 0 are ignored (``None``: all count).
     p
         Number of outlets.
-    existing, excluded
-        Forced-open and forbidden candidates.
-    closing_cost
-        Lets existing outlets close, paying it from the budget.
-    partners, partner_fee
-        Partner sites, serving at their cost plus the fee (cost units); not
-        counted in ``p``. Points they serve show in ``plan.partner_idx``.
-    fixed_cost, budget
-        Opening cost per candidate and a cap on the spend (fixed costs of open
-        outlets plus closing costs of closed existing ones).
+    options
+        :class:`~planner.siting.SiteOptions`: existing outlets forced open
+        unless a ``closing_cost`` lets them close (paid from the budget);
+        partners serve at their cost plus the fee (in cost units) and do not
+        count in ``p``; points they serve show in ``plan.partner_idx``.
     time_limit_s
         Wall-time limit of the whole binary search.
     seed
         Unused (deterministic); kept for the common signature.
     method
         ``"exact"``/``"auto"`` (binary search) or ``"heuristic"`` (greedy).
+    progress
+        Called with :class:`~planner.core.progress.Progress` records per
+        radius tested (also logged at INFO by ``planner.siting.pcenter``).
 
     Examples
     --------
@@ -101,27 +95,18 @@ def solve_pcenter(
     >>> plan = solve_pcenter(cost, None, 2)
     >>> plan.objective, plan.status.value
     (4.0, 'optimal')
-    >>> solve_pcenter(cost, None, 2, fixed_cost=[1, 1, 5], budget=2).objective
+    >>> solve_pcenter(cost, None, 2,
+    ...               options=SiteOptions(fixed_cost=[1, 1, 5], budget=2)).objective
     6.0
     """
     t0 = time.perf_counter()
-    if method not in ("auto", "heuristic", "exact"):
-        raise InputError(
-            field="method", expected="'auto', 'heuristic' or 'exact'", got=method
-        )
+    check_method(method)
     C = check_cost(cost)
     n, m = C.shape
     w = check_weights(weights, n)
-    opt = check_options(
-        m,
-        existing=existing,
-        closing_cost=closing_cost,
-        excluded=excluded,
-        partners=partners,
-        partner_fee=partner_fee,
-        fixed_cost=fixed_cost,
-        budget=budget,
-    )
+    opt = resolve(options, m)
+    seed_int = check_seed(seed)
+    hb = heartbeat(__name__, "p-center", progress)
     forced, excl = opt.forced, opt.banned
     p = check_p(p, m, n_forced=forced.size, n_excluded=excl.size)
     opt.check_budget("p-center", n_open=p, at_most=False)
@@ -158,6 +143,7 @@ def solve_pcenter(
                 if remaining <= 0:
                     timed_out = True
                     break
+            hb(f"radius {r:g}", best=ub, bound=lb if lo == 0 else float(vals[lo - 1]))
             feas, T, used_mip = _feasible(sub, r, p, forced, excl, remaining, bud)
             n_mip += used_mip
             if feas is None:
@@ -174,6 +160,7 @@ def solve_pcenter(
         if lo >= hi and not timed_out:
             lb = ub
     status = SolveStatus.OPTIMAL if ub <= lb else SolveStatus.FEASIBLE
+    hb(f"done, {status.value}", best=ub, bound=min(lb, ub), force=True)
     info: dict[str, float | int | str] = {"cover_mips": n_mip}
     if opt.cap is not None:
         info["budget_spent"] = opt.spend(S)
@@ -191,9 +178,11 @@ def solve_pcenter(
         runtime_s=time.perf_counter() - t0,
         extra=info,
         existing=opt.existing,
-        seed=seed if isinstance(seed, int) else None,
+        seed=seed_int,
         assign=_assign(C0, S, pc, pk),
         partners=opt.partners,
+        options=opt,
+        travel_cost=C0,
     )
 
 

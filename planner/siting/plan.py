@@ -1,8 +1,12 @@
-"""The result of every siting model: :class:`SitingPlan`."""
+"""The result of every siting model: :class:`SitingPlan`.
+
+It follows the shared result protocol (:mod:`planner.core.result`): status and
+stats, ``summary()``, ``to_frame()``, ``kpis()``, ``cost_breakdown()`` and a
+versioned ``save``/``load``.
+"""
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -13,14 +17,21 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from planner.core.atomic import atomic_dir
 from planner.core.checks import readonly
+from planner.core.cost import CostBreakdown, CostCategory
 from planner.core.errors import InputError
-from planner.core.result import SolverStats, SolveStatus
+from planner.core.result import (
+    SolverStats,
+    SolveStatus,
+    kpi_frame,
+    read_result,
+    write_result,
+)
 
 __all__ = ["SitingPlan", "nearest_open"]
 
-_FORMAT = "planner.siting.SitingPlan/1"
+_KIND = "SitingPlan"
+_VERSION = 2
 
 
 def nearest_open(
@@ -89,7 +100,8 @@ class SitingPlan:
     assign_idx
         Per demand point the candidate serving it (``-1``: none).
     assign_cost
-        Per demand point its cost to the serving outlet (``inf``: none).
+        Per demand point its cost to the serving outlet or partner, in the
+        units of the cost matrix and without partner fees (``inf``: none).
     weights
         Demand weight per point (tickets per year).
     objective, bound
@@ -113,6 +125,19 @@ class SitingPlan:
     partner_idx
         Partner sites (third-party providers) contracted: demand assigned to
         them is served at a fee per ticket; they are not open outlets.
+    fixed_cost, closing_cost, partner_fee
+        Per candidate: the cost per year of running an open own outlet, the
+        one-off cost of closing an existing one, the fee per ticket of a
+        partner (``None``: not given). :meth:`cost_breakdown` prices the plan
+        with them, in the units of the options (the scenario's currency when
+        the scenario stage built them).
+    service_radius
+        The service promise (travel minutes) the coverage KPI measures
+        against; defaults to ``radius``.
+    travel_min
+        Per demand point the travel time to its server, when the model's
+        ``cost`` is not travel time (facility location prices money);
+        ``None``: ``assign_cost`` is the travel time.
     """
 
     model: str
@@ -133,6 +158,11 @@ class SitingPlan:
         default_factory=lambda: np.zeros(0, dtype=np.int64)
     )
     partner_idx: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    fixed_cost: np.ndarray | None = None
+    closing_cost: np.ndarray | None = None
+    partner_fee: np.ndarray | None = None
+    service_radius: float | None = None
+    travel_min: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         m = int(self.n_candidates)
@@ -198,10 +228,23 @@ class SitingPlan:
             "existing_idx",
             readonly(np.unique(np.asarray(self.existing_idx, dtype=np.int64))),
         )
+        for name in ("fixed_cost", "closing_cost", "partner_fee"):
+            v = getattr(self, name)
+            if v is not None:
+                a = np.broadcast_to(np.asarray(v, dtype=np.float64), (m,))
+                set_(self, name, _arr(a, np.float64, name, (m,)))
+        if self.travel_min is not None:
+            set_(
+                self,
+                "travel_min",
+                _arr(self.travel_min, np.float64, "travel_min", (n,)),
+            )
         set_(self, "objective", float(self.objective))
         set_(self, "bound", float(self.bound))
-        if self.radius is not None:
-            set_(self, "radius", float(self.radius))
+        for name in ("radius", "service_radius"):
+            v = getattr(self, name)
+            if v is not None:
+                set_(self, name, float(v))
 
     # ------------------------------------------------------------------ derived
     @property
@@ -250,6 +293,85 @@ class SitingPlan:
             return math.nan
         return float((w * self.assign_cost[ok]).sum() / w.sum())
 
+    @property
+    def travel(self) -> np.ndarray:
+        """Per demand point the travel time to its server (``inf``: unserved)."""
+        return self.travel_min if self.travel_min is not None else self.assign_cost
+
+    @property
+    def mean_travel(self) -> float:
+        """Demand-weighted mean travel time to the server (served points only)."""
+        ok = self.assign_idx >= 0
+        w = self.weights[ok]
+        if w.sum() <= 0:
+            return math.nan
+        return float((w * self.travel[ok]).sum() / w.sum())
+
+    @property
+    def service_coverage_share(self) -> float:
+        """Share of demand weight served within :attr:`service_radius` (travel).
+
+        Falls back to the model's ``radius``, and to :attr:`coverage_share`
+        without either.
+        """
+        r = self.service_radius if self.service_radius is not None else self.radius
+        total = float(self.weights.sum())
+        if r is None or total <= 0:
+            return self.coverage_share
+        ok = (self.assign_idx >= 0) & (self.travel <= r * (1 + 1e-12) + 1e-9)
+        return float(self.weights[ok].sum()) / total
+
+    # ------------------------------------------------------- result protocol
+    def kpis(self) -> pd.DataFrame:
+        """Headline figures named ``siting_*`` (:func:`~planner.core.result.kpi_frame`).
+
+        ``open_outlets``, ``objective`` (unit: the model), ``gap``,
+        ``mean_travel_min`` and ``coverage_share`` (demand within the service
+        radius of its server), plus ``partner_share`` with partners.
+
+        >>> plan = SitingPlan("pmedian", 2, [0], [0, 0], [1.0, 3.0], [1.0, 1.0],
+        ...     4.0, 4.0, "optimal", SolverStats("x", 0.0), service_radius=2.0)
+        >>> plan.kpis().set_index("kpi")["mean"].round(2).to_dict()
+        {'siting_open_outlets': 1.0, 'siting_objective': 4.0, 'siting_gap': 0.0, 'siting_mean_travel_min': 2.0, 'siting_coverage_share': 0.5}
+        """
+        rows: list[tuple[str, float, str]] = [
+            ("open_outlets", float(self.p), "outlets"),
+            ("objective", float(self.objective), self.model),
+            ("gap", float(self.gap), "share"),
+            ("mean_travel_min", float(self.mean_travel), "min"),
+            ("coverage_share", float(self.service_coverage_share), "share"),
+        ]
+        if self.partner_idx.size:
+            total = max(float(self.weights.sum()), 1e-300)
+            share = float(self.weights[self.served_by_partner].sum()) / total
+            rows.append(("partner_share", share, "share"))
+        return kpi_frame(rows, prefix="siting_")
+
+    def cost_breakdown(self) -> CostBreakdown:
+        """The plan's money per year: facility and outsourcing.
+
+        ``facility``: the fixed cost of every open own outlet plus the closing
+        cost of every existing outlet not kept; ``outsourcing``: the partner
+        fee of every ticket a partner serves. Amounts the plan does not carry
+        (no ``fixed_cost`` given, say) count 0.
+        """
+        facility = 0.0
+        if self.fixed_cost is not None:
+            facility += float(self.fixed_cost[self.open_idx].sum())
+        if self.closing_cost is not None:
+            closed = np.setdiff1d(self.existing_idx, self.open_idx)
+            facility += float(self.closing_cost[closed].sum())
+        outsourcing = 0.0
+        if self.partner_fee is not None:
+            by = self.served_by_partner
+            outsourcing = float(
+                self.weights[by] @ self.partner_fee[self.assign_idx[by]]
+            )
+        return CostBreakdown(
+            {CostCategory.FACILITY: facility, CostCategory.OUTSOURCING: outsourcing},
+            period_days=365.0,
+        )
+
     # ----------------------------------------------------------------- frames
     @property
     def served_by_partner(self) -> np.ndarray:
@@ -280,6 +402,10 @@ class SitingPlan:
         )
         if self.capacity is not None:
             df["capacity"] = np.asarray(self.capacity)
+        for name in ("fixed_cost", "closing_cost", "partner_fee"):
+            v = getattr(self, name)
+            if v is not None:
+                df[name] = np.asarray(v)
         return df
 
     def allocation_frame(self) -> pd.DataFrame:
@@ -306,6 +432,8 @@ class SitingPlan:
             f"  demand       : {self.n_demand} points, weight {float(self.weights.sum()):.6g}",
             f"  mean cost    : {self.mean_cost:.6g}",
         ]
+        if self.travel_min is not None:
+            lines.append(f"  mean travel  : {self.mean_travel:.6g} min")
         if self.partner_idx.size:
             share = float(self.weights[self.served_by_partner].sum()) / max(
                 float(self.weights.sum()), 1e-300
@@ -318,6 +446,17 @@ class SitingPlan:
             lines.append(
                 f"  covered      : {100 * self.coverage_share:.2f} % within {self.radius:.6g}"
             )
+        elif self.service_radius is not None:
+            lines.append(
+                f"  covered      : {100 * self.service_coverage_share:.2f} % within "
+                f"{self.service_radius:.6g} min"
+            )
+        cost = self.cost_breakdown()
+        if cost.total:
+            lines.append(
+                f"  cost / year  : facility {cost['facility']:,.0f}, "
+                f"outsourcing {cost['outsourcing']:,.0f}"
+            )
         lines.append(
             f"  solver       : {self.stats.solver}, {self.stats.runtime_s:.3f} s"
         )
@@ -328,96 +467,86 @@ class SitingPlan:
 
     # ------------------------------------------------------------- save / load
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write ``plan.json``, ``allocation.parquet`` and ``candidates.parquet``.
+        """Write the plan to a new folder (``result.json`` and Parquet tables).
 
-        ``path`` is a folder that must not exist yet; it appears complete or not
-        at all.
+        ``path`` must not exist yet; it appears complete or not at all
+        (:func:`~planner.core.result.write_result`).
         """
         meta = {
-            "format": _FORMAT,
             "model": self.model,
             "n_candidates": self.n_candidates,
-            "open_idx": [int(v) for v in self.open_idx],
-            "existing_idx": [int(v) for v in self.existing_idx],
-            "partner_idx": [int(v) for v in self.partner_idx],
-            "objective": _num(self.objective),
-            "bound": _num(self.bound),
+            "open_idx": self.open_idx,
+            "existing_idx": self.existing_idx,
+            "partner_idx": self.partner_idx,
+            "objective": self.objective,
+            "bound": self.bound,
             "status": self.status.value,
             "sense": self.sense,
             "radius": self.radius,
-            "stats": {
-                "solver": self.stats.solver,
-                "runtime_s": self.stats.runtime_s,
-                "n_iterations": self.stats.n_iterations,
-                "seed": self.stats.seed,
-                "extra": self.stats.extra,
-            },
+            "service_radius": self.service_radius,
+            "stats": self.stats.to_dict(),
         }
-        with atomic_dir(path) as tmp:
-            (tmp / "plan.json").write_text(json.dumps(meta, indent=2, default=_num))
-            pd.DataFrame(
-                {
-                    "weight": np.asarray(self.weights),
-                    "outlet_idx": np.asarray(self.assign_idx),
-                    "cost": np.asarray(self.assign_cost),
-                }
-            ).to_parquet(tmp / "allocation.parquet", index=False)
-            cand = pd.DataFrame({"load": np.asarray(self.outlet_load)})
-            if self.capacity is not None:
-                cand["capacity"] = np.asarray(self.capacity)
-            cand.to_parquet(tmp / "candidates.parquet", index=False)
-        return Path(path)
+        alloc = pd.DataFrame(
+            {
+                "weight": np.asarray(self.weights),
+                "outlet_idx": np.asarray(self.assign_idx),
+                "cost": np.asarray(self.assign_cost),
+            }
+        )
+        if self.travel_min is not None:
+            alloc["travel_min"] = np.asarray(self.travel_min)
+        cand = pd.DataFrame({"load": np.asarray(self.outlet_load)})
+        for name in ("capacity", "fixed_cost", "closing_cost", "partner_fee"):
+            v = getattr(self, name)
+            if v is not None:
+                cand[name] = np.asarray(v)
+        return write_result(
+            path,
+            kind=_KIND,
+            version=_VERSION,
+            meta=meta,
+            frames={"allocation": alloc, "candidates": cand},
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> SitingPlan:
-        """Read a plan written by :meth:`save`."""
-        p = Path(path)
-        meta = json.loads((p / "plan.json").read_text())
-        if meta.get("format") != _FORMAT:
-            raise InputError(
-                source=str(p / "plan.json"),
-                field="format",
-                expected=repr(_FORMAT),
-                got=meta.get("format"),
+        """Read a plan written by :meth:`save` (:class:`InputError` naming the path if not one)."""
+        meta, frames = read_result(path, kind=_KIND, versions=(_VERSION,))
+        try:
+            alloc, cand = frames["allocation"], frames["candidates"]
+            return cls(
+                model=str(meta["model"]),
+                n_candidates=int(meta["n_candidates"]),
+                open_idx=np.asarray(meta["open_idx"], dtype=np.int64),
+                assign_idx=alloc["outlet_idx"].to_numpy(),
+                assign_cost=alloc["cost"].to_numpy(),
+                weights=alloc["weight"].to_numpy(),
+                objective=float(meta["objective"]),
+                bound=float(meta["bound"]),
+                status=SolveStatus(meta["status"]),
+                stats=SolverStats.from_dict(meta["stats"], source=str(path)),
+                sense=str(meta["sense"]),
+                radius=meta["radius"],
+                outlet_load=cand["load"].to_numpy(),
+                capacity=_col(cand, "capacity"),
+                existing_idx=np.asarray(meta["existing_idx"], dtype=np.int64),
+                partner_idx=np.asarray(meta["partner_idx"], dtype=np.int64),
+                fixed_cost=_col(cand, "fixed_cost"),
+                closing_cost=_col(cand, "closing_cost"),
+                partner_fee=_col(cand, "partner_fee"),
+                service_radius=meta.get("service_radius"),
+                travel_min=_col(alloc, "travel_min"),
             )
-        alloc = pd.read_parquet(p / "allocation.parquet")
-        cand = pd.read_parquet(p / "candidates.parquet")
-        st = meta["stats"]
-        return cls(
-            model=meta["model"],
-            n_candidates=int(meta["n_candidates"]),
-            open_idx=np.asarray(meta["open_idx"], dtype=np.int64),
-            assign_idx=alloc["outlet_idx"].to_numpy(),
-            assign_cost=alloc["cost"].to_numpy(),
-            weights=alloc["weight"].to_numpy(),
-            objective=_denum(meta["objective"]),
-            bound=_denum(meta["bound"]),
-            status=SolveStatus(meta["status"]),
-            stats=SolverStats(
-                solver=st["solver"],
-                runtime_s=st["runtime_s"],
-                n_iterations=st["n_iterations"],
-                seed=st["seed"],
-                extra=st["extra"],
-            ),
-            sense=meta["sense"],
-            radius=meta["radius"],
-            outlet_load=cand["load"].to_numpy(),
-            capacity=cand["capacity"].to_numpy() if "capacity" in cand else None,
-            existing_idx=np.asarray(meta["existing_idx"], dtype=np.int64),
-            partner_idx=np.asarray(meta.get("partner_idx", []), dtype=np.int64),
-        )
+        except InputError:
+            raise
+        except (KeyError, TypeError, ValueError) as e:
+            raise InputError(
+                source=str(path),
+                expected="a saved SitingPlan",
+                got=f"{type(e).__name__}: {e}",
+            ) from e
 
 
-def _num(x: Any) -> Any:
-    """JSON has no nan/inf: write them as strings."""
-    if isinstance(x, float | np.floating):
-        v = float(x)
-        return v if math.isfinite(v) else str(v)
-    if isinstance(x, np.integer):
-        return int(x)
-    raise TypeError(f"not JSON serializable: {type(x).__name__}")
-
-
-def _denum(x: Any) -> float:
-    return float(x)
+def _col(df: pd.DataFrame, name: str) -> np.ndarray | None:
+    """Column ``name`` of ``df`` as an array, or ``None`` if absent."""
+    return df[name].to_numpy() if name in df else None

@@ -59,19 +59,23 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from planner.core.errors import InputError
+from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolveStatus
 from planner.core.rng import Seed, as_generator
 from planner.siting._benders import benders_pmedian
-from planner.siting._common import is_integral, make_plan, status_for
-from planner.siting._highs import solve_mip
-from planner.siting._options import (
-    capped_by_partners,
-    check_options,
-    partner_cost,
+from planner.siting._common import (
+    check_method,
+    check_seed,
+    heartbeat,
+    is_integral,
+    make_plan,
+    status_for,
 )
+from planner.siting._highs import solve_mip
+from planner.siting._options import capped_by_partners, partner_cost, resolve
 from planner.siting._radius import RadiusModel, build_radius_model
 from planner.siting._search import Engine
+from planner.siting.options import SiteOptions
 from planner.siting.plan import SitingPlan, nearest_open
 from planner.siting.problem import check_cost, check_p, check_weights
 
@@ -92,13 +96,7 @@ def solve_pmedian(
     weights: npt.ArrayLike | None,
     p: int,
     *,
-    existing: npt.ArrayLike | None = None,
-    closing_cost: npt.ArrayLike | float | None = None,
-    excluded: npt.ArrayLike | None = None,
-    partners: npt.ArrayLike | None = None,
-    partner_fee: npt.ArrayLike | float = 0.0,
-    fixed_cost: npt.ArrayLike | float | None = None,
-    budget: float | None = None,
+    options: SiteOptions | None = None,
     time_limit_s: float | None = None,
     seed: Seed = 0,
     method: Method = "auto",
@@ -106,6 +104,7 @@ def solve_pmedian(
     lagrange_iterations: int | None = None,
     node_limit: int | None = None,
     improve_every: int = 100,
+    progress: ProgressCallback | None = None,
 ) -> SitingPlan:
     """Open ``p`` outlets minimizing the demand-weighted cost to the nearest.
 
@@ -118,26 +117,12 @@ def solve_pmedian(
         Demand per point (``None``: all 1).
     p
         Number of outlets to open.
-    existing
-        Existing outlets (indices or mask). Forced open unless
-        ``closing_cost`` is given.
-    closing_cost
-        Cost of closing each existing outlet (scalar, or one per existing
-        outlet in sorted index order), in objective units; makes existing
-        outlets free to close.
-    excluded
-        Candidates that may not open.
-    partners, partner_fee
-        Candidates that are third-party partners: each point may be served by
-        one at its cost plus ``partner_fee`` (scalar or one per partner in
-        sorted index order, per unit weight); partners are not opened and do
-        not count in ``p``. Demand they serve shows in ``plan.partner_idx``
-        and the allocation.
-    fixed_cost, budget
-        Opening cost per candidate (default 0) and a cap on the spend: the
-        fixed cost of every open own outlet plus the closing cost of every
-        existing outlet closed. ``fixed_cost`` only enters the budget, not
-        the objective.
+    options
+        :class:`~planner.siting.SiteOptions`. Existing outlets are forced
+        open unless a ``closing_cost`` (in objective units) lets them close;
+        each point may be served by a partner at its cost plus the
+        ``partner_fee`` (per unit weight); ``fixed_cost`` only enters the
+        budget, not the objective.
     time_limit_s
         Wall-time limit of the exact solve (``None``: none).
     seed
@@ -161,6 +146,9 @@ def solve_pmedian(
         solution every so many subgradient iterations (default: once, after
         the 100th; on pmed1..40 this halves the time of every 50th for a
         mean gap of 0.03 % instead of 0.014 %).
+    progress
+        Called with :class:`~planner.core.progress.Progress` records during
+        long solves (also logged at INFO by ``planner.siting.pmedian``).
 
     Returns
     -------
@@ -171,7 +159,7 @@ def solve_pmedian(
     Raises
     ------
     InputError
-        Bad arrays or options (see :func:`planner.siting._options.check_options`).
+        Bad arrays, options or seed.
     InfeasibleError
         No ``p`` outlets fit the budget.
 
@@ -181,7 +169,8 @@ def solve_pmedian(
     >>> plan = solve_pmedian(cost, [1, 1, 1, 1], 2)
     >>> plan.objective, plan.bound, plan.status.value
     (5.0, 5.0, 'optimal')
-    >>> part = solve_pmedian(cost, [2, 1, 1, 1], 1, partners=[2], partner_fee=2)
+    >>> part = solve_pmedian(cost, [2, 1, 1, 1], 1,
+    ...                      options=SiteOptions(partners=[2], partner_fee=2))
     >>> part.open_idx.tolist(), part.partner_idx.tolist(), part.objective
     ([0], [2], 9.0)
     """
@@ -189,16 +178,10 @@ def solve_pmedian(
     C = check_cost(cost)
     n, m = C.shape
     w = check_weights(weights, n)
-    opt = check_options(
-        m,
-        existing=existing,
-        closing_cost=closing_cost,
-        excluded=excluded,
-        partners=partners,
-        partner_fee=partner_fee,
-        fixed_cost=fixed_cost,
-        budget=budget,
-    )
+    opt = resolve(options, m)
+    seed_int = check_seed(seed)
+    check_method(method)
+    hb = heartbeat(__name__, "p-median", progress)
     ex, forced, excl = opt.existing, opt.forced, opt.banned
     f = np.zeros(m)
     f[ex] = -opt.closing
@@ -210,20 +193,17 @@ def solve_pmedian(
         pc, pk = partner_cost(C, opt.partners, opt.fee)
         pc = pc.astype(C.dtype).astype(np.float64)  # the precision of the copy
         C = capped_by_partners(C, pc)
-    if method not in ("auto", "heuristic", "exact"):
-        raise InputError(
-            field="method", expected="'auto', 'heuristic' or 'exact'", got=method
-        )
     if method == "auto":
         method = "exact" if n * m <= AUTO_EXACT_MAX_ENTRIES else "heuristic"
     if n_restarts is None:
         n_restarts = 2 if method == "exact" else 0
     const = -float(f.sum())  # closing costs are paid for every existing not kept
     rng = as_generator(seed)
-    seed_int = seed if isinstance(seed, int) else None
     eng = Engine(
         C, w, f, p=p, forced=forced, banned=excl, budget_cost=opt.b, budget_cap=opt.cap
     )
+    eng.heartbeat = hb
+    hb(f"{n:,} x {m:,}, p = {p}, {method}", force=True)
     if time_limit_s is not None:
         # the heuristic phase gets all of a heuristic run, half of an exact one
         share = 1.0 if method == "heuristic" else 0.5
@@ -240,6 +220,7 @@ def solve_pmedian(
         v = eng.value(S)
         if v < best_v - 1e-9 * max(1.0, abs(best_v)):
             best, best_v = S, v
+    hb("greedy + swap", best=best_v + const)
     # -- Lagrangian bound, seeded by the incumbent's assignment costs
     d1, _, _ = eng.nearest2(best)
     large = n * m > AUTO_EXACT_MAX_ENTRIES
@@ -292,6 +273,7 @@ def solve_pmedian(
                 integral=integral,
                 time_limit_s=remaining,
                 node_limit=node_limit,
+                heartbeat=hb,
             )
             extra.update(info)
             solver = "branch-and-Benders-cut (Duran-Mateluna et al.) on highspy + lagrange fixing"
@@ -307,11 +289,13 @@ def solve_pmedian(
                 time_limit_s=remaining,
                 node_limit=node_limit,
                 budget_row=(opt.b, opt.cap),
+                heartbeat=hb,
             )
             extra.update(info)
             solver = str(info["exact_path"])
             extra["budget_spent"] = opt.spend(best)
         status = status_for(best_v, lb, integral=integral)
+    hb(f"done, {status.value}", best=best_v + const, bound=lb + const, force=True)
     return make_plan(
         "pmedian",
         C,
@@ -319,6 +303,8 @@ def solve_pmedian(
         best,
         assign=_assign(C0, best, pc, pk),
         partners=opt.partners,
+        options=opt,
+        travel_cost=C0,
         objective=best_v + const,
         bound=lb + const,
         status=status,
@@ -349,6 +335,7 @@ def _exact(
     node_limit: int | None,
     engine: str = "benders",
     budget_row: tuple[np.ndarray, float] | None = None,
+    heartbeat: Heartbeat | None = None,
 ) -> tuple[np.ndarray, float, float, dict[str, float | int | str]]:
     """Reduce by Lagrangian reduced costs, then branch-and-Benders-cut.
 
@@ -381,6 +368,7 @@ def _exact(
             integral=integral,
             time_limit_s=time_limit_s,
             node_limit=node_limit,
+            heartbeat=heartbeat,
         )
         info |= r.info
         lb = max(lag_bound, r.bound)
@@ -429,6 +417,8 @@ def _exact(
         start=model.start,
         abs_gap=(1 - 1e-6) if integral else 1e-6,
         node_limit=node_limit,
+        heartbeat=heartbeat,
+        label="radius MIP",
     )
     info |= {
         "mip_rows": int(model.A.shape[0]),
@@ -472,6 +462,7 @@ def _exact_budget(
     time_limit_s: float | None,
     node_limit: int | None,
     budget_row: tuple[np.ndarray, float],
+    heartbeat: Heartbeat | None = None,
 ) -> tuple[np.ndarray, float, float, dict[str, float | int | str]]:
     """Exact p-median with a budget row.
 
@@ -500,6 +491,7 @@ def _exact_budget(
         integral=integral,
         time_limit_s=first,
         node_limit=node_limit,
+        heartbeat=heartbeat,
     )
     info: dict[str, float | int | str] = {f"relaxed_{k}": v for k, v in info_r.items()}
     if float(b[S_r].sum()) <= cap + tol and v_r < best_v:
@@ -530,6 +522,7 @@ def _exact_budget(
         node_limit=node_limit,
         engine="radius",
         budget_row=budget_row,
+        heartbeat=heartbeat,
     )
     info |= info2
     info["exact_path"] = (

@@ -85,7 +85,7 @@ def test_dispatch_writes_valid_plan(tmp_path: Path) -> None:
     routes = sorted(p.name for p in (out / "routes").iterdir())
     assert any(x.endswith(".csv") for x in routes)
     assert any(x.endswith(".geojson") for x in routes)
-    plan = DispatchPlan.load(out / "plan.json")
+    plan = DispatchPlan.load(out / "plan")
     problem = problem_from_tables(pd.read_csv(t), pd.read_csv(w), dt.date(2026, 11, 28))
     check_plan(problem, plan)
     un = pd.read_csv(out / "unassigned.csv")

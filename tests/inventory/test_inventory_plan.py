@@ -52,7 +52,7 @@ def test_plan_rejects_duplicates_and_bad_files(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="one row per"):
         StockPlan.from_policies(["a", "a"], ["x", "x"], pol)
     (tmp_path / "junk").mkdir()
-    with pytest.raises(InputError, match=r"plan\.json"):
+    with pytest.raises(InputError, match=r"result\.json"):
         StockPlan.load(tmp_path / "junk")
 
 

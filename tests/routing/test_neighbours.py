@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.routing.solver import _compatible_neighbours
+from planner.routing.pyvrp_engine import compatible_neighbours
 
 
 def test_neighbours_are_the_nearest_compatible_clients() -> None:
@@ -17,7 +17,7 @@ def test_neighbours_are_the_nearest_compatible_clients() -> None:
     tw_l = tw_e + rng.uniform(0, 1e5, n)
     svc = np.full(n, 3e4)
     allowed = rng.random((n, m)) < 0.4
-    nbs = _compatible_neighbours(
+    nbs = compatible_neighbours(
         dur, n_dep, np.arange(n), list(range(n)), tw_e, tw_l, svc, allowed, k
     )
 

@@ -7,13 +7,10 @@ import pytest
 
 from planner.core.result import SolverStats
 from planner.routing import DispatchProblem, check_plan
-from planner.routing.solver import (
-    _best_schedule,
-    _build_plan,
-    _exchange,
-    _travel_swaps,
-    screen_jobs,
-)
+from planner.routing.insertion import exchange, travel_swaps
+from planner.routing.schedule import best_schedule
+from planner.routing.screen import screen_jobs
+from planner.routing.solver import build_plan
 
 
 def _line(service: list[float], x: list[float], shift_end: float) -> DispatchProblem:
@@ -37,7 +34,7 @@ def _line(service: list[float], x: list[float], shift_end: float) -> DispatchPro
 
 
 def _plan_cost(p: DispatchProblem, routes: list[list[int]], left: list[int]) -> float:
-    plan = _build_plan(
+    plan = build_plan(
         p, routes, [(j, "capacity", "") for j in left], SolverStats("t", 0.0)
     )
     check_plan(p, plan)
@@ -50,7 +47,7 @@ def test_travel_swap_takes_the_nearer_job() -> None:
     routes, left = [[0]], [1]
     before = _plan_cost(p, routes, left)
     cand = screen_jobs(p).candidate
-    left = _travel_swaps(p, routes, left, cand, [0], np.ones(2), deadline=np.inf)
+    left = travel_swaps(p, routes, left, cand, [0], np.ones(2), deadline=np.inf)
     assert routes == [[1]]
     assert left == [0]
     assert _plan_cost(p, routes, left) == pytest.approx(
@@ -73,14 +70,14 @@ def test_travel_swaps_keep_count_and_never_cost_more(seed: int) -> None:
     route: list[int] = []
     left: list[int] = []
     for j in rng.permutation(n).tolist():  # a random feasible start
-        if _best_schedule(p, 0, [*route, j]).ok:
+        if best_schedule(p, 0, [*route, j]).ok:
             route.append(j)
         else:
             left.append(j)
     routes = [route]
     before = _plan_cost(p, routes, left)
     cand = screen_jobs(p).candidate
-    left = _travel_swaps(p, routes, left, cand, [0], np.ones(n), deadline=np.inf)
+    left = travel_swaps(p, routes, left, cand, [0], np.ones(n), deadline=np.inf)
     assert len(routes[0]) == len(route)
     assert sorted(routes[0] + left) == list(range(n))
     assert _plan_cost(p, routes, left) <= before + 1e-9
@@ -91,7 +88,7 @@ def test_exchange_serves_two_short_jobs_instead_of_one_long() -> None:
     p = _line([150, 40, 40], [10, 12, 14], 480 + 180)
     routes, left = [[0]], [1, 2]
     cand = screen_jobs(p).candidate
-    left = _exchange(p, routes, left, cand, [0], np.ones(3), deadline=np.inf)
+    left = exchange(p, routes, left, cand, [0], np.ones(3), deadline=np.inf)
     assert sorted(routes[0]) == [1, 2]
     assert left == [0]
     _plan_cost(p, routes, left)  # valid

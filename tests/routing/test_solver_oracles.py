@@ -11,7 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.routing import DispatchProblem, check_plan, solve_dispatch, validate_plan
+from planner.routing import (
+    DispatchParams,
+    DispatchProblem,
+    check_plan,
+    solve_dispatch,
+    validate_plan,
+)
 from planner.routing.instances import read_solomon
 
 BENCH = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks"
@@ -130,16 +136,12 @@ def test_tiny_instances_match_brute_force(case: int, n: int, m: int) -> None:
 
 
 @pytest.mark.parametrize(("case", "n", "m"), [(0, 5, 1), (2, 6, 2), (3, 7, 2)])
-def test_compatible_neighbours_match_brute_force(
-    case: int, n: int, m: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_compatible_neighbours_match_brute_force(case: int, n: int, m: int) -> None:
     """The opt-in neighbourhood of compatible clients also finds the brute-force optimum."""
-    import planner.routing.solver as solver_mod
-
-    monkeypatch.setattr(solver_mod, "COMPATIBLE_NEIGHBOURS", True)
     p = _tiny(np.random.default_rng(100 + case), n, m)
     served, dist = _brute(p)
-    plan = solve_dispatch(p, max_iterations=300, seed=0)
+    params = DispatchParams(compatible_neighbours=True)
+    plan = solve_dispatch(p, max_iterations=300, seed=0, params=params)
     check_plan(p, plan)
     assert plan.n_served == served
     assert float(np.sum(plan.distance_m)) == pytest.approx(dist, rel=1e-9, abs=1e-6)
@@ -249,14 +251,8 @@ def test_ortools_engine_always_valid(p: DispatchProblem) -> None:
 @given(problems())
 def test_compatible_neighbours_always_valid(p: DispatchProblem) -> None:
     """With skills, pins and breaks, the opt-in neighbourhoods give valid plans."""
-    import planner.routing.solver as solver_mod
-
-    old = solver_mod.COMPATIBLE_NEIGHBOURS, solver_mod.ILS_NEIGHBOURS
-    solver_mod.COMPATIBLE_NEIGHBOURS, solver_mod.ILS_NEIGHBOURS = True, 3
-    try:
-        plan = solve_dispatch(p, max_iterations=40, seed=0)
-    finally:
-        solver_mod.COMPATIBLE_NEIGHBOURS, solver_mod.ILS_NEIGHBOURS = old
+    params = DispatchParams(compatible_neighbours=True, ils_neighbours=3)
+    plan = solve_dispatch(p, max_iterations=40, seed=0, params=params)
     assert validate_plan(p, plan) == []
     listed = np.concatenate([plan.stop_job, plan.unassigned_job])
     assert sorted(listed.tolist()) == list(range(p.n_jobs))

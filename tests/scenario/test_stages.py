@@ -134,7 +134,7 @@ def test_routing_stage_plans_the_generated_day(small_region: Path) -> None:
     unassigned = set(np.asarray(plan.job_ids)[np.asarray(plan.unassigned_job)].tolist())
     assert served.isdisjoint(unassigned)
     assert served | unassigned == set(day.tickets["id"])
-    assert plan.kpis["served"] > 0
+    assert plan.kpi_dict()["served"] > 0
     again = run_routing(data)
     assert np.array_equal(np.asarray(again.stop_job), np.asarray(plan.stop_job))
 

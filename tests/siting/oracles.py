@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from planner.siting import SiteOptions
+
 ORLIB = (
     Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "orlib-pmed"
 )
@@ -82,7 +84,7 @@ def brute_ufl(cost: np.ndarray, w: np.ndarray, f: np.ndarray) -> float:
 
 
 class Opts:
-    """Options of a tiny instance, in the solvers' argument names."""
+    """Options of a tiny instance (the solvers get them as a SiteOptions)."""
 
     def __init__(
         self,
@@ -105,17 +107,17 @@ class Opts:
         self.fixed_cost = fixed_cost
         self.budget = budget
 
-    def kwargs(self) -> dict[str, object]:
-        """Keyword arguments for a solver."""
-        return {
-            "existing": list(self.existing) or None,
-            "closing_cost": self.closing_cost,
-            "excluded": list(self.excluded) or None,
-            "partners": list(self.partners) or None,
-            "partner_fee": self.partner_fee,
-            "fixed_cost": self.fixed_cost,
-            "budget": self.budget,
-        }
+    def options(self) -> SiteOptions:
+        """The same options as the solvers take them."""
+        return SiteOptions(
+            existing=list(self.existing) or None,
+            closing_cost=self.closing_cost,
+            excluded=list(self.excluded) or None,
+            partners=list(self.partners) or None,
+            partner_fee=self.partner_fee,
+            fixed_cost=self.fixed_cost,
+            budget=self.budget,
+        )
 
     def fees(self) -> np.ndarray:
         """Fee per partner (sorted order)."""

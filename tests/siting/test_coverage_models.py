@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from planner.core.errors import InfeasibleError, InputError
 from planner.core.result import SolveStatus
-from planner.siting import solve_lscp, solve_mclp, solve_pmedian
+from planner.siting import SiteOptions, solve_lscp, solve_mclp, solve_pmedian
 from tests.siting.oracles import brute_lscp, brute_mclp, random_instance
 
 pytestmark = [
@@ -44,9 +44,8 @@ def test_mclp_existing_excluded_budget() -> None:
 
     cost, w, _, _ = random_instance(12, 9, 11)
     f = np.arange(1.0, 10.0)
-    plan = solve_mclp(
-        cost, w, 3, 30, existing=[0], excluded=[5], fixed_cost=f, budget=9.0
-    )
+    opts = SiteOptions(existing=[0], excluded=[5], fixed_cost=f, budget=9.0)
+    plan = solve_mclp(cost, w, 3, 30, options=opts)
     assert 0 in plan.open_idx
     assert 5 not in plan.open_idx
     assert f[plan.open_idx].sum() <= 9.0

@@ -10,7 +10,7 @@ from scipy.optimize import linprog
 
 from planner.core.errors import InfeasibleError
 from planner.core.result import SolveStatus
-from planner.siting import solve_facility_location, solve_pcenter
+from planner.siting import SiteOptions, solve_facility_location, solve_pcenter
 from tests.siting.oracles import brute_pcenter, brute_ufl, random_instance
 
 
@@ -39,7 +39,7 @@ def test_pcenter_heuristic_bracketed() -> None:
 def test_pcenter_existing_excluded() -> None:
     """p-center with a forced-open and an excluded site matches restricted brute force."""
     cost, w, _, _ = random_instance(12, 8, 9)
-    plan = solve_pcenter(cost, w, 3, existing=[2], excluded=[0])
+    plan = solve_pcenter(cost, w, 3, options=SiteOptions(existing=[2], excluded=[0]))
     best = min(
         float(cost[:, [2, *S]].min(axis=1).max())
         for S in itertools.combinations([1, 3, 4, 5, 6, 7], 2)
@@ -133,7 +133,7 @@ def test_partner_fee_and_closing_cost() -> None:
     w = np.array([10.0, 10.0])
     # own site 0 costs 100 to open; partner site 1 charges 3 per ticket: 20*(1+3)=80
     plan = solve_facility_location(
-        cost, w, [100.0, 100.0], partners=[1], partner_fee=3.0
+        cost, w, [100.0, 100.0], options=SiteOptions(partners=[1], partner_fee=3.0)
     )
     assert plan.open_idx.tolist() == []  # contracted, not opened
     assert plan.partner_idx.tolist() == [1]
@@ -144,10 +144,9 @@ def test_partner_fee_and_closing_cost() -> None:
         cost,
         w,
         [100.0, 100.0],
-        existing=[0],
-        closing_cost=50.0,
-        partners=[1],
-        partner_fee=3.0,
+        options=SiteOptions(
+            existing=[0], closing_cost=50.0, partners=[1], partner_fee=3.0
+        ),
     )
     assert keep.objective == pytest.approx(min(120.0, 130.0))
     assert keep.open_idx.tolist() == [0]
@@ -170,7 +169,7 @@ def test_budget_respected() -> None:
     """With a budget the opening cost stays within it; optimum by brute force."""
     cost, w, _, _ = random_instance(10, 6, 5)
     f = np.array([100.0, 120.0, 90.0, 150.0, 80.0, 110.0])
-    plan = solve_facility_location(cost, w, f, budget=200.0)
+    plan = solve_facility_location(cost, w, f, options=SiteOptions(budget=200.0))
     assert f[plan.open_idx].sum() <= 200.0
     best = min(
         f[list(S)].sum() + w @ cost[:, list(S)].min(axis=1)

@@ -9,12 +9,12 @@ import pytest
 
 from planner.core.errors import InputError
 from planner.core.result import SolverStats, SolveStatus
-from planner.siting import SitingPlan, nearest_open, solve_pmedian
+from planner.siting import SiteOptions, SitingPlan, nearest_open, solve_pmedian
 
 
 def _plan() -> SitingPlan:
     cost = np.array([[0.0, 4, 9], [4, 0, 5], [9, 5, 0], [8, 6, 1]])
-    return solve_pmedian(cost, [1, 2, 1, 1], 2, existing=[2])
+    return solve_pmedian(cost, [1, 2, 1, 1], 2, options=SiteOptions(existing=[2]))
 
 
 def test_arrays_read_only_and_frozen() -> None:
@@ -50,7 +50,7 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "plan").iterdir()) == [
         "allocation.parquet",
         "candidates.parquet",
-        "plan.json",
+        "result.json",
     ]
     back = SitingPlan.load(tmp_path / "plan")
     assert back.open_idx.tolist() == plan.open_idx.tolist()

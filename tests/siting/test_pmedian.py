@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from planner.core.errors import InputError
 from planner.core.result import SolveStatus
-from planner.siting import read_orlib_pmed, solve_pmedian
+from planner.siting import SiteOptions, read_orlib_pmed, solve_pmedian
 from tests.siting.oracles import ORLIB, brute_pmedian, random_instance
 
 
@@ -77,7 +77,8 @@ def test_brute_force_tiny(seed: int, p: int, method: str) -> None:
 def test_existing_forced_open_and_excluded() -> None:
     """Forced-open outlets stay open, excluded ones never open; optimum by brute force."""
     cost, w, _, _ = random_instance(12, 8, 5)
-    plan = solve_pmedian(cost, w, 3, existing=[0], excluded=[1, 2], method="exact")
+    opts = SiteOptions(existing=[0], excluded=[1, 2])
+    plan = solve_pmedian(cost, w, 3, options=opts, method="exact")
     assert 0 in plan.open_idx
     assert not set(plan.open_idx) & {1, 2}
     import itertools
@@ -94,10 +95,13 @@ def test_closing_cost_lets_existing_close() -> None:
     cost = np.array([[0.0, 10, 10], [10, 0, 10], [10, 10, 0]])
     w = np.array([1.0, 5.0, 5.0])
     # p=2: keeping 0 costs 5*10 = 50 more than {1, 2} which costs 10; closing costs 3
-    plan = solve_pmedian(cost, w, 2, existing=[0], closing_cost=3.0, method="exact")
+    opts = SiteOptions(existing=[0], closing_cost=3.0)
+    plan = solve_pmedian(cost, w, 2, options=opts, method="exact")
     assert plan.open_idx.tolist() == [1, 2]
     assert plan.objective == pytest.approx(10 + 3)
-    cheap = solve_pmedian(cost, w, 2, existing=[0], closing_cost=100.0)
+    cheap = solve_pmedian(
+        cost, w, 2, options=SiteOptions(existing=[0], closing_cost=100.0)
+    )
     assert 0 in cheap.open_idx
 
 
@@ -137,8 +141,9 @@ def test_bad_input_one_line(kwargs: dict[str, object], match: str) -> None:
     """Bad arguments raise one InputError line naming the field and the numbers."""
     cost = np.arange(12, dtype=float).reshape(3, 4)
     w = kwargs.pop("weights", [1, 1, 1])
+    p = kwargs.pop("p")
     with pytest.raises(InputError, match=match) as ei:
-        solve_pmedian(cost, w, **kwargs)  # type: ignore[arg-type]
+        solve_pmedian(cost, w, p, options=SiteOptions(**kwargs))  # type: ignore[arg-type]
     assert "\n" not in str(ei.value)
 
 

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from planner.core.errors import InfeasibleError, InputError
 from planner.core.result import SolveStatus
 from planner.siting import (
+    SiteOptions,
     SitingPlan,
     solve_lscp,
     solve_mclp,
@@ -104,7 +105,7 @@ def test_pmedian_options_exact_equals_brute_force(name: str, seed: int) -> None:
     o = _opts(name)
     p = 3
     opt = brute_pmedian_opts(cost, w, p, o)
-    plan = solve_pmedian(cost, w, p, method="exact", **o.kwargs())  # type: ignore[arg-type]
+    plan = solve_pmedian(cost, w, p, method="exact", options=o.options())
     assert plan.objective == pytest.approx(opt)
     assert plan.status is SolveStatus.OPTIMAL
     assert plan.bound == pytest.approx(opt)
@@ -120,7 +121,7 @@ def test_pmedian_options_heuristic_brackets_optimum(name: str, seed: int) -> Non
     o = _opts(name)
     p = 2
     opt = brute_pmedian_opts(cost, w, p, o)
-    plan = solve_pmedian(cost, w, p, method="heuristic", **o.kwargs())  # type: ignore[arg-type]
+    plan = solve_pmedian(cost, w, p, method="heuristic", options=o.options())
     assert plan.bound <= opt + 1e-9 <= plan.objective + 1e-9
     _check_plan(plan, o, n_open=p)
     assert _pmedian_value(cost, w, plan, o) == pytest.approx(plan.objective)
@@ -158,7 +159,7 @@ def test_pmedian_options_mip_path(
         method="exact",
         n_restarts=0,
         lagrange_iterations=5,
-        **o.kwargs(),  # type: ignore[arg-type]
+        options=o.options(),
     )
     opt = brute_pmedian_opts(cost, w, 3, o)
     assert plan.objective == pytest.approx(opt)
@@ -189,7 +190,7 @@ def test_pmedian_budget_repair_keeps_p_outlets() -> None:
         budget=51.3,
     )
     opt = brute_pmedian_opts(cost, w, 3, o)
-    plan = solve_pmedian(cost, w, 3, method="heuristic", **o.kwargs())  # type: ignore[arg-type]
+    plan = solve_pmedian(cost, w, 3, method="heuristic", options=o.options())
     _check_plan(plan, o, n_open=3)
     assert plan.bound <= opt + 1e-9 <= plan.objective + 1e-9
 
@@ -198,7 +199,7 @@ def test_pmedian_partner_allocation_reported() -> None:
     """Points whose cheapest partner beats every open outlet are allocated to it."""
     cost, w, _, _ = random_instance(N, M, 5)
     o = _opts("partners")
-    plan = solve_pmedian(cost, w, 2, **o.kwargs())  # type: ignore[arg-type]
+    plan = solve_pmedian(cost, w, 2, options=o.options())
     own = cost[:, plan.open_idx].min(axis=1)
     pc = (cost[:, [1, 6]] + 4.0).min(axis=1)
     to_partner = pc < own
@@ -217,7 +218,7 @@ def test_pmedian_partners_keep_float32_matrix_uncopied_without_partners() -> Non
     plan = solve_pmedian(c32, w, 2, method="heuristic")
     assert plan.objective == pytest.approx(float(w @ c32[:, plan.open_idx].min(axis=1)))
     o = _opts("partners")
-    plan = solve_pmedian(c32, w, 2, method="exact", **o.kwargs())  # type: ignore[arg-type]
+    plan = solve_pmedian(c32, w, 2, method="exact", options=o.options())
     assert plan.objective == pytest.approx(brute_pmedian_opts(cost, w, 2, o))
 
 
@@ -245,7 +246,7 @@ def test_pmedian_bound_never_exceeds_feasible_objective(
     )
     opt = brute_pmedian_opts(cost, w, p, o)
     try:
-        plan = solve_pmedian(cost, w, p, method="heuristic", **o.kwargs())  # type: ignore[arg-type]
+        plan = solve_pmedian(cost, w, p, method="heuristic", options=o.options())
     except InfeasibleError:
         assert math.isinf(opt)
         return
@@ -269,7 +270,7 @@ def test_mclp_options_exact_equals_brute_force(name: str, seed: int, r: float) -
     o = _opts(name)
     p = 3
     opt = brute_mclp_opts(cost, w, p, r, o)
-    plan = solve_mclp(cost, w, p, r, method="exact", **o.kwargs())  # type: ignore[arg-type]
+    plan = solve_mclp(cost, w, p, r, method="exact", options=o.options())
     assert plan.objective == pytest.approx(opt)
     assert plan.bound == pytest.approx(opt)
     assert plan.status is SolveStatus.OPTIMAL
@@ -287,7 +288,7 @@ def test_mclp_options_heuristic_brackets_optimum(name: str, seed: int) -> None:
     o = _opts(name)
     p, r = 2, 30.0
     opt = brute_mclp_opts(cost, w, p, r, o)
-    plan = solve_mclp(cost, w, p, r, method="heuristic", **o.kwargs())  # type: ignore[arg-type]
+    plan = solve_mclp(cost, w, p, r, method="heuristic", options=o.options())
     assert plan.objective - 1e-9 <= opt <= plan.bound + 1e-9
     _check_plan(plan, o)
     assert float(w[plan.covered].sum()) == pytest.approx(plan.objective)
@@ -297,7 +298,7 @@ def test_mclp_partner_coverage_allocated_to_partner() -> None:
     """Points only a partner covers are allocated to it and flagged in the frames."""
     cost, w, _, _ = random_instance(N, M, 5)
     r = 30.0
-    plan = solve_mclp(cost, w, 1, r, partners=[1, 6])
+    plan = solve_mclp(cost, w, 1, r, options=SiteOptions(partners=[1, 6]))
     own = cost[:, plan.open_idx].min(axis=1) <= r
     part = (cost[:, [1, 6]] <= r).any(axis=1)
     np.testing.assert_array_equal(plan.served_by_partner, part & ~own)
@@ -328,7 +329,7 @@ def test_mclp_bound_never_below_feasible_objective(
     opt = brute_mclp_opts(cost, w, p, radius, o)
     for method in ("heuristic", "exact"):
         try:
-            plan = solve_mclp(cost, w, p, radius, method=method, **o.kwargs())  # type: ignore[arg-type]
+            plan = solve_mclp(cost, w, p, radius, method=method, options=o.options())
         except InfeasibleError:
             assert math.isinf(opt)
             return
@@ -347,7 +348,7 @@ def test_pcenter_options_brute_force(name: str, seed: int, method: str) -> None:
     o = _opts(name)
     p = 3
     opt = brute_pcenter_opts(cost, w, p, o)
-    plan = solve_pcenter(cost, w, p, method=method, **o.kwargs())  # type: ignore[arg-type]
+    plan = solve_pcenter(cost, w, p, method=method, options=o.options())
     assert plan.bound <= opt + 1e-9 <= plan.objective + 1e-9
     if method == "exact":
         assert plan.objective == pytest.approx(opt)
@@ -367,7 +368,7 @@ def test_pcenter_budget_uses_the_mip() -> None:
     cost, w, _, _ = random_instance(12, 9, 11)
     f = np.array([1.0, 1, 1, 1, 100, 100, 100, 100, 100])
     o = Opts(9, fixed_cost=f, budget=3.0)
-    plan = solve_pcenter(cost, w, 3, **o.kwargs())  # type: ignore[arg-type]
+    plan = solve_pcenter(cost, w, 3, options=o.options())
     assert plan.objective == pytest.approx(brute_pcenter_opts(cost, w, 3, o))
     assert set(plan.open_idx.tolist()) <= {0, 1, 2, 3}
     assert plan.stats.extra["cover_mips"] > 0
@@ -400,7 +401,7 @@ def test_pcenter_bound_never_exceeds_feasible_objective(
     opt = brute_pcenter_opts(cost, w, p, o)
     for method in ("heuristic", "exact"):
         try:
-            plan = solve_pcenter(cost, w, p, method=method, **o.kwargs())  # type: ignore[arg-type]
+            plan = solve_pcenter(cost, w, p, method=method, options=o.options())
         except InfeasibleError:
             assert math.isinf(opt)
             return
@@ -442,17 +443,17 @@ def test_lscp_options_brute_force(
     """LSCP with each option set: exact = enumerated optimum, heuristic above it.
 
     Where enumeration finds no cover (out of range or over budget; full cover
-    at radius 35) the solver raises InfeasibleError.
+    at radius 35) the solver raises InfeasibleError before solving or, when
+    only the MIP proves it, returns a plan with status INFEASIBLE.
     """
     cost, w, _, _ = random_instance(N, M, seed)
     o = _lscp_opts(name)
     opt = brute_lscp_opts(cost, w, r, o, share)
-    kw = o.kwargs()
+    kw = o.options()
     if math.isinf(opt):
-        with pytest.raises(InfeasibleError):
-            solve_lscp(cost, w, r, target_share=share, method=method, **kw)  # type: ignore[arg-type]
+        assert _lscp_infeasible(cost, w, r, share, method, kw)
         return
-    plan = solve_lscp(cost, w, r, target_share=share, method=method, **kw)  # type: ignore[arg-type]
+    plan = solve_lscp(cost, w, r, target_share=share, method=method, options=kw)
     assert plan.bound <= opt + 1e-9 <= plan.objective + 1e-9
     if method == "exact":
         assert plan.objective == pytest.approx(opt)
@@ -486,16 +487,37 @@ def test_lscp_mip_start_regression() -> None:
         budget=budget,
     )
     opt = brute_lscp_opts(cost, w, r, o, 0.9)
-    plan = solve_lscp(cost, w, r, target_share=0.9, method="exact", **o.kwargs())  # type: ignore[arg-type]
+    plan = solve_lscp(cost, w, r, target_share=0.9, method="exact", options=o.options())
     assert plan.objective == pytest.approx(opt)
     assert plan.status is SolveStatus.OPTIMAL
+
+
+def _lscp_infeasible(
+    cost: np.ndarray,
+    w: np.ndarray,
+    r: float,
+    share: float,
+    method: str,
+    options: SiteOptions,
+) -> bool:
+    """Whether LSCP reports infeasibility: raised before solving, or as the status."""
+    try:
+        plan = solve_lscp(
+            cost, w, r, target_share=share, method=method, options=options
+        )
+    except InfeasibleError:
+        return True
+    return plan.status is SolveStatus.INFEASIBLE and plan.p == 0
 
 
 def test_lscp_partners_cover_the_unreachable() -> None:
     """Points no own candidate reaches are contracted to a partner in range, at its fee."""
     cost = np.array([[1.0, 9, 9], [9, 9, 1], [9, 9, 2]])
     plan = solve_lscp(
-        cost, [1, 2, 3], 2.0, partners=[2], partner_fee=4.0, fixed_cost=10
+        cost,
+        [1, 2, 3],
+        2.0,
+        options=SiteOptions(partners=[2], partner_fee=4.0, fixed_cost=10),
     )
     # own outlet 0 covers point 0; points 1, 2 (weight 5) go to partner 2 at fee 4
     assert plan.open_idx.tolist() == [0]
@@ -504,16 +526,24 @@ def test_lscp_partners_cover_the_unreachable() -> None:
     assert plan.coverage_share == 1.0
 
 
-def test_lscp_budget_infeasible_names_best_share() -> None:
-    """A budget no cover fits raises InfeasibleError with MCLP's best share."""
+def test_lscp_budget_infeasible_is_a_status_naming_best_share() -> None:
+    """A budget no cover fits (proven by the MIP) is status INFEASIBLE with MCLP's best share.
+
+    A sweep variant with such a budget must report, not die: no exception, no
+    open outlets, and the note names the share the budget buys (enumerated).
+    """
     cost, w, _, _ = random_instance(N, M, 3)
     r = 40.0
     o = Opts(M, fixed_cost=FIXED, budget=25.0)
     assert math.isinf(brute_lscp_opts(cost, w, r, o))
     best = brute_mclp_opts(cost, w, M, r, o) / float(w.sum())
-    with pytest.raises(InfeasibleError, match="solve_mclp") as e:
-        solve_lscp(cost, w, r, fixed_cost=FIXED, budget=25.0)
-    assert f"covers {100 * best:.2f} %" in str(e.value)
+    plan = solve_lscp(cost, w, r, options=o.options())
+    assert plan.status is SolveStatus.INFEASIBLE
+    assert plan.p == 0
+    assert math.isnan(plan.objective)
+    note = str(plan.stats.extra["infeasible"])
+    assert "solve_mclp" in note
+    assert f"covers {100 * best:.2f} %" in note
 
 
 @given(
@@ -543,9 +573,12 @@ def test_lscp_bound_never_exceeds_feasible_objective(
     for method in ("heuristic", "exact"):
         try:
             plan = solve_lscp(
-                cost, w, r, target_share=share, method=method, **o.kwargs()
-            )  # type: ignore[arg-type]
+                cost, w, r, target_share=share, method=method, options=o.options()
+            )
         except InfeasibleError:
+            assert math.isinf(opt)
+            return
+        if plan.status is SolveStatus.INFEASIBLE:
             assert math.isinf(opt)
             return
         assert plan.bound - 1e-6 <= opt <= plan.objective + 1e-6
@@ -558,7 +591,7 @@ def _bad_cases() -> list[tuple[dict[str, object], type[Exception], str]]:
         (
             {"partners": [1], "partner_fee": -2.0},
             InputError,
-            "partner_fee must be >= 0",
+            "partner_fee must be finite numbers >= 0",
         ),
         ({"partners": [9]}, InputError, "partners must be a candidate index in [0, 8)"),
         ({"partners": [1], "excluded": [1]}, InputError, "disjoint from excluded"),
@@ -568,7 +601,7 @@ def _bad_cases() -> list[tuple[dict[str, object], type[Exception], str]]:
             InputError,
             "partner_fee must be a scalar or 2 values",
         ),
-        ({"budget": -1.0}, InputError, "budget must be >= 0"),
+        ({"budget": -1.0}, InputError, "budget must be a finite number >= 0"),
         ({"fixed_cost": [1.0] * 3, "budget": 5.0}, InputError, "fixed_cost must be"),
         (
             {"existing": [0, 2], "closing_cost": [1.0]},
@@ -599,13 +632,33 @@ def test_bad_options(
     """Bad options raise one clear error naming the argument and the numbers, in every model."""
     cost, w, _, _ = random_instance(N, M, 7)
     with pytest.raises(exc, match=re.escape(msg)):
-        SOLVERS[model](cost, w, **kw)
+        SOLVERS[model](cost, w, options=SiteOptions(**kw))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("model", sorted(SOLVERS))
+def test_negative_seed_is_an_input_error(model: str) -> None:
+    """seed=-1 is a user error in every model (one line naming seed), not a ValueError."""
+    cost, w, _, _ = random_instance(N, M, 7)
+    with pytest.raises(InputError, match="seed must be an int >= 0"):
+        SOLVERS[model](cost, w, seed=-1)
+
+
+@pytest.mark.parametrize("model", sorted(SOLVERS))
+def test_options_must_be_site_options(model: str) -> None:
+    """A dict instead of a SiteOptions is an InputError naming options."""
+    cost, w, _, _ = random_instance(N, M, 7)
+    with pytest.raises(
+        InputError, match=re.escape("options must be a planner.siting.SiteOptions")
+    ):
+        SOLVERS[model](cost, w, options={"existing": [1]})
 
 
 def test_plan_with_partners_saves_and_loads(tmp_path: Path) -> None:
     """partner_idx and the partner allocation survive save/load."""
     cost, w, _, _ = random_instance(N, M, 5)
-    plan = solve_pmedian(cost, w, 2, partners=[1, 6], partner_fee=4.0)
+    plan = solve_pmedian(
+        cost, w, 2, options=SiteOptions(partners=[1, 6], partner_fee=4.0)
+    )
     assert plan.partner_idx.size
     back = SitingPlan.load(plan.save(tmp_path / "plan"))
     np.testing.assert_array_equal(back.partner_idx, plan.partner_idx)
@@ -616,14 +669,14 @@ def test_pmedian_budget_too_small_for_p() -> None:
     """A budget below the cheapest p outlets is reported before solving, with numbers."""
     cost, w, _, _ = random_instance(N, M, 8)
     with pytest.raises(InfeasibleError, match=r"at least 40, above the budget 39"):
-        solve_pmedian(cost, w, 3, fixed_cost=FIXED, budget=39.0)
+        solve_pmedian(cost, w, 3, options=SiteOptions(fixed_cost=FIXED, budget=39.0))
 
 
 def test_pmedian_p_counts_only_own_outlets() -> None:
     """p may not exceed the candidates left after exclusions and partners."""
     cost, w, _, _ = random_instance(N, M, 9)
     with pytest.raises(InputError, match=r"p must be <= 5"):
-        solve_pmedian(cost, w, 6, partners=[0, 1], excluded=[2])
+        solve_pmedian(cost, w, 6, options=SiteOptions(partners=[0, 1], excluded=[2]))
 
 
 def test_facility_budget_counts_closing_costs() -> None:
@@ -654,11 +707,16 @@ def test_facility_budget_counts_closing_costs() -> None:
                 obj += cc if 0 not in S else 0.0
                 best = min(best, obj)
         plan = solve_facility_location(
-            C, w, fixed, existing=[0], closing_cost=cc, budget=budget
+            C,
+            w,
+            fixed,
+            options=SiteOptions(existing=[0], closing_cost=cc, budget=budget),
         )
         S = plan.open_idx.tolist()
         spend = fixed[S].sum() + (cc if 0 not in S else 0.0)
         assert spend <= budget + 1e-9
         assert plan.objective == pytest.approx(best)
     with pytest.raises(InfeasibleError, match="at least 15"):
-        solve_facility_location(C, w, fixed, existing=[0], closing_cost=cc, budget=6)
+        solve_facility_location(
+            C, w, fixed, options=SiteOptions(existing=[0], closing_cost=cc, budget=6)
+        )

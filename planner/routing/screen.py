@@ -1,0 +1,123 @@
+"""Screening: which technician could serve which job alone in the day.
+
+Per (job, technician) pair, in numpy: skills, pins, the generic load, the
+job's parts against the van, and time (travel from the start, a window,
+service, the break before or after, return, overtime and working-time
+limits). A job no technician can serve alone is unassigned with the first
+reason that rules it out and is never given to the search; the search only
+considers pairs that pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.routing.problem import DispatchProblem
+from planner.routing.schedule import TOL as _TOL
+
+__all__ = ["Screen", "reason_alone", "screen_jobs"]
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """Which technician could serve which job alone (boolean ``(n_jobs, n_techs)``)."""
+
+    skill_ok: np.ndarray
+    time_ok: np.ndarray
+    parts_ok: np.ndarray
+    pin_ok: np.ndarray
+    load_ok: np.ndarray
+
+    @property
+    def candidate(self) -> np.ndarray:
+        """All of the above."""
+        return self.skill_ok & self.time_ok & self.parts_ok & self.pin_ok & self.load_ok
+
+
+def _earliest_start(arrive: np.ndarray, e: np.ndarray, lt: np.ndarray) -> np.ndarray:
+    """Earliest start >= arrive in one of the windows (NaN if none); arrive is (m,)."""
+    best = np.full(arrive.shape, np.nan)
+    for a, b in zip(e.tolist(), lt.tolist(), strict=True):
+        s = np.where(arrive <= b + _TOL, np.maximum(arrive, a), np.nan)
+        best = np.fmin(best, s)
+    return best
+
+
+def screen_jobs(problem: DispatchProblem) -> Screen:
+    """Screen every (job, technician) pair for the job served alone in the day."""
+    p = problem
+    n, m = p.n_jobs, p.n_techs
+    js, ts = np.asarray(p.job_skills), np.asarray(p.tech_skills)
+    skill_ok = (
+        ~(js[:, None, :] & ~ts[None, :, :]).any(axis=2)
+        if js.shape[1]
+        else np.ones((n, m), bool)
+    )
+    jp, st = np.asarray(p.job_parts), np.asarray(p.tech_stock)
+    parts_ok = (
+        (jp[:, None, :] <= st[None, :, :]).all(axis=2)
+        if jp.shape[1]
+        else np.ones((n, m), bool)
+    )
+    pin = np.asarray(p.job_pinned_tech)
+    pin_ok = (pin[:, None] < 0) | (pin[:, None] == np.arange(m)[None, :])
+    d = np.asarray(p.duration_min)
+    s0, en = np.asarray(p.tech_start_loc), np.asarray(p.tech_end_loc)
+    dep = np.asarray(p.shift_start_min, float)
+    brk = np.asarray(p.break_min, float)
+    be, bl = np.asarray(p.break_early_min, float), np.asarray(p.break_late_min, float)
+    limit = np.asarray(p.shift_end_min, float) + np.asarray(p.max_overtime_min, float)
+    maxw = np.asarray(p.max_work_min, float)
+    cap_ok = (
+        np.asarray(p.job_load)[:, None] <= np.asarray(p.tech_capacity)[None, :] + _TOL
+    )
+    has_b = brk > 0
+    time_ok = np.zeros((n, m), bool)
+    for j in range(n):
+        lj = int(p.job_loc[j])
+        a, b = int(p.tw_ptr[j]), int(p.tw_ptr[j + 1])
+        e, lt = np.asarray(p.tw_early_min)[a:b], np.asarray(p.tw_late_min)[a:b]
+        ok = np.zeros(m, bool)
+        for pos in (0, 1):
+            # the break starts as early as allowed after the previous service
+            # (on the way or waiting at the next stop): the next service is
+            # ready at max(end + travel, break start) + break
+            good = np.ones(m, bool)
+            ready = dep + d[s0, lj]
+            if pos == 0:
+                cb = np.maximum(dep, be)
+                good &= ~has_b | (cb <= bl + _TOL)
+                ready = np.where(has_b, np.maximum(ready, cb) + brk, ready)
+            stt = _earliest_start(ready, e, lt)
+            good &= ~np.isnan(stt)
+            cur = np.nan_to_num(stt) + float(p.service_min[j])
+            ret = cur + d[lj, en]
+            if pos == 1:
+                cb = np.maximum(cur, be)
+                good &= ~has_b | (cb <= bl + _TOL)
+                ret = np.where(has_b, np.maximum(ret, cb) + brk, ret)
+            good &= (ret <= limit + _TOL) & (
+                ret - dep - np.where(has_b, brk, 0.0) <= maxw + _TOL
+            )
+            ok |= good
+        time_ok[j] = ok
+    return Screen(np.asarray(skill_ok), time_ok, np.asarray(parts_ok), pin_ok, cap_ok)
+
+
+def reason_alone(screen: Screen, j: int, pinned: int) -> tuple[str, str]:
+    """Why job ``j`` fits no technician alone: the first of skill, pinned, load, parts, window."""
+    sk = screen.skill_ok[j]
+    if not sk.any():
+        return "skill", ""
+    if pinned >= 0:
+        return "pinned", ""
+    fits = sk & screen.load_ok[j]
+    if not fits.any():
+        return "load", ""
+    if not (fits & screen.parts_ok[j]).any():
+        return "parts", ""
+    if not (fits & screen.time_ok[j]).any():
+        return "window", ""
+    return "parts", ""
