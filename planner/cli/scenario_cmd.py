@@ -11,7 +11,7 @@ from rich.table import Table
 
 from planner.cli.common import console, handle_errors
 from planner.core.atomic import atomic_dir, check_new_folder, check_writable_dir
-from planner.core.errors import InputError, PlannerError
+from planner.core.errors import InputError
 from planner.scenario import build, load_scenario, run_scenario, scenario_summary
 from planner.scenario.generate import generate_day
 from planner.scenario.preflight import preflight
@@ -151,10 +151,7 @@ def validate(scenario: ScenarioArg) -> None:
     data = build(sc)
     preflight(data, sc.spec.run.stages)
     for v in variants:
-        try:
-            check_variant(sc, data, v)
-        except PlannerError as e:
-            raise InputError(f"sweep variant {v.name!r}: {e}") from None
+        check_variant(sc, data, v)
     console.print(_summary_table(scenario_summary(data)))
     if variants:
         console.print(f"sweep: {len(variants)} variants, each valid")

@@ -439,13 +439,15 @@ def number_column(
     ids: Iterable[Any] | None = None,
     default: float | None = None,
     minimum: float | None = 0.0,
+    maximum: float | None = None,
     allow_inf: bool = False,
     integer: bool = False,
 ) -> np.ndarray:
     """``frame[col]`` as float64, each cell checked, the bad one named as written.
 
     A missing column or an empty cell takes ``default`` (an error when it is
-    ``None``). ``minimum`` is inclusive; ``allow_inf`` admits ``inf``.
+    ``None``). ``minimum`` and ``maximum`` are inclusive; ``allow_inf``
+    admits ``inf``.
 
     >>> f = pd.DataFrame({"id": ["K1", "K2"], "population": ["1200", "90,000"]})
     >>> number_column(f, "population", source="towns.csv", ids=f["id"])
@@ -466,8 +468,12 @@ def number_column(
     ids_l = None if ids is None else list(ids)
     out = np.empty(n, dtype=np.float64)
     want = "a whole number" if integer else "a number"
-    if minimum is not None:
+    if minimum is not None and maximum is not None:
+        want += f" in [{minimum:g}, {maximum:g}]"
+    elif minimum is not None:
         want += f" >= {minimum:g}"
+    elif maximum is not None:
+        want += f" <= {maximum:g}"
     for i, v in enumerate(frame[col].tolist()):
         where = row_label(i, None if ids_l is None else ids_l[i])
         if _missing(v):
@@ -481,6 +487,7 @@ def number_column(
         ok = x is not None and not np.isnan(x)
         ok = ok and (allow_inf or bool(np.isfinite(x)))  # type: ignore[arg-type]
         ok = ok and (minimum is None or x >= minimum)  # type: ignore[operator]
+        ok = ok and (maximum is None or x <= maximum)  # type: ignore[operator]
         ok = ok and (not integer or not np.isfinite(x) or float(x).is_integer())  # type: ignore[arg-type]
         if not ok:
             hint = None

@@ -47,6 +47,9 @@ __all__ = [
     "workforce",
 ]
 
+#: The largest population a demand point may have (about twice the world's).
+POPULATION_MAX = 2e10
+
 # Streams spawned from the scenario seed, by purpose (never reorder: CRN).
 _STREAM_HOUSEHOLDS, _STREAM_SITES, _STREAM_TECHS = 0, 1, 2
 
@@ -203,7 +206,7 @@ def _demand_and_sites(
     scenario: Scenario, catalog: Catalog, travel: TravelModel
 ) -> tuple[DemandPoints, Outlets, str]:
     spec = scenario.spec
-    src = str(scenario.path) if scenario.path else "scenario"
+    src = scenario.source
     r = spec.region
     rates = _rates(spec, catalog)
     cats = catalog.category_names
@@ -230,7 +233,10 @@ def _demand_and_sites(
         ids = gdf[r.id_col].to_numpy(dtype=object)
         names = gdf["name"].to_numpy(dtype=object) if "name" in gdf else ids
         lon, lat = gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()
-        pop = number_column(gdf, r.population_col, source=fsrc, ids=ids)
+        # more people than live on Earth is a typo, not a town
+        pop = number_column(
+            gdf, r.population_col, source=fsrc, ids=ids, maximum=POPULATION_MAX
+        )
         label = f"demand points from {fsrc}"
     else:  # city: generated households on the road network
         net = (
@@ -640,7 +646,7 @@ def build(scenario: Scenario) -> ScenarioData:
         When a needed skill is held by no technician.
     """
     spec = scenario.spec
-    src = str(scenario.path) if scenario.path else "scenario"
+    src = scenario.source
     catalog = _catalog(spec, src)
     travel = _travel(spec)
     demand, sites, label = _demand_and_sites(scenario, catalog, travel)

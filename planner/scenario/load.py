@@ -40,12 +40,22 @@ class Scenario:
         The merged TOML content after ``extends``, paths made absolute.
     chain
         The files read, the scenario's own first, then what it extends.
+    given
+        The path as the user wrote it (for messages).
     """
 
     spec: ScenarioSpec
     path: Path | None
     resolved: dict[str, Any]
     chain: tuple[Path, ...] = ()
+    given: str | None = None
+
+    @property
+    def source(self) -> str:
+        """How messages name the scenario: its path as the user gave it."""
+        if self.given:
+            return self.given
+        return str(self.path) if self.path else "scenario"
 
     @property
     def name(self) -> str:
@@ -78,8 +88,14 @@ class Scenario:
                         got=type(node).__name__,
                     )
             node[keys[-1]] = value
-        spec = _validate(merged, str(self.path) if self.path else "scenario")
-        return Scenario(spec=spec, path=self.path, resolved=merged, chain=self.chain)
+        spec = _validate(merged, self.source)
+        return Scenario(
+            spec=spec,
+            path=self.path,
+            resolved=merged,
+            chain=self.chain,
+            given=self.given,
+        )
 
 
 def _read_toml(path: Path, *, named_by: str | None) -> dict[str, Any]:
@@ -216,7 +232,8 @@ def _expected(err: Any) -> str | None:
         "less_than": "< {lt}",
     }
     if t in bounds:
-        whole = isinstance(err.get("input"), int) and not isinstance(err["input"], bool)
+        bound = next(iter(ctx.values()), None)
+        whole = isinstance(bound, int) and not isinstance(bound, bool)
         return ("an integer " if whole else "a number ") + bounds[t].format(**ctx)
     simple = {
         "finite_number": "a finite number",
@@ -324,4 +341,6 @@ def load_scenario(path: str | Path) -> Scenario:
     raw, chain = _load_chain(p, (), None)
     raw.pop("extends", None)
     spec = _validate(raw, str(p))
-    return Scenario(spec=spec, path=p.resolve(), resolved=raw, chain=chain)
+    return Scenario(
+        spec=spec, path=p.resolve(), resolved=raw, chain=chain, given=str(p)
+    )

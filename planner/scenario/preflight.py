@@ -61,7 +61,7 @@ _P_MODELS = ("pmedian", "mclp", "pcenter")
 
 
 def _source(data: ScenarioData) -> str:
-    return str(data.scenario.path) if data.scenario.path else "scenario"
+    return data.scenario.source
 
 
 def attribute(err: InputError, stage: str, data: ScenarioData) -> InputError:

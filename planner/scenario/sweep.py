@@ -156,6 +156,7 @@ def _base(scenario: Scenario) -> Scenario:
         path=scenario.path,
         resolved=resolved,
         chain=scenario.chain,
+        given=scenario.given,
     )
 
 
@@ -168,7 +169,7 @@ def expand_sweep(scenario: Scenario) -> list[Variant]:
     ['p=10', 'p=20']
     """
     sw = scenario.spec.sweep
-    source = str(scenario.path) if scenario.path else "scenario"
+    source = scenario.source
     if sw is None:
         raise InputError(
             source=source,
@@ -218,7 +219,7 @@ def expand_sweep(scenario: Scenario) -> list[Variant]:
             try:
                 base.with_overrides(over)
             except InputError as e:
-                msg = str(e).removeprefix(f"{e.source} ") if e.source else str(e)
+                msg = _without_source(e)
                 raise InputError(
                     f"sweep variant {label!r}: {msg}", source=source
                 ) from None
@@ -246,11 +247,27 @@ def check_variant(scenario: Scenario, data: ScenarioData, variant: Variant) -> N
     built again, so its files and generated workforce are checked too.
     """
     sc = _base(scenario).with_overrides(variant.overrides)
-    if all(k.startswith(_STAGE_ONLY) for k in variant.overrides):
-        d = dataclasses.replace(data, scenario=sc)
-    else:
-        d = build(sc)
-    preflight(d, sc.spec.run.stages)
+    try:
+        if all(k.startswith(_STAGE_ONLY) for k in variant.overrides):
+            d = dataclasses.replace(data, scenario=sc)
+        else:
+            d = build(sc)
+        preflight(d, sc.spec.run.stages)
+    except InputError as e:
+        raise InputError(
+            f"sweep variant {variant.name!r}: {_without_source(e)}",
+            source=scenario.source,
+        ) from None
+
+
+def _without_source(e: InputError) -> str:
+    """The message of ``e`` without its leading source (added back once)."""
+    text = str(e)
+    if e.source:
+        for sep in (": ", " "):
+            if text.startswith(e.source + sep):
+                return text[len(e.source) + len(sep) :]
+    return text
 
 
 def sweep_id_of(scenario: Scenario) -> str:
@@ -346,6 +363,9 @@ def run_sweep(
     check_writable_dir(out_root, "out_root")
     variants = expand_sweep(scenario)
     base = _base(scenario)
+    base_data = build(base)
+    for v in variants:  # every check a variant's run makes, before any runs
+        check_variant(scenario, base_data, v)
     sid = sweep_id_of(scenario)
     folder = Path(out_root) / scenario.name / f"sweep-{sid}"
     vdir = folder / "variants"
