@@ -36,7 +36,7 @@ from typing import Annotated, Any
 import typer
 
 from planner.cli.common import console, handle_errors
-from planner.core.atomic import atomic_dir, check_new_folder
+from planner.core.atomic import atomic_dir, check_new_folder, remove_stale
 from planner.core.checks import check_seed
 from planner.core.errors import InputError
 
@@ -94,6 +94,7 @@ def _write(
     out: Path, plan: Any, problem: Any, meta: dict[str, Any], stems: dict[str, str]
 ) -> None:
     check_new_folder(out, "--out")
+    remove_stale(out.parent, target=out.name)  # left by a killed run
     if out.exists():
         out.rmdir()
     with atomic_dir(out) as tmp:

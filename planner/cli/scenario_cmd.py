@@ -10,7 +10,12 @@ import typer
 from rich.table import Table
 
 from planner.cli.common import console, handle_errors
-from planner.core.atomic import atomic_dir, check_new_folder, check_writable_dir
+from planner.core.atomic import (
+    atomic_dir,
+    check_new_folder,
+    check_writable_dir,
+    remove_stale,
+)
 from planner.core.errors import InputError
 from planner.scenario import build, load_scenario, run_scenario, scenario_summary
 from planner.scenario.generate import generate_day
@@ -190,6 +195,7 @@ def day(
     data = build(load_scenario(scenario))
     d = generate_day(data, when, n_tickets=jobs, outlets=outlet or None)
     check_new_folder(out, "--out")
+    remove_stale(out.parent, target=out.name)  # left by a killed run
     if out.exists():
         out.rmdir()
     with atomic_dir(out) as tmp:

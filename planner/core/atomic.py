@@ -119,11 +119,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_stale(folder: str | os.PathLike[str]) -> tuple[list[Path], list[Path]]:
+def remove_stale(
+    folder: str | os.PathLike[str], *, target: str | None = None
+) -> tuple[list[Path], list[Path]]:
     """Remove the temporaries in ``folder`` left by dead processes of this host.
 
-    Returns ``(removed, kept)``: ``kept`` are temporaries of live processes
-    or of other hosts, which may still be writing (report them, don't touch).
+    ``target``: only those of this file or folder name. Returns
+    ``(removed, kept)``: ``kept`` are temporaries of live processes or of
+    other hosts, which may still be writing (report them, don't touch).
     """
     d = Path(folder)
     removed: list[Path] = []
@@ -132,7 +135,7 @@ def remove_stale(folder: str | os.PathLike[str]) -> tuple[list[Path], list[Path]
         return removed, kept
     for p in sorted(d.iterdir()):
         m = _TMP.match(p.name)
-        if m is None:
+        if m is None or (target is not None and m["target"] != target):
             continue
         if m["host"] == _host() and not _alive(int(m["pid"])):
             if p.is_dir() and not p.is_symlink():

@@ -271,6 +271,39 @@ def _coords(
     return xy
 
 
+def _check_breaks(techs: pd.DataFrame, source: str) -> None:
+    """A break (``break_min`` > 0) starts in its window, inside the shift."""
+    if "break_min" not in techs.columns:
+        return
+    n = len(techs)
+
+    def col(c: str) -> np.ndarray:
+        if c not in techs.columns:
+            return np.full(n, np.nan)
+        return np.asarray(techs[c], dtype=float)
+
+    bmin = np.nan_to_num(col("break_min"))
+    ss, se = col("shift_start_min"), col("shift_end_min")
+    bs, be = col("break_start_min"), col("break_end_min")
+    bs = np.where(np.isnan(bs), ss, bs)
+    be = np.where(np.isnan(be), se, be)
+    bad = (bmin > 0) & ((bs < ss) | (be + bmin > se))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+
+        def text(c: str) -> str:
+            return str(techs[c].iloc[i]) if c in techs.columns else "?"
+
+        raise InputError(
+            source=source,
+            location=row_label(i, techs["id"].iloc[i]),
+            field="break_start/break_end/break_min",
+            expected=f"a break of break_min starting in its window, inside the shift "
+            f"{text('shift_start')}-{text('shift_end')}",
+            got=f"{text('break_start')}-{text('break_end')} + {bmin[i]:g} min",
+        )
+
+
 def _require_times(
     df: pd.DataFrame,
     source: str,
@@ -400,6 +433,7 @@ def problem_from_tables(
             ("break_start", "break_end", "break window"),
         ),
     )
+    _check_breaks(techs, w_src)
     home = _coords(techs, w_src)
     end = home.copy()
     if "end_lon" in techs.columns and "end_lat" in techs.columns:

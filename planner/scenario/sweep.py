@@ -371,6 +371,7 @@ def run_sweep(
     vdir = folder / "variants"
     vdir.mkdir(parents=True, exist_ok=True)
     remove_stale(vdir)  # temporary folders of variants a kill interrupted
+    remove_stale(folder)  # and a half-written sweep.json
     with atomic_path(folder / "sweep.json") as tmp:
         tmp.write_text(
             json.dumps(

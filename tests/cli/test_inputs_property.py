@@ -102,7 +102,7 @@ def _one_line(result: Any) -> None:
     assert lines[0].startswith("error: "), result.stderr
 
 
-@settings(max_examples=20)
+@settings(max_examples=12)
 @given(
     values=st.dictionaries(
         st.sampled_from(sorted(_values)), st.none(), max_size=3
