@@ -3,7 +3,7 @@
 A generated national-size network (default 500 outlets, 5,000 demand points,
 the embedded appliance catalogue, about 2 million tickets a year, technicians
 sized to ~75 % load, base-stock levels at the Poisson 90 % quantile of
-lead-time demand) is simulated with the greedy dispatch rule for ``--days``
+lead-time demand, vans stocked as the scenario stocks them) is simulated with the greedy dispatch rule for ``--days``
 days, then the first ``--routing-days`` days again with the greedy rule and
 with nightly routing (``dispatch="routing"``: one ``solve_dispatch`` per outlet
 and night), side by side: tickets/s, travel minutes per visit, SLA. Printed: tickets, seconds and tickets/s for generation, the SimPy run
@@ -24,6 +24,7 @@ bare-SimPy figures in MEASURED.md. Timings on a shared machine are noisy.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 
@@ -41,7 +42,13 @@ from planner.core import (
     UrgencyClass,
 )
 from planner.scenario import read_catalog
-from planner.sim import SimModel, generate_tickets, replication_kpis, run_replication
+from planner.sim import (
+    NightlyRouting,
+    SimModel,
+    generate_tickets,
+    replication_kpis,
+    run_replication,
+)
 from planner.sim.simulate import ticket_log
 
 
@@ -82,6 +89,15 @@ def national(
     per_tech = 540.0 * 365 * 0.75
     crew = np.maximum(1, np.ceil(load * 0.87 * visit_min / per_tech)).astype(int)
     skills = set(cat.skills)
+    # vans as the scenario stocks them: 2 units of parts under 100, 1 under 150
+    cost = {p.id: p.unit_cost for p in cat.parts}
+    van = {
+        pid: (2 if cost[pid] < 100 else 1)
+        for c in cat.categories
+        for f in c.faults
+        for pid in f.parts
+        if cost[pid] < 150
+    }
     techs = [
         Technician(
             f"t{i}.{k}",
@@ -92,6 +108,7 @@ def national(
             break_window=TimeWindow(690, 810),
             break_min=30,
             max_overtime_min=60,
+            van_stock=van,
         )
         for i in range(n_outlets)
         for k in range(crew[i])
@@ -173,6 +190,7 @@ def log_bytes(model: SimModel, log: object) -> int:
         "v_work_min",
         "v_dist_m",
         "v_kind",
+        "v_resolved",
     ):
         b += getattr(log, name).nbytes
     return int(b)
@@ -208,6 +226,7 @@ def main() -> None:
         help="search iterations per ticket of a batch (capped by --routing-iterations)",
     )
     a = ap.parse_args()
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     t0 = time.perf_counter()
     model = national(a.outlets, a.points, a.tickets_per_year, a.seed)
     t_build = time.perf_counter() - t0
@@ -234,7 +253,8 @@ def main() -> None:
     ):
         print(f"{name + ' ' + label:<42} {n:>10,} {w:>8.2f} {c:>8.2f} {n / c:>13,.0f}")
     print(
-        f"SimPy events scheduled: {log.n_events:,} ({log.n_events / n:.2f} per ticket)"
+        f"SimPy events scheduled: {log.n_events:,} ({log.n_events / n:.2f} per ticket); "
+        f"visits {len(log.v_tech):,} ({len(log.v_tech) / n:.2f} per ticket)"
     )
     lb = log_bytes(model, log)
     print(
@@ -275,9 +295,11 @@ def main() -> None:
                 horizon_min=rd * 1440.0,
                 seed=ss,
                 dispatch=rule,
-                routing_iterations=a.routing_iterations,
-                routing_min_batch=a.routing_min_batch,
-                routing_iter_per_job=a.routing_iter_per_job,
+                routing=NightlyRouting(
+                    iterations=a.routing_iterations,
+                    min_batch=a.routing_min_batch,
+                    iter_per_job=a.routing_iter_per_job,
+                ),
             )
             w, c = time.perf_counter() - w0, time.process_time() - c0
             kk = replication_kpis(model, lg)
@@ -304,6 +326,7 @@ def main() -> None:
         )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {rss:.0f} MB")
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -4,10 +4,12 @@ Units: distances in metres (``_m``), durations in minutes (``_min``), money in
 the scenario's currency, coordinates in WGS84 lon/lat.
 """
 
+from planner.core.catalog import ArrivalProfile as ArrivalProfile
 from planner.core.catalog import Catalog as Catalog
 from planner.core.catalog import FaultType as FaultType
 from planner.core.catalog import Part as Part
 from planner.core.catalog import ProductCategory as ProductCategory
+from planner.core.catalog import hour_of_week_profile as hour_of_week_profile
 from planner.core.cost import CostBreakdown as CostBreakdown
 from planner.core.cost import CostCategory as CostCategory
 from planner.core.cost import CostRates as CostRates
@@ -15,6 +17,7 @@ from planner.core.errors import InfeasibleError as InfeasibleError
 from planner.core.errors import InputError as InputError
 from planner.core.errors import PlannerError as PlannerError
 from planner.core.errors import SolverError as SolverError
+from planner.core.hours import ServiceHours as ServiceHours
 from planner.core.result import SolverStats as SolverStats
 from planner.core.result import SolveStatus as SolveStatus
 from planner.core.tables import DemandPoints as DemandPoints
@@ -30,6 +33,7 @@ from planner.core.workforce import Ticket as Ticket
 
 __all__ = [
     "DEFAULT_RESPONSE_TARGET_MIN",
+    "ArrivalProfile",
     "Catalog",
     "CostBreakdown",
     "CostCategory",
@@ -42,6 +46,7 @@ __all__ = [
     "Part",
     "PlannerError",
     "ProductCategory",
+    "ServiceHours",
     "SolveStatus",
     "SolverError",
     "SolverStats",
@@ -50,4 +55,5 @@ __all__ = [
     "TimeWindow",
     "Urgency",
     "UrgencyClass",
+    "hour_of_week_profile",
 ]

@@ -55,6 +55,11 @@ class Technician:
         Overtime allowed after the shift ends.
     van_stock
         Part id -> units carried in the van.
+    workdays
+        Weekdays worked, 0 = Monday ... 6 = Sunday (default: every day).
+    urgent_only
+        On call for urgent tickets only (an evening or night shift): takes no
+        other work.
 
     >>> t = Technician("T1", start_lonlat=(24.94, 60.17), skills={"hvac"},
     ...                shift=TimeWindow(480, 1020))
@@ -73,6 +78,8 @@ class Technician:
     cost_per_hour: float = 35.0
     max_overtime_min: float = 0.0
     van_stock: Mapping[str, int] = field(default_factory=dict)
+    workdays: frozenset[int] = frozenset(range(7))
+    urgent_only: bool = False
 
     def __post_init__(self) -> None:
         where = f"technician {self.id!r}"
@@ -134,6 +141,24 @@ class Technician:
                     got=q,
                 )
         object.__setattr__(self, "van_stock", MappingProxyType(dict(self.van_stock)))
+        days = frozenset(self.workdays)
+        if not days or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in days
+        ):
+            raise InputError(
+                location=where,
+                field="workdays",
+                expected="weekday numbers 0 (Monday) to 6 (Sunday), at least one",
+                got=sorted(days, key=str),
+            )
+        object.__setattr__(self, "workdays", days)
+        if not isinstance(self.urgent_only, bool):
+            raise InputError(
+                location=where,
+                field="urgent_only",
+                expected="true or false",
+                got=self.urgent_only,
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,13 @@
 """planner.inventory: spare-parts demand, reorder policies, optimization, evaluation.
 
+Modules by concept: ``demand`` (forecasts, classes), ``policy`` (metrics and
+the result base), ``ss`` / ``ss_normal`` / ``ss_service`` ((s,S) per period),
+``periodic`` ((R,S), (R,s,S)), ``rq`` / ``rq_normal`` / ``rq_service``
+((r,Q)), ``base_stock``, ``budget``, ``two_echelon`` (METRIC), ``montecarlo``,
+``plan`` (StockPlan), ``catalogue`` (``plan_stock``), ``cost_model``; the
+private ``_zheng_federgruen`` engine with its ``_lattice_demand`` models,
+``_distributions`` and ``_checks`` (the one argument checker) underneath.
+
 Everything works on arrays, one entry per part (or part x location), and
 returns frozen results with read-only arrays:
 
@@ -15,7 +23,9 @@ returns frozen results with read-only arrays:
   (Federgruen-Zheng), :func:`optimize_rQ_normal`, :func:`optimize_base_stock`
   (critical fractile, service targets), :func:`optimize_base_stock_compound`;
   every evaluation returns :class:`PolicyMetrics` (cost, fill rate, ready rate,
-  backorders, on hand, orders);
+  backorders, on hand, orders), every optimizer a result on one base
+  (:class:`SSPolicies`, :class:`RQPolicies`, :class:`BaseStockPolicies`:
+  ``evaluate()``, ``to_frame()``, ``summary()``);
 - service and budget: :func:`optimize_rQ_service` (cheapest (r,Q) meeting a
   fill/ready-rate target), :func:`allocate_budget` (marginal analysis);
 - two echelons: :func:`evaluate_metric` (METRIC, VARI-METRIC),
@@ -23,13 +33,21 @@ returns frozen results with read-only arrays:
 - checks: :func:`simulate_sS` / :func:`simulate_rQ` (vectorized Monte Carlo
   with confidence intervals);
 - result: :class:`StockPlan` (``to_frame``, ``summary``, Parquet + JSON),
-  built in one call from a catalogue by :func:`plan_stock`;
+  built in one call from a catalogue by :func:`plan_stock` (the dispatcher
+  the scenario stage calls);
   prices from core's :class:`~planner.core.cost.CostRates` via
   :func:`inventory_cost_parameters`.
 """
 
+from planner.inventory._distributions import (
+    compound_poisson_pmf as compound_poisson_pmf,
+)
+from planner.inventory._distributions import (
+    newsvendor_cost_poisson as newsvendor_cost_poisson,
+)
+from planner.inventory._distributions import normal_lattice_pmf as normal_lattice_pmf
+from planner.inventory._distributions import poisson_loss2 as poisson_loss2
 from planner.inventory.base_stock import BaseStockPolicies as BaseStockPolicies
-from planner.inventory.base_stock import compound_poisson_pmf as compound_poisson_pmf
 from planner.inventory.base_stock import evaluate_base_stock as evaluate_base_stock
 from planner.inventory.base_stock import (
     evaluate_base_stock_compound as evaluate_base_stock_compound,
@@ -38,6 +56,8 @@ from planner.inventory.base_stock import optimize_base_stock as optimize_base_st
 from planner.inventory.base_stock import (
     optimize_base_stock_compound as optimize_base_stock_compound,
 )
+from planner.inventory.budget import BudgetAllocation as BudgetAllocation
+from planner.inventory.budget import allocate_budget as allocate_budget
 from planner.inventory.catalogue import plan_stock as plan_stock
 from planner.inventory.cost_model import (
     inventory_cost_parameters as inventory_cost_parameters,
@@ -53,40 +73,37 @@ from planner.inventory.demand import sba as sba
 from planner.inventory.demand import service_targets as service_targets
 from planner.inventory.demand import ses as ses
 from planner.inventory.demand import tsb as tsb
-from planner.inventory.metric import MetricEvaluation as MetricEvaluation
-from planner.inventory.metric import MetricPlan as MetricPlan
-from planner.inventory.metric import evaluate_metric as evaluate_metric
-from planner.inventory.metric import optimize_metric as optimize_metric
-from planner.inventory.metric import simulate_two_echelon as simulate_two_echelon
-from planner.inventory.metrics import PolicyMetrics as PolicyMetrics
 from planner.inventory.montecarlo import SimulatedMetrics as SimulatedMetrics
 from planner.inventory.montecarlo import simulate_rQ as simulate_rQ
 from planner.inventory.montecarlo import simulate_sS as simulate_sS
 from planner.inventory.periodic import evaluate_RS as evaluate_RS
+from planner.inventory.periodic import evaluate_RsS as evaluate_RsS
 from planner.inventory.periodic import optimize_RS as optimize_RS
+from planner.inventory.periodic import optimize_RsS as optimize_RsS
 from planner.inventory.plan import StockPlan as StockPlan
+from planner.inventory.policy import PolicyMetrics as PolicyMetrics
 from planner.inventory.rq import RQPolicies as RQPolicies
 from planner.inventory.rq import evaluate_rQ as evaluate_rQ
-from planner.inventory.rq import evaluate_rQ_normal as evaluate_rQ_normal
 from planner.inventory.rq import optimize_rQ as optimize_rQ
-from planner.inventory.rq import optimize_rQ_normal as optimize_rQ_normal
-from planner.inventory.service import BudgetAllocation as BudgetAllocation
-from planner.inventory.service import allocate_budget as allocate_budget
-from planner.inventory.service import optimize_rQ_service as optimize_rQ_service
-from planner.inventory.service import poisson_loss2 as poisson_loss2
-from planner.inventory.service import rq_cost_closed_form as rq_cost_closed_form
+from planner.inventory.rq_normal import evaluate_rQ_normal as evaluate_rQ_normal
+from planner.inventory.rq_normal import optimize_rQ_normal as optimize_rQ_normal
+from planner.inventory.rq_service import optimize_rQ_service as optimize_rQ_service
+from planner.inventory.rq_service import rq_cost_closed_form as rq_cost_closed_form
 from planner.inventory.ss import SSPolicies as SSPolicies
-from planner.inventory.ss import evaluate_RsS as evaluate_RsS
 from planner.inventory.ss import evaluate_sS as evaluate_sS
-from planner.inventory.ss import newsvendor_cost_poisson as newsvendor_cost_poisson
-from planner.inventory.ss import optimize_RsS as optimize_RsS
 from planner.inventory.ss import optimize_sS as optimize_sS
+from planner.inventory.ss import optimize_sS_discrete as optimize_sS_discrete
 from planner.inventory.ss import power_approximation_sS as power_approximation_sS
 from planner.inventory.ss_normal import evaluate_sS_normal as evaluate_sS_normal
-from planner.inventory.ss_normal import normal_lattice_pmf as normal_lattice_pmf
-from planner.inventory.ss_normal import optimize_sS_discrete as optimize_sS_discrete
 from planner.inventory.ss_normal import optimize_sS_normal as optimize_sS_normal
 from planner.inventory.ss_service import optimize_sS_service as optimize_sS_service
+from planner.inventory.two_echelon import MetricEvaluation as MetricEvaluation
+from planner.inventory.two_echelon import MetricPlan as MetricPlan
+from planner.inventory.two_echelon import evaluate_metric as evaluate_metric
+from planner.inventory.two_echelon import optimize_metric as optimize_metric
+from planner.inventory.two_echelon import (
+    simulate_two_echelon as simulate_two_echelon,
+)
 
 __all__ = [
     "BaseStockPolicies",

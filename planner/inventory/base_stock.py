@@ -14,30 +14,41 @@ of the relevant demand; the cheapest level meeting a service target is
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy.stats import norm
 
-from planner.core.checks import as_array, check_fraction, readonly
 from planner.core.errors import InputError
+from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
-from planner.inventory._common import (
-    broadcast_params,
+from planner.inventory._checks import (
+    check_choice,
+    policy_params,
+    reals,
+    service_target,
+    unit_pmf_table,
+    with_params,
+)
+from planner.inventory._distributions import (
+    CompoundTable,
+    compound_support,
+    normal_losses,
     poisson_cdf,
     poisson_loss,
     poisson_quantile,
+    unit_moments,
 )
-from planner.inventory.metrics import PolicyMetrics
+from planner.inventory.policy import Policies, PolicyMetrics
 
 __all__ = [
     "BaseStockPolicies",
-    "compound_poisson_pmf",
     "evaluate_base_stock",
     "evaluate_base_stock_compound",
     "optimize_base_stock",
@@ -46,9 +57,12 @@ __all__ = [
 
 Review = Literal["periodic", "continuous"]
 
+_log = logging.getLogger(__name__)
+_KEYS = ("demand_mean", "holding_cost", "backorder_cost", "lead_time")
+
 
 @dataclass(frozen=True, slots=True, eq=False)
-class BaseStockPolicies:
+class BaseStockPolicies(Policies):
     """Base-stock levels per part with their metrics.
 
     Attributes
@@ -75,65 +89,29 @@ class BaseStockPolicies:
         default_factory=lambda: SolverStats(solver="critical fractile", runtime_s=0.0)
     )
 
+    _decisions = ("S",)
+
     def __post_init__(self) -> None:
-        S = readonly(np.atleast_1d(np.asarray(self.S, dtype=np.float64)))
-        ok = readonly(np.atleast_1d(np.asarray(self.target_met, dtype=bool)))
-        if len(S) != len(self.metrics) or len(ok) != len(S):
-            raise InputError(
-                field="S", expected=f"length {len(self.metrics)}", got=len(S)
-            )
-        object.__setattr__(self, "S", S)
-        object.__setattr__(self, "target_met", ok)
+        self._freeze(("S",), np.float64, len(self.metrics))
+        self._freeze(("target_met",), bool, len(self.metrics))
 
     @property
     def cost(self) -> np.ndarray:
         """Expected cost per period of each part's policy."""
         return self.metrics.cost
 
-    def __len__(self) -> int:
-        return len(self.S)
+    def evaluate(self) -> PolicyMetrics:
+        """The exact metrics of ``S`` (computed with the levels)."""
+        return self.metrics
+
+    def _label(self) -> str:
+        return f"BaseStockPolicies ({self.model})"
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per part: S, target met, and every metric."""
-        df = self.metrics.to_frame()
-        df.insert(0, "target_met", self.target_met)
-        df.insert(0, "S", self.S)
-        return df
-
-    def summary(self) -> str:
-        """One line: parts, stock, cost, unmet targets."""
-        return (
-            f"BaseStockPolicies ({self.model}): {len(self)} parts, "
-            f"total stock {self.S.sum():.1f}, cost/period {self.cost.sum():.4f}, "
-            f"targets unmet {int((~self.target_met).sum())}"
-        )
-
-    def __str__(self) -> str:
-        return self.summary()
-
-
-def _check_review(review: str) -> None:
-    if review not in ("periodic", "continuous"):
-        raise InputError(
-            field="review", expected="'periodic' or 'continuous'", got=review
-        )
-
-
-def _target(target: npt.ArrayLike | None, name: str, n: int) -> np.ndarray | None:
-    """A service target in (0, 1), scalar or per part, broadcast to length n."""
-    if target is None:
-        return None
-    a = np.atleast_1d(as_array(target, name, finite=False))
-    if a.ndim != 1 or a.size not in (1, n):
-        raise InputError(field=name, expected=f"a scalar or length {n}", got=a.shape)
-    for i, v in enumerate(a):
-        try:
-            check_fraction(v, name)
-        except InputError as e:
-            raise InputError(
-                location=f"{name}[{i}]", field=name, expected="in (0, 1)", got=float(v)
-            ) from e
-    return np.broadcast_to(a, (n,)).copy()
+        """One row per part: target met, S, and every metric."""
+        df = Policies.to_frame(self)
+        more = self.metrics.to_frame().drop(columns="cost")
+        return pd.concat([df, more], axis=1)
 
 
 def _windows(L: np.ndarray, review: str) -> tuple[np.ndarray, np.ndarray]:
@@ -163,25 +141,8 @@ def _poisson_metrics(
     else:
         fill = poisson_cdf(S - 1, lam1)  # PASTA: a demand needs IL >= 1
         fill = np.where(mu > 0, fill, 1.0)
-    zero = np.zeros_like(S)
-    return PolicyMetrics(
-        holding_cost=h * on_hand,
-        ordering_cost=zero,
-        backorder_cost=p * n1,
-        fill_rate=np.clip(fill, 0.0, 1.0),
-        ready_rate=np.clip(ready, 0.0, 1.0),
-        backorders=n1,
-        on_hand=on_hand,
-        order_rate=np.where(mu > 0, mu, 0.0) if review == "periodic" else mu,
-    )
-
-
-def _normal_loss(S: np.ndarray, m: np.ndarray, sd: np.ndarray) -> np.ndarray:
-    """``E[(X - S)^+]`` for ``X ~ N(m, sd^2)`` (``(m - S)^+`` when sd = 0)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (S - m) / sd
-        out = sd * (norm.pdf(z) - z * norm.sf(z))
-    return np.where(sd > 0, out, np.maximum(m - S, 0.0))
+    orders = np.where(mu > 0, mu, 0.0) if review == "periodic" else mu
+    return PolicyMetrics.priced(on_hand, n1, fill, ready, orders, h, p)
 
 
 def _normal_metrics(
@@ -195,26 +156,17 @@ def _normal_metrics(
 ) -> PolicyMetrics:
     t1, t0 = _windows(L, review)
     m1, s1 = mu * t1, sd * np.sqrt(t1)
-    n1 = _normal_loss(S, m1, s1)
+    n1 = normal_losses(S, m1, s1)[0]
     on_hand = S - m1 + n1
     with np.errstate(divide="ignore", invalid="ignore"):
         ready = np.where(s1 > 0, norm.cdf((S - m1) / s1), (m1 <= S).astype(float))
     if review == "periodic":
-        n0 = _normal_loss(S, mu * t0, sd * np.sqrt(t0))
+        n0 = normal_losses(S, mu * t0, sd * np.sqrt(t0))[0]
         with np.errstate(divide="ignore", invalid="ignore"):
             fill = np.where(mu > 0, 1.0 - (n1 - n0) / mu, 1.0)
     else:
         fill = ready  # fluid demand: served while stock is positive
-    return PolicyMetrics(
-        holding_cost=h * on_hand,
-        ordering_cost=np.zeros_like(S),
-        backorder_cost=p * n1,
-        fill_rate=np.clip(fill, 0.0, 1.0),
-        ready_rate=np.clip(ready, 0.0, 1.0),
-        backorders=n1,
-        on_hand=on_hand,
-        order_rate=mu,
-    )
+    return PolicyMetrics.priced(on_hand, n1, fill, ready, mu, h, p)
 
 
 def _smallest_meeting(
@@ -250,6 +202,7 @@ def optimize_base_stock(
     fill_rate: npt.ArrayLike | None = None,
     ready_rate: npt.ArrayLike | None = None,
     max_stock: npt.ArrayLike | None = None,
+    progress: ProgressCallback | None = None,
 ) -> BaseStockPolicies:
     """Cost-optimal base-stock level per part, optionally meeting a service target.
 
@@ -272,6 +225,9 @@ def optimize_base_stock(
     max_stock
         Optional cap on S per part; a target not reachable within it is
         reported in ``target_met`` (never relaxed silently).
+    progress
+        Receives :class:`~planner.core.progress.Progress` records at the start
+        and the end (the search is one vectorized pass); also logged.
 
     Examples
     --------
@@ -282,29 +238,22 @@ def optimize_base_stock(
     [56.604, 264.767]
     """
     t0 = time.perf_counter()
-    _check_review(review)
-    extra: dict[str, Any] = {}
-    if demand_sd is not None:
-        extra["demand_sd"] = demand_sd
-    if max_stock is not None:
-        extra["max_stock"] = max_stock
-    prm = broadcast_params(
-        positive=("holding_cost", "backorder_cost"),
-        demand_mean=demand_mean,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
+    check_choice(review, "review", ("periodic", "continuous"))
+    args = (demand_mean, holding_cost, backorder_cost)
+    prm = policy_params(
+        "demand_mean",
+        *args,
         lead_time=lead_time,
-        **extra,
+        demand_sd=demand_sd,
+        whole_lead_time=False,
+        max_stock=max_stock,
     )
-    mu, h, p, L = (
-        prm["demand_mean"],
-        prm["holding_cost"],
-        prm["backorder_cost"],
-        prm["lead_time"],
-    )
+    mu, h, p, L = (prm[k] for k in _KEYS)
     n = len(mu)
-    fr = _target(fill_rate, "fill_rate", n)
-    rr = _target(ready_rate, "ready_rate", n)
+    fr = service_target(fill_rate, "fill_rate", n)
+    rr = service_target(ready_rate, "ready_rate", n)
+    beat = Heartbeat(_log, "inventory", callback=progress)
+    beat("base-stock levels", done=0, total=n, force=True)
     q = p / (p + h)
     t1, _ = _windows(L, review)
     normal = demand_sd is not None
@@ -341,7 +290,9 @@ def optimize_base_stock(
         S = np.minimum(S, prm["max_stock"])
     stats = SolverStats(solver="critical fractile", runtime_s=time.perf_counter() - t0)
     model = ("normal" if normal else "poisson") + "/" + review
-    return BaseStockPolicies(S, metrics(S), met, model, stats)
+    out = BaseStockPolicies(S, metrics(S), met, model, stats)
+    beat("base-stock levels", done=n, total=n, force=True)
+    return out
 
 
 def _service_level(
@@ -410,35 +361,18 @@ def evaluate_base_stock(
     >>> round(float(m.ready_rate[0]), 4), round(float(m.fill_rate[0]), 4)
     (0.8571, 0.891)
     """
-    _check_review(review)
-    extra: dict[str, Any] = {}
-    if demand_sd is not None:
-        extra["demand_sd"] = demand_sd
-    prm = broadcast_params(
-        positive=("holding_cost", "backorder_cost"),
-        demand_mean=demand_mean,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
+    check_choice(review, "review", ("periodic", "continuous"))
+    args = (demand_mean, holding_cost, backorder_cost)
+    prm = policy_params(
+        "demand_mean",
+        *args,
         lead_time=lead_time,
-        **extra,
+        demand_sd=demand_sd,
+        whole_lead_time=False,
     )
-    S_arr = np.atleast_1d(as_array(S, "S"))
-    try:
-        S_b, *rest = (
-            np.ascontiguousarray(a, dtype=np.float64)
-            for a in np.broadcast_arrays(S_arr, *prm.values())
-        )
-    except ValueError as e:
-        raise InputError(
-            field="S", expected=f"length {len(prm['demand_mean'])}", got=len(S_arr)
-        ) from e
-    prm = dict(zip(prm, rest, strict=True))
-    mu, h, p, L = (
-        prm["demand_mean"],
-        prm["holding_cost"],
-        prm["backorder_cost"],
-        prm["lead_time"],
-    )
+    dec, prm = with_params({"S": reals(S, "S")}, prm)
+    S_b = dec["S"]
+    mu, h, p, L = (prm[k] for k in _KEYS)
     if demand_sd is not None:
         return _normal_metrics(S_b, mu, prm["demand_sd"], h, p, L, review)
     if np.any(S_b != np.round(S_b)):
@@ -449,63 +383,26 @@ def evaluate_base_stock(
 # --- compound Poisson -------------------------------------------------------
 
 
-def compound_poisson_pmf(
-    rate: npt.ArrayLike, unit_pmf: npt.ArrayLike, n: int
-) -> np.ndarray:
-    """pmf on ``0 .. n-1`` of a compound Poisson sum (Panjer recursion).
-
-    ``rate`` (shape (P,)) is the mean number of repairs; ``unit_pmf`` (shape
-    (P, k) or (k,)) gives ``P(units = 1), ..., P(units = k)`` per repair.
-
-    >>> compound_poisson_pmf(1.0, [1.0], 3).round(4)  # Poisson(1)
-    array([[0.3679, 0.3679, 0.1839]])
-    """
-    lam = np.atleast_1d(np.asarray(rate, dtype=np.float64))
-    u = np.atleast_2d(np.asarray(unit_pmf, dtype=np.float64))
-    u = np.broadcast_to(u, (len(lam), u.shape[1]))
-    k = u.shape[1]
-    g = np.zeros((len(lam), n))
-    g[:, 0] = np.exp(-lam * u.sum(axis=1))
-    ju = u * np.arange(1, k + 1)[None, :]  # j u(j)
-    for x in range(1, n):
-        m = min(x, k)
-        # g(x) = lam / x * sum_{j=1}^{m} j u(j) g(x - j)
-        g[:, x] = lam / x * np.einsum("pi,pi->p", ju[:, :m], g[:, x - m : x][:, ::-1])
-    return g
-
-
-def _unit_pmf(unit_pmf: npt.ArrayLike, n: int) -> np.ndarray:
-    u = np.atleast_2d(as_array(unit_pmf, "unit_pmf", nonneg=True))
-    if u.ndim != 2 or u.shape[0] not in (1, n):
-        raise InputError(
-            field="unit_pmf", expected=f"shape (k,) or ({n}, k)", got=u.shape
-        )
-    tot = u.sum(axis=1)
-    if np.any(np.abs(tot - 1.0) > 1e-9):
-        i = int(np.flatnonzero(np.abs(tot - 1.0) > 1e-9)[0])
-        raise InputError(
-            location=f"unit_pmf[{i}]",
-            field="unit_pmf",
-            expected="probabilities of 1, 2, ... units summing to 1",
-            got=float(tot[i]),
-        )
-    return np.broadcast_to(u, (n, u.shape[1]))
+def _compound_params(
+    repair_rate: npt.ArrayLike,
+    holding_cost: npt.ArrayLike,
+    backorder_cost: npt.ArrayLike,
+    lead_time: npt.ArrayLike,
+) -> dict[str, np.ndarray]:
+    return policy_params(
+        "repair_rate", repair_rate, holding_cost, backorder_cost, lead_time=lead_time
+    )
 
 
 def _compound_tables(
     mu: np.ndarray, u: np.ndarray, L: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """pmf of demand over L+1 and L periods on a common support, and E[units]."""
-    k = u.shape[1]
-    eu = (u * np.arange(1, k + 1)[None, :]).sum(axis=1)
-    ev2 = (u * np.arange(1, k + 1)[None, :] ** 2).sum(axis=1)
     lam1 = mu * (L + 1.0)
-    mean1 = lam1 * eu
-    sd1 = np.sqrt(lam1 * ev2)
-    n = int(np.ceil((mean1 + 15.0 * sd1 + 5 * k + 20).max()))
-    f1 = compound_poisson_pmf(lam1, u, n)
-    f0 = compound_poisson_pmf(mu * L, u, n)
-    return f1, f0, eu
+    n = compound_support(lam1, u)
+    f1 = CompoundTable(lam1, u, n).pmf
+    f0 = CompoundTable(mu * L, u, n).pmf
+    return f1, f0, unit_moments(u)[0]
 
 
 def _compound_metrics(
@@ -526,16 +423,7 @@ def _compound_metrics(
     dem = mu * eu
     with np.errstate(divide="ignore", invalid="ignore"):
         fill = np.where(dem > 0, 1.0 - (n1 - n0) / dem, 1.0)
-    return PolicyMetrics(
-        holding_cost=h * oh,
-        ordering_cost=np.zeros_like(S),
-        backorder_cost=p * n1,
-        fill_rate=np.clip(fill, 0.0, 1.0),
-        ready_rate=np.clip(ready, 0.0, 1.0),
-        backorders=n1,
-        on_hand=oh,
-        order_rate=mu,
-    )
+    return PolicyMetrics.priced(oh, n1, fill, ready, mu, h, p)
 
 
 def optimize_base_stock_compound(
@@ -557,21 +445,9 @@ def optimize_base_stock_compound(
     4
     """
     t0 = time.perf_counter()
-    prm = broadcast_params(
-        integer=("lead_time",),
-        positive=("holding_cost", "backorder_cost"),
-        repair_rate=repair_rate,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        lead_time=lead_time,
-    )
-    mu, h, p, L = (
-        prm["repair_rate"],
-        prm["holding_cost"],
-        prm["backorder_cost"],
-        prm["lead_time"],
-    )
-    u = _unit_pmf(unit_pmf, len(mu))
+    prm = _compound_params(repair_rate, holding_cost, backorder_cost, lead_time)
+    mu, h, p, L = prm.values()
+    u = unit_pmf_table(unit_pmf, len(mu))
     f1, _, _ = _compound_tables(mu, u, L)
     q = p / (p + h)
     cdf = np.cumsum(f1, axis=1)
@@ -600,17 +476,10 @@ def evaluate_base_stock_compound(
     The fill rate counts units: a repair needing more units than on hand is
     partly filled (``1 - E[units short per period] / E[units per period]``).
     """
-    prm = broadcast_params(
-        integer=("lead_time",),
-        positive=("holding_cost", "backorder_cost"),
-        repair_rate=repair_rate,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        lead_time=lead_time,
-    )
+    prm = _compound_params(repair_rate, holding_cost, backorder_cost, lead_time)
+    dec, prm = with_params({"S": reals(S, "S")}, prm)
     mu = prm["repair_rate"]
-    u = _unit_pmf(unit_pmf, len(mu))
-    S_b = np.broadcast_to(np.atleast_1d(as_array(S, "S")), mu.shape).astype(float)
+    u = unit_pmf_table(unit_pmf, len(mu))
     return _compound_metrics(
-        S_b, mu, u, prm["holding_cost"], prm["backorder_cost"], prm["lead_time"]
+        dec["S"], mu, u, prm["holding_cost"], prm["backorder_cost"], prm["lead_time"]
     )

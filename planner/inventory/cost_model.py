@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from planner.core.checks import as_array
 from planner.core.cost import CostRates
+from planner.inventory._checks import numbers
 
 __all__ = ["inventory_cost_parameters"]
 
@@ -33,8 +33,8 @@ def inventory_cost_parameters(
     >>> float(p["holding_cost"][0]), float(p["backorder_cost"][0]), float(p["fixed_cost"][0])
     (1.75, 14.0, 20.0)
     """
-    c = np.atleast_1d(as_array(unit_cost, "unit_cost", nonneg=True))
-    days = float(as_array(period_days, "period_days", positive=True))
+    c = np.atleast_1d(numbers(unit_cost, "unit_cost", nonneg=True))
+    days = float(numbers(period_days, "period_days", positive=True))
     n = len(c)
     return {
         "holding_cost": rates.holding_rate_per_year * c * days / 365.0,

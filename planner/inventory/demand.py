@@ -27,8 +27,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from planner.core.checks import as_array, check_fraction
+from planner.core.checks import check_fraction
 from planner.core.errors import InputError
+from planner.inventory._checks import numbers
 
 __all__ = [
     "DemandClass",
@@ -139,7 +140,7 @@ def demand_matrix(
 
 
 def _as_series(y: npt.ArrayLike) -> np.ndarray:
-    a = as_array(y, "demand", nonneg=True)
+    a = numbers(y, "demand", nonneg=True)
     if a.ndim == 1:
         a = a[None, :]
     if a.ndim != 2 or a.shape[1] == 0:
@@ -345,7 +346,7 @@ def abc_xyz(
     >>> abc_xyz([85, 10, 5], [[5, 5, 5], [1, 4, 1], [0, 0, 9]])["class"].tolist()
     ['AX', 'BY', 'CZ']
     """
-    v = as_array(annual_value, "annual_value", nonneg=True, ndim=1)
+    v = numbers(annual_value, "annual_value", nonneg=True, ndim=1)
     Y = _as_series(y)
     if len(v) != len(Y):
         raise InputError(
@@ -398,6 +399,10 @@ def service_targets(
             ) from e
     out = np.empty(len(classes))
     for i, c in enumerate(classes):
+        if not isinstance(c, str):
+            raise InputError(
+                location=f"part {i}", field="class", expected="a class name", got=c
+            )
         if c in table:
             out[i] = table[c]
         elif c[:1] in table:
@@ -439,9 +444,9 @@ def rates_from_failures(
     array([[1., 1.],
            [0., 2.]])
     """
-    base = as_array(installed_base, "installed_base", nonneg=True, ndim=2)
-    fr = as_array(failure_rate, "failure_rate", nonneg=True, ndim=1)
-    use = as_array(usage, "usage", nonneg=True, ndim=2)
+    base = numbers(installed_base, "installed_base", nonneg=True, ndim=2)
+    fr = numbers(failure_rate, "failure_rate", nonneg=True, ndim=1)
+    use = numbers(usage, "usage", nonneg=True, ndim=2)
     if base.shape[1] != len(fr):
         raise InputError(
             field="failure_rate",

@@ -17,6 +17,7 @@ Every metric comes with a confidence interval over independent replications
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,24 +25,26 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.stats import t as student_t
 
-from planner.core.checks import as_array, check_positive_int, readonly
+from planner.core.checks import check_positive_int, readonly
 from planner.core.errors import InputError
+from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.rng import Seed, as_generator
-from planner.inventory._common import broadcast_params, whole_numbers
+from planner.inventory._checks import (
+    check_order,
+    numbers,
+    policy_params,
+    positive_number,
+    unit_pmf_table,
+    whole_numbers,
+    with_params,
+)
+from planner.inventory.policy import METRIC_NAMES
 
 __all__ = ["SimulatedMetrics", "simulate_rQ", "simulate_sS"]
 
-METRICS = (
-    "cost",
-    "holding_cost",
-    "ordering_cost",
-    "backorder_cost",
-    "fill_rate",
-    "ready_rate",
-    "backorders",
-    "on_hand",
-    "order_rate",
-)
+_log = logging.getLogger(__name__)
+
+METRICS = METRIC_NAMES
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -152,6 +155,7 @@ def simulate_sS(
     n_warmup: int = 500,
     n_reps: int = 10,
     seed: Seed = 0,
+    progress: ProgressCallback | None = None,
 ) -> SimulatedMetrics:
     """Simulate periodic-review (s,S) policies for many parts at once.
 
@@ -162,6 +166,8 @@ def simulate_sS(
     ``review_period`` R > 1 the position is reviewed only every R periods
     ((R,s,S); (R,S) is ``s = S - 1``). Returns
     per-replication estimates of every metric of :class:`PolicyMetrics`.
+    ``progress`` receives :class:`~planner.core.progress.Progress` records
+    (periods done) at most every few seconds; they are also logged.
 
     >>> sim = simulate_sS(4, 10, 6.0, 1, 4, 5, n_periods=2000, n_reps=4, seed=1)
     >>> bool(abs(sim.mean("cost")[0] - 8.0341) < 0.3)
@@ -174,34 +180,24 @@ def simulate_sS(
         s_a = whole_numbers(s, "s")
         S_a = whole_numbers(S, "S")
     else:
-        s_a = as_array(s, "s", nonneg=False)
-        S_a = as_array(S, "S", nonneg=False)
-    prm = broadcast_params(
-        integer=("lead_time", "review_period"),
-        positive=("review_period",),
+        s_a = numbers(s, "s", nonneg=False)
+        S_a = numbers(S, "S", nonneg=False)
+    args = (demand_mean, holding_cost, backorder_cost, fixed_cost, lead_time)
+    prm = policy_params(
+        "demand_mean",
+        *args,
         demand_sd=1.0 if demand_sd is None else demand_sd,
-        demand_mean=demand_mean,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        lead_time=lead_time,
         review_period=review_period,
+        positive=(),
     )
-    try:
-        s_b, S_b, sd_b, mu, h, p, K, L, Rv = np.broadcast_arrays(
-            s_a, S_a, *prm.values()
-        )
-    except ValueError as e:
-        raise InputError(
-            field="s, S", expected="the length of the parameters", got=len(s_a)
-        ) from e
-    if np.any(S_b <= s_b):
-        raise InputError(field="S", expected="> s for every part")
+    dec, prm = with_params({"s": s_a, "S": S_a}, prm)
+    s_b, S_b = dec["s"], dec["S"]
+    check_order(s_b, S_b, "S")
+    mu, sd_b, h, p, K, L, Rv = prm.values()
     P = len(mu)
     unit_cdf = None
     if unit_pmf is not None:
-        u = np.atleast_2d(np.asarray(unit_pmf, dtype=np.float64))
-        u = np.broadcast_to(u, (P, u.shape[1]))
+        u = unit_pmf_table(unit_pmf, P)
         unit_cdf = np.cumsum(u, axis=1)[:, :-1]
     rng = as_generator(seed)
     R = n_reps
@@ -217,7 +213,11 @@ def simulate_sS(
     }
     cols = np.arange(P)[None, :].repeat(R, 0)
     rows = np.arange(R)[:, None].repeat(P, 1)
-    for t in range(n_warmup + n_periods):
+    T_all = n_warmup + n_periods
+    beat = Heartbeat(_log, "inventory", callback=progress)
+    beat("simulated (s,S) periods", done=0, total=T_all, force=True)
+    for t in range(T_all):
+        beat("simulated (s,S) periods", done=t, total=T_all)
         order = (s_b >= IP) & (t % Ri == 0)
         q = np.where(order, S_i - IP, 0.0)
         IP += q
@@ -236,6 +236,7 @@ def simulate_sS(
             acc["short"] += short
             acc["dem"] += d
             acc["orders"] += order
+    beat("simulated (s,S) periods", done=T_all, total=T_all, force=True)
     T = float(n_periods)
     on_hand = acc["hold"] / T
     bo = acc["bo"] / T
@@ -269,6 +270,7 @@ def simulate_rQ(
     horizon: float = 5_000.0,
     n_reps: int = 10,
     seed: Seed = 0,
+    progress: ProgressCallback | None = None,
 ) -> SimulatedMetrics:
     """Event simulation of continuous-review (r,Q) policies (unit Poisson demand).
 
@@ -277,23 +279,25 @@ def simulate_rQ(
     function of demand arrivals (``-1``) and order receipts (``+Q``, ``L``
     after the order), integrated exactly. A demand is filled at once iff the
     net inventory just before it is ``>= 1``. Loops over parts and
-    replications; each replay is vectorized over its events.
+    replications; each replay is vectorized over its events. ``progress``
+    receives :class:`~planner.core.progress.Progress` records (parts done).
     """
     n_reps = check_positive_int(n_reps, "n_reps", minimum=2)
+    horizon = positive_number(horizon, "horizon")
     r_a = whole_numbers(r, "r")
     Q_a = whole_numbers(Q, "Q")
-    prm = broadcast_params(
-        demand_rate=demand_rate,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        lead_time=lead_time,
-    )
-    r_b, Q_b, lam, h, p, K, L = np.broadcast_arrays(r_a, Q_a, *prm.values())
+    args = (demand_rate, holding_cost, backorder_cost, fixed_cost, lead_time)
+    prm = policy_params("demand_rate", *args, whole_lead_time=False, positive=())
+    dec, prm = with_params({"r": r_a, "Q": Q_a}, prm)
+    r_b, Q_b = dec["r"], dec["Q"]
+    lam, h, p, K, L = prm.values()
     P = len(lam)
     rng = as_generator(seed)
     out = {k: np.zeros((n_reps, P)) for k in METRICS}
+    beat = Heartbeat(_log, "inventory", callback=progress)
+    beat("simulated (r,Q) parts", done=0, total=P, force=True)
     for i in range(P):
+        beat("simulated (r,Q) parts", done=i, total=P)
         warm = max(10.0 * L[i], 10.0 * Q_b[i] / max(lam[i], 1e-12))
         T0, T1 = warm, warm + horizon
         for k in range(n_reps):
@@ -327,6 +331,7 @@ def simulate_rQ(
             out["ready_rate"][k, i] = ready
             out["fill_rate"][k, i] = fill
             out["order_rate"][k, i] = n_orders / horizon
+    beat("simulated (r,Q) parts", done=P, total=P, force=True)
     out["holding_cost"] = h * out["on_hand"]
     out["backorder_cost"] = p * out["backorders"]
     out["ordering_cost"] = K * out["order_rate"]

@@ -1,6 +1,6 @@
-"""Periodic review every R periods: (R,S) policies under Poisson demand.
+"""Periodic review every R periods: (R,S) and (R,s,S) policies, Poisson demand.
 
-Every ``R`` periods the inventory position is raised to ``S`` (fixed cost
+(R,S): every ``R`` periods the inventory position is raised to ``S`` (fixed cost
 ``K`` if anything is ordered); the order arrives ``L`` periods later. The net
 inventory at the end of the k-th period after an order's arrival window
 (``k = 1..R``) is ``S - D_{L+k}``, ``D_n ~ Poisson(n mu)``, so per period
@@ -11,46 +11,51 @@ convex in S; the optimum is the smallest S with
 ``(1/R) sum_k P(D_{L+k} <= S) >= p / (p + h)``. Fill rate
 ``1 - (n_{L+R}(S) - n_L(S)) / (R mu)`` (units short over a cycle), ready rate
 ``(1/R) sum_k P(D_{L+k} <= S)``. ``R = 1`` is the periodic base-stock policy.
+
+(R,s,S): at a review, a position ``<= s`` is raised to ``S``. Seen at reviews
+this is an (s,S) problem with demand Poisson(R mu) per step and the cost
+``sum_{k=1}^{R} G_{L+k}(y)`` charged per step, whose ``G`` is again convex, so
+the Zheng-Federgruen engine applies unchanged; ``cost`` is per period.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
 import numpy as np
 import numpy.typing as npt
 
+from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
-from planner.inventory._common import (
-    broadcast_params,
+from planner.inventory import _zheng_federgruen as zf
+from planner.inventory._checks import (
+    check_order,
+    policy_params,
+    reals,
+    service_target,
+    whole_numbers,
+    with_params,
+)
+from planner.inventory._distributions import (
     poisson_cdf,
     poisson_loss,
     poisson_quantile,
 )
-from planner.inventory.base_stock import BaseStockPolicies, _target
-from planner.inventory.metrics import PolicyMetrics
+from planner.inventory._lattice_demand import ReviewDemand
+from planner.inventory.base_stock import BaseStockPolicies
+from planner.inventory.policy import PolicyMetrics
+from planner.inventory.ss import SSPolicies
 
-__all__ = ["evaluate_RS", "optimize_RS"]
+__all__ = ["evaluate_RS", "evaluate_RsS", "optimize_RS", "optimize_RsS"]
+
+_log = logging.getLogger(__name__)
 
 
-def _params(
-    demand_mean: npt.ArrayLike,
-    holding_cost: npt.ArrayLike,
-    backorder_cost: npt.ArrayLike,
-    fixed_cost: npt.ArrayLike,
-    review_period: npt.ArrayLike,
-    lead_time: npt.ArrayLike,
-) -> dict[str, np.ndarray]:
-    return broadcast_params(
-        integer=("review_period", "lead_time"),
-        positive=("holding_cost", "backorder_cost", "review_period"),
-        demand_mean=demand_mean,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        review_period=review_period,
-        lead_time=lead_time,
-    )
+def _params(*args: npt.ArrayLike) -> dict[str, np.ndarray]:
+    """mu, h, p, K, R, L checked (keys in the order mu, h, p, K, L, R)."""
+    mu, h, p, K, R, L = args
+    return policy_params("demand_mean", mu, h, p, K, L, review_period=R)
 
 
 def _metrics(
@@ -75,15 +80,8 @@ def _metrics(
     with np.errstate(divide="ignore", invalid="ignore"):
         fill = np.where(mu > 0, 1.0 - short / (R * mu), 1.0)
     orders = (1.0 - np.exp(-mu * R)) / R
-    return PolicyMetrics(
-        holding_cost=h * oh,
-        ordering_cost=K * orders,
-        backorder_cost=p * bo,
-        fill_rate=np.clip(fill, 0.0, 1.0),
-        ready_rate=np.clip(ready, 0.0, 1.0),
-        backorders=bo,
-        on_hand=oh,
-        order_rate=orders,
+    return PolicyMetrics.priced(
+        oh, bo, fill, ready, orders, h, p, ordering_cost=K * orders
     )
 
 
@@ -106,11 +104,9 @@ def evaluate_RS(
     prm = _params(
         demand_mean, holding_cost, backorder_cost, fixed_cost, review_period, lead_time
     )
-    S_b, *rest = np.broadcast_arrays(
-        np.atleast_1d(np.asarray(S, dtype=np.float64)), *prm.values()
-    )
-    mu, h, p, K, R, L = (np.ascontiguousarray(a) for a in rest)
-    return _metrics(np.ascontiguousarray(S_b), mu, h, p, K, R, L)
+    dec, prm = with_params({"S": reals(S, "S")}, prm)
+    mu, h, p, K, L, R = prm.values()
+    return _metrics(dec["S"], mu, h, p, K, R, L)
 
 
 def optimize_RS(
@@ -138,10 +134,10 @@ def optimize_RS(
     prm = _params(
         demand_mean, holding_cost, backorder_cost, fixed_cost, review_period, lead_time
     )
-    mu, h, p, K, R, L = prm.values()
+    mu, h, p, K, L, R = prm.values()
     n = len(mu)
-    fr = _target(fill_rate, "fill_rate", n)
-    rr = _target(ready_rate, "ready_rate", n)
+    fr = service_target(fill_rate, "fill_rate", n)
+    rr = service_target(ready_rate, "ready_rate", n)
     Rm = int(R.max())
     k = np.arange(1, Rm + 1)[None, :]
     w = (k <= R[:, None]) / R[:, None]
@@ -188,3 +184,79 @@ def optimize_RS(
         "poisson/(R,S)",
         stats,
     )
+
+
+def optimize_RsS(
+    demand_mean: npt.ArrayLike,
+    holding_cost: npt.ArrayLike,
+    backorder_cost: npt.ArrayLike,
+    fixed_cost: npt.ArrayLike,
+    *,
+    review_period: npt.ArrayLike = 1,
+    lead_time: npt.ArrayLike = 0,
+    budget_cells: int = 250_000,
+    progress: ProgressCallback | None = None,
+) -> SSPolicies:
+    """Exact cost-optimal (R,s,S) per part: review every R periods (Poisson).
+
+    The (s,S) search of :func:`~planner.inventory.optimize_sS` on review
+    cycles (see the module notes); ``R = 1`` is :func:`optimize_sS`.
+
+    >>> r = optimize_RsS(6, 1, 4, 5, review_period=1)
+    >>> int(r.s[0]), int(r.S[0]), round(float(r.cost[0]), 4)
+    (4, 10, 8.0341)
+    """
+    t0 = time.perf_counter()
+    prm = _params(
+        demand_mean, holding_cost, backorder_cost, fixed_cost, review_period, lead_time
+    )
+    mu, h, p, K, L, R = prm.values()
+    n = len(mu)
+    beat = Heartbeat(_log, "inventory", callback=progress)
+    s_out = np.full(n, -1, dtype=np.int64)
+    S_out = np.zeros(n, dtype=np.int64)
+    c_out = np.zeros(n)
+    live = np.flatnonzero(mu > 0)
+    if len(live):
+        dem = ReviewDemand(mu, L, R)
+        s_l, S_l, c_l = zf.optimize(dem, live, h, p, K, budget_cells, beat, n)
+        s_out[live], S_out[live], c_out[live] = s_l, S_l, c_l / R[live]
+    stats = SolverStats(
+        solver="zheng-federgruen on review cycles (box enumeration)",
+        runtime_s=time.perf_counter() - t0,
+    )
+    return SSPolicies(s_out, S_out, c_out, mu, h, p, K, L, stats, None, R)
+
+
+def evaluate_RsS(
+    s: npt.ArrayLike,
+    S: npt.ArrayLike,
+    demand_mean: npt.ArrayLike,
+    holding_cost: npt.ArrayLike,
+    backorder_cost: npt.ArrayLike,
+    fixed_cost: npt.ArrayLike,
+    *,
+    review_period: npt.ArrayLike = 1,
+    lead_time: npt.ArrayLike = 0,
+    budget_cells: int = 250_000,
+) -> PolicyMetrics:
+    """Exact per-period cost and service of (R,s,S) policies (Poisson demand).
+
+    The position after a review is ``S - j`` with probability
+    ``m(j) / M(S - s)`` (renewal of Poisson(R mu)); the k-th period of the
+    cycle ends with net inventory ``y - D_{L+k}``. Fill rate: one minus the
+    units short over a cycle, ``E[(D_{L+R} - y)^+ - (D_L - y)^+]``, per
+    ``R mu``.
+
+    >>> m = evaluate_RsS(4, 10, 6, 1, 4, 5, review_period=1)
+    >>> round(float(m.cost[0]), 4)
+    8.0341
+    """
+    dec = {"s": whole_numbers(s, "s"), "S": whole_numbers(S, "S")}
+    prm = _params(
+        demand_mean, holding_cost, backorder_cost, fixed_cost, review_period, lead_time
+    )
+    dec, prm = with_params(dec, prm)
+    check_order(dec["s"], dec["S"], "S")
+    mu, h, p, K, L, R = prm.values()
+    return zf.evaluate_review(dec["s"], dec["S"], mu, h, p, K, L, R, budget_cells)

@@ -3,7 +3,7 @@
 A plan is a table, one row per (part, location): the policy kind, its
 parameters in one convention (``reorder_point`` s or r, ``order_up_to`` S or
 r + Q, ``order_quantity`` Q for (r,Q)) and the metrics of
-:class:`~planner.inventory.metrics.PolicyMetrics`. It is saved as a folder with
+:class:`~planner.inventory.policy.PolicyMetrics`. It is saved as a folder with
 ``plan.parquet`` (the table) and ``plan.json`` (metadata), never pickled.
 """
 
@@ -30,7 +30,7 @@ from planner.core.result import (
     write_result,
 )
 from planner.inventory.base_stock import BaseStockPolicies
-from planner.inventory.metrics import PolicyMetrics
+from planner.inventory.policy import METRIC_NAMES, Policies, PolicyMetrics
 from planner.inventory.rq import RQPolicies
 from planner.inventory.ss import SSPolicies
 
@@ -42,15 +42,7 @@ _NUM = (
     "reorder_point",
     "order_up_to",
     "order_quantity",
-    "cost",
-    "holding_cost",
-    "ordering_cost",
-    "backorder_cost",
-    "fill_rate",
-    "ready_rate",
-    "backorders",
-    "on_hand",
-    "order_rate",
+    *METRIC_NAMES,
 )
 FORMAT_VERSION = 2
 
@@ -71,7 +63,7 @@ class StockPlan:
         s or r; S or r + Q; Q (NaN unless (r,Q)).
     cost, holding_cost, ordering_cost, backorder_cost, fill_rate, ready_rate,
     backorders, on_hand, order_rate
-        Expected values per period (see :mod:`planner.inventory.metrics`).
+        Expected values per period (see :mod:`planner.inventory.policy`).
     target_met
         Whether the row's service target (if any) is met.
     meta
@@ -150,45 +142,38 @@ class StockPlan:
         ``review_period`` is needed only for (R,S) results of
         :func:`optimize_RS` (which do not carry R).
         """
+        if not isinstance(policies, Policies):
+            raise InputError(
+                field="policies",
+                expected="SSPolicies, RQPolicies or BaseStockPolicies",
+                got=type(policies).__name__,
+            )
         n = len(policies)
         nan = np.full(n, np.nan)
         R = np.ones(n)
+        m: PolicyMetrics = policies.evaluate()
+        tm = policies.target_met
+        met = np.ones(n, dtype=bool) if tm is None else np.asarray(tm, dtype=bool)
         if isinstance(policies, SSPolicies):
             kind = "sS"
             if policies.review_period is not None:
                 kind, R = "RsS", np.asarray(policies.review_period, dtype=float)
             rp, up, q = policies.s, policies.S, nan
-            m: PolicyMetrics = policies.evaluate()
-            met = (
-                np.ones(n, dtype=bool)
-                if policies.target_met is None
-                else np.asarray(policies.target_met, dtype=bool)
-            )
         elif isinstance(policies, RQPolicies):
             kind = "rQ"
             R = nan
             rp, up, q = policies.r, policies.r + policies.Q, policies.Q
-            m = policies.evaluate()
-            met = np.ones(n, dtype=bool)
-        elif isinstance(policies, BaseStockPolicies):
+        else:
+            assert isinstance(policies, BaseStockPolicies)
             kind = "RS" if "(R,S)" in policies.model else "base_stock"
             if review_period is not None:
                 R = np.broadcast_to(np.asarray(review_period, dtype=float), (n,))
             if policies.model.endswith("continuous"):
                 R = nan
             rp, up, q = policies.S - 1, policies.S, nan
-            m = policies.metrics
-            met = policies.target_met
-        else:
-            raise InputError(
-                field="policies",
-                expected="SSPolicies, RQPolicies or BaseStockPolicies",
-                got=type(policies).__name__,
-            )
-        st = getattr(policies, "stats", None)
         info: dict[str, Any] = {
-            "solver": getattr(st, "solver", ""),
-            "runtime_s": float(getattr(st, "runtime_s", 0.0)),
+            "solver": policies.stats.solver,
+            "runtime_s": float(policies.stats.runtime_s),
         }
         info.update(meta or {})
         return cls(

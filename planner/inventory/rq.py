@@ -17,41 +17,42 @@ the optimum. All parts are handled at once in padded batches.
 
 from __future__ import annotations
 
+import functools
+import logging
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
-from scipy.special import ndtr
 
-from planner.core.checks import as_array, readonly
 from planner.core.errors import InputError
+from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
-from planner.inventory._common import (
+from planner.inventory._checks import (
+    policy_params,
+    unit_pmf_table,
+    whole_numbers,
+    with_params,
+)
+from planner.inventory._distributions import (
+    CompoundTable,
     batches_by_size,
-    broadcast_params,
+    expected_min_units,
+    newsvendor_cost_poisson,
     poisson_cdf,
     poisson_loss,
     poisson_quantile,
-    whole_numbers,
 )
-from planner.inventory.base_stock import _unit_pmf, compound_poisson_pmf
-from planner.inventory.metrics import PolicyMetrics
-from planner.inventory.ss import newsvendor_cost_poisson
+from planner.inventory.policy import Policies, PolicyMetrics
 
-__all__ = [
-    "RQPolicies",
-    "evaluate_rQ",
-    "evaluate_rQ_normal",
-    "optimize_rQ",
-    "optimize_rQ_normal",
-]
+__all__ = ["RQPolicies", "evaluate_rQ", "optimize_rQ"]
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class RQPolicies:
-    """Cost-optimal (r,Q) policies, one per part.
+class RQPolicies(Policies):
+    """(r,Q) policies, one per part, with the inputs they were found for.
 
     Attributes
     ----------
@@ -63,6 +64,10 @@ class RQPolicies:
         The inputs, broadcast to one length.
     stats
         Solver name and run time.
+    unit_pmf
+        Units per repair (compound Poisson), else None.
+    target_met
+        Whether the service target is met (None: no target).
     """
 
     r: np.ndarray
@@ -77,33 +82,39 @@ class RQPolicies:
         default_factory=lambda: SolverStats(solver="federgruen-zheng", runtime_s=0.0)
     )
     unit_pmf: np.ndarray | None = None
+    target_met: np.ndarray | None = None
+
+    _decisions = ("r", "Q")
+    _inputs = (
+        "demand_rate",
+        "holding_cost",
+        "backorder_cost",
+        "fixed_cost",
+        "lead_time",
+    )
+    _per = "time"
 
     def __post_init__(self) -> None:
-        for name in ("r", "Q"):
-            a = np.atleast_1d(np.asarray(getattr(self, name), dtype=np.int64))
-            object.__setattr__(self, name, readonly(a))
-        for name in (
-            "cost",
-            "demand_rate",
-            "holding_cost",
-            "backorder_cost",
-            "fixed_cost",
-            "lead_time",
-        ):
-            a = np.atleast_1d(np.asarray(getattr(self, name), dtype=np.float64))
-            object.__setattr__(self, name, readonly(a))
-            if len(a) != len(self.r):
-                raise InputError(
-                    field=name, expected=f"length {len(self.r)} (as r)", got=len(a)
-                )
+        n = self._freeze(("r", "Q"), np.int64)
+        self._freeze(("target_met",), bool, n)
+        self._freeze(
+            (
+                "cost",
+                "demand_rate",
+                "holding_cost",
+                "backorder_cost",
+                "fixed_cost",
+                "lead_time",
+            ),
+            np.float64,
+            n,
+        )
+        self._freeze(("unit_pmf",), np.float64, n)
         if np.any(self.Q < 1):
             i = int(np.flatnonzero(self.Q < 1)[0])
             raise InputError(
                 location=f"part {i}", field="Q", expected=">= 1", got=int(self.Q[i])
             )
-
-    def __len__(self) -> int:
-        return len(self.r)
 
     def evaluate(self) -> PolicyMetrics:
         """Cost and service metrics of these policies (see :func:`evaluate_rQ`)."""
@@ -118,47 +129,9 @@ class RQPolicies:
             unit_pmf=self.unit_pmf,
         )
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per part: inputs, r, Q, cost."""
-        return pd.DataFrame(
-            {
-                "demand_rate": self.demand_rate,
-                "holding_cost": self.holding_cost,
-                "backorder_cost": self.backorder_cost,
-                "fixed_cost": self.fixed_cost,
-                "lead_time": self.lead_time,
-                "r": self.r,
-                "Q": self.Q,
-                "cost": self.cost,
-            }
-        )
 
-    def summary(self) -> str:
-        """One line: parts, total cost, run time."""
-        return (
-            f"RQPolicies: {len(self)} parts, total cost/time "
-            f"{self.cost.sum():.4f}, {self.stats.runtime_s:.3f} s ({self.stats.solver})"
-        )
-
-    def __str__(self) -> str:
-        return self.summary()
-
-
-def _params(
-    demand_rate: npt.ArrayLike,
-    holding_cost: npt.ArrayLike,
-    backorder_cost: npt.ArrayLike,
-    fixed_cost: npt.ArrayLike,
-    lead_time: npt.ArrayLike,
-) -> dict[str, np.ndarray]:
-    return broadcast_params(
-        positive=("holding_cost", "backorder_cost"),
-        demand_rate=demand_rate,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        lead_time=lead_time,
-    )
+#: the inputs of an (r,Q) model (lead time in any unit of time), checked
+_params = functools.partial(policy_params, "demand_rate", whole_lead_time=False)
 
 
 def optimize_rQ(
@@ -170,6 +143,7 @@ def optimize_rQ(
     lead_time: npt.ArrayLike = 0.0,
     unit_pmf: npt.ArrayLike | None = None,
     budget_cells: int = 250_000,
+    progress: ProgressCallback | None = None,
 ) -> RQPolicies:
     """Exact cost-optimal (r,Q) per part (Poisson demand, Federgruen-Zheng).
 
@@ -195,6 +169,10 @@ def optimize_rQ(
         of lead-time demand (Panjer), so the search is the same exact one.
     budget_cells
         Size of the padded work arrays per batch.
+    progress
+        Receives :class:`~planner.core.progress.Progress` records (policies
+        done of the total) at most every few seconds, and at the end; also
+        logged.
 
     Examples
     --------
@@ -206,22 +184,19 @@ def optimize_rQ(
     """
     t0 = time.perf_counter()
     prm = _params(demand_rate, holding_cost, backorder_cost, fixed_cost, lead_time)
-    lam, h, p, K, L = (
-        prm["demand_rate"],
-        prm["holding_cost"],
-        prm["backorder_cost"],
-        prm["fixed_cost"],
-        prm["lead_time"],
-    )
+    lam, h, p, K, L = prm.values()
     n = len(lam)
     r_out = np.full(n, -1, dtype=np.int64)
     Q_out = np.ones(n, dtype=np.int64)
     c_out = np.zeros(n)
     live = np.flatnonzero(lam > 0)
-    u = None if unit_pmf is None else np.ascontiguousarray(_unit_pmf(unit_pmf, n))
+    u = None if unit_pmf is None else np.ascontiguousarray(unit_pmf_table(unit_pmf, n))
+    beat = Heartbeat(_log, "inventory", callback=progress)
+    done = n - len(live)
+    beat("(r,Q) policies", done=done, total=n, force=True)
     if len(live) and u is None:
         r_l, Q_l, c_l = _optimize(
-            lam[live], h[live], p[live], K[live], L[live], budget_cells
+            lam[live], h[live], p[live], K[live], L[live], budget_cells, beat, done
         )
         r_out[live], Q_out[live], c_out[live] = r_l, Q_l, c_l
     elif len(live) and u is not None:
@@ -231,60 +206,19 @@ def optimize_rQ(
                 lam[sel], h[sel], p[sel], K[sel], L[sel], u[sel]
             )
             r_out[sel], Q_out[sel], c_out[sel] = r_l, Q_l, c_l
+            done += len(sel)
+            beat("(r,Q) policies", done=done, total=n, force=done == n)
     stats = SolverStats(
         solver="federgruen-zheng (sorted G)", runtime_s=time.perf_counter() - t0
     )
     return RQPolicies(r_out, Q_out, c_out, lam, h, p, K, L, stats, u)
 
 
-class _LeadTimeTable:
-    """Compound Poisson lead-time demand ``D_L`` from pmf tables (Panjer).
-
-    ``E[(y - D)^+]`` and ``P(D <= y)`` for integer ``y`` (any sign); the
-    support ``0 .. n-1`` holds all but < 1e-12 of the mass.
-    """
-
-    def __init__(self, lamL: np.ndarray, u: np.ndarray) -> None:
-        k = u.shape[1]
-        units = np.arange(1, k + 1)[None, :]
-        eu = (u * units).sum(axis=1)
-        ev2 = (u * units**2).sum(axis=1)
-        self.mean = lamL * eu
-        n = int(np.ceil((self.mean + 15.0 * np.sqrt(lamL * ev2) + 5 * k + 20).max()))
-        self.n = n
-        self.F = np.cumsum(compound_poisson_pmf(lamL, u, n), axis=1)
-        # C(y) = sum_{x<y} F(x) = E[(y - D)^+] for y = 0..n
-        self.C = np.concatenate(
-            [np.zeros((len(lamL), 1)), np.cumsum(self.F, axis=1)], axis=1
-        )
-
-    def onhand(self, y: np.ndarray) -> np.ndarray:
-        """``E[(y - D)^+]`` for ``y`` of shape (P, W)."""
-        yc = np.clip(y, 0, self.n).astype(np.int64)
-        rows = np.arange(len(self.C))[:, None]
-        return np.where(y <= 0, 0.0, self.C[rows, yc] + np.maximum(y - self.n, 0))
-
-    def cdf(self, y: np.ndarray) -> np.ndarray:
-        """``P(D <= y)`` for ``y`` of shape (P, W)."""
-        yc = np.clip(y, 0, self.n - 1).astype(np.int64)
-        rows = np.arange(len(self.F))[:, None]
-        F = self.F[rows, yc]
-        return np.where(y < 0, 0.0, np.where(y >= self.n, 1.0, F))
-
-    def G(self, y: np.ndarray, h: np.ndarray, p: np.ndarray) -> np.ndarray:
-        oh = self.onhand(y)
-        bo = oh - (y - self.mean[:, None])  # E[(D - y)^+]
-        return h[:, None] * oh + p[:, None] * np.maximum(bo, 0.0)
-
-
 def _order_term(
     lam: np.ndarray, K: np.ndarray, u: np.ndarray, Q: np.ndarray
 ) -> np.ndarray:
     """``K lambda E[min(U, Q)]`` for Q of shape (P, W)."""
-    k = u.shape[1]
-    units = np.arange(1, k + 1)
-    emin = (u[:, None, :] * np.minimum(units[None, None, :], Q[:, :, None])).sum(axis=2)
-    return K[:, None] * lam[:, None] * emin
+    return K[:, None] * lam[:, None] * expected_min_units(u, Q)
 
 
 def _optimize_compound(
@@ -302,7 +236,7 @@ def _optimize_compound(
     shrinks), so with ``c_u >= g*`` from any window the grid
     ``{y : G(y) <= c_u}`` contains it.
     """
-    tab = _LeadTimeTable(lam * L, u)
+    tab = CompoundTable.fitted(lam * L, u)
     P = len(lam)
     m = tab.mean
     # c_u: an EOQ-sized window of the smallest G on a wide grid around the mean
@@ -312,7 +246,7 @@ def _optimize_compound(
     lo0 = np.floor(m - 10.0 * sd - q0 - 10.0)
     W0 = int((np.ceil(m + 10.0 * sd + q0 + 10.0) - lo0 + 1).max())
     y0 = lo0[:, None] + np.arange(W0)[None, :]
-    G0 = tab.G(y0, h, p)
+    G0 = tab.newsvendor(y0, h, p)
     s0 = np.sort(G0, axis=1)
     q0i = np.minimum(q0.astype(np.int64), W0)
     cu = (
@@ -325,7 +259,7 @@ def _optimize_compound(
     width = (hi - lo + 1).astype(np.int64)
     W = int(width.max())
     y = lo[:, None] + np.arange(W)[None, :]
-    G = tab.G(y, h, p)
+    G = tab.newsvendor(y, h, p)
     G = np.where(np.arange(W)[None, :] < width[:, None], G, np.inf)
     order = np.argsort(G, axis=1, kind="stable")
     Gs = np.take_along_axis(G, order, axis=1)
@@ -345,8 +279,12 @@ def _optimize(
     K: np.ndarray,
     L: np.ndarray,
     budget: int,
+    beat: Heartbeat,
+    done: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact (r,Q) under Poisson demand: the sorted values of ``G`` per part."""
     lamL = lam * L
+    total = done + len(lam)
     ystar = poisson_quantile(p / (p + h), lamL)
     # an upper bound on g*: a window of EOQ size around y*
     q = np.maximum(np.round(np.sqrt(2.0 * K * lam / h * (h + p) / p)), 1.0)
@@ -379,6 +317,8 @@ def _optimize(
         Q_out[idx] = k + 1
         first = np.minimum.accumulate(order, axis=1)[rows, k]
         r_out[idx] = (lo[idx] + first - 1).astype(np.int64)
+        done += len(idx)
+        beat("(r,Q) policies", done=done, total=total, force=done == total)
     return r_out, Q_out, c_out
 
 
@@ -407,40 +347,19 @@ def evaluate_rQ(
     >>> round(float(m.cost[0]), 3)
     107.924
     """
-    r_arr = whole_numbers(r, "r")
-    Q_arr = whole_numbers(Q, "Q")
+    dec = {"r": whole_numbers(r, "r"), "Q": whole_numbers(Q, "Q")}
     prm = _params(demand_rate, holding_cost, backorder_cost, fixed_cost, lead_time)
-    try:
-        r_b, Q_b, *rest = np.broadcast_arrays(
-            r_arr,
-            Q_arr,
-            *(prm[k] for k in prm),
-        )
-    except ValueError as e:
-        raise InputError(
-            field="r, Q", expected="the same length as the parameters", got=len(r_arr)
-        ) from e
-    lam, h, p, K, L = rest
+    dec, prm = with_params(dec, prm)
+    r_b, Q_b = dec["r"], dec["Q"]
+    lam, h, p, K, L = prm.values()
     if np.any(Q_b < 1):
         i = int(np.flatnonzero(Q_b < 1)[0])
         raise InputError(location=f"Q[{i}]", field="Q", expected=">= 1", got=Q_b[i])
     n = len(lam)
-    out = {
-        k: np.zeros(n)
-        for k in (
-            "holding_cost",
-            "ordering_cost",
-            "backorder_cost",
-            "backorders",
-            "on_hand",
-            "order_rate",
-            "fill_rate",
-            "ready_rate",
-        )
-    }
+    out = {k: np.zeros(n) for k in PolicyMetrics.fields()}
     Qi = Q_b.astype(np.int64)
     if unit_pmf is not None:
-        u = np.ascontiguousarray(_unit_pmf(unit_pmf, n))
+        u = np.ascontiguousarray(unit_pmf_table(unit_pmf, n))
         for idx in batches_by_size(Qi * u.shape[1], budget_cells):
             _evaluate_compound(idx, r_b, Qi, lam, h, p, K, L, u, out)
         return PolicyMetrics(**out)
@@ -479,211 +398,26 @@ def _evaluate_compound(
     out: dict[str, np.ndarray],
 ) -> None:
     """Metrics of (r,nQ) under compound Poisson demand for parts ``idx``."""
-    tab = _LeadTimeTable(lam[idx] * L[idx], u[idx])
+    tab = CompoundTable.fitted(lam[idx] * L[idx], u[idx])
     W = int(Qi[idx].max())
     j = np.arange(W)[None, :]
     w = (j < Qi[idx, None]) / Qi[idx, None]
     y = r[idx, None] + 1 + j
-    oh = tab.onhand(y)
+    oh = tab.leftover(y)
     bo = np.maximum(oh - (y - tab.mean[:, None]), 0.0)
     k = u.shape[1]
     # E[min(U, (y - D)^+)] = sum_k u(k) sum_{i<k} P(D <= y - 1 - i)
     served = np.zeros(y.shape)
     tail = u[idx][:, ::-1].cumsum(axis=1)[:, ::-1]  # P(U > i) for i = 0..k-1
     for i in range(k):
-        served += tail[:, i, None] * tab.cdf(y - 1 - i)
+        served += tail[:, i, None] * tab.cdf_at(y - 1 - i)
     units = (u[idx] * np.arange(1, k + 1)[None, :]).sum(axis=1)
-    emin = (
-        u[idx][:, None, :] * np.minimum(np.arange(1, k + 1), Qi[idx, None, None])
-    ).sum(axis=2)[:, 0]
+    emin = expected_min_units(u[idx], Qi[idx, None].astype(np.float64))[:, 0]
     out["backorders"][idx] = (w * bo).sum(axis=1)
     out["on_hand"][idx] = (w * oh).sum(axis=1)
-    out["ready_rate"][idx] = np.clip((w * tab.cdf(y)).sum(axis=1), 0, 1)
+    out["ready_rate"][idx] = np.clip((w * tab.cdf_at(y)).sum(axis=1), 0, 1)
     out["fill_rate"][idx] = np.clip((w * served).sum(axis=1) / units, 0, 1)
     out["order_rate"][idx] = lam[idx] * emin / Qi[idx]
     out["holding_cost"][idx] = h[idx] * out["on_hand"][idx]
     out["backorder_cost"][idx] = p[idx] * out["backorders"][idx]
     out["ordering_cost"][idx] = K[idx] * out["order_rate"][idx]
-
-
-# --- normal demand (continuous approximation) --------------------------------
-
-
-def _norm_losses(
-    x: np.ndarray, m: np.ndarray, sd: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """First- and second-order loss ``E[(X-x)^+]``, ``E[((X-x)^+)^2] / 2``, X normal."""
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        z = (x - m) / sd
-        sf = ndtr(-z)
-        pdf = np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
-        n1 = sd * (pdf - z * sf)
-        n2 = sd**2 * 0.5 * ((z**2 + 1.0) * sf - z * pdf)
-    d = np.maximum(m - x, 0.0)
-    return np.where(sd > 0, n1, d), np.where(sd > 0, n2, 0.5 * d**2)
-
-
-def _normal_rq_parts(
-    r: np.ndarray,
-    Q: np.ndarray,
-    lam: np.ndarray,
-    m: np.ndarray,
-    sd: np.ndarray,
-    h: np.ndarray,
-    p: np.ndarray,
-    K: np.ndarray,
-) -> dict[str, np.ndarray]:
-    n1r, n2r = _norm_losses(r, m, sd)
-    n1q, n2q = _norm_losses(r + Q, m, sd)
-    bo = (n2r - n2q) / Q
-    oh = r + Q / 2.0 - m + bo
-    ready = 1.0 - (n1r - n1q) / Q
-    return {
-        "holding_cost": h * oh,
-        "ordering_cost": K * lam / Q,
-        "backorder_cost": p * bo,
-        "fill_rate": np.clip(ready, 0.0, 1.0),
-        "ready_rate": np.clip(ready, 0.0, 1.0),
-        "backorders": bo,
-        "on_hand": oh,
-        "order_rate": lam / Q,
-    }
-
-
-def evaluate_rQ_normal(
-    r: npt.ArrayLike,
-    Q: npt.ArrayLike,
-    demand_rate: npt.ArrayLike,
-    demand_sd: npt.ArrayLike,
-    holding_cost: npt.ArrayLike,
-    backorder_cost: npt.ArrayLike,
-    fixed_cost: npt.ArrayLike,
-    *,
-    lead_time: npt.ArrayLike = 0.0,
-) -> PolicyMetrics:
-    """(r,Q) metrics for normal demand (continuous position uniform on [r, r+Q]).
-
-    ``demand_sd`` is the standard deviation of demand per unit of time; the
-    lead-time demand is N(``rate L``, ``sd^2 L``). Fill and ready rate are both
-    ``P(IL > 0)`` (fluid demand). Snyder & Shen Example 5.1:
-
-    >>> m = evaluate_rQ_normal(126.8, 328.5, 1300, 150, 0.225, 7.5, 8, lead_time=1/12)
-    >>> round(float(m.cost[0]), 4)
-    78.0712
-    """
-    prm = broadcast_params(
-        positive=("holding_cost", "backorder_cost"),
-        demand_rate=demand_rate,
-        demand_sd=demand_sd,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        lead_time=lead_time,
-    )
-    r_b, Q_b, lam, sd, h, p, K, L = np.broadcast_arrays(
-        np.atleast_1d(as_array(r, "r")),
-        np.atleast_1d(as_array(Q, "Q", positive=True)),
-        *prm.values(),
-    )
-    return PolicyMetrics(
-        **_normal_rq_parts(r_b, Q_b, lam, lam * L, sd * np.sqrt(L), h, p, K)
-    )
-
-
-def optimize_rQ_normal(
-    demand_rate: npt.ArrayLike,
-    demand_sd: npt.ArrayLike,
-    holding_cost: npt.ArrayLike,
-    backorder_cost: npt.ArrayLike,
-    fixed_cost: npt.ArrayLike,
-    *,
-    lead_time: npt.ArrayLike = 0.0,
-    n_iter: int = 60,
-) -> RQPolicies:
-    """Cost-optimal continuous (r,Q) for normal demand, per part (vectorized).
-
-    The cost is jointly convex in (r,Q) (Zipkin 2000); for each Q the best r
-    has ``G(r) = G(r + Q)`` (bisection), and the resulting cost is convex in
-    Q (golden-section search on a bracket grown until the cost rises).
-    ``r`` and ``Q`` are real numbers here; the int arrays of
-    :class:`RQPolicies` hold ``floor(r)`` and ``round(Q)``, the exact values
-    are in ``stats.extra["r"]`` and ``["Q"]``, ``cost`` is that of the exact
-    values.
-
-    Snyder & Shen Example 5.1 (published r = 126.8, Q = 328.5, cost 78.07;
-    the exact optimum is r = 126.87, Q = 328.45):
-
-    >>> res = optimize_rQ_normal(1300, 150, 0.225, 7.5, 8, lead_time=1/12)
-    >>> [round(x, 2) for x in res.stats.extra["r"] + res.stats.extra["Q"]]
-    [126.87, 328.45]
-    >>> round(float(res.cost[0]), 3)
-    78.071
-    """
-    from scipy.stats import norm
-
-    t0 = time.perf_counter()
-    prm = broadcast_params(
-        positive=("holding_cost", "backorder_cost"),
-        demand_rate=demand_rate,
-        demand_sd=demand_sd,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        lead_time=lead_time,
-    )
-    lam, sd_t, h, p, K, L = prm.values()
-    m, sd = lam * L, sd_t * np.sqrt(L)
-    ystar = m + sd * norm.ppf(p / (p + h))
-
-    def G(y: np.ndarray) -> np.ndarray:
-        return h * (y - m) + (h + p) * _norm_losses(y, m, sd)[0]
-
-    def best_r(Q: np.ndarray) -> np.ndarray:
-        lo, hi = ystar - Q, ystar.copy()
-        for _ in range(n_iter):
-            mid = 0.5 * (lo + hi)
-            up = G(mid + Q) >= G(mid)
-            hi = np.where(up, mid, hi)
-            lo = np.where(up, lo, mid)
-        return 0.5 * (lo + hi)
-
-    def cost(Q: np.ndarray) -> np.ndarray:
-        parts = _normal_rq_parts(best_r(Q), Q, lam, m, sd, h, p, K)
-        return parts["holding_cost"] + parts["ordering_cost"] + parts["backorder_cost"]
-
-    qa = np.full_like(lam, 1e-9)
-    qb = np.maximum(np.sqrt(2.0 * K * lam * (h + p) / (h * p)), 1.0) + sd
-    grow = cost(qb * 1.01) < cost(qb)
-    while grow.any():
-        qb = np.where(grow, 2.0 * qb, qb)
-        grow = cost(qb * 1.01) < cost(qb)
-    phi = (np.sqrt(5.0) - 1.0) / 2.0
-    x1, x2 = qb - phi * (qb - qa), qa + phi * (qb - qa)
-    f1, f2 = cost(x1), cost(x2)
-    for _ in range(n_iter):
-        left = f1 < f2
-        qb = np.where(left, x2, qb)
-        qa = np.where(left, qa, x1)
-        x1n = qb - phi * (qb - qa)
-        x2n = qa + phi * (qb - qa)
-        x1, x2 = x1n, x2n
-        f1, f2 = cost(x1), cost(x2)
-    Q = 0.5 * (qa + qb)
-    r = best_r(Q)
-    c = cost(Q)
-    stats = SolverStats(
-        solver="normal (r,Q): bisection + golden section",
-        runtime_s=time.perf_counter() - t0,
-        extra={"r": r.tolist(), "Q": Q.tolist()},
-    )
-    return RQPolicies(
-        np.floor(r).astype(np.int64),
-        np.maximum(np.round(Q), 1).astype(np.int64),
-        c,
-        lam,
-        h,
-        p,
-        K,
-        L,
-        stats,
-    )

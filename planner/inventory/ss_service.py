@@ -1,7 +1,7 @@
 """The cheapest periodic-review (s,S) policy meeting a service target.
 
 Cost per period of (s,S) is ``(K + sum_{j<Q} m(j) G(S-j)) / M(Q)`` with
-``Q = S - s`` (see :mod:`planner.inventory.ss`); here ``G(y) = h E[(y -
+``Q = S - s`` (see :mod:`planner.inventory._zheng_federgruen`); here ``G(y) = h E[(y -
 D_{L+1})^+] + p E[(D_{L+1} - y)^+]`` with ``p >= 0`` (``p = 0``: holding and
 ordering only, the usual setting when a service target replaces a shortage
 price). Fill rate and ready rate are ``E_w[f(y)]`` and ``E_w[r(y)]`` over the
@@ -39,33 +39,35 @@ are never relaxed.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import logging
 import time
-from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
 
-from planner.core.checks import as_array
 from planner.core.errors import InputError
+from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
-from planner.inventory._common import batches_by_size, broadcast_params
-from planner.inventory.base_stock import _target
-from planner.inventory.ss import (
-    _G,
-    SSPolicies,
-    _demand,
-    _evaluate,
-    _PoissonDemand,
-    _renewal,
-    _TableDemand,
+from planner.inventory._checks import policy_params, service_target, stock_cap
+from planner.inventory._distributions import batches_by_size
+from planner.inventory._lattice_demand import (
+    PoissonDemand,
+    TableDemand,
+    make_demand,
+    restrict,
 )
+from planner.inventory._zheng_federgruen import evaluate, newsvendor, renewal
+from planner.inventory.ss import SSPolicies
 
 __all__ = ["optimize_sS_service"]
 
 _EPS = 1e-12
 
-Dem = _PoissonDemand | _TableDemand
+Dem = PoissonDemand | TableDemand
+
+_log = logging.getLogger(__name__)
 
 
 def _position_service(
@@ -134,7 +136,7 @@ def optimize_sS_service(
     max_stock: npt.ArrayLike | None = None,
     backorder_cost: npt.ArrayLike = 0.0,
     budget_cells: int = 2_000_000,
-    progress: Callable[[int, int], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> SSPolicies:
     """Exact cheapest periodic-review (s,S) per part meeting service targets.
 
@@ -162,10 +164,8 @@ def optimize_sS_service(
         ``target_met`` (policy ``(max_stock - 1, max_stock)``).
     backorder_cost
         Optional ``p >= 0`` per unit backordered and period (default 0).
-    budget_cells
-        Size of the padded work arrays per batch (memory knob).
-    progress
-        Called as ``progress(parts_done, n_parts)`` after each batch.
+    budget_cells, progress
+        As in :func:`~planner.inventory.optimize_sS`.
 
     Returns
     -------
@@ -180,46 +180,25 @@ def optimize_sS_service(
     (5, 9, True)
     """
     t0 = time.perf_counter()
-    prm = broadcast_params(
-        integer=("lead_time",),
-        positive=("holding_cost",),
-        demand_mean=demand_mean,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        lead_time=lead_time,
-    )
-    mu, h, p, K, L = (
-        prm["demand_mean"],
-        prm["holding_cost"],
-        prm["backorder_cost"],
-        prm["fixed_cost"],
-        prm["lead_time"],
-    )
+    args = (demand_mean, holding_cost, backorder_cost, fixed_cost, lead_time)
+    prm = policy_params("demand_mean", *args, positive=("holding_cost",))
+    mu, h, p, K, L = prm.values()
     n = len(mu)
-    fr = _target(fill_rate, "fill_rate", n)
-    rr = _target(ready_rate, "ready_rate", n)
+    fr = service_target(fill_rate, "fill_rate", n)
+    rr = service_target(ready_rate, "ready_rate", n)
     if fr is None and rr is None:
         raise InputError(
             field="fill_rate, ready_rate", expected="at least one target", got=None
         )
-    if max_stock is None:
-        cap = np.full(n, np.inf)
-    else:
-        a = np.atleast_1d(as_array(max_stock, "max_stock", nonneg=True))
-        if a.ndim != 1 or a.size not in (1, n) or np.any(a != np.round(a)):
-            raise InputError(
-                field="max_stock",
-                expected=f"whole numbers >= 0, a scalar or length {n}",
-                got=a.tolist() if a.size < 5 else a.shape,
-            )
-        cap = np.broadcast_to(a.astype(np.float64), (n,)).copy()
-    dem = _demand(mu, L, unit_pmf)
+    cap = stock_cap(max_stock, n)
+    dem = make_demand(mu, L, unit_pmf)
     s_out = np.full(n, -1, dtype=np.int64)
     S_out = np.zeros(n, dtype=np.int64)
     c_out = np.zeros(n)
     met = np.ones(n, dtype=bool)
     live = np.flatnonzero(mu > 0)
+    beat = Heartbeat(_log, "inventory", callback=progress)
+    beat("(s,S) policies with targets", done=n - len(live), total=n, force=True)
     if len(live):
         _solve(
             dem,
@@ -231,16 +210,17 @@ def optimize_sS_service(
             rr,
             cap,
             budget_cells,
-            progress,
+            beat,
             n,
             out=(s_out, S_out, c_out, met),
         )
+    beat("(s,S) policies with targets", done=n, total=n, force=True)
     stats = SolverStats(
         solver="(s,S) with service target (exact box enumeration)",
         runtime_s=time.perf_counter() - t0,
         extra={"targets_unmet": int((~met).sum())},
     )
-    u = dem.unit_pmf if isinstance(dem, _TableDemand) else None
+    u = dem.unit_pmf if isinstance(dem, TableDemand) else None
     return SSPolicies(s_out, S_out, c_out, mu, h, p, K, L, stats, u, None, met)
 
 
@@ -254,7 +234,7 @@ def _solve(
     rr: np.ndarray | None,
     cap: np.ndarray,
     budget: int,
-    progress: Callable[[int, int], None] | None,
+    beat: Heartbeat | None,
     n_total: int,
     *,
     out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
@@ -276,7 +256,7 @@ def _solve(
         met[b] = False
         S_out[b] = cap[b].astype(np.int64)
         s_out[b] = S_out[b] - 1
-        ev = _evaluate(s_out[b], S_out[b], _sub(dem, b), h[b], p[b], K[b], budget)
+        ev = evaluate(s_out[b], S_out[b], restrict(dem, b), h[b], p[b], K[b], budget)
         c_out[b] = ev.cost
     ok = np.flatnonzero(~bad)
     live, mu, yt, top = live[ok], mu[ok], yt[ok], top[ok]
@@ -290,11 +270,18 @@ def _solve(
     opts = (0, 4, 16, 64)
     mmax = np.empty((len(live), len(opts)))
     mhead = np.empty((len(live), len(opts)))
+    skipped = n_total - len(live)
+
+    def tick(stage: str) -> None:
+        if beat is not None:
+            beat(f"(s,S) policies with targets: {stage}", done=skipped, total=n_total)
+
     for idx in batches_by_size(np.ones(len(live), dtype=np.int64), 512):
+        tick("renewal bounds")
         f = dem.period_pmf(live[idx], 10**9)
         lmax = f.shape[1] - 1
         J0 = 2 * lmax + 2
-        m, _ = _renewal(f, J0)
+        m, _ = renewal(f, J0)
         tail = m[:, J0 - lmax :].max(axis=1)
         desc = -np.sort(-m[:, 1:], axis=1)
         csum = np.cumsum(desc, axis=1)
@@ -307,9 +294,10 @@ def _solve(
     eoq = np.sqrt(2.0 * K[live] * mu / h[live])
     cf = np.full(len(live), np.inf)
     for fac in (0.5, 1.0, 2.0):
+        tick("a feasible policy")
         Q = np.clip(np.round(fac * eoq), 1.0, qcap)
-        ev = _evaluate(
-            yt - 1, yt - 1 + Q, _sub(dem, live), h[live], p[live], K[live], budget
+        ev = evaluate(
+            yt - 1, yt - 1 + Q, restrict(dem, live), h[live], p[live], K[live], budget
         )
         cf = np.minimum(cf, ev.cost)
     cf = cf * (1.0 + 1e-9) + 1e-9
@@ -350,27 +338,27 @@ def _solve(
 
     # phase 1: Q up to a few EOQs (within the bound); its optimum is a much
     # tighter feasible cost, which gives the final bound on Q (phase 2)
+    tick("order quantity bound")
     qmax = qbound(cf)
     q1 = np.minimum(qmax, np.maximum(np.ceil(3.0 * eoq), 16)).astype(np.int64)
     done = [n_total - len(live)]
-    c1, S1, Q1 = _grid(
+    grid = functools.partial(
+        _grid,
         dem,
         live,
-        np.arange(len(live)),
-        q1,
-        yt,
-        top,
-        h,
-        p,
-        K,
-        fr,
-        rr,
-        cap,
-        budget,
-        progress,
-        n_total,
-        done,
+        yt_all=yt,
+        top_all=top,
+        h=h,
+        p=p,
+        K=K,
+        fr=fr,
+        rr=rr,
+        cap=cap,
+        budget=budget,
+        beat=beat,
+        n_total=n_total,
     )
+    c1, S1, Q1 = grid(np.arange(len(live)), q1, done=done)
     c1b = c1 * (1.0 + 1e-9) + 1e-9
     q2 = qbound(c1b)
     q2 = np.minimum(
@@ -378,25 +366,8 @@ def _solve(
     )
     again = np.flatnonzero(q2 > q1)
     if len(again):
-        c2, S2, Q2 = _grid(
-            dem,
-            live,
-            again,
-            q2[again],
-            yt,
-            top,
-            h,
-            p,
-            K,
-            fr,
-            rr,
-            cap,
-            budget,
-            None,
-            n_total,
-            done,
-            q1[again],
-        )
+        done = [n_total - len(again)]
+        c2, S2, Q2 = grid(again, q2[again], done=done, qmin=q1[again])
         better = c2 < c1[again]
         g = again[better]
         c1[g], S1[g], Q1[g] = c2[better], S2[better], Q2[better]
@@ -509,7 +480,7 @@ def _grid(
     rr: np.ndarray | None,
     cap: np.ndarray,
     budget: int,
-    progress: Callable[[int, int], None] | None,
+    beat: Heartbeat | None,
     n_total: int,
     done: list[int],
     qmin: np.ndarray | None = None,
@@ -537,7 +508,7 @@ def _grid(
         B = len(idx)
         Jm = int(qmax[idx].max())
         Wm = int(nrow[idx].max())
-        m, M = _renewal(dem.period_pmf(sel, Jm), Jm)
+        m, M = renewal(dem.period_pmf(sel, Jm), Jm)
         M1 = M[np.arange(B), qmin[idx] + 1]
         start = yt[idx].copy()
         if fr is not None:
@@ -554,7 +525,7 @@ def _grid(
         hp = np.zeros(len(dem.L))
         pp = np.zeros(len(dem.L))
         hp[sel], pp[sel] = h[sel], p[sel]
-        vals = [_G(dem, sel, y, hp, pp)]
+        vals = [newsvendor(dem, sel, y, hp, pp)]
         if fr is not None:
             vals.append(dem.loss(sel, y, 1) - dem.loss(sel, y, 0))
         if rr is not None:
@@ -599,13 +570,6 @@ def _grid(
         Q_res[idx] = best_q
         c_res[idx] = best_c
         done[0] += len(idx)
-        if progress is not None:
-            progress(done[0], n_total)
+        if beat is not None:
+            beat("(s,S) policies with targets", done=done[0], total=n_total)
     return c_res, S_res, Q_res
-
-
-def _sub(dem: Dem, idx: np.ndarray) -> Dem:
-    """The demand model restricted to parts ``idx`` (for :func:`_evaluate`)."""
-    if isinstance(dem, _PoissonDemand):
-        return _PoissonDemand(dem.mu[idx], dem.L[idx])
-    return _TableDemand(dem.rate[idx], dem.unit_pmf[idx], dem.L[idx])

@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from planner.core.catalog import ArrivalProfile, ProductCategory
 from planner.core.cost import CostRates
 from planner.core.errors import InfeasibleError, InputError
+from planner.core.hours import DAY_NAMES, ServiceHours
 from planner.core.rng import spawn_generators
 from planner.core.tables import DemandPoints, Outlets
 from planner.core.timewindow import TimeWindow
@@ -43,6 +45,7 @@ __all__ = [
     "cost_rates",
     "gazetteer_towns",
     "read_technicians",
+    "spread_towns",
     "travel_model",
     "workforce",
 ]
@@ -78,6 +81,10 @@ class ScenarioData:
         Cost rates.
     region_label
         One line naming the region.
+    demand_radius_m
+        Radius of the area each demand point stands for (0: a point).
+    service_hours
+        The opening hours business-hours SLA clocks count.
     """
 
     scenario: Scenario
@@ -89,6 +96,8 @@ class ScenarioData:
     urgency: tuple[UrgencyClass, ...]
     costs: CostRates
     region_label: str
+    demand_radius_m: np.ndarray | None = None
+    service_hours: ServiceHours | None = None
 
     @property
     def spec(self) -> ScenarioSpec:
@@ -136,6 +145,61 @@ def gazetteer_towns(
     return ids, names, lon, lat, pop
 
 
+_GOLDEN = np.pi * (3.0 - np.sqrt(5.0))
+_M_PER_DEG = 111_195.0
+
+
+def spread_towns(
+    ids: np.ndarray,
+    names: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    pop: np.ndarray,
+    *,
+    people_per_point: float,
+    density_per_km2: float,
+    max_points: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each town as ``ceil(pop / people_per_point)`` points over its area.
+
+    A town covers a disc of ``pop / density_per_km2`` km^2; its points sit on
+    a sunflower spiral (equal areas) with equal shares of its residents, each
+    with the radius of its part (``R / sqrt(n)``). Returns ids (``<town>`` or
+    ``<town>~k``), names, lon, lat, population and radius in metres, in town
+    order; deterministic (no random draws).
+
+    >>> out = spread_towns(np.array(["a"], object), np.array(["A"], object),
+    ...                    np.array([0.0]), np.array([0.0]), np.array([1e6]),
+    ...                    people_per_point=2.5e5, density_per_km2=6000,
+    ...                    max_points=64)
+    >>> len(out[0]), float(out[4].sum()), round(float(out[5][0]))
+    (4, 1000000.0, 3642)
+    """
+    n_pts = np.clip(np.ceil(pop / people_per_point), 1, max_points).astype(np.int64)
+    radius = np.sqrt(pop / density_per_km2 / np.pi) * 1000.0
+    town = np.repeat(np.arange(len(ids)), n_pts)
+    k = np.arange(len(town)) - np.repeat(np.cumsum(n_pts) - n_pts, n_pts)
+    n = n_pts[town]
+    r = radius[town] * np.sqrt((k + 0.5) / n)
+    r = np.where(n == 1, 0.0, r)
+    theta = k * _GOLDEN
+    dy = r * np.sin(theta) / _M_PER_DEG
+    dx = r * np.cos(theta) / (_M_PER_DEG * np.cos(np.radians(lat[town])))
+    out_ids = np.where(
+        n == 1,
+        ids[town],
+        np.char.add(np.char.add(ids[town].astype(str), "~"), k.astype(str)),
+    ).astype(object)
+    return (
+        out_ids,
+        names[town],
+        lon[town] + dx,
+        lat[town] + dy,
+        pop[town] / n,
+        radius[town] / np.sqrt(n),
+    )
+
+
 def _rates(spec: ScenarioSpec, catalog: Catalog) -> np.ndarray:
     """Tickets per resident per year, per category, after growth and overrides."""
     out = []
@@ -165,6 +229,30 @@ def _catalog(spec: ScenarioSpec, source: str) -> Catalog:
     if spec.demand.only:
         keep = tuple(c for c in cat.categories if c.name in spec.demand.only)
         cat = Catalog(categories=keep, parts=cat.parts)
+    a = spec.demand.arrivals
+    if a is not None:
+        cats = []
+        for c in cat.categories:
+            b = c.arrivals
+            wk = a.weekend_hour_of_day
+            prof = ArrivalProfile(
+                hour_of_day=np.asarray(
+                    b.hour_of_day if a.hour_of_day is None else a.hour_of_day
+                ),
+                day_of_week=np.asarray(
+                    b.day_of_week if a.day_of_week is None else a.day_of_week
+                ),
+                weekend_hour_of_day=b.weekend_hour_of_day
+                if wk is None
+                else np.asarray(wk),
+                where="demand.arrivals",
+            )
+            cats.append(
+                ProductCategory(
+                    c.name, c.failure_rate_per_1000, c.seasonal, c.faults, prof
+                )
+            )
+        cat = Catalog(categories=tuple(cats), parts=cat.parts)
     return cat
 
 
@@ -204,7 +292,7 @@ def _osm_path(osm: str) -> Path:
 
 def _demand_and_sites(
     scenario: Scenario, catalog: Catalog, travel: TravelModel
-) -> tuple[DemandPoints, Outlets, str]:
+) -> tuple[DemandPoints, Outlets, str, np.ndarray]:
     spec = scenario.spec
     src = scenario.source
     r = spec.region
@@ -251,6 +339,22 @@ def _demand_and_sites(
         lon, lat = pts[:, 0], pts[:, 1]
         pop = np.full(n, r.population / n)
         label = f"{n:,} generated addresses on {Path(_osm_path(r.osm)).name}"
+    # candidate sites are the towns; demand spreads over their areas
+    t_ids, t_names, t_lon, t_lat, t_pop = ids, names, lon, lat, pop
+    radius = np.zeros(len(ids))
+    sp = spec.demand.spread
+    if r.kind == "gazetteer" and sp.enabled:
+        ids, names, lon, lat, pop, radius = spread_towns(
+            np.asarray(ids, dtype=object),
+            np.asarray(names, dtype=object),
+            np.asarray(lon, dtype=np.float64),
+            np.asarray(lat, dtype=np.float64),
+            np.asarray(pop, dtype=np.float64),
+            people_per_point=sp.people_per_point,
+            density_per_km2=sp.density_per_km2,
+            max_points=sp.max_points_per_town,
+        )
+        label += f", spread over {len(ids):,} demand points"
     tickets = pop[:, None] * rates[None, :]
     demand = DemandPoints.from_arrays(
         ids,
@@ -275,7 +379,7 @@ def _demand_and_sites(
         c_ids = np.array([f"S{i:03d}" for i in range(k)], dtype=object)
         c_names, c_lon, c_lat, c_pop = c_ids, lon[pick], lat[pick], np.zeros(k)
     else:
-        c_ids, c_names, c_lon, c_lat, c_pop = ids, names, lon, lat, pop
+        c_ids, c_names, c_lon, c_lat, c_pop = t_ids, t_names, t_lon, t_lat, t_pop
     n_c = len(c_ids)
     table = {
         "ids": list(c_ids),
@@ -339,7 +443,7 @@ def _demand_and_sites(
         fee_per_ticket=np.asarray(table["fee"], dtype=float),
         source=src,
     )
-    return demand, sites, label
+    return demand, sites, label, radius
 
 
 def _numbers(
@@ -389,6 +493,58 @@ def _append_site_file(
     )
 
 
+def _days(names: list[str]) -> frozenset[int]:
+    """Weekday numbers (0 = Monday) of day names and groups."""
+    groups = {
+        "weekdays": DAY_NAMES[:5],
+        "weekend": DAY_NAMES[5:],
+        "every_day": DAY_NAMES,
+    }
+    out: set[int] = set()
+    for n in names:
+        out.update(DAY_NAMES.index(d) for d in groups.get(n, (n,)))
+    return frozenset(out)
+
+
+def _break_for(
+    shift: TimeWindow, window: str | None, minutes: float | None, w: Any
+) -> tuple[TimeWindow | None, float]:
+    """The break of a shift: its own, the workforce's if inside, or the middle 2 h."""
+    brk_min = w.break_min if minutes is None else minutes
+    if brk_min <= 0:
+        return None, 0.0
+    if window is not None:
+        return TimeWindow.parse(window), brk_min
+    d = TimeWindow.parse(w.break_window)
+    if shift.start_min <= d.start_min and d.end_min <= shift.end_min:
+        return d, brk_min
+    if shift.duration_min > 360:
+        mid = (shift.start_min + shift.end_min) / 2
+        return TimeWindow(mid - 60, mid + 60), brk_min
+    return None, 0.0
+
+
+def _crew_plan(spec: ScenarioSpec, outlet_id: str) -> list[Any]:
+    """The shifts of one outlet: ``outlet_shifts``, ``shifts`` or the single one."""
+    w = spec.workforce
+    from planner.scenario.schema import ShiftSpec
+
+    if outlet_id in w.outlet_shifts:
+        return list(w.outlet_shifts[outlet_id])
+    if w.shifts:
+        return list(w.shifts)
+    return [
+        ShiftSpec(
+            name="day",
+            window=w.shift,
+            days=list(w.workdays),
+            technicians=w.technicians_per_outlet,
+            break_window=w.break_window,
+            break_min=w.break_min,
+        )
+    ]
+
+
 def workforce(
     spec: ScenarioSpec,
     sites: Outlets,
@@ -396,15 +552,18 @@ def workforce(
     demand: DemandPoints,
     outlet_idx: npt.ArrayLike,
 ) -> tuple[Technician, ...]:
-    """``technicians_per_outlet`` at each of ``outlet_idx``; skills follow the demand mix.
+    """Each outlet's crew, shift by shift; skills follow the demand mix.
 
-    At each outlet every skill is dealt once, in order of decreasing repair
-    workload, round-robin over the technicians (so all skills are held
-    wherever technicians x skills_per_technician allows), then each
-    technician's remaining slots are drawn without replacement in proportion
-    to workload. Each
-    outlet draws from its own stream (scenario seed, outlet position), so an
-    outlet's technicians are the same whichever other outlets are open.
+    Without ``[[workforce.shifts]]``, ``technicians_per_outlet`` work
+    ``shift`` on ``workdays``. Within each shift's crew every skill is dealt
+    once, in order of decreasing repair workload, round-robin over the
+    technicians (so all skills are held wherever technicians x
+    skills_per_technician allows), then each technician's remaining slots are
+    drawn without replacement in proportion to workload; on-call
+    (``urgent_only``) technicians hold every skill. Each outlet and shift
+    draws from its own stream (scenario seed, outlet position, shift
+    position), so an outlet's technicians are the same whichever other
+    outlets are open.
     """
     w = spec.workforce
     skill_load: Counter[str] = Counter()
@@ -418,46 +577,55 @@ def workforce(
         prob / prob.sum() if prob.sum() > 0 else np.full(len(skills), 1 / len(skills))
     )
     k = min(w.skills_per_technician, len(skills))
-    shift = TimeWindow.parse(w.shift)
-    brk = TimeWindow.parse(w.break_window)
     techs: list[Technician] = []
     for oi in np.asarray(outlet_idx, dtype=np.int64):
-        rng = np.random.default_rng(
-            np.random.SeedSequence(spec.seed, spawn_key=(_STREAM_TECHS, int(oi)))
-        )
+        oid = str(sites.ids[oi])
         loc = (float(sites.lon[oi]), float(sites.lat[oi]))
-        n_t = w.technicians_per_outlet
-        held_by: list[set[str]] = [set() for _ in range(n_t)]
-        # deal every skill once, in workload order, round-robin over technicians
-        # (so all skills are held when n_t x k >= number of skills) ...
-        for i, sk in enumerate(skills[: n_t * k]):
-            held_by[i % n_t].add(sk)
-        # ... then fill each technician's remaining slots in proportion to workload
-        for j in range(n_t):
-            rest = [sk for sk in skills if sk not in held_by[j]]
-            need = min(k - len(held_by[j]), len(rest))
-            if need > 0:
-                p_rest = np.array([prob[skills.index(sk)] for sk in rest])
-                pick = rng.choice(
-                    len(rest), size=need, replace=False, p=p_rest / p_rest.sum()
-                )
-                held_by[j].update(rest[int(i)] for i in pick)
-        for j in range(n_t):
-            held = held_by[j]
-            techs.append(
-                Technician(
-                    id=f"{sites.ids[oi]}-T{j + 1:02d}",
-                    outlet_id=str(sites.ids[oi]),
-                    start_lonlat=loc,
-                    skills=held,
-                    shift=shift,
-                    van_stock=_van_stock(held, catalog),
-                    break_window=brk if w.break_min > 0 else None,
-                    break_min=w.break_min,
-                    cost_per_hour=w.cost_per_hour,
-                    max_overtime_min=w.max_overtime_min,
+        n_done = 0
+        for si, sh in enumerate(_crew_plan(spec, oid)):
+            rng = np.random.default_rng(
+                np.random.SeedSequence(
+                    spec.seed,
+                    spawn_key=(_STREAM_TECHS, int(oi), *((si,) if si else ())),
                 )
             )
+            shift = TimeWindow.parse(sh.window)
+            brk, brk_min = _break_for(shift, sh.break_window, sh.break_min, w)
+            n_t = sh.technicians
+            held_by: list[set[str]] = [set() for _ in range(n_t)]
+            if sh.urgent_only:
+                held_by = [set(skills) for _ in range(n_t)]
+            else:
+                for i, sk in enumerate(skills[: n_t * k]):
+                    held_by[i % n_t].add(sk)
+                for j in range(n_t):
+                    rest = [sk for sk in skills if sk not in held_by[j]]
+                    need = min(k - len(held_by[j]), len(rest))
+                    if need > 0:
+                        p_rest = np.array([prob[skills.index(sk)] for sk in rest])
+                        pick = rng.choice(
+                            len(rest), size=need, replace=False, p=p_rest / p_rest.sum()
+                        )
+                        held_by[j].update(rest[int(i)] for i in pick)
+            for j in range(n_t):
+                held = held_by[j]
+                n_done += 1
+                techs.append(
+                    Technician(
+                        id=f"{oid}-T{n_done:02d}",
+                        outlet_id=oid,
+                        start_lonlat=loc,
+                        skills=held,
+                        shift=shift,
+                        van_stock=_van_stock(held, catalog),
+                        break_window=brk,
+                        break_min=brk_min,
+                        cost_per_hour=w.cost_per_hour,
+                        max_overtime_min=w.max_overtime_min,
+                        workdays=_days(list(sh.days)),
+                        urgent_only=sh.urgent_only,
+                    )
+                )
     return tuple(techs)
 
 
@@ -475,6 +643,8 @@ _TECH_COLUMNS = (
     "cost_per_hour",
     "max_overtime_min",
     "stock",
+    "workdays",
+    "urgent_only",
 )
 
 
@@ -487,8 +657,10 @@ def read_technicians(
     existing outlet, where the day starts) or ``lon``/``lat``; optional
     ``shift_start``/``shift_end`` and ``break_start``/``break_end`` (``HH:MM``),
     ``break_min``, ``cost_per_hour``, ``max_overtime_min``, ``stock``
-    (``"AC-PCB:2;AC-FAN:1"``). Missing optional values take the scenario's
-    ``[workforce]`` defaults.
+    (``"AC-PCB:2;AC-FAN:1"``), ``workdays`` (``"monday;tuesday"`` or
+    ``"weekdays"``) and ``urgent_only`` (true/false: on call for urgent
+    tickets). Missing optional values take the scenario's ``[workforce]``
+    defaults.
     """
     g = read_table(
         path, what="technicians", text_columns=_TECH_COLUMNS, required=("id", "skills")
@@ -595,6 +767,8 @@ def read_technicians(
                         val(row, "max_overtime_min", str(w.max_overtime_min))
                     ),
                     van_stock=stock,
+                    workdays=_day_list(val(row, "workdays"), list(w.workdays)),
+                    urgent_only=_flag(val(row, "urgent_only", "false")),
                 )
             )
         except InputError as e:
@@ -615,6 +789,27 @@ def read_technicians(
                 got=str(e),
             ) from None
     return tuple(out)
+
+
+def _day_list(text: str, default: list[str]) -> frozenset[int]:
+    """Weekdays of ``"monday;tuesday"`` / ``"weekdays"`` (default when empty)."""
+    names = [x.strip().lower() for x in text.split(";") if x.strip()] or default
+    known = {*DAY_NAMES, "weekdays", "weekend", "every_day"}
+    bad = [n for n in names if n not in known]
+    if bad:
+        raise InputError(
+            field="workdays",
+            expected="day names or weekdays / weekend / every_day, separated by ';'",
+            got=bad[0],
+        )
+    return _days(names)
+
+
+def _flag(text: str) -> bool:
+    v = text.strip().lower()
+    if v not in ("true", "false", "1", "0", "yes", "no"):
+        raise InputError(field="urgent_only", expected="true or false", got=text)
+    return v in ("true", "1", "yes")
 
 
 def _van_stock(skills: set[str], catalog: Catalog) -> dict[str, int]:
@@ -649,7 +844,7 @@ def build(scenario: Scenario) -> ScenarioData:
     src = scenario.source
     catalog = _catalog(spec, src)
     travel = _travel(spec)
-    demand, sites, label = _demand_and_sites(scenario, catalog, travel)
+    demand, sites, label, radius = _demand_and_sites(scenario, catalog, travel)
     if spec.workforce.technicians_file:
         techs = read_technicians(spec.workforce.technicians_file, sites, catalog, spec)
     else:
@@ -666,7 +861,10 @@ def build(scenario: Scenario) -> ScenarioData:
     u = spec.urgency
     urgency = tuple(
         UrgencyClass(
-            Urgency(name), response_target_min=lvl.target_h * 60.0, share=lvl.share
+            Urgency(name),
+            response_target_min=lvl.target_h * 60.0,
+            share=lvl.share,
+            clock=lvl.clock,
         )
         for name, lvl in (
             ("urgent", u.urgent),
@@ -685,4 +883,6 @@ def build(scenario: Scenario) -> ScenarioData:
         urgency=urgency,
         costs=costs,
         region_label=label,
+        demand_radius_m=radius,
+        service_hours=spec.service_hours.to_hours(),
     )

@@ -9,12 +9,56 @@ from typing import Any
 
 import numpy as np
 
-from planner.core.catalog import Catalog, FaultType, Part, ProductCategory
+from planner.core.catalog import (
+    ArrivalProfile,
+    Catalog,
+    FaultType,
+    Part,
+    ProductCategory,
+)
 from planner.core.errors import InputError
 
 __all__ = ["Catalog", "read_catalog"]
 
-_FAULT_KEYS = {"name", "share", "skill", "repair_min", "remote_fix_rate", "parts"}
+_FAULT_KEYS = {
+    "name",
+    "share",
+    "skill",
+    "repair_min",
+    "remote_fix_rate",
+    "parts",
+    "diagnosis_prob",
+    "rework_prob",
+}
+_ARRIVAL_KEYS = {"hour_of_day", "weekend_hour_of_day", "day_of_week"}
+
+
+def _arrivals(
+    raw: object, src: str, where: str, base: ArrivalProfile | None = None
+) -> ArrivalProfile:
+    """An ``[arrivals]`` table (over ``base``: keys it omits are inherited)."""
+    base = base or ArrivalProfile.flat()
+    if raw is None:
+        return base
+    if not isinstance(raw, dict) or set(raw) - _ARRIVAL_KEYS:
+        raise InputError(
+            source=src,
+            location=where,
+            expected=f"a table with keys among {sorted(_ARRIVAL_KEYS)}",
+            got=sorted(raw) if isinstance(raw, dict) else raw,
+        )
+    try:
+        return ArrivalProfile(
+            hour_of_day=raw.get("hour_of_day", base.hour_of_day),
+            day_of_week=raw.get("day_of_week", base.day_of_week),
+            weekend_hour_of_day=raw.get(
+                "weekend_hour_of_day", base.weekend_hour_of_day
+            ),
+        )
+    except InputError as e:
+        raise _err(e, src, where) from None
+
+
 _PART_KEYS = {"name", "unit_cost", "lead_time_days"}
 
 
@@ -60,13 +104,14 @@ def read_catalog(source: str = "builtin:appliances") -> Catalog:
     ('air_conditioner', True)
     """
     raw, src = _read(source)
-    unknown = set(raw) - {"categories", "parts"}
+    unknown = set(raw) - {"categories", "parts", "arrivals"}
     if unknown:
         raise InputError(
             source=src,
-            expected="only [categories] and [parts] tables",
+            expected="only [categories], [parts] and [arrivals] tables",
             got=sorted(unknown),
         )
+    shared = _arrivals(raw.get("arrivals"), src, "arrivals")
     parts: list[Part] = []
     for pid, p in (raw.get("parts") or {}).items():
         if not isinstance(p, dict) or set(p) - _PART_KEYS:
@@ -95,11 +140,12 @@ def read_catalog(source: str = "builtin:appliances") -> Catalog:
             "failure_rate_per_1000",
             "seasonal",
             "faults",
+            "arrivals",
         }:
             raise InputError(
                 source=src,
                 location=where,
-                expected="keys failure_rate_per_1000, seasonal, faults",
+                expected="keys failure_rate_per_1000, seasonal, faults, arrivals",
                 got=sorted(c) if isinstance(c, dict) else c,
             )
         faults: list[FaultType] = []
@@ -128,6 +174,8 @@ def read_catalog(source: str = "builtin:appliances") -> Catalog:
                         repair_min=f.get("repair_min", -1),
                         remote_fix_rate=f.get("remote_fix_rate", 0.0),
                         parts=f.get("parts") or {},
+                        diagnosis_prob=f.get("diagnosis_prob", 1.0),
+                        rework_prob=f.get("rework_prob", 0.0),
                     )
                 )
             except InputError as e:
@@ -139,6 +187,9 @@ def read_catalog(source: str = "builtin:appliances") -> Catalog:
                     failure_rate_per_1000=c.get("failure_rate_per_1000", -1),
                     seasonal=np.asarray(c.get("seasonal", np.ones(12)), dtype=float),
                     faults=tuple(faults),
+                    arrivals=_arrivals(
+                        c.get("arrivals"), src, f"{where}.arrivals", shared
+                    ),
                 )
             )
         except InputError as e:

@@ -9,10 +9,13 @@ day, bit for bit.
 How a day is drawn (documented in the README):
 
 1. Tickets per category ~ Poisson(tickets per year / 365 x the month's
-   seasonal factor), or ``n_tickets`` in all, split by the same shares.
+   seasonal factor x 7 x the weekday's share of the category's arrival
+   profile), or ``n_tickets`` in all, split by the same shares.
 2. Each ticket's demand point is drawn in proportion to that point's rate for
-   the category; on a gazetteer region the address is jittered around the
-   town (normal, ``jitter_m`` metres).
+   the category; the address is jittered around it: normal with a standard
+   deviation of half the point's radius where demand is spread over town
+   areas (the spread of a uniform address in the disc), else ``jitter_m``
+   metres (1,500 on a gazetteer region).
 3. Fault type by its share; tickets the fault's remote-fix rate solves at
    triage never reach dispatch. Urgency by the scenario's shares.
 4. Service minutes ~ lognormal with the fault's mean repair time and a 30 %
@@ -111,7 +114,10 @@ def generate_day(
         rate = rate * keep[:, None]
     month = date.month - 1
     seasonal = np.array([c.seasonal[month] for c in data.catalog.categories])
-    daily = rate.sum(axis=0) / 365.0 * seasonal
+    weekday = np.array(
+        [7.0 * c.arrivals.day_of_week[date.weekday()] for c in data.catalog.categories]
+    )
+    daily = rate.sum(axis=0) / 365.0 * seasonal * weekday
     if n_tickets is None:
         counts = rng.poisson(daily)
     else:
@@ -125,8 +131,13 @@ def generate_day(
     two_h, half_day = _slots(shift, 120.0), _slots(shift, shift.duration_min / 2)
     urg_names = [u.urgency.value for u in data.urgency]
     urg_p = np.array([u.share for u in data.urgency])
-    if jitter_m is None:
-        jitter_m = 1500.0 if spec.region.kind == "gazetteer" else 0.0
+    radius = data.demand_radius_m
+    if jitter_m is None and radius is not None and radius.any():
+        sd = radius / 2.0
+    else:
+        if jitter_m is None:
+            jitter_m = 1500.0 if spec.region.kind == "gazetteer" else 0.0
+        sd = np.full(d.n_points, float(jitter_m))
     rows: list[dict[str, object]] = []
     remote = 0
     for ci, cat in enumerate(data.catalog.categories):
@@ -138,7 +149,7 @@ def generate_day(
         faults = rng.choice(len(cat.faults), size=n, p=[f.share for f in cat.faults])
         urg = rng.choice(len(urg_names), size=n, p=urg_p)
         u_remote = rng.random(n)
-        z = rng.standard_normal((n, 2)) * jitter_m
+        z = rng.standard_normal((n, 2)) * sd[pts][:, None]
         ln_sd = np.sqrt(np.log(1 + 0.3**2))
         eps = rng.standard_normal(n)
         u_parts = rng.random((n, max(len(f.parts) for f in cat.faults) or 1))

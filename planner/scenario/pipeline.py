@@ -211,48 +211,11 @@ def kpi_table(sr: StageResults) -> pd.DataFrame:
         ]
     )
     parts = [table]
-    for stage in ("siting", "staffing", "inventory", "routing"):
+    for stage in ("siting", "staffing", "inventory", "routing", "simulation"):
         res = sr.results.get(stage)
         if res is not None:
             parts.append(res.kpis())
-    table = pd.concat(parts, ignore_index=True)
-    sim: SimResult | None = sr.results.get("simulation")
-    if sim is not None:
-        k = sim.kpis
-        k = k[(k["urgency"] == "all") & (k["outlet"] == "all")]
-        simrows = pd.DataFrame(
-            {
-                "kpi": "sim_" + k["kpi"].astype(str),
-                "mean": k["mean"].to_numpy(dtype=float),
-                "ci_low": k["ci_low"].to_numpy(dtype=float),
-                "ci_high": k["ci_high"].to_numpy(dtype=float),
-                "n_reps": k["n_reps"].to_numpy(dtype=int),
-                "unit": k["unit"].astype(str).to_numpy(),
-            }
-        )
-        by_class = sim.kpis[
-            (sim.kpis["kpi"] == "sla_attainment")
-            & (sim.kpis["outlet"] == "all")
-            & (sim.kpis["urgency"] != "all")
-        ]
-        simrows = pd.concat(
-            [
-                simrows,
-                pd.DataFrame(
-                    {
-                        "kpi": "sim_sla_attainment_" + by_class["urgency"].astype(str),
-                        "mean": by_class["mean"].to_numpy(dtype=float),
-                        "ci_low": by_class["ci_low"].to_numpy(dtype=float),
-                        "ci_high": by_class["ci_high"].to_numpy(dtype=float),
-                        "n_reps": by_class["n_reps"].to_numpy(dtype=int),
-                        "unit": by_class["unit"].astype(str).to_numpy(),
-                    }
-                ),
-            ],
-            ignore_index=True,
-        )
-        table = pd.concat([table, simrows], ignore_index=True)
-    return table
+    return pd.concat(parts, ignore_index=True)
 
 
 def predicted_vs_simulated(sr: StageResults) -> pd.DataFrame:
@@ -267,7 +230,8 @@ def predicted_vs_simulated(sr: StageResults) -> pd.DataFrame:
     sim: SimResult | None = sr.results.get("simulation")
     if sim is None:
         return pd.DataFrame(columns=cols)
-    k = sim.kpis[(sim.kpis["urgency"] == "all") & (sim.kpis["outlet"] == "all")]
+    kt = sim.kpi_table
+    k = kt[(kt["urgency"] == "all") & (kt["outlet"] == "all")]
     got = {str(r["kpi"]): r for r in k.to_dict("records")}
     rows = []
     plan = sr.results.get("siting")
@@ -310,8 +274,8 @@ def _notes(sr: StageResults) -> list[str]:
             "the plan assumed a daily review"
         )
     sim: SimResult | None = sr.results.get("simulation")
-    if sim is not None and sim.backlog_note():
-        notes.append("simulation: " + sim.backlog_note())
+    if sim is not None:
+        notes += ["simulation: " + n for n in sim.notes()]
     return notes
 
 

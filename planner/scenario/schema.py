@@ -28,14 +28,19 @@ from planner.core.timewindow import TimeWindow
 from planner.siting.models import check_model_name
 
 __all__ = [
+    "ArrivalsSpec",
     "CostSpec",
     "DemandSpec",
+    "DemandSpreadSpec",
     "InventorySpec",
     "OutletsSpec",
+    "ProcessSpec",
     "RegionSpec",
     "RoutingSpec",
     "RunSpec",
     "ScenarioSpec",
+    "ServiceHoursSpec",
+    "ShiftSpec",
     "SimulationSpec",
     "SitingSpec",
     "SweepSpec",
@@ -167,17 +172,71 @@ class CategoryOverride(_Model):
     growth: float | None = Field(None, ge=-1)
 
 
+class ArrivalsSpec(_Model):
+    """When tickets are created, for every category (overrides the catalogue).
+
+    Shares that each sum to 1: ``hour_of_day`` (24, 00:00-01:00 first; Monday
+    to Friday, and the weekend unless ``weekend_hour_of_day`` is given) and
+    ``day_of_week`` (7, Monday first). Keys left out keep the catalogue's.
+    """
+
+    hour_of_day: list[float] | None = None
+    weekend_hour_of_day: list[float] | None = None
+    day_of_week: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _shares(self) -> ArrivalsSpec:
+        from planner.core.catalog import check_shares
+
+        for name, n in (
+            ("hour_of_day", 24),
+            ("weekend_hour_of_day", 24),
+            ("day_of_week", 7),
+        ):
+            v = getattr(self, name)
+            if v is not None:
+                try:
+                    check_shares(v, n, where=None, field_name=name)
+                except ValueError as e:
+                    raise ValueError(str(e)) from None
+        return self
+
+
+class DemandSpreadSpec(_Model):
+    """Demand where people live: a town's residents spread over its area.
+
+    A gazetteer town of population ``P`` covers ``P / density_per_km2`` km^2
+    (a disc); it becomes ``ceil(P / people_per_point)`` demand points (at most
+    ``max_points_per_town``) on a sunflower spiral over the disc, each with an
+    equal share and the radius of its part, so travel inside a town is priced
+    (the simulator takes a point's radius into the drive). Default density:
+    6,000 residents per km^2, the order of the built-up densities of Chinese
+    urban areas (Demographia World Urban Areas, 2023 edition: most Chinese
+    urban areas between 4,000 and 10,000 per km^2); an assumption to replace
+    with a finer demand file (``region.kind = "file"``) where there is one.
+    """
+
+    enabled: bool = True
+    people_per_point: float = Field(500_000.0, gt=0)
+    density_per_km2: float = Field(6_000.0, gt=0)
+    max_points_per_town: int = Field(64, ge=1, le=10_000)
+
+
 class DemandSpec(_Model):
     """Demand: the catalogue of categories and how much they fail.
 
     ``growth`` scales every rate (0.3 = 30 % more tickets); ``categories``
-    overrides single categories; ``only`` keeps a subset.
+    overrides single categories; ``only`` keeps a subset; ``arrivals``
+    overrides when tickets come; ``spread`` places gazetteer demand over the
+    towns' areas.
     """
 
     catalog: str = "builtin:appliances"
     growth: float = Field(0.0, ge=-1)
     only: list[str] = Field(default_factory=list)
     categories: dict[str, CategoryOverride] = Field(default_factory=dict)
+    arrivals: ArrivalsSpec | None = None
+    spread: DemandSpreadSpec = DemandSpreadSpec()
 
     _unique_only = field_validator("only")(_unique)
 
@@ -206,8 +265,54 @@ class OutletsSpec(_Model):
     _unique_lists = field_validator("existing", "excluded")(_unique)
 
 
+DayName = Literal[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "weekdays",
+    "weekend",
+    "every_day",
+]
+
+
+class ShiftSpec(_Model):
+    """One shift of an outlet's crew: when, on which days, how many.
+
+    ``technicians`` work ``window`` on ``days`` at every outlet the shift
+    applies to. ``urgent_only``: an on-call shift (an evening or night
+    window) that takes urgent tickets only; its technicians hold every skill.
+    ``break_window``/``break_min`` default to the workforce's when that
+    window lies inside the shift, else the middle two hours of shifts over
+    six hours, else no break.
+    """
+
+    name: str = "day"
+    window: str = "08:00-17:00"
+    days: list[DayName] = Field(default_factory=lambda: list[DayName](["every_day"]))
+    technicians: int = Field(1, ge=0, le=500)
+    urgent_only: bool = False
+    break_window: str | None = None
+    break_min: float | None = Field(None, ge=0, le=240)
+
+    @field_validator("window", "break_window")
+    @classmethod
+    def _window(cls, v: str | None) -> str | None:
+        if v is not None:
+            TimeWindow.parse(v)
+        return v
+
+
 class WorkforceSpec(_Model):
-    """Technicians: generated per outlet, or read from a file."""
+    """Technicians: generated per outlet, or read from a file.
+
+    Without ``shifts``, ``technicians_per_outlet`` work ``shift`` on
+    ``workdays``; with ``shifts``, every outlet gets each shift's crew
+    (``outlet_shifts`` replaces the list for the outlets it names).
+    """
 
     technicians_per_outlet: int = Field(4, ge=1, le=500)
     technicians_file: str | None = None
@@ -217,6 +322,11 @@ class WorkforceSpec(_Model):
     break_min: float = Field(30.0, ge=0, le=240)
     cost_per_hour: float = Field(35.0, ge=0)
     max_overtime_min: float = Field(60.0, ge=0, le=720)
+    workdays: list[DayName] = Field(
+        default_factory=lambda: list[DayName](["every_day"])
+    )
+    shifts: list[ShiftSpec] = Field(default_factory=list)
+    outlet_shifts: dict[str, list[ShiftSpec]] = Field(default_factory=dict)
 
     @field_validator("shift", "break_window")
     @classmethod
@@ -242,10 +352,15 @@ class WorkforceSpec(_Model):
 
 
 class UrgencyLevel(_Model):
-    """One urgency class: response target and share of tickets."""
+    """One urgency class: response target, share of tickets, and the clock.
+
+    ``clock = "calendar"`` counts every hour; ``"business"`` only the
+    ``[service_hours]``.
+    """
 
     target_h: float = Field(gt=0)
     share: float = Field(ge=0, le=1)
+    clock: Literal["calendar", "business"] = "calendar"
 
 
 class UrgencySpec(_Model):
@@ -261,6 +376,39 @@ class UrgencySpec(_Model):
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"urgency shares must sum to 1; they sum to {total:g}")
         return self
+
+
+class ServiceHoursSpec(_Model):
+    """Opening hours that business-hours SLA clocks count.
+
+    ``every_day``, then ``weekdays`` / ``weekend``, then single days
+    (``monday`` ...) set a day's window ``"HH:MM-HH:MM"`` (``"closed"``: none).
+    Default: on-site service seven days a week, 08:00-20:00 (an assumption of
+    the common published window of home-appliance service; set yours).
+    """
+
+    every_day: str | None = "08:00-20:00"
+    weekdays: str | None = None
+    weekend: str | None = None
+    monday: str | None = None
+    tuesday: str | None = None
+    wednesday: str | None = None
+    thursday: str | None = None
+    friday: str | None = None
+    saturday: str | None = None
+    sunday: str | None = None
+
+    @model_validator(mode="after")
+    def _hours(self) -> ServiceHoursSpec:
+        self.to_hours()
+        return self
+
+    def to_hours(self) -> Any:
+        """The :class:`~planner.core.hours.ServiceHours` these keys describe."""
+        from planner.core.hours import ServiceHours
+
+        spec = {k: v for k, v in self.model_dump().items() if v is not None}
+        return ServiceHours.from_mapping(spec)
 
 
 def _cost_spec() -> type[BaseModel]:
@@ -356,6 +504,28 @@ class RoutingSpec(_Model):
         return v
 
 
+class ProcessSpec(_Model):
+    """Rules of the simulated service process (``[simulation.process]``).
+
+    ``reach_h``: addresses farther (one-way drive) from the outlet serving
+    them go to a partner and are flagged, never driven to (3 h: a round trip
+    plus an average repair must fit a 9-hour shift; None: no limit).
+    ``followup_prob``: share of repairs followed by a check visit (3 %, an
+    assumption; ``followup_min`` long). ``complaint_late_share``: a first
+    visit later than the target by more than this share of the target makes
+    a complaint (as does a failed repair). ``rework_window_days``: a failed
+    repair comes back within this many days. ``cancel_after_h``: customers
+    cancel tickets not visited after this long (None: never).
+    """
+
+    reach_h: float | None = Field(3.0, gt=0)
+    followup_prob: float = Field(0.03, ge=0, le=1)
+    followup_min: float = Field(20.0, ge=0)
+    complaint_late_share: float = Field(0.5, ge=0)
+    rework_window_days: float = Field(30.0, ge=0)
+    cancel_after_h: float | None = Field(None, gt=0)
+
+
 class SimulationSpec(_Model):
     """How the simulation stage runs: length, warm-up, replications.
 
@@ -378,6 +548,7 @@ class SimulationSpec(_Model):
     target_half_width: float | None = Field(None, gt=0)
     partner_response_h: float = Field(48.0, gt=0)
     scheduler: str | None = None
+    process: ProcessSpec = ProcessSpec()
 
     @model_validator(mode="after")
     def _warmup(self) -> SimulationSpec:
@@ -467,6 +638,7 @@ class ScenarioSpec(_Model):
     outlets: OutletsSpec = OutletsSpec()
     workforce: WorkforceSpec = WorkforceSpec()
     urgency: UrgencySpec = UrgencySpec()
+    service_hours: ServiceHoursSpec = ServiceHoursSpec()
     costs: CostSpec = CostSpec()
     siting: SitingSpec = SitingSpec()
     inventory: InventorySpec = InventorySpec()

@@ -7,21 +7,15 @@ never writes files (the pipeline does) or prints.
 
 from __future__ import annotations
 
-import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from planner.core.progress import Progress, ProgressCallback
-from planner.inventory import (
-    StockPlan,
-    optimize_base_stock,
-    optimize_sS,
-    optimize_sS_service,
-)
-from planner.inventory.cost_model import inventory_cost_parameters
+from planner.core.workforce import Technician
+from planner.inventory import StockPlan, plan_stock
 from planner.routing import DispatchPlan, check_plan, solve_dispatch
 from planner.routing.tables import problem_from_tables
 from planner.scenario.build import ScenarioData, workforce
@@ -37,6 +31,7 @@ __all__ = [
     "run_routing",
     "run_simulation",
     "run_siting",
+    "sim_model",
     "siting_inputs",
     "stock_levels",
 ]
@@ -197,60 +192,43 @@ def run_inventory(
     *,
     progress: Callable[[str], None] | None = None,
 ) -> StockPlan:
-    """Reorder policy per part at every outlet that serves demand (``[inventory]``)."""
+    """Reorder policy per part at every outlet that serves demand (``[inventory]``).
+
+    One :func:`~planner.inventory.plan_stock` call over all (part, outlet)
+    rows: daily periods, the parts' lead times in days, costs from
+    ``[costs]``, the policy and targets of ``[inventory]``.
+    """
     spec = data.spec.inventory
     part_ids, outlets, rate = part_demand(data, allocation(data, plan))
     n_p, n_o = rate.shape
-    unit_cost = np.array([p.unit_cost for p in data.catalog.parts])
-    lead = np.array([p.lead_time_days for p in data.catalog.parts])
-    c = inventory_cost_parameters(unit_cost, data.costs, period_days=1.0)
-    rep = lambda a: np.repeat(np.asarray(a, dtype=float), n_o)  # noqa: E731
-    mean = rate.reshape(-1)
+    unit_cost = np.array([p.unit_cost for p in data.catalog.parts], dtype=float)
+    lead = np.array([p.lead_time_days for p in data.catalog.parts], dtype=float)
     if progress:
         progress(f"optimizing {spec.policy} for {n_p} parts x {n_o} outlets")
-    meta = {"period_days": 1.0, "currency": data.spec.currency, "policy": spec.policy}
-    tick = (
-        (lambda done, total: progress(f"policies: {done:,} of {total:,}"))
-        if progress
-        else None
-    )
-    targets = spec.fill_rate is not None or spec.ready_rate is not None
-    lead_days = rep(np.ceil(lead)).astype(int)
-    if spec.policy == "sS" and targets:
-        pol: Any = optimize_sS_service(
-            mean,
-            rep(c["holding_cost"]),
-            rep(c["fixed_cost"]),
-            fill_rate=spec.fill_rate,
-            ready_rate=spec.ready_rate,
-            lead_time=lead_days,
-            backorder_cost=rep(c["backorder_cost"]),
-            progress=tick,
-        )
-    elif spec.policy == "sS":
-        pol = optimize_sS(
-            mean,
-            rep(c["holding_cost"]),
-            rep(c["backorder_cost"]),
-            rep(c["fixed_cost"]),
-            lead_time=lead_days,
-            progress=tick,
-        )
-    else:
-        pol = optimize_base_stock(
-            mean,
-            rep(c["holding_cost"]),
-            rep(c["backorder_cost"]),
-            lead_time=lead_days,
-            fill_rate=spec.fill_rate,
-            ready_rate=spec.ready_rate,
-        )
+
+    def tick(p: Progress) -> None:
+        if progress is None:
+            return
+        if p.done is not None and p.total:
+            progress(f"{p.message}: {p.done:,.0f} of {p.total:,.0f}")
+        else:
+            progress(p.message)
+
     loc_ids = np.asarray(data.sites.ids, dtype=object)[outlets]
-    stock = StockPlan.from_policies(
-        np.repeat(part_ids, n_o), np.tile(loc_ids, n_p), pol, meta=meta
+    return plan_stock(
+        np.repeat(part_ids, n_o),
+        np.tile(loc_ids, n_p),
+        rate.reshape(-1),
+        np.repeat(unit_cost, n_o),
+        rates=data.costs,
+        policy=spec.policy,
+        lead_time_days=np.repeat(lead, n_o),
+        fill_rate=spec.fill_rate,
+        ready_rate=spec.ready_rate,
+        period_days=1.0,
+        meta={"currency": data.spec.currency},
+        progress=tick,
     )
-    value = float((np.asarray(stock.on_hand) * np.repeat(unit_cost, n_o)).sum())
-    return dataclasses.replace(stock, meta={**stock.meta, "on_hand_value": value})
 
 
 def stock_levels(
@@ -284,29 +262,37 @@ def stock_levels(
     return up, low
 
 
-def run_simulation(
+def sim_model(
     data: ScenarioData,
     siting: SitingPlan | None = None,
     stock: StockPlan | None = None,
-    *,
-    progress: Callable[[str], None] | None = None,
-) -> SimResult:
-    """Simulate the scenario's network (``[simulation]``) and summarize its KPIs.
+    technicians: tuple[Technician, ...] | None = None,
+) -> SimModel:
+    """The scenario's network as a :class:`~planner.sim.SimModel`.
 
     With a siting plan, its open outlets serve its allocation and each new
-    outlet gets ``technicians_per_outlet`` generated technicians; without one,
-    the existing outlets and workforce serve the nearest demand.
+    outlet gets the ``[workforce]`` crew; without one, the existing outlets
+    and workforce serve the nearest demand. ``technicians`` replaces the
+    whole workforce (e.g. a sized one). Demand points carry their area's
+    radius, business-hours targets count ``[service_hours]``, and
+    ``[simulation.process]`` sets reach, follow-ups, complaints and rework.
     """
     spec = data.spec.simulation
-    techs = data.technicians
+    pr = spec.process
+    techs = data.technicians if technicians is None else technicians
     assign = None
     if siting is not None:
         assign = np.asarray(siting.assign_idx, dtype=np.int64)
-        staffed = {t.outlet_id for t in techs}
-        new = [int(i) for i in siting.open_idx if str(data.sites.ids[i]) not in staffed]
-        techs = techs + workforce(data.spec, data.sites, data.catalog, data.demand, new)
+        if technicians is None:
+            staffed = {t.outlet_id for t in techs}
+            new = [
+                int(i) for i in siting.open_idx if str(data.sites.ids[i]) not in staffed
+            ]
+            techs = techs + workforce(
+                data.spec, data.sites, data.catalog, data.demand, new
+            )
     levels = stock_levels(data, stock)
-    model = SimModel.from_core(
+    return SimModel.from_core(
         data.demand,
         data.sites,
         techs,
@@ -317,15 +303,42 @@ def run_simulation(
         travel=data.travel,
         stock=None if levels is None else levels[0],
         reorder_point=None if levels is None else levels[1],
+        point_radius_m=data.demand_radius_m,
+        reach_min=math.inf if pr.reach_h is None else pr.reach_h * 60.0,
+        service_hours=data.service_hours,
         partner_response_min=spec.partner_response_h * 60.0,
+        followup_prob=pr.followup_prob,
+        followup_min=pr.followup_min,
+        complaint_late_share=pr.complaint_late_share,
+        rework_window_days=pr.rework_window_days,
+        cancel_after_min=math.inf
+        if pr.cancel_after_h is None
+        else pr.cancel_after_h * 60,
         start_date=spec.start_date,
     )
+
+
+def run_simulation(
+    data: ScenarioData,
+    siting: SitingPlan | None = None,
+    stock: StockPlan | None = None,
+    *,
+    technicians: tuple[Technician, ...] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SimResult:
+    """Simulate the scenario's network (``[simulation]``) and summarize its KPIs.
+
+    The network is :func:`sim_model`'s; every replication uses the scenario's
+    seed, so two networks simulated from one scenario see the same tickets.
+    """
+    spec = data.spec.simulation
+    model = sim_model(data, siting, stock, technicians)
     if progress:
         progress(f"simulating {spec.horizon_days} days x {spec.n_reps} replications")
 
-    def tick(done: int, planned: int) -> None:
+    def tick(p: Progress) -> None:
         if progress:
-            progress(f"simulated replication {done} of {planned}")
+            progress(f"simulated replication {p.done:g} of {p.total:g}")
 
     return simulate(
         model,

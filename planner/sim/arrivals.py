@@ -26,6 +26,7 @@ from planner.sim.model import DAY_MIN, URGENCIES, YEAR_MIN, SimModel
 __all__ = [
     "STREAMS",
     "TicketStream",
+    "as_seed_sequence",
     "complete_tickets",
     "generate_tickets",
     "read_tickets",
@@ -33,7 +34,16 @@ __all__ = [
 ]
 
 #: Names of the random streams of one replication, in spawn order.
-STREAMS = ("arrivals", "triage", "service", "parts", "followup")
+STREAMS = (
+    "arrivals",
+    "triage",
+    "service",
+    "parts",
+    "followup",
+    "quality",
+    "diagnosis",
+    "repeat",
+)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -105,6 +115,37 @@ class TicketStream:
         return len(self.created_min)
 
 
+def as_seed_sequence(
+    seed: int | np.random.Generator | np.random.SeedSequence | None,
+) -> np.random.SeedSequence:
+    """The root :class:`~numpy.random.SeedSequence` of ``seed``.
+
+    An int or None seeds a new sequence; a SeedSequence is used as is; a
+    Generator is a stream: one 63-bit draw from it seeds the sequence (so the
+    same generator state gives the same tickets).
+
+    >>> as_seed_sequence(3).entropy
+    3
+    >>> as_seed_sequence(-1)
+    Traceback (most recent call last):
+    ...
+    planner.core.errors.InputError: seed must be an integer >= 0, a numpy Generator or a SeedSequence; got -1
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, np.random.Generator):
+        return np.random.SeedSequence(int(seed.integers(0, 2**63)))
+    if seed is None or (
+        isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0
+    ):
+        return np.random.SeedSequence(None if seed is None else int(seed))
+    raise InputError(
+        field="seed",
+        expected="an integer >= 0, a numpy Generator or a SeedSequence",
+        got=seed,
+    )
+
+
 def _day_tables(model: SimModel, n_days: int) -> tuple[np.ndarray, np.ndarray]:
     days = np.datetime64(model.start_date, "D") + np.arange(n_days)
     month = days.astype("datetime64[M]").astype(np.int64) % 12
@@ -116,22 +157,22 @@ def _rate_factor(
     model: SimModel, c: int, t: np.ndarray, month: np.ndarray, dow: np.ndarray
 ) -> np.ndarray:
     day = (t // DAY_MIN).astype(np.int64)
-    hour = ((t - day * DAY_MIN) // 60.0).astype(np.int64)
-    return (
-        model.seasonal[c, month[day]]
-        * model.dow_profile[c, dow[day]]
-        * model.hour_profile[c, np.minimum(hour, 23)]
-    )
+    hour = np.minimum(((t - day * DAY_MIN) // 60.0).astype(np.int64), 23)
+    dm = model.demand
+    return dm.seasonal[c, month[day]] * dm.week_profile[c, dow[day] * 24 + hour]
 
 
 def generate_tickets(
-    model: SimModel, horizon_days: float, *, seed: int | np.random.SeedSequence = 0
+    model: SimModel,
+    horizon_days: float,
+    *,
+    seed: int | np.random.Generator | np.random.SeedSequence = 0,
 ) -> TicketStream:
     """Draw the tickets of ``horizon_days`` days by thinning.
 
     Formulation: the rate of category ``c`` at point ``p`` and time ``t`` is
-    ``r[p, c] / 525,600 * season[c, month(t)] * dow[c, weekday(t)] *
-    hour[c, hour(t)]`` per minute. Per category a Poisson stream at the peak
+    ``r[p, c] / 525,600 * season[c, month(t)] * week[c, hour_of_week(t)]``
+    per minute (``SimModel.demand``: mean-1 factors). Per category a Poisson stream at the peak
     rate is accepted with probability rate / peak; points are drawn in
     proportion to ``r[:, c]``.
 
@@ -150,13 +191,9 @@ def generate_tickets(
     """
     if not (np.isfinite(horizon_days) and horizon_days > 0):
         raise InputError(field="horizon_days", expected="> 0", got=horizon_days)
-    ss = (
-        seed
-        if isinstance(seed, np.random.SeedSequence)
-        else np.random.SeedSequence(seed)
-    )
-    rng_a, rng_t, rng_s, rng_p, _ = (
-        np.random.default_rng(s) for s in spawn_seeds(ss, len(STREAMS))
+    ss = as_seed_sequence(seed)
+    rng_a, rng_t, rng_s, rng_p = (
+        np.random.default_rng(s) for s in spawn_seeds(ss, len(STREAMS))[:4]
     )
     horizon = float(horizon_days) * DAY_MIN
     n_days = int(np.ceil(horizon_days)) + 1
@@ -165,16 +202,13 @@ def generate_tickets(
     points: list[np.ndarray] = []
     cats: list[np.ndarray] = []
     n_p = model.n_points
+    dm = model.demand
     for c in range(len(model.category_names)):
-        col = model.point_rate_per_year[:, c]
+        col = dm.rate_per_year[:, c]
         total = float(col.sum())
         if total <= 0:
             continue
-        peak = (
-            model.seasonal[c].max()
-            * model.dow_profile[c].max()
-            * model.hour_profile[c].max()
-        )
+        peak = dm.seasonal[c].max() * dm.week_profile[c].max()
         if peak <= 0:
             continue
         lam = total / YEAR_MIN * peak
@@ -200,10 +234,11 @@ def generate_tickets(
     n = len(created)
     u = rng_t.random((n, 3))
     urgency = np.minimum(
-        np.searchsorted(np.cumsum(model.urgency_share), u[:, 0], side="right"), 2
+        np.searchsorted(np.cumsum(model.service.urgency_share), u[:, 0], side="right"),
+        2,
     )
     fault = _draw_fault(model, category, u[:, 1])
-    remote = u[:, 2] < model.fault_remote_rate[fault]
+    remote = u[:, 2] < model.faults.remote_rate[fault]
     repair = draw_repair(model, fault, rng_s)
     ptr, idx = draw_parts(model, fault, remote, rng_p)
     return TicketStream(
@@ -220,11 +255,11 @@ def generate_tickets(
 
 
 def _draw_fault(model: SimModel, category: np.ndarray, u: np.ndarray) -> np.ndarray:
-    fc = model.fault_category
+    fc = model.faults.category
     cum = np.zeros(len(fc))
     for c in range(len(model.category_names)):
         sel = fc == c
-        cum[sel] = c + np.cumsum(model.fault_share[sel])
+        cum[sel] = c + np.cumsum(model.faults.share[sel])
     last = np.r_[fc[1:] != fc[:-1], True]
     cum[last] = fc[last] + 1.0  # exact category ends despite rounding
     f = np.searchsorted(cum, category + u, side="right")
@@ -235,12 +270,13 @@ def draw_repair(
     model: SimModel, fault: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """One repair duration per ticket (minutes) around its fault's mean."""
-    mean = model.fault_repair_min[fault]
-    if model.repair_dist == "deterministic" or model.repair_cv == 0:
+    mean = model.faults.repair_min[fault]
+    sv = model.service
+    if sv.repair_dist == "deterministic" or sv.repair_cv == 0:
         return np.array(mean, dtype=np.float64)
-    if model.repair_dist == "exponential":
+    if sv.repair_dist == "exponential":
         return mean * rng.standard_exponential(len(fault))
-    s2 = np.log1p(model.repair_cv**2)
+    s2 = np.log1p(sv.repair_cv**2)
     return mean * np.exp(np.sqrt(s2) * rng.standard_normal(len(fault)) - s2 / 2)
 
 
@@ -249,9 +285,9 @@ def draw_parts(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Parts used per ticket as CSR ``(ptr, idx)``; remote tickets use none."""
     n = len(fault)
-    prob = model.fault_part_prob
+    prob = model.faults.part_prob
     n_slots = int((prob > 0).sum(axis=1).max()) if prob.size else 0
-    if n == 0 or n_slots == 0 or not model.use_parts:
+    if n == 0 or n_slots == 0 or not model.service.use_parts:
         return np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
     # slot k of fault f: its k-th part with a non-zero probability
     slot_part = np.full((len(prob), n_slots), -1, dtype=np.int64)
@@ -278,7 +314,7 @@ def complete_tickets(
     missing = np.isnan(stream.repair_min)
     if not missing.any() and stream.parts_known:
         return stream
-    _, _, ss_s, ss_p, _ = spawn_seeds(seed, len(STREAMS))
+    _, _, ss_s, ss_p = spawn_seeds(seed, len(STREAMS))[:4]
     repair = np.array(stream.repair_min)
     if missing.any():
         drawn = draw_repair(model, stream.fault, np.random.default_rng(ss_s))
@@ -530,8 +566,8 @@ def tickets_frame(model: SimModel, stream: TicketStream) -> Any:
         {
             "ticket_id": ids,
             "created_min": np.asarray(stream.created_min),
-            "lon": model.point_lonlat[stream.point, 0],
-            "lat": model.point_lonlat[stream.point, 1],
+            "lon": model.demand.lonlat[stream.point, 0],
+            "lat": model.demand.lonlat[stream.point, 1],
             "category": np.asarray(model.category_names, dtype=object)[stream.category],
             "fault": faults[stream.fault],
             "urgency": np.array([u.value for u in URGENCIES], dtype=object)[
@@ -550,7 +586,7 @@ def _nearest_points(
     from planner.geo.great_circle import GreatCircle
 
     gc = GreatCircle(circuity=1.0, speed_kmh=60.0)
-    pts = np.asarray(model.point_lonlat)
+    pts = np.asarray(model.demand.lonlat)
     q = np.column_stack([lon, lat])
     best = np.zeros(len(q), dtype=np.int64)
     dist = np.zeros(len(q))

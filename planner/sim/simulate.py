@@ -2,7 +2,7 @@
 
 Replication ``r`` of ``simulate(..., seed=s)`` uses the ``r``-th child of
 ``SeedSequence(s)``, which spawns one stream per purpose (arrivals, triage,
-service, parts, follow-up). Two models simulated with the same seed therefore
+service, parts, follow-up, repair quality, diagnosis, repeat tickets). Two models simulated with the same seed therefore
 see the same tickets (common random numbers), and the result of a replication
 does not depend on how many run or on which process runs it: parallel runs
 (``n_jobs > 1``) are bit-identical to serial ones. The same holds for
@@ -15,28 +15,30 @@ replication is one task.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from planner.core.atomic import atomic_dir, atomic_path
 from planner.core.checks import check_positive_int
 from planner.core.errors import InputError
+from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
-from planner.core.rng import spawn_seeds
-from planner.sim.arrivals import TicketStream, generate_tickets
-from planner.sim.engine import RepLog, run_replication
-from planner.sim.kpi import confidence_table, replication_kpis, time_series
-from planner.sim.model import DAY_MIN, URGENCIES, SimModel
+from planner.core.rng import Seed, spawn_seeds
+from planner.sim.arrivals import TicketStream, as_seed_sequence, generate_tickets
+from planner.sim.engine import run_replication
+from planner.sim.kpi import confidence_table
+from planner.sim.measure import replication_kpis, technician_kpis, time_series
+from planner.sim.model import DAY_MIN, SimModel
+from planner.sim.nightly import NightlyRouting
+from planner.sim.replog import RepLog
+from planner.sim.result import SimResult
 
 __all__ = [
     "Replication",
@@ -50,38 +52,21 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-logger.addHandler(logging.NullHandler())
-
-_KPI_COLUMNS = [
-    "kpi",
-    "urgency",
-    "outlet",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "n_reps",
-    "unit",
-]
 
 
 def ticket_log(model: SimModel, log: RepLog, rep: int = 0) -> dict[str, np.ndarray]:
     """The per-ticket event log of one replication as columns."""
-    s = log.stream
-    n = len(s)
-    ids = (
-        np.asarray(s.ticket_id, dtype=object)
-        if s.ticket_id is not None
-        else np.arange(n, dtype=np.int64)
-    )
     return {
-        "rep": np.full(n, rep, dtype=np.int32),
-        "ticket": ids,
-        "created_min": np.asarray(s.created_min),
-        "point": np.asarray(s.point, dtype=np.int32),
-        "category": np.asarray(s.category, dtype=np.int16),
-        "fault": np.asarray(s.fault, dtype=np.int16),
-        "urgency": np.asarray(s.urgency, dtype=np.int8),
-        "remote": np.asarray(s.remote, dtype=bool),
+        "rep": np.full(log.n_tickets, rep, dtype=np.int32),
+        "ticket": log.ticket_ids().astype(str),
+        "parent": np.asarray(log.parent, dtype=np.int64),
+        "created_min": np.asarray(log.created_min),
+        "point": np.asarray(log.point, dtype=np.int32),
+        "category": np.asarray(log.category, dtype=np.int16),
+        "fault": np.asarray(log.fault, dtype=np.int16),
+        "urgency": np.asarray(log.urgency, dtype=np.int8),
+        "remote": np.asarray(log.remote, dtype=bool),
+        "needs_diagnosis": np.asarray(log.needs_diagnosis, dtype=bool),
         "outlet": np.asarray(log.outlet, dtype=np.int32),
         "partner": np.asarray(log.partner, dtype=bool),
         "first_visit_min": np.asarray(log.first_visit_min),
@@ -89,6 +74,7 @@ def ticket_log(model: SimModel, log: RepLog, rep: int = 0) -> dict[str, np.ndarr
         "cancelled_min": np.asarray(log.cancelled_min),
         "n_visits": np.asarray(log.n_visits, dtype=np.int16),
         "missing_parts": np.asarray(log.missing_parts, dtype=np.int16),
+        "first_tech": np.asarray(log.first_tech, dtype=np.int32),
         "status": np.asarray(log.status, dtype=np.int8),
     }
 
@@ -103,6 +89,8 @@ class Replication:
         Replication index.
     kpis
         ``rep, kpi, urgency, outlet, value, unit``.
+    tech_kpis
+        ``rep, kpi, tech, outlet, value, unit``.
     timeseries
         ``rep, time_min, created, backlog, utilization``.
     log
@@ -115,19 +103,23 @@ class Replication:
 
     rep: int
     kpis: pd.DataFrame
+    tech_kpis: pd.DataFrame
     timeseries: pd.DataFrame
     log: dict[str, np.ndarray] | None
     n_tickets: int
     runtime_s: float
 
 
-def replication_seed(seed: int, rep: int) -> np.random.SeedSequence:
+def replication_seed(
+    seed: int | np.random.SeedSequence, rep: int
+) -> np.random.SeedSequence:
     """The seed sequence of replication ``rep`` under root ``seed``.
 
     >>> replication_seed(0, 3).spawn_key
     (3,)
     """
-    return spawn_seeds(int(seed), rep + 1)[rep]
+    root = seed if isinstance(seed, np.random.SeedSequence) else int(seed)
+    return spawn_seeds(root, rep + 1)[rep]
 
 
 def simulate_replication(
@@ -136,13 +128,11 @@ def simulate_replication(
     horizon_days: float,
     warmup_days: float = 0.0,
     rep: int = 0,
-    seed: int = 0,
+    seed: int | np.random.SeedSequence = 0,
     tickets: TicketStream | None = None,
     keep_log: bool = False,
     dispatch: str = "greedy",
-    routing_cap: int = 40,
-    routing_iterations: int = 200,
-    routing_min_batch: int = 4,
+    routing: NightlyRouting | None = None,
 ) -> Replication:
     """Run replication ``rep`` of ``simulate(model, seed=seed, ...)`` alone.
 
@@ -164,16 +154,16 @@ def simulate_replication(
         warmup_min=warmup_days * DAY_MIN,
         seed=ss,
         dispatch=dispatch,
-        routing_cap=routing_cap,
-        routing_iterations=routing_iterations,
-        routing_min_batch=routing_min_batch,
+        routing=routing,
     )
     k = replication_kpis(model, log)
     k.insert(0, "rep", rep)
+    tk = technician_kpis(model, log)
+    tk.insert(0, "rep", rep)
     ts = time_series(model, log)
     ts.insert(0, "rep", rep)
     lg = ticket_log(model, log, rep) if keep_log else None
-    return Replication(rep, k, ts, lg, log.n_tickets, time.perf_counter() - t0)
+    return Replication(rep, k, tk, ts, lg, log.n_tickets, time.perf_counter() - t0)
 
 
 def _star(kw: dict[str, Any]) -> Replication:
@@ -238,211 +228,15 @@ def _executor(executor: Any, n_jobs: int) -> Iterator[Any]:
     yield executor
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class SimResult:
-    """What :func:`simulate` returns.
-
-    Attributes
-    ----------
-    kpis
-        ``kpi, urgency, outlet, mean, ci_low, ci_high, n_reps, unit``: 95 %
-        t intervals over the replications, clipped to the KPI's range (no
-        negative lower end, no share above 1; see :mod:`planner.sim.kpi`).
-    rep_kpis
-        ``rep, kpi, urgency, outlet, value, unit``: one value per replication.
-    timeseries
-        ``rep, time_min, created, backlog, utilization`` per day.
-    log
-        Per-ticket event log as columns (all replications, ``rep`` column),
-        or None when ``keep_log`` was False.
-    params
-        Horizon, warm-up, seed, replications and the model summary.
-    stats
-        Runtime and throughput.
-    """
-
-    kpis: pd.DataFrame
-    rep_kpis: pd.DataFrame
-    timeseries: pd.DataFrame
-    log: dict[str, np.ndarray] | None
-    params: dict[str, Any]
-    stats: SolverStats
-    model_summary: str = ""
-
-    def __post_init__(self) -> None:
-        missing = set(_KPI_COLUMNS) - set(self.kpis.columns)
-        if missing:
-            raise InputError(
-                field="kpis", expected=f"columns {_KPI_COLUMNS}", got=sorted(missing)
-            )
-        if self.log is not None:
-            lens = {len(v) for v in self.log.values()}
-            if len(lens) > 1:
-                raise InputError(field="log", expected="equally long columns", got=lens)
-
-    @property
-    def n_reps(self) -> int:
-        """Replications run."""
-        return int(self.params["n_reps"])
-
-    def kpi(self, name: str, *, urgency: str = "all", outlet: str = "all") -> pd.Series:
-        """The row of one KPI (mean, ci_low, ci_high, n_reps, unit)."""
-        k = self.kpis
-        row = k[
-            (k["kpi"] == name) & (k["urgency"] == urgency) & (k["outlet"] == outlet)
-        ]
-        if row.empty:
-            raise InputError(
-                field="kpi",
-                expected=f"one of {sorted(k['kpi'].unique())}",
-                got=f"{name} ({urgency}, {outlet})",
-            )
-        return row.iloc[0]
-
-    def to_frame(self) -> pd.DataFrame:
-        """The KPI table."""
-        return self.kpis.copy()
-
-    def log_frame(self) -> pd.DataFrame:
-        """The per-ticket log as a DataFrame (empty if not kept)."""
-        return pd.DataFrame(self.log if self.log is not None else {})
-
-    def summary(self) -> str:
-        """The headline KPIs overall and per urgency class."""
-        k = self.kpis
-        lines = [
-            f"SimResult: {self.n_reps} replications x {self.params['horizon_days']:g} "
-            f"days (warm-up {self.params['warmup_days']:g}), seed {self.params['seed']}, "
-            f"{self.stats.extra.get('tickets_per_s', float('nan')):,.0f} tickets/s",
-        ]
-        show = [
-            "tickets_created",
-            "tickets_open",
-            "response_time_mean_h",
-            "response_time_p90_h",
-            "sla_attainment",
-            "first_time_fix_rate",
-            "utilization_repair",
-            "parts_fill_rate",
-            "cost_per_ticket",
-        ]
-        for u in ["all", *(x.value for x in URGENCIES)]:
-            for name in show:
-                row = k[
-                    (k["kpi"] == name) & (k["urgency"] == u) & (k["outlet"] == "all")
-                ]
-                if row.empty:
-                    continue
-                r = row.iloc[0]
-                lines.append(
-                    f"  {u:>9} {name:<22} {r['mean']:>12.4g} "
-                    f"[{r['ci_low']:.4g}, {r['ci_high']:.4g}] {r['unit']}"
-                )
-        note = self.backlog_note()
-        if note:
-            lines.append(f"  {note}")
-        return "\n".join(lines)
-
-    def backlog_note(self) -> str:
-        """A warning when the backlog grew in most replications, else ``""``.
-
-        See ``backlog_growing`` in :mod:`planner.sim.kpi`: the network is then
-        overloaded and its waiting-time KPIs grow with the horizon.
-        """
-        k = self.kpis
-        sel = (k["urgency"] == "all") & (k["outlet"] == "all")
-        v = k[sel].set_index("kpi")["mean"]
-        if "backlog_growing" not in v or not v["backlog_growing"] > 0.5:
-            return ""
-        return (
-            f"backlog grows in {v['backlog_growing']:.0%} of the replications: "
-            f"{v['backlog_start']:,.0f} open tickets at the warm-up end, "
-            f"{v['backlog_end']:,.0f} at the horizon "
-            f"(+{v['backlog_growth_per_day']:,.1f} a day); the network is "
-            "overloaded and waiting times depend on the horizon"
-        )
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def write_log(self, path: str | Path) -> Path:
-        """Write the per-ticket log to one Parquet file (atomically).
-
-        Raises
-        ------
-        InputError
-            When the log was not kept (``simulate(..., keep_log=True)``).
-        """
-        if self.log is None:
-            raise InputError(
-                field="log",
-                expected="a kept log (simulate(..., keep_log=True))",
-                got=None,
-            )
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        cols = dict(self.log)
-        if cols["ticket"].dtype == object:
-            cols["ticket"] = cols["ticket"].astype(str)
-        table = pa.table({k: pa.array(v) for k, v in cols.items()})
-        with atomic_path(path) as tmp:
-            pq.write_table(table, tmp)
-        return Path(path)
-
-    def save(self, path: str | Path) -> Path:
-        """Write a folder: ``kpis``, ``rep_kpis``, ``timeseries``, ``log``
-        Parquet files and ``result.json`` (atomic: all or nothing)."""
-        target = Path(path)
-        with atomic_dir(target) as tmp:
-            self.kpis.to_parquet(tmp / "kpis.parquet", index=False)
-            self.rep_kpis.to_parquet(tmp / "rep_kpis.parquet", index=False)
-            self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
-            if self.log is not None:
-                log = dict(self.log)
-                if log["ticket"].dtype == object:
-                    log["ticket"] = log["ticket"].astype(str)
-                pd.DataFrame(log).to_parquet(tmp / "log.parquet", index=False)
-            meta = {
-                "params": self.params,
-                "stats": self.stats.to_dict(),
-                "model_summary": self.model_summary,
-            }
-            (tmp / "result.json").write_text(json.dumps(meta, indent=2, default=str))
-        return target
-
-    @classmethod
-    def load(cls, path: str | Path) -> SimResult:
-        """Read a folder written by :meth:`save`."""
-        p = Path(path)
-        if not (p / "result.json").is_file():
-            raise InputError(
-                source=str(p), expected="a saved SimResult folder", got=str(p)
-            )
-        meta = json.loads((p / "result.json").read_text())
-        log = None
-        if (p / "log.parquet").is_file():
-            df = pd.read_parquet(p / "log.parquet")
-            log = {c: df[c].to_numpy() for c in df.columns}
-        return cls(
-            kpis=pd.read_parquet(p / "kpis.parquet"),
-            rep_kpis=pd.read_parquet(p / "rep_kpis.parquet"),
-            timeseries=pd.read_parquet(p / "timeseries.parquet"),
-            log=log,
-            params=meta["params"],
-            stats=SolverStats.from_dict(meta["stats"], source=str(p)),
-            model_summary=meta.get("model_summary", ""),
-        )
-
-
 def simulate(
     model: SimModel,
     *,
     horizon_days: float,
     warmup_days: float = 0.0,
     n_reps: int = 10,
-    seed: int = 0,
+    seed: Seed = 0,
     dispatch: str = "greedy",
+    routing: NightlyRouting | None = None,
     tickets: TicketStream | None = None,
     target_half_width: float | None = None,
     target_kpi: str = "response_time_mean_h",
@@ -450,10 +244,7 @@ def simulate(
     n_jobs: int = 1,
     executor: Any = None,
     keep_log: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-    routing_cap: int = 40,
-    routing_iterations: int = 200,
-    routing_min_batch: int = 4,
+    progress: ProgressCallback | None = None,
 ) -> SimResult:
     """Simulate ``n_reps`` independent replications and summarize the KPIs.
 
@@ -465,7 +256,8 @@ def simulate(
         Run length and the initial part whose tickets and time are left out
         of the KPIs (warm-up deletion).
     n_reps, seed
-        Replications and the root seed (replication ``r`` uses child ``r``).
+        Replications and the root seed: an int, a SeedSequence or a Generator
+        (one draw from it seeds the run); replication ``r`` uses child ``r``.
     dispatch
         ``"greedy"``: earliest-available technician, tickets by urgency then
         age. ``"routing"``: a nightly batch planned per outlet by
@@ -492,12 +284,11 @@ def simulate(
     keep_log
         Keep the per-ticket log of every replication.
     progress
-        Called with ``(done, planned)`` after each replication.
-    routing_cap, routing_iterations, routing_min_batch
-        For ``dispatch="routing"``: tickets planned per outlet and night, the
-        solver's iteration limit (deterministic; one iteration per ticket up
-        to it), and the smallest batch worth planning (smaller ones are left
-        to the greedy rule; see :func:`~planner.sim.engine.run_replication`).
+        Called with a :class:`~planner.core.progress.Progress` (``done`` of
+        ``total`` replications) after each replication.
+    routing
+        Nightly routing parameters for ``dispatch="routing"``
+        (:class:`~planner.sim.nightly.NightlyRouting`; default ones when None).
 
     Examples
     --------
@@ -519,15 +310,17 @@ def simulate(
         raise InputError(
             field="dispatch", expected="'greedy' or 'routing'", got=dispatch
         )
-    if dispatch == "routing" and model.always_on:
+    if dispatch == "routing" and model.service.always_on:
         raise InputError(
             field="dispatch",
             expected="'greedy' for an always-on (queue mode) model",
             got=dispatch,
         )
-    routing_cap = check_positive_int(routing_cap, "routing_cap")
-    routing_iterations = check_positive_int(routing_iterations, "routing_iterations")
-    routing_min_batch = check_positive_int(routing_min_batch, "routing_min_batch")
+    if routing is not None and not isinstance(routing, NightlyRouting):
+        raise InputError(
+            field="routing", expected="a NightlyRouting", got=type(routing).__name__
+        )
+    routing = routing if routing is not None else NightlyRouting()
     if not (isinstance(horizon_days, int | float) and math.isfinite(horizon_days)) or (
         horizon_days <= 0
     ):
@@ -545,8 +338,13 @@ def simulate(
         raise InputError(
             field="target_half_width", expected="> 0", got=target_half_width
         )
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise InputError(field="seed", expected="an integer >= 0", got=seed)
+    root = as_seed_sequence(seed)
+    seed_label: int | str = (
+        int(root.entropy)
+        if isinstance(root.entropy, int) and not root.spawn_key
+        else f"{root.entropy}/{list(root.spawn_key)}"
+    )
+    beat = Heartbeat(logger, "sim", callback=progress, interval_s=0.0)
     t0 = time.perf_counter()
     results: list[Replication] = []
     planned = n_reps
@@ -562,13 +360,11 @@ def simulate(
                     "horizon_days": horizon_days,
                     "warmup_days": warmup_days,
                     "rep": rep,
-                    "seed": int(seed),
+                    "seed": root,
                     "tickets": tickets,
                     "keep_log": keep_log,
                     "dispatch": dispatch,
-                    "routing_cap": routing_cap,
-                    "routing_iterations": routing_iterations,
-                    "routing_min_batch": routing_min_batch,
+                    "routing": routing,
                 }
                 for rep in range(start, planned)
             ]
@@ -587,14 +383,12 @@ def simulate(
                 it = (f.result() for f in futs)
             for r in it:
                 results.append(r)
-                if progress is not None:
-                    progress(len(results), planned)
-                logger.info(
-                    "replication %d/%d: %d tickets in %.2f s",
-                    len(results),
-                    planned,
-                    r.n_tickets,
-                    r.runtime_s,
+                beat(
+                    f"replication {len(results)}: {r.n_tickets:,} tickets in "
+                    f"{r.runtime_s:.2f} s",
+                    done=len(results),
+                    total=planned,
+                    force=True,
                 )
             if target_half_width is None or len(results) >= max_reps:
                 break
@@ -621,17 +415,9 @@ def simulate(
             "horizon_days": float(horizon_days),
             "warmup_days": float(warmup_days),
             "n_reps": len(results),
-            "seed": int(seed),
+            "seed": seed_label,
             "dispatch": dispatch,
-            **(
-                {
-                    "routing_cap": routing_cap,
-                    "routing_iterations": routing_iterations,
-                    "routing_min_batch": routing_min_batch,
-                }
-                if dispatch == "routing"
-                else {}
-            ),
+            **({"routing": routing.to_dict()} if dispatch == "routing" else {}),
             "replay": tickets is not None,
             "target_half_width": target_half_width,
             "target_kpi": target_kpi,
@@ -639,6 +425,15 @@ def simulate(
         wall_s=time.perf_counter() - t0,
         n_jobs=n_jobs,
     )
+
+
+def _clip_shares(t: pd.DataFrame) -> pd.DataFrame:
+    """Per-technician intervals: counts at least 0, shares within [0, 1]."""
+    t = t.copy()
+    t["ci_low"] = t["ci_low"].clip(lower=0.0)
+    share = t["unit"] == "share"
+    t.loc[share, "ci_high"] = t.loc[share, "ci_high"].clip(upper=1.0)
+    return t
 
 
 def compare_results(
@@ -682,6 +477,7 @@ def combine_replications(
         raise InputError(field="results", expected="at least one replication", got=0)
     results = sorted(results, key=lambda r: r.rep)
     rep_kpis = pd.concat([r.kpis for r in results], ignore_index=True)
+    tech = pd.concat([r.tech_kpis for r in results], ignore_index=True)
     ts = pd.concat([r.timeseries for r in results], ignore_index=True)
     log = None
     logs = [r.log for r in results if r.log is not None]
@@ -691,7 +487,7 @@ def combine_replications(
     busy = float(sum(r.runtime_s for r in results))
     seed = params.get("seed")
     return SimResult(
-        kpis=confidence_table(rep_kpis),
+        kpi_table=confidence_table(rep_kpis),
         rep_kpis=rep_kpis,
         timeseries=ts,
         log=log,
@@ -700,7 +496,7 @@ def combine_replications(
             solver="planner.sim (SimPy)",
             runtime_s=wall_s if wall_s is not None else busy,
             n_iterations=len(results),
-            seed=None if seed is None else int(seed),
+            seed=seed if isinstance(seed, int) else None,
             extra={
                 "tickets": n_tickets,
                 "tickets_per_s": n_tickets / busy if busy > 0 else float("nan"),
@@ -708,4 +504,5 @@ def combine_replications(
             },
         ),
         model_summary=model.summary(),
+        tech_table=_clip_shares(confidence_table(tech)),
     )

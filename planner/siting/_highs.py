@@ -21,7 +21,7 @@ import scipy.sparse as sp
 if TYPE_CHECKING:
     from planner.core.progress import Heartbeat
 
-__all__ = ["MipResult", "solve_mip"]
+__all__ = ["LpResult", "MipResult", "solve_lp", "solve_mip", "solve_mip_checked"]
 
 INF = highspy.kHighsInf
 
@@ -79,6 +79,7 @@ def solve_mip(
     node_limit: int | None = None,
     heartbeat: Heartbeat | None = None,
     label: str = "MIP",
+    options: dict[str, Any] | None = None,
 ) -> MipResult:
     """Solve ``min/max c x + offset`` s.t. ``row_lo <= A x <= row_hi``, bounds.
 
@@ -87,6 +88,7 @@ def solve_mip(
     one) and HiGHS' dual bound, both including ``offset``. With a
     ``heartbeat`` that someone listens to, HiGHS' interrupt callback reports
     nodes, incumbent and bound through it (at most one line per interval).
+    ``options``: further HiGHS options (e.g. ``presolve``).
     """
     t0 = time.perf_counter()
     A = sp.csc_matrix(A)
@@ -97,6 +99,8 @@ def solve_mip(
     h.setOptionValue("random_seed", 0)
     # restarts after root fixing cost more than they saved on OR-Library pmed
     h.setOptionValue("mip_allow_restart", False)
+    for k, v in (options or {}).items():
+        h.setOptionValue(k, v)
     h.setOptionValue("mip_rel_gap", float(rel_gap))
     h.setOptionValue("mip_abs_gap", float(abs_gap))
     if time_limit_s is not None:
@@ -190,3 +194,71 @@ def solve_mip_checked(*args: Any, **kwargs: Any) -> MipResult:
     kwargs["start"] = None
     again = solve_mip(*args, **kwargs)
     return replace(again, status=f"{again.status} (re-solved without start)")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LpResult:
+    """An LP optimum: primal values, reduced costs (``col_dual``) and the value."""
+
+    x: np.ndarray | None
+    col_dual: np.ndarray | None
+    objective: float
+    optimal: bool
+    runtime_s: float
+
+
+def solve_lp(
+    c: np.ndarray,
+    A: sp.spmatrix | sp.sparray,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+    col_lo: np.ndarray,
+    col_hi: np.ndarray,
+    *,
+    maximize: bool = False,
+    solver: str = "ipm",
+    time_limit_s: float | None = None,
+) -> LpResult:
+    """Solve the LP ``min/max c x`` s.t. bounds, by HiGHS (interior point + crossover).
+
+    On the aggregated covering LPs the interior point method is 10-20x faster
+    than dual simplex (0.2-0.3 s against 5 s at 3,400 rows x 3,900 columns);
+    crossover gives a basic solution, so ``col_dual`` are true reduced costs
+    (for a maximization, ``obj(x_j = 1) <= objective + col_dual[j]`` from 0).
+    """
+    t0 = time.perf_counter()
+    A = sp.csc_matrix(A)
+    n_col = A.shape[1]
+    h = _new_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("solver", solver)
+    if time_limit_s is not None:
+        h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_col
+    lp.num_row_ = A.shape[0]
+    lp.col_cost_ = np.asarray(c, dtype=np.float64)
+    lp.col_lower_ = np.where(np.isinf(col_lo), -INF, col_lo).astype(np.float64)
+    lp.col_upper_ = np.where(np.isinf(col_hi), INF, col_hi).astype(np.float64)
+    lp.row_lower_ = np.where(np.isinf(row_lo), -INF, row_lo).astype(np.float64)
+    lp.row_upper_ = np.where(np.isinf(row_hi), INF, row_hi).astype(np.float64)
+    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(np.float64)
+    lp.a_matrix_.num_col_ = n_col
+    lp.a_matrix_.num_row_ = A.shape[0]
+    h.passModel(lp)
+    h.run()
+    ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    sol = h.getSolution()
+    return LpResult(
+        x=np.asarray(sol.col_value, dtype=np.float64) if ok else None,
+        col_dual=np.asarray(sol.col_dual, dtype=np.float64) if ok else None,
+        objective=float(h.getInfo().objective_function_value) if ok else math.nan,
+        optimal=ok,
+        runtime_s=time.perf_counter() - t0,
+    )

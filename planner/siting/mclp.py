@@ -38,7 +38,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from planner.core.errors import InputError
-from planner.core.progress import Heartbeat, ProgressCallback
+from planner.core.progress import ProgressCallback
 from planner.core.result import SolveStatus
 from planner.core.rng import Seed
 from planner.siting._common import (
@@ -50,7 +50,7 @@ from planner.siting._common import (
     status_for,
 )
 from planner.siting._cover import Reduced, coverage_matrix, reduce_cover
-from planner.siting._highs import MipResult, solve_mip_checked
+from planner.siting._coverage_exact import covered_weight, solve_max_cover, swap_search
 from planner.siting._options import resolve
 from planner.siting.options import SiteOptions
 from planner.siting.plan import SitingPlan, nearest_open
@@ -162,7 +162,11 @@ def solve_mclp(
         neg = np.flatnonzero(fc < 0)
         init = neg[np.argsort(fc[neg], kind="stable")][:k]
     chosen = _greedy_swap(red, k, f[red.cand], bud, init)
-    heur_v = red.const_covered + _covered(red, chosen)
+    A = sp.csc_matrix(red.A)
+    better = swap_search(A, red.gw, chosen, k, f=f[red.cand], budget=bud)
+    if covered_weight(A, red.gw, better) > covered_weight(A, red.gw, chosen):
+        chosen = better
+    heur_v = red.const_covered + covered_weight(A, red.gw, chosen)
     total_coverable = red.const_covered + float(red.gw.sum())
     best_local = chosen
     bound = total_coverable
@@ -173,23 +177,25 @@ def solve_mclp(
     solver = "greedy+swap"
     integral = is_integral(w)
     if method != "heuristic" and k > 0 and red.A.shape[0] > 0 and heur_v < bound:
-        hb(f"MIP on {red.A.shape[0]:,} groups x {red.cand.size:,} sites", force=True)
-        res = _mip(
-            red, k, f[red.cand], bud, chosen, time_limit_s, node_limit, integral, hb
+        hb(f"{red.A.shape[0]:,} groups x {red.cand.size:,} sites", force=True)
+        res = solve_max_cover(
+            red,
+            k,
+            f[red.cand],
+            bud,
+            chosen,
+            integral=integral,
+            time_limit_s=time_limit_s,
+            node_limit=node_limit,
+            hb=hb,
+            seed=seed_int or 0,
         )
-        solver = "highspy MCLP MIP (aggregated)"
-        info.update(
-            mip_nodes=res.n_nodes, mip_status=res.status, mip_runtime_s=res.runtime_s
-        )
-        if res.x is not None:
-            y = res.x[: red.cand.size] > 0.5
-            v = red.const_covered + _covered(red, np.flatnonzero(y))
-            if v > heur_v:
-                best_local, heur_v = np.flatnonzero(y), v
-        if res.infeasible:
-            bound = heur_v
-        else:
-            bound = min(bound, red.const_covered + res.bound)
+        solver = "LP bound + reduced-cost fixing + highspy MIP (aggregated)"
+        info.update(res.info)
+        v = red.const_covered + res.value
+        if v >= heur_v:
+            best_local, heur_v = res.open_cols, v
+        bound = min(bound, red.const_covered + res.bound)
     if integral:
         bound = math.floor(bound + 1e-6)
     bound = max(bound, heur_v)
@@ -241,13 +247,6 @@ def cover_assign(
         ai[use] = pa[use]
         ac[use] = pcost[use]
     return ai, ac
-
-
-def _covered(red: Reduced, chosen: np.ndarray) -> float:
-    if red.A.shape[0] == 0 or len(chosen) == 0:
-        return 0.0
-    hit = np.asarray(red.A[:, chosen].sum(axis=1)).ravel() > 0
-    return float(red.gw[hit].sum())
 
 
 def _greedy_swap(
@@ -305,50 +304,3 @@ def _greedy_swap(
                 cnt = cnt_wo + A[:, j].toarray().ravel()
                 improved = True
     return np.sort(np.asarray(S, dtype=np.int64))
-
-
-def _mip(
-    red: Reduced,
-    k: int,
-    f: np.ndarray,
-    budget: float | None,
-    start_set: np.ndarray,
-    time_limit_s: float | None,
-    node_limit: int | None,
-    integral: bool,
-    hb: Heartbeat | None = None,
-) -> MipResult:
-    g, mk = red.A.shape
-    # columns: y (mk), u (g); rows: u_g - sum y <= 0 (g rows), sum y <= k, budget
-    A_u = sp.hstack([-red.A, sp.identity(g, format="csr")], format="csr")
-    rows = [A_u, sp.csr_matrix(np.concatenate([np.ones(mk), np.zeros(g)])[None, :])]
-    lo: list[np.ndarray] = [np.full(g, -np.inf), np.array([-np.inf])]
-    hi: list[np.ndarray] = [np.zeros(g), np.array([float(k)])]
-    if budget is not None:
-        rows.append(sp.csr_matrix(np.concatenate([f, np.zeros(g)])[None, :]))
-        lo.append(np.array([-np.inf]))
-        hi.append(np.array([budget]))
-    A = sp.vstack(rows, format="csc")
-    c = np.concatenate([np.zeros(mk), red.gw])
-    integer = np.zeros(mk + g, dtype=bool)
-    integer[:mk] = True
-    start = np.zeros(mk + g)
-    start[start_set] = 1.0
-    hit = np.asarray(red.A[:, start_set].sum(axis=1)).ravel() > 0
-    start[mk:] = hit
-    return solve_mip_checked(
-        c,
-        A,
-        np.concatenate(lo),
-        np.concatenate(hi),
-        np.zeros(mk + g),
-        np.ones(mk + g),
-        integer,
-        maximize=True,
-        time_limit_s=time_limit_s,
-        start=start,
-        abs_gap=(1 - 1e-6) if integral else 1e-6,
-        node_limit=node_limit,
-        heartbeat=hb,
-        label="MCLP MIP",
-    )

@@ -44,6 +44,17 @@ def _dispatch_plan() -> Result:
     return solve_dispatch(p, max_iterations=20)  # one served, one unassigned
 
 
+def _staffing_plan() -> Result:
+    from planner.staffing import StaffingProblem, size_workforce
+
+    p = StaffingProblem.from_arrays(
+        tickets_per_year=[[2000, 8000, 10000], [10, 20, 30]],
+        skill_names=("hvac", "laundry"),
+        skill_share=[0.6, 0.4],
+    )
+    return size_workforce(p, partner_overflow=True, skills=1)  # one outlet to a partner
+
+
 def _siting_plan() -> Result:
     from planner.siting import SiteOptions, solve_pmedian
 
@@ -59,9 +70,41 @@ def _siting_plan() -> Result:
     return dataclasses.replace(plan, service_radius=4.0)
 
 
+def _sim_result() -> Result:
+    from planner.core import (
+        Catalog,
+        DemandPoints,
+        FaultType,
+        Outlets,
+        ProductCategory,
+        Technician,
+        TimeWindow,
+        UrgencyClass,
+    )
+    from planner.sim import SimModel, simulate
+
+    cat = Catalog(
+        (ProductCategory("x", 1.0, np.ones(12), (FaultType("f", 1.0, "s", 60.0),)),),
+        (),
+    )
+    d = DemandPoints.from_arrays(
+        ["p"], [0.0], [0.0], tickets_per_year=[[5000.0]], categories=["x"]
+    )
+    o = Outlets.from_arrays(["o"], [0.0], [0.01], existing=True)
+    techs = [
+        Technician(f"t{k}", (0.0, 0.01), {"s"}, TimeWindow(480, 1020), outlet_id="o")
+        for k in range(2)
+    ]
+    urg = [UrgencyClass("urgent", 240, 0.2), UrgencyClass("general", 4320, 0.8)]
+    m = SimModel.from_core(d, o, techs, cat, urg)
+    return simulate(m, horizon_days=6, warmup_days=1, n_reps=2, seed=1)
+
+
 EXAMPLES: dict[str, Callable[[], Result]] = {
     "DispatchPlan": _dispatch_plan,
+    "SimResult": _sim_result,
     "SitingPlan": _siting_plan,
+    "StaffingPlan": _staffing_plan,
     "StockPlan": _stock_plan,
 }
 

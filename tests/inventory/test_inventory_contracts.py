@@ -6,6 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.core.progress import Progress
 from planner.inventory import (
     evaluate_base_stock,
     optimize_base_stock,
@@ -29,18 +30,18 @@ def test_inputs_are_not_mutated_and_results_read_only() -> None:
 
 
 def test_progress_callback_reaches_the_total() -> None:
-    """optimize_sS reports progress per batch, ending at the number of parts."""
-    seen: list[tuple[int, int]] = []
+    """optimize_sS reports Progress records, ending at the number of parts."""
+    seen: list[Progress] = []
     optimize_sS(
         np.linspace(0.0, 30.0, 40),
         1.0,
         9.0,
         20.0,
         budget_cells=5000,
-        progress=lambda d, n: seen.append((d, n)),
+        progress=seen.append,
     )
-    assert seen[-1] == (40, 40)
-    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert (seen[-1].done, seen[-1].total) == (40, 40)
+    assert [p.done for p in seen] == sorted(p.done for p in seen)
 
 
 @settings(max_examples=20)

@@ -13,12 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner.inventory import (
+    SimulatedMetrics,
     evaluate_base_stock_compound,
     evaluate_rQ,
     evaluate_sS,
     optimize_sS,
+    simulate_rQ,
+    simulate_sS,
 )
-from planner.inventory.montecarlo import SimulatedMetrics, simulate_rQ, simulate_sS
 
 CHECKED = ("cost", "fill_rate", "ready_rate", "backorders", "on_hand", "order_rate")
 

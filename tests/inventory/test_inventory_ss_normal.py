@@ -8,15 +8,13 @@ from scipy.stats import norm, poisson
 
 from planner.core.errors import InputError
 from planner.inventory import (
-    optimize_sS,
-    power_approximation_sS,
-    simulate_sS,
-)
-from planner.inventory.ss_normal import (
     evaluate_sS_normal,
     normal_lattice_pmf,
+    optimize_sS,
     optimize_sS_discrete,
     optimize_sS_normal,
+    power_approximation_sS,
+    simulate_sS,
 )
 
 

@@ -17,6 +17,7 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "name": "tiny",
             "seed": 5,
             "region": {"kind": "gazetteer", "country": "CN", "min_population": 300000},
+            "demand": {"spread": {"enabled": False}},  # one point per town
             "outlets": {"existing_largest": 10},
             "siting": {"model": "mclp", "p": 15, "radius_min": 120.0},
             "run": {"stages": ["summary", "siting", "inventory"]},

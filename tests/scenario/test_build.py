@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from planner.scenario import (
@@ -26,10 +27,15 @@ def default_data():  # type: ignore[no-untyped-def]
 
 
 def test_default_is_mainland_china_towns(default_data) -> None:  # type: ignore[no-untyped-def]
-    """About 2,900 towns of 5,000+ residents, all inside China's bounding box."""
+    """About 2,900 towns of 5,000+ residents (the sites), all inside China's
+    bounding box; demand spread over their areas keeps every town's residents."""
     d = default_data.demand
-    assert 2500 < d.n_points < 3500
-    assert d.population.min() >= 5000
+    assert 2500 < default_data.sites.n_sites < 3500
+    assert d.n_points > default_data.sites.n_sites
+    town = np.array([str(i).split("~")[0] for i in d.ids])
+    per_town = pd.Series(d.population).groupby(town).sum()
+    assert per_town.min() >= 5000 - 1e-6
+    assert len(per_town) == default_data.sites.n_sites
     assert (d.lon > 73).all()
     assert (d.lon < 135.5).all()
     assert (d.lat > 18).all()
@@ -64,7 +70,10 @@ def test_existing_outlets_and_technicians(default_data) -> None:  # type: ignore
     """200 largest towns are existing outlets, each with 8 technicians covering every skill."""
     s = default_data.sites
     assert int(s.existing.sum()) == 200
-    pop = default_data.demand.population
+    d = default_data.demand
+    town = np.array([str(i).split("~")[0] for i in d.ids])
+    per_town = pd.Series(d.population).groupby(town).sum()
+    pop = per_town.reindex([str(x) for x in s.ids]).to_numpy()
     assert set(np.flatnonzero(s.existing)) == set(np.argsort(-pop, kind="stable")[:200])
     techs = default_data.technicians
     assert len(techs) == 200 * 8

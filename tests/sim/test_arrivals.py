@@ -34,14 +34,14 @@ def test_seasonal_weekday_and_hour_profiles(
     dow = np.array([1.4, 1.2, 1.0, 1.0, 1.0, 0.8, 0.6])
     model = make_network(seed=0, tickets_per_year=200_000.0, dow_profile=dow)
     s = generate_tickets(model, 365.0, seed=5)
-    rate = model.point_rate_per_year.sum(axis=0)  # per category
+    rate = model.demand.rate_per_year.sum(axis=0)  # per category
     days = np.datetime64("2026-01-01") + np.arange(365)
     month = days.astype("datetime64[M]").astype(int) % 12
     wd = (days.astype(int) + 3) % 7
     # expected per day and category: rate/365 * season * dow (hour profile mean 1)
-    per_day = (
-        rate[None, :] / 365.0 * model.seasonal[:, month].T * model.dow_profile[:, wd].T
-    )
+    week = model.demand.week_profile.reshape(-1, 7, 24)
+    dow_f = week.mean(axis=2)  # the day factors (the profile is dow x hour here)
+    per_day = rate[None, :] / 365.0 * model.demand.seasonal[:, month].T * dow_f[:, wd].T
     day = (s.created_min // 1440).astype(int)
     _within(
         np.bincount(month[day], minlength=12).astype(float),
@@ -52,7 +52,7 @@ def test_seasonal_weekday_and_hour_profiles(
         np.bincount(wd, weights=per_day.sum(axis=1), minlength=7),
     )
     hour = ((s.created_min % 1440) // 60).astype(int)
-    hp = model.hour_profile[0]
+    hp = week[0].mean(axis=0)
     _within(np.bincount(hour, minlength=24).astype(float), len(s) * hp / hp.sum())
     assert (hp[hour] > 0).all()  # no ticket in a zero-rate hour
 
@@ -62,20 +62,23 @@ def test_triage_shares(make_network: Callable[..., SimModel]) -> None:
     model = make_network(seed=1, tickets_per_year=100_000.0)
     s = generate_tickets(model, 365.0, seed=2)
     n = len(s)
-    _within(np.bincount(s.urgency, minlength=3).astype(float), n * model.urgency_share)
+    _within(
+        np.bincount(s.urgency, minlength=3).astype(float),
+        n * model.service.urgency_share,
+    )
     cat_n = np.bincount(s.category, minlength=len(model.category_names))
-    exp_f = model.fault_share * cat_n[model.fault_category]
+    exp_f = model.faults.share * cat_n[model.faults.category]
     f_n = np.bincount(s.fault, minlength=len(model.fault_names)).astype(float)
     _within(f_n, exp_f)
     _within(
         np.array([s.remote.sum()], dtype=float),
-        np.array([model.fault_remote_rate[s.fault].sum()]),
+        np.array([model.faults.remote_rate[s.fault].sum()]),
     )
     # part usage of non-remote tickets
     used = np.zeros(model.n_parts)
     np.add.at(used, s.part_idx, 1.0)
     nonremote = np.bincount(s.fault[~s.remote], minlength=len(model.fault_names))
-    _within(used, (model.fault_part_prob * nonremote[:, None]).sum(axis=0))
+    _within(used, (model.faults.part_prob * nonremote[:, None]).sum(axis=0))
     assert np.diff(s.created_min).min() >= 0
 
 
@@ -88,7 +91,7 @@ def test_profile_validation() -> None:
 
 
 def _table(model: SimModel) -> pd.DataFrame:
-    lon, lat = model.point_lonlat[:3].T
+    lon, lat = model.demand.lonlat[:3].T
     return pd.DataFrame(
         {
             "ticket_id": ["T1", "T2", "T3"],

@@ -20,8 +20,14 @@ from planner.core import (
     TimeWindow,
     UrgencyClass,
 )
-from planner.sim import BalanceError, SimModel, generate_tickets, run_replication
-from planner.sim.kpi import check_little, replication_kpis
+from planner.sim import (
+    BalanceError,
+    SimModel,
+    check_little,
+    generate_tickets,
+    replication_kpis,
+    run_replication,
+)
 
 CAT = Catalog(
     (
@@ -114,12 +120,13 @@ def test_no_ticket_lost_no_negative_stock(
     log = run_replication(
         model, stream, horizon_min=days * 1440, warmup_min=days * 360, seed=seed
     )  # check=True: raises BalanceError on any lost ticket
-    n = len(stream)
+    n = log.n_tickets
+    assert n == len(stream) + log.n_repeats
     counts = np.bincount(log.status, minlength=3)
     assert counts.sum() == n
     assert (log.end_on_hand >= 0).all()
     pos = log.end_on_hand + log.end_on_order - log.end_backorders
-    np.testing.assert_array_equal(pos, model.base_stock.ravel())
+    np.testing.assert_array_equal(pos, model.stock.base_stock.ravel())
     assert (log.filled_units <= log.demand_units).all()
     # every visit belongs to a ticket of the stream and to a technician
     assert (log.v_ticket < n).all()
@@ -165,14 +172,14 @@ def test_regional_network_balance(make_network) -> None:  # type: ignore[no-unty
     log = run_replication(model, stream, horizon_min=60 * 1440.0, warmup_min=7 * 1440.0)
     check_little(log)
     pos = log.end_on_hand + log.end_on_order - log.end_backorders
-    np.testing.assert_array_equal(pos, model.base_stock.ravel())
+    np.testing.assert_array_equal(pos, model.stock.base_stock.ravel())
     k = replication_kpis(model, log)
     assert k["value"].notna().any()
 
 
 def test_balance_check_can_fail(make_queue_model) -> None:  # type: ignore[no-untyped-def]
     """The ticket balance check raises when open tickets are unaccounted for."""
-    from planner.sim.engine import _check_balance
+    from planner.sim.replog import check_balance
 
     model = make_queue_model(1, 3.0 / 60.0, 60.0)  # overloaded: a queue builds up
     s = generate_tickets(model, 2.0, seed=0)
@@ -180,14 +187,16 @@ def test_balance_check_can_fail(make_queue_model) -> None:  # type: ignore[no-un
     assert (log.status == 0).sum() > 10
     none = np.zeros(log.n_tickets, dtype=bool)
     with pytest.raises(BalanceError, match="open tickets are in no queue"):
-        _check_balance(
-            log, queued=none, waiting_parts=none, base_stock=model.base_stock.ravel()
+        check_balance(
+            log, model, log.stock_end(), queued=none, waiting_parts=none, in_visit=none
         )
     bad = dataclasses.replace(log, status=np.where(log.status == 0, 1, log.status))
     with pytest.raises(BalanceError, match="not open"):
-        _check_balance(
+        check_balance(
             bad,
+            model,
+            log.stock_end(),
             queued=log.status == 0,
             waiting_parts=none,
-            base_stock=model.base_stock.ravel(),
+            in_visit=none,
         )

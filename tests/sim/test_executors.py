@@ -34,7 +34,7 @@ def dask_client() -> Iterator[Any]:
 
 
 def _same(a: SimResult, b: SimResult) -> None:
-    pd.testing.assert_frame_equal(a.kpis, b.kpis, check_exact=True)
+    pd.testing.assert_frame_equal(a.kpi_table, b.kpi_table, check_exact=True)
     pd.testing.assert_frame_equal(a.rep_kpis, b.rep_kpis, check_exact=True)
     pd.testing.assert_frame_equal(a.timeseries, b.timeseries, check_exact=True)
     assert a.params == b.params
@@ -49,7 +49,7 @@ def test_dask_client_equals_serial(
     serial = simulate(m, **kw)
     done: list[tuple[int, int]] = []
     dist = simulate(
-        m, **kw, executor=dask_client, progress=lambda d, p: done.append((d, p))
+        m, **kw, executor=dask_client, progress=lambda p: done.append((p.done, p.total))
     )
     _same(serial, dist)
     assert done == [(1, 3), (2, 3), (3, 3)]

@@ -25,13 +25,14 @@ def test_uncovered_tickets_go_to_partner(make_network: Callable[..., SimModel]) 
     visit = ~s.remote
     assert (log.partner == visit).all()
     np.testing.assert_allclose(
-        log.first_visit_min[visit], s.created_min[visit] + model.partner_response_min
+        log.first_visit_min[visit],
+        s.created_min[visit] + model.service.partner_response_min,
     )
     assert len(log.v_tech) == 0
     res = simulate(model, horizon_days=10, n_reps=1, seed=0)
     fee = res.kpi("cost_outsourcing")["mean"]
     share = res.kpi("tickets_partner")["mean"] / res.kpi("tickets_created")["mean"]
-    assert fee == pytest.approx(model.partner_fee_default * share)
+    assert fee == pytest.approx(model.service.partner_fee_default * share)
 
 
 def test_overflow_sends_to_partner(make_network: Callable[..., SimModel]) -> None:

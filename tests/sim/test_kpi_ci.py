@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from planner.sim import SimModel, compare_results, confidence_table, simulate
-from planner.sim.kpi import UNITS
+from planner.sim import KPIS, SimModel, compare_results, confidence_table, simulate
 
 
 def _raw(rep_kpis: pd.DataFrame) -> pd.DataFrame:
@@ -69,15 +68,17 @@ def test_simulated_kpis_within_range(make_queue_model: Callable[..., SimModel]) 
     did cross 0 (so the clipping was exercised)."""
     m = make_queue_model(2, 0.4 / 60.0, 60.0)
     r = simulate(m, horizon_days=2, n_reps=2, seed=4)
-    k = r.kpis.merge(_raw(r.rep_kpis), on=["kpi", "urgency", "outlet"])
-    assert set(k["kpi"]) <= set(UNITS)
+    k = r.kpi_table.merge(_raw(r.rep_kpis), on=["kpi", "urgency", "outlet"])
+    assert set(k["kpi"]) <= set(KPIS)
     ok = k["lo"].notna()
     assert (k.loc[ok, "lo"] < 0).any()
     share = k["unit"] == "share"
-    np.testing.assert_allclose(k.loc[ok, "ci_low"], np.maximum(k.loc[ok, "lo"], 0.0))
+    signed = k["kpi"].map(lambda x: KPIS[x].lo < 0)[ok]
+    lo = np.where(signed, k.loc[ok, "lo"], np.maximum(k.loc[ok, "lo"], 0.0))
+    np.testing.assert_allclose(k.loc[ok, "ci_low"], lo)
     hi = np.where(share[ok], np.minimum(k.loc[ok, "hi"], 1.0), k.loc[ok, "hi"])
     np.testing.assert_allclose(k.loc[ok, "ci_high"], hi)
-    assert (k.loc[ok, "ci_low"] >= 0).all()
+    assert (k.loc[ok & ~k["kpi"].map(lambda x: KPIS[x].lo < 0), "ci_low"] >= 0).all()
     assert (k.loc[ok & share, "ci_high"] <= 1).all()
     assert (k.loc[ok, "ci_low"] <= k.loc[ok, "mean"] + 1e-12).all()
 

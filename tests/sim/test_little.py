@@ -22,9 +22,15 @@ from planner.core import (
     TimeWindow,
     UrgencyClass,
 )
-from planner.sim import SimModel, generate_tickets, run_replication, simulate
-from planner.sim.engine import RepLog
-from planner.sim.kpi import replication_kpis, time_series
+from planner.sim import (
+    RepLog,
+    SimModel,
+    generate_tickets,
+    replication_kpis,
+    run_replication,
+    simulate,
+    time_series,
+)
 
 DAY = 1440.0
 

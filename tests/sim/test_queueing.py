@@ -115,3 +115,25 @@ def test_priority_classes_match_cobham(
     for u, w in want.items():
         row = res.kpi("queue_wait_mean_min", urgency=u)
         assert row["ci_low"] <= w <= row["ci_high"], (u, w, row.to_dict())
+
+
+@pytest.mark.parametrize(
+    ("c", "rho", "t_min"), [(5, 0.8, 15.0), (2, 0.7, 30.0), (10, 0.9, 5.0)]
+)
+def test_sla_attainment_is_the_erlang_c_wait_distribution(
+    make_queue_model: Callable[..., SimModel], c: int, rho: float, t_min: float
+) -> None:
+    """In queue mode (no travel) the SLA attainment of a target t is P(W <= t) of
+    M/M/c: 1 - C(c, a) exp(-(c mu - lambda) t), inside the simulated 95 % CI."""
+    import numpy as np
+
+    mean_s = 60.0
+    lam = rho * c / mean_s
+    model = make_queue_model(c, lam, mean_s).replace(
+        urgency_target_min=np.array([240.0, 1440.0, t_min])
+    )
+    res = simulate(model, horizon_days=60, warmup_days=5, n_reps=8, seed=3)
+    p_wait = erlang_c_wait(c, rho) * c * (1 - rho)
+    want = 1.0 - p_wait * math.exp(-(c / mean_s - lam) * t_min)
+    row = res.kpi("sla_attainment")
+    assert row["ci_low"] <= want <= row["ci_high"], (want, row.to_dict())

@@ -24,14 +24,15 @@ def test_save_load_round_trip(
     )
     out = res.save(tmp_path / "run")
     assert sorted(p.name for p in out.iterdir()) == [
-        "kpis.parquet",
+        "kpi_table.parquet",
         "log.parquet",
         "rep_kpis.parquet",
         "result.json",
+        "tech_table.parquet",
         "timeseries.parquet",
     ]
     back = SimResult.load(out)
-    pd.testing.assert_frame_equal(back.kpis, res.kpis)
+    pd.testing.assert_frame_equal(back.kpi_table, res.kpi_table)
     pd.testing.assert_frame_equal(back.timeseries, res.timeseries)
     assert back.log is not None
     assert res.log is not None
@@ -39,7 +40,7 @@ def test_save_load_round_trip(
         np.testing.assert_array_equal(back.log[k], res.log[k])
     assert back.params == res.params
     assert "response_time_mean_h" in back.summary()
-    with pytest.raises(FileExistsError):
+    with pytest.raises(InputError, match="does not exist yet"):
         res.save(out)
     f = res.write_log(tmp_path / "log.parquet")
     back_log = pd.read_parquet(f)
@@ -54,7 +55,7 @@ def test_kpi_table_shape(make_network: Callable[..., SimModel]) -> None:
     """KPIs come per urgency class and per outlet, with units and ordered intervals."""
     model = make_network(seed=6)
     res = simulate(model, horizon_days=10, n_reps=3, seed=2)
-    k = res.kpis
+    k = res.kpi_table
     assert list(k.columns) == [
         "kpi",
         "urgency",
@@ -96,8 +97,8 @@ def test_shift_discipline(make_network: Callable[..., SimModel]) -> None:
     log = run_replication(model, s, horizon_min=7 * 1440.0)
     tod = log.v_dispatch_min % 1440
     t = log.v_tech
-    assert (tod >= model.tech_shift_start[t] - 1e-9).all()
-    assert (tod < model.tech_shift_end[t]).all()
+    assert (tod >= model.crew.shift_start[t] - 1e-9).all()
+    assert (tod < model.crew.shift_end[t]).all()
     assert res.kpi("overtime_hours")["mean"] >= 0
 
 
@@ -150,8 +151,7 @@ def test_model_validation(make_network: Callable[..., SimModel]) -> None:
 
 def test_workdays(make_network: Callable[..., SimModel]) -> None:
     """Monday-Friday crews dispatch on weekdays only and are paid 10 of 14 days."""
-    from planner.sim import generate_tickets, run_replication
-    from planner.sim.kpi import replication_kpis
+    from planner.sim import generate_tickets, replication_kpis, run_replication
 
     every = make_network(seed=12, tickets_per_year=20_000.0)
     week = make_network(seed=12, tickets_per_year=20_000.0, workdays=[0, 1, 2, 3, 4])
@@ -173,11 +173,10 @@ def test_workdays(make_network: Callable[..., SimModel]) -> None:
 
 def test_no_tickets(make_network: Callable[..., SimModel]) -> None:
     """A run without tickets reports zero counts and undefined means, not a crash."""
-    from planner.sim import generate_tickets, run_replication
-    from planner.sim.kpi import replication_kpis
+    from planner.sim import generate_tickets, replication_kpis, run_replication
 
     base = make_network(seed=13)
-    model = base.replace(point_rate_per_year=np.zeros_like(base.point_rate_per_year))
+    model = base.replace(rate_per_year=np.zeros_like(base.demand.rate_per_year))
     s = generate_tickets(model, 3.0, seed=0)
     assert len(s) == 0
     k = replication_kpis(model, run_replication(model, s, horizon_min=3 * 1440.0))

@@ -10,9 +10,16 @@ import pandas as pd
 import pytest
 
 from planner.core.errors import InputError
-from planner.sim import SimModel, generate_tickets, run_replication, simulate
-from planner.sim.engine import RepLog
-from planner.sim.kpi import check_little, replication_kpis
+from planner.sim import (
+    NightlyRouting,
+    RepLog,
+    SimModel,
+    check_little,
+    generate_tickets,
+    replication_kpis,
+    run_replication,
+    simulate,
+)
 
 DAYS = 14.0
 
@@ -27,7 +34,7 @@ def _run(model: SimModel, dispatch: str, seed: int = 1) -> RepLog:
         warmup_min=1440.0,
         seed=np.random.SeedSequence(seed),
         dispatch=dispatch,
-        routing_iterations=100,
+        routing=NightlyRouting(iterations=100),
     )
 
 
@@ -56,8 +63,8 @@ def test_routing_conserves_tickets(make_network: Callable[..., SimModel]) -> Non
     # visits start inside the technician's shift
     tod = log.v_dispatch_min % 1440
     t = log.v_tech
-    assert (tod >= model.tech_shift_start[t] - 1e-9).all()
-    assert (tod < model.tech_shift_end[t]).all()
+    assert (tod >= model.crew.shift_start[t] - 1e-9).all()
+    assert (tod < model.crew.shift_end[t]).all()
 
 
 def test_routing_deterministic(make_network: Callable[..., SimModel]) -> None:
@@ -69,7 +76,7 @@ def test_routing_deterministic(make_network: Callable[..., SimModel]) -> None:
         n_reps=2,
         seed=3,
         dispatch="routing",
-        routing_iterations=50,
+        routing=NightlyRouting(iterations=50),
     )
     b = simulate(
         model,
@@ -77,9 +84,9 @@ def test_routing_deterministic(make_network: Callable[..., SimModel]) -> None:
         n_reps=2,
         seed=3,
         dispatch="routing",
-        routing_iterations=50,
+        routing=NightlyRouting(iterations=50),
     )
-    pd.testing.assert_frame_equal(a.kpis, b.kpis)
+    pd.testing.assert_frame_equal(a.kpi_table, b.kpi_table)
     assert a.params["dispatch"] == "routing"
 
 

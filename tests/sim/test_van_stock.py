@@ -10,8 +10,15 @@ import pytest
 
 from planner.core import Technician, TimeWindow
 from planner.core.errors import InputError
-from planner.sim import SimModel, generate_tickets, run_replication
-from planner.sim.engine import BalanceError, RepLog, _check_balance
+from planner.sim import (
+    BalanceError,
+    NightlyRouting,
+    RepLog,
+    SimModel,
+    generate_tickets,
+    run_replication,
+)
+from planner.sim.stock import check_stock
 
 
 def _position(model: SimModel, log: RepLog) -> np.ndarray:
@@ -22,7 +29,7 @@ def _position(model: SimModel, log: RepLog) -> np.ndarray:
 
 def _van_per_outlet(model: SimModel, per_tech: np.ndarray) -> np.ndarray:
     v = np.zeros((model.n_outlets, model.n_parts), dtype=np.int64)
-    np.add.at(v, model.tech_outlet, per_tech)
+    np.add.at(v, model.crew.outlet, per_tech)
     return v.T.ravel()
 
 
@@ -42,7 +49,7 @@ def test_van_accounting_invariant(
     )
     rng = np.random.default_rng(0)
     lvl = rng.integers(0, 3, size=(base.n_techs, base.n_parts))
-    model = base.replace(tech_van_stock=lvl)
+    model = base.replace(van_stock=lvl)
     s = generate_tickets(model, 10.0, seed=np.random.SeedSequence(2))
     log = run_replication(
         model,
@@ -50,7 +57,7 @@ def test_van_accounting_invariant(
         horizon_min=10 * 1440.0,
         seed=np.random.SeedSequence(2),
         dispatch=dispatch,
-        routing_iterations=50,
+        routing=NightlyRouting(iterations=50),
     )
     vt = log.end_van_tech
     assert vt is not None
@@ -59,19 +66,13 @@ def test_van_accounting_invariant(
     assert (vt < lvl).any()  # vans were used
     np.testing.assert_array_equal(log.end_van, _van_per_outlet(model, vt))
     assert (log.end_on_hand >= 0).all()
-    target = model.base_stock.ravel() + _van_per_outlet(model, lvl)
+    target = model.stock.base_stock.ravel() + _van_per_outlet(model, lvl)
     np.testing.assert_array_equal(_position(model, log), target)
     assert (log.filled_units <= log.demand_units).all()
     # the check can fail: one unit too many in a van breaks the balance
     bad = dataclasses.replace(log, end_van=log.end_van + 1)
     with pytest.raises(BalanceError, match="inventory position"):
-        _check_balance(
-            bad,
-            queued=log.status == 0,
-            waiting_parts=np.zeros(log.n_tickets, bool),
-            base_stock=target,
-            van_level=lvl,
-        )
+        check_stock(bad.stock_end(), model=model, error=BalanceError)
 
 
 def test_van_used_before_shelf(make_queue_model: Callable[..., SimModel]) -> None:
@@ -84,7 +85,7 @@ def test_van_used_before_shelf(make_queue_model: Callable[..., SimModel]) -> Non
     m0 = make_queue_model(1, 1 / 120.0, 30.0, parts={"P": 1.0}, part_lead_days=30.0)
     s = generate_tickets(m0, 5.0, seed=np.random.SeedSequence(3))
     no_van = run_replication(m0, s, horizon_min=5 * 1440.0, seed=3)
-    m = m0.replace(tech_van_stock=np.array([[2]]))
+    m = m0.replace(van_stock=np.array([[2]]))
     log = run_replication(m, s, horizon_min=5 * 1440.0, seed=3)
     first = log.v_ticket[log.v_kind == 0]
     assert len(first) > 5
@@ -106,7 +107,7 @@ def test_van_refilled_from_shelf_each_day(
     """
     base = make_network(seed=22, tickets_per_year=20_000.0, stock_level=50)
     lvl = np.full((base.n_techs, base.n_parts), 3)
-    model = base.replace(tech_van_stock=lvl)
+    model = base.replace(van_stock=lvl)
     s = generate_tickets(model, 4.0, seed=np.random.SeedSequence(4))
     log = run_replication(
         model, s, horizon_min=4 * 1440.0 - 1.0, seed=np.random.SeedSequence(4)
@@ -119,10 +120,9 @@ def test_van_refilled_from_shelf_each_day(
     ev = log.v_dispatch_min >= 3 * 1440.0
     first = ev & (log.v_kind == 0)
     used = np.zeros_like(lvl)
-    st = log.stream
     for t, j in zip(log.v_tech[first], log.v_ticket[first], strict=True):
-        for i in range(st.part_ptr[j], st.part_ptr[j + 1]):
-            used[t, st.part_idx[i]] += 1
+        for i in range(log.part_ptr[j], log.part_ptr[j + 1]):
+            used[t, log.part_idx[i]] += 1
     # refilled at the start of day 3: short by at most what day 3 used
     np.testing.assert_array_equal(lvl - vt, np.minimum(used, lvl))
 

@@ -1,72 +1,43 @@
-"""Service-constrained policies and budget-constrained stock allocation.
+"""The cheapest continuous-review (r,Q) policy meeting a service target.
 
-- :func:`optimize_rQ_service`: the cheapest (r,Q) per part (Poisson demand,
-  lead time) whose fill rate and/or ready rate meets a target. For each ``Q``
-  the cost is convex in ``r`` and the service non-decreasing, so the best
-  ``r`` is ``max(r_cost(Q), r_target(Q))``; ``Q`` is enumerated up to the
-  largest value whose *unconstrained* optimum is still below a feasible cost
-  (the unconstrained ``g*(Q)`` is quasi-convex, Federgruen & Zheng 1992), so
-  the result is exact. Closed forms (first- and second-order Poisson loss)
-  make every candidate O(1); parts and ``Q`` values form one 2-D array.
-- :func:`allocate_budget`: base-stock levels per part maximizing availability
-  for a stock budget by marginal analysis (Sherbrooke): repeatedly buy the
-  unit with the largest reduction of expected backorders per unit of money,
-  with a heap. Expected backorders are convex in S, so every point the greedy
-  passes is on the efficient frontier.
+:func:`optimize_rQ_service`: the cheapest (r,Q) per part (Poisson demand,
+lead time) whose fill rate and/or ready rate meets a target. For each ``Q``
+the cost is convex in ``r`` and the service non-decreasing, so the best ``r``
+is ``max(r_cost(Q), r_target(Q))``; ``Q`` is enumerated up to the largest
+value whose *unconstrained* optimum is still below a feasible cost (the
+unconstrained ``g*(Q)`` is quasi-convex, Federgruen & Zheng 1992), so the
+result is exact. Closed forms (first- and second-order Poisson loss) make
+every candidate O(1); parts and ``Q`` values form one 2-D array. Compound
+Poisson demand has its own exact grid search (:func:`_compound_service`).
 """
 
 from __future__ import annotations
 
-import heapq
+import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
-from planner.core.checks import as_array, readonly
-from planner.core.errors import InputError
+from planner.core.checks import check_positive_int
+from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
-from planner.inventory._common import (
+from planner.inventory._checks import policy_params, service_target
+from planner.inventory._distributions import (
+    CompoundTable,
     batches_by_size,
-    broadcast_params,
-    poisson_cdf,
+    expected_min_units,
+    newsvendor_cost_poisson,
     poisson_loss,
+    poisson_loss2,
     poisson_quantile,
-    poisson_sf,
 )
-from planner.inventory.base_stock import _target
-from planner.inventory.rq import RQPolicies, _LeadTimeTable, _order_term, optimize_rQ
-from planner.inventory.ss import newsvendor_cost_poisson
+from planner.inventory.rq import RQPolicies, optimize_rQ
 
-__all__ = [
-    "BudgetAllocation",
-    "allocate_budget",
-    "optimize_rQ_service",
-    "poisson_loss2",
-    "rq_cost_closed_form",
-]
+__all__ = ["optimize_rQ_service", "rq_cost_closed_form"]
 
-
-def poisson_loss2(x: npt.ArrayLike, lam: npt.ArrayLike) -> np.ndarray:
-    """``sum_{y >= x} E[(D - y)^+]`` for ``D ~ Poisson(lam)`` (second-order loss).
-
-    Equals ``E[(D - x)(D - x + 1) / 2; D >= x]``, written with Poisson factorial
-    moments ``E[D(D-1); D >= x] = lam^2 P(D >= x-2)``.
-
-    >>> float(poisson_loss2(0, 2.0))  # E[D(D+1)/2] = (lam^2 + 2 lam) / 2
-    4.0
-    """
-    x = np.asarray(x, dtype=np.float64)
-    lam = np.asarray(lam, dtype=np.float64)
-    out = 0.5 * (
-        lam**2 * poisson_sf(x - 3.0, lam)
-        - 2.0 * (x - 1.0) * lam * poisson_sf(x - 2.0, lam)
-        + x * (x - 1.0) * poisson_sf(x - 1.0, lam)
-    )
-    return np.maximum(out, 0.0)
+_log = logging.getLogger(__name__)
 
 
 def rq_cost_closed_form(
@@ -130,6 +101,7 @@ def optimize_rQ_service(
     ready_rate: npt.ArrayLike | None = None,
     unit_pmf: npt.ArrayLike | None = None,
     max_Q: int = 100_000,
+    progress: ProgressCallback | None = None,
 ) -> RQPolicies:
     """Cheapest (r,Q) per part meeting a fill-rate and/or ready-rate target.
 
@@ -147,29 +119,19 @@ def optimize_rQ_service(
     (4, 7, True)
     """
     t0 = time.perf_counter()
-    prm = broadcast_params(
-        positive=("holding_cost", "backorder_cost"),
-        demand_rate=demand_rate,
-        holding_cost=holding_cost,
-        backorder_cost=backorder_cost,
-        fixed_cost=fixed_cost,
-        lead_time=lead_time,
-    )
-    lam, h, p, K, L = (
-        prm["demand_rate"],
-        prm["holding_cost"],
-        prm["backorder_cost"],
-        prm["fixed_cost"],
-        prm["lead_time"],
-    )
+    max_Q = check_positive_int(max_Q, "max_Q")
+    args = (demand_rate, holding_cost, backorder_cost, fixed_cost, lead_time)
+    prm = policy_params("demand_rate", *args, whole_lead_time=False)
+    lam, h, p, K, L = prm.values()
     n = len(lam)
-    fr = _target(fill_rate, "fill_rate", n)
-    rr = _target(ready_rate, "ready_rate", n)
+    fr = service_target(fill_rate, "fill_rate", n)
+    rr = service_target(ready_rate, "ready_rate", n)
     base = optimize_rQ(lam, h, p, K, lead_time=L, unit_pmf=unit_pmf)
     if fr is None and rr is None:
         return base
+    beat = Heartbeat(_log, "inventory", callback=progress)
     if base.unit_pmf is not None:
-        return _compound_service(base, fr, rr, t0)
+        return _compound_service(base, fr, rr, t0, beat)
     lamL = lam * L
     ystar = poisson_quantile(p / (p + h), lamL)
     q_fill = poisson_quantile(fr, lamL) if fr is not None else None
@@ -237,7 +199,9 @@ def optimize_rQ_service(
         # largest Q with g*(Q) <= c_f: doubling, then bisection (g* quasi-convex)
         lo = Q0[:, 0].copy()
         hi = lo.copy()
+        bound = "(r,Q) policies with targets: order quantity bound"
         while True:
+            beat(bound, done=n - len(live), total=n)
             grow = (gstar(hi[:, None]) <= cf) & (hi < max_Q)
             if not grow.any():
                 break
@@ -245,13 +209,16 @@ def optimize_rQ_service(
             hi = np.where(grow, np.minimum(hi * 2, max_Q), hi)
         # lo: g* <= c_f (or Q0), hi: g* > c_f (or max_Q)
         while np.any(hi - lo > 1):
+            beat(bound, done=n - len(live), total=n)
             mid = np.floor((lo + hi) / 2)
             ok = gstar(mid[:, None]) <= cf
             lo = np.where(ok & (hi - lo > 1), mid, lo)
             hi = np.where(~ok & (hi - lo > 1), mid, hi)
         qmax = np.where(gstar(hi[:, None]) <= cf, hi, lo).astype(np.int64)
         at_cap = int((qmax >= max_Q).sum())
-        for grp in _groups(qmax):
+        done = n - len(live)
+        beat("(r,Q) policies with targets", done=done, total=n, force=True)
+        for grp in batches_by_size(qmax):
             sel = live[grp]
             Qm = int(qmax[grp].max())
             Qv = np.arange(1, Qm + 1, dtype=np.float64)[None, :].repeat(len(sel), 0)
@@ -263,16 +230,23 @@ def optimize_rQ_service(
             r_out[sel] = r[rows, k].astype(np.int64)
             Q_out[sel] = k + 1
             c_out[sel] = c[rows, k]
+            done += len(sel)
+            beat("(r,Q) policies with targets", done=done, total=n, force=done == n)
     stats = SolverStats(
         solver="federgruen-zheng with service constraint",
         runtime_s=time.perf_counter() - t0,
         extra={"parts_at_max_Q": at_cap},
     )
-    return RQPolicies(r_out, Q_out, c_out, lam, h, p, K, L, stats)
+    met = np.ones(n, dtype=bool)
+    return RQPolicies(r_out, Q_out, c_out, lam, h, p, K, L, stats, target_met=met)
 
 
 def _compound_service(
-    base: RQPolicies, fr: np.ndarray | None, rr: np.ndarray | None, t0: float
+    base: RQPolicies,
+    fr: np.ndarray | None,
+    rr: np.ndarray | None,
+    t0: float,
+    beat: Heartbeat,
 ) -> RQPolicies:
     """Cheapest (r, nQ) meeting the targets under compound Poisson demand.
 
@@ -296,25 +270,28 @@ def _compound_service(
     live = np.flatnonzero(lam > 0)
     k = u.shape[1]
     units = np.arange(1, k + 1, dtype=np.float64)
+    n = len(lam)
+    done = n - len(live)
+    beat("(r,Q) policies with targets", done=done, total=n, force=True)
     for grp in batches_by_size(np.ones(len(live), dtype=np.int64), 64):
         sel = live[grp]
         P = len(sel)
-        tab = _LeadTimeTable(lam[sel] * L[sel], u[sel])
+        tab = CompoundTable.fitted(lam[sel] * L[sel], u[sel])
         eu = u[sel] @ units
         tail = u[sel][:, ::-1].cumsum(axis=1)[:, ::-1]  # P(U > i), i = 0..k-1
         hh, pp = h[sel], p[sel]
 
         def tables(
-            lo: np.ndarray, W: int, tab: _LeadTimeTable = tab
+            lo: np.ndarray, W: int, tab: CompoundTable = tab
         ) -> dict[str, np.ndarray]:
             y = lo[:, None] + np.arange(W)[None, :]
             served = np.zeros(y.shape)
             for i in range(k):
-                served += tail[:, i, None] * tab.cdf(y - 1 - i)  # noqa: B023
+                served += tail[:, i, None] * tab.cdf_at(y - 1 - i)  # noqa: B023
             vals = {
-                "G": tab.G(y, hh, pp),  # noqa: B023
+                "G": tab.newsvendor(y, hh, pp),  # noqa: B023
                 "fill": served / eu[:, None],  # noqa: B023
-                "ready": tab.cdf(y),
+                "ready": tab.cdf_at(y),
             }
             return {
                 key: np.concatenate([np.zeros((len(lo), 1)), np.cumsum(v, axis=1)], 1)
@@ -351,11 +328,14 @@ def _compound_service(
         r_out[sel] = (lo + a[rows, j] - 1).astype(np.int64)
         Q_out[sel] = j + 1
         c_out[sel] = c[rows, j]
+        done += len(sel)
+        beat("(r,Q) policies with targets", done=done, total=n, force=done == n)
     stats = SolverStats(
         solver="federgruen-zheng with service constraint (compound, grid)",
         runtime_s=time.perf_counter() - t0,
     )
-    return RQPolicies(r_out, Q_out, c_out, lam, h, p, K, L, stats, u)
+    met = np.ones(n, dtype=bool)
+    return RQPolicies(r_out, Q_out, c_out, lam, h, p, K, L, stats, u, met)
 
 
 def _best_window(
@@ -398,167 +378,6 @@ def _best_window(
         a = np.where(ok_last, np.maximum(a, at), np.inf)
     fits = np.isfinite(a) & (a <= last)
     a = np.where(fits, a, 0.0)
-    cost = (_order_term(lam, K, u, Q) + window("G", a)) / Q
+    order = K[:, None] * lam[:, None] * expected_min_units(u, Q)
+    cost = (order + window("G", a)) / Q
     return a, np.where(fits, cost, np.inf)
-
-
-def _groups(sizes: np.ndarray, budget: int = 2_000_000) -> list[np.ndarray]:
-    return batches_by_size(sizes, budget)
-
-
-# --- budget allocation ------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class BudgetAllocation:
-    """Base-stock levels per part chosen by marginal analysis under a budget.
-
-    Attributes
-    ----------
-    S
-        Stock level per part.
-    backorders, fill_rate, ready_rate
-        Exact metrics per part at ``S``.
-    spent
-        Money tied up in stock, ``sum(unit_cost * S)``.
-    budget
-        The budget.
-    curve
-        The efficient frontier the greedy walked: ``spent`` and
-        ``backorders`` (total) after each purchase.
-    target_met
-        Per part, whether its ready-rate target (if any) is met.
-    stats
-        Run time and number of purchases.
-    """
-
-    S: np.ndarray
-    backorders: np.ndarray
-    fill_rate: np.ndarray
-    ready_rate: np.ndarray
-    spent: float
-    budget: float
-    curve: pd.DataFrame
-    target_met: np.ndarray
-    stats: SolverStats = field(
-        default_factory=lambda: SolverStats(solver="marginal analysis", runtime_s=0.0)
-    )
-
-    def __post_init__(self) -> None:
-        for name in ("S", "backorders", "fill_rate", "ready_rate"):
-            a = np.asarray(getattr(self, name), dtype=np.float64)
-            object.__setattr__(self, name, readonly(a))
-        object.__setattr__(
-            self, "target_met", readonly(np.asarray(self.target_met, dtype=bool))
-        )
-        if self.spent > self.budget * (1 + 1e-12) + 1e-9:
-            raise InputError(field="spent", expected=f"<= budget {self.budget}")
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per part."""
-        return pd.DataFrame(
-            {
-                "S": self.S,
-                "backorders": self.backorders,
-                "fill_rate": self.fill_rate,
-                "ready_rate": self.ready_rate,
-                "target_met": self.target_met,
-            }
-        )
-
-    def summary(self) -> str:
-        """One line: spent, backorders, unmet targets."""
-        return (
-            f"BudgetAllocation: {len(self.S)} parts, spent {self.spent:.2f} of "
-            f"{self.budget:.2f}, expected backorders {self.backorders.sum():.4f}, "
-            f"targets unmet {int((~self.target_met).sum())}"
-        )
-
-    def __str__(self) -> str:
-        return self.summary()
-
-
-def allocate_budget(
-    demand_mean: npt.ArrayLike,
-    unit_cost: npt.ArrayLike,
-    budget: float,
-    *,
-    lead_time: npt.ArrayLike = 0.0,
-    ready_rate: npt.ArrayLike | None = None,
-) -> BudgetAllocation:
-    """Base-stock levels minimizing total expected backorders within a budget.
-
-    Continuous-review base stock (``S - 1, S``) with Poisson demand over the
-    lead time (replenishment or repair time): ``EBO(S) = E[(D_L - S)^+]``,
-    convex in S with ``EBO(S) - EBO(S+1) = P(D_L > S)``. Marginal analysis buys
-    the unit with the largest ``P(D_L > S_i) / unit_cost_i`` while it fits the
-    budget (Sherbrooke's METRIC allocation for one echelon). With per-part
-    ``ready_rate`` targets the greedy first buys what each target needs
-    (cheapest first); a part whose target the budget cannot cover is reported
-    in ``target_met``, never relaxed silently.
-
-    >>> a = allocate_budget([1.0, 0.2], [10.0, 100.0], 50.0, lead_time=1.0)
-    >>> a.S.tolist(), a.spent
-    ([5.0, 0.0], 50.0)
-    """
-    t0 = time.perf_counter()
-    prm = broadcast_params(
-        positive=("unit_cost",),
-        demand_mean=demand_mean,
-        unit_cost=unit_cost,
-        lead_time=lead_time,
-    )
-    b = float(as_array(budget, "budget", nonneg=True))
-    lam = prm["demand_mean"] * prm["lead_time"]
-    c = prm["unit_cost"]
-    n = len(lam)
-    tgt = _target(ready_rate, "ready_rate", n)
-    S = np.zeros(n, dtype=np.int64)
-    spent = 0.0
-    met = np.ones(n, dtype=bool)
-    if tgt is not None:
-        need = poisson_quantile(tgt, lam).astype(np.int64)
-        cost_need = need * c
-        for i in np.argsort(cost_need, kind="stable"):
-            if spent + cost_need[i] <= b + 1e-9:
-                S[i] = need[i]
-                spent += float(cost_need[i])
-            else:
-                met[i] = False
-    gain = poisson_sf(S, lam)  # EBO(S) - EBO(S+1)
-    heap = [(-float(gain[i] / c[i]), int(i)) for i in range(n) if gain[i] > 0]
-    heapq.heapify(heap)
-    ebo_total = float(poisson_loss(S, lam).sum())
-    spent_list = [spent]
-    ebo_list = [ebo_total]
-    n_buy = 0
-    while heap:
-        neg, i = heapq.heappop(heap)
-        if spent + c[i] > b + 1e-9:
-            continue  # this part no longer fits; cheaper parts may still
-        ebo_total -= -neg * c[i]
-        spent += float(c[i])
-        S[i] += 1
-        n_buy += 1
-        spent_list.append(spent)
-        ebo_list.append(ebo_total)
-        g = float(poisson_sf(S[i], lam[i]))
-        if g > 1e-15:
-            heapq.heappush(heap, (-g / float(c[i]), i))
-    bo = poisson_loss(S, lam)
-    stats = SolverStats(
-        solver="marginal analysis (heap)",
-        runtime_s=time.perf_counter() - t0,
-        n_iterations=n_buy,
-    )
-    return BudgetAllocation(
-        S=S.astype(np.float64),
-        backorders=bo,
-        fill_rate=np.where(lam > 0, poisson_cdf(S - 1, lam), 1.0),
-        ready_rate=poisson_cdf(S, lam),
-        spent=spent,
-        budget=b,
-        curve=pd.DataFrame({"spent": spent_list, "backorders": ebo_list}),
-        target_met=met,
-        stats=stats,
-    )

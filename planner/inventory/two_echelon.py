@@ -31,6 +31,7 @@ or the budget is spent. :func:`simulate_two_echelon` replays the exact system
 from __future__ import annotations
 
 import heapq
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -40,12 +41,13 @@ import pandas as pd
 from scipy.special import betainc
 from scipy.stats import t as student_t
 
-from planner.core.checks import as_array, check_fraction, check_positive_int, readonly
+from planner.core.checks import check_fraction, check_positive_int, readonly
 from planner.core.errors import InputError
+from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats
 from planner.core.rng import Seed, as_generator
-from planner.inventory._common import poisson_cdf, poisson_loss
-from planner.inventory.service import poisson_loss2
+from planner.inventory._checks import numbers, positive_number
+from planner.inventory._distributions import poisson_cdf, poisson_loss, poisson_loss2
 
 __all__ = [
     "MetricEvaluation",
@@ -54,6 +56,8 @@ __all__ = [
     "optimize_metric",
     "simulate_two_echelon",
 ]
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -102,7 +106,7 @@ def _inputs(
     depot_lead_time: npt.ArrayLike,
     transit_time: npt.ArrayLike,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    m = as_array(demand_rate, "demand_rate", nonneg=True)
+    m = numbers(demand_rate, "demand_rate", nonneg=True)
     if m.ndim == 1:
         m = m[None, :]
     if m.ndim != 2:
@@ -110,8 +114,8 @@ def _inputs(
             field="demand_rate", expected="shape (parts, outlets)", got=m.shape
         )
     P, J = m.shape
-    T0 = as_array(depot_lead_time, "depot_lead_time", nonneg=True)
-    tr = as_array(transit_time, "transit_time", nonneg=True)
+    T0 = numbers(depot_lead_time, "depot_lead_time", nonneg=True)
+    tr = numbers(transit_time, "transit_time", nonneg=True)
     try:
         T0 = np.broadcast_to(np.atleast_1d(T0), (P,)).astype(float)
     except ValueError as e:
@@ -129,9 +133,17 @@ def _inputs(
     return m, T0, tr
 
 
-def _levels(x: npt.ArrayLike, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    a = as_array(x, name, nonneg=True)
-    if np.any(a != np.round(a)):
+def _levels(
+    x: npt.ArrayLike,
+    name: str,
+    shape: tuple[int, ...],
+    *,
+    whole: bool = True,
+    positive: bool = False,
+) -> np.ndarray:
+    """``x`` checked (>= 0, whole numbers unless not ``whole``) and broadcast."""
+    a = numbers(x, name, nonneg=True, positive=positive)
+    if whole and np.any(a != np.round(a)):
         raise InputError(field=name, expected="whole numbers of units")
     try:
         return np.broadcast_to(a, shape).astype(float)
@@ -316,6 +328,7 @@ def optimize_metric(
     budget: float | None = None,
     max_purchases: int = 10_000_000,
     method: str = "metric",
+    progress: ProgressCallback | None = None,
 ) -> MetricPlan:
     """Greedy METRIC allocation for a system fill-rate target (or a budget).
 
@@ -327,6 +340,8 @@ def optimize_metric(
     evaluates every step with the two-moment approximation. A warehouse unit
     can help little alone and much with others (backorders are not convex in
     the warehouse level), so the greedy is a heuristic, as in Sherbrooke.
+    ``progress`` receives :class:`~planner.core.progress.Progress` records
+    (purchases, best fill rate) at most every few seconds; also logged.
 
     >>> p = optimize_metric([[1.0, 0.5]], [10.0], 2.0, 0.5, target_fill_rate=0.9)
     >>> p.target_met, p.evaluation.system_fill_rate >= 0.9
@@ -335,10 +350,11 @@ def optimize_metric(
     t0 = time.perf_counter()
     m, T0, tr = _inputs(demand_rate, depot_lead_time, transit_time)
     P, J = m.shape
-    c = as_array(unit_cost, "unit_cost", positive=True)
-    c = np.broadcast_to(np.atleast_1d(c), (P,)).astype(float)
-    target = check_fraction(target_fill_rate, "target_fill_rate")
-    b = np.inf if budget is None else float(as_array(budget, "budget", nonneg=True))
+    c = _levels(unit_cost, "unit_cost", (P,), whole=False, positive=True)
+    t = numbers(target_fill_rate, "target_fill_rate")
+    target = check_fraction(t.item() if t.ndim == 0 else t, "target_fill_rate")
+    max_purchases = check_positive_int(max_purchases, "max_purchases", minimum=0)
+    b = np.inf if budget is None else float(numbers(budget, "budget", nonneg=True))
     if method not in ("metric", "vari-metric"):
         raise InputError(
             field="method", expected="'metric' or 'vari-metric'", got=method
@@ -390,7 +406,10 @@ def optimize_metric(
     steps = 0
     curve = {"investment": [0.0], "system_fill_rate": [fill_sum / tot if tot else 1.0]}
     curve["backorders"] = [float(ebo_all.sum())]
+    beat = Heartbeat(_log, "inventory", callback=progress)
+    beat("METRIC purchases", done=0, best=curve["system_fill_rate"][0], force=True)
     while heap and (tot == 0 or fill_sum / tot < target) and steps < max_purchases:
+        beat("METRIC purchases", done=steps, best=fill_sum / tot if tot else 1.0)
         _, i, j = heapq.heappop(heap)
         if spent + c[i] > b + 1e-9:
             continue  # part i no longer fits the budget
@@ -410,6 +429,7 @@ def optimize_metric(
         if r > 0:
             heapq.heappush(heap, (-r, i, j2))
     ev = _evaluate(S0, S, m, T0, tr, method)
+    beat("METRIC purchases", done=steps, best=ev.system_fill_rate, force=True)
     stats = SolverStats(
         solver=f"{method} marginal analysis",
         runtime_s=time.perf_counter() - t0,
@@ -436,6 +456,7 @@ def simulate_two_echelon(
     horizon: float = 20_000.0,
     n_reps: int = 10,
     seed: Seed = 0,
+    progress: ProgressCallback | None = None,
 ) -> pd.DataFrame:
     """Exact replay of one part's two-echelon system; backorders with 95 % CI.
 
@@ -447,21 +468,26 @@ def simulate_two_echelon(
 
     Returns one row per outlet: ``backorders`` and ``fill_rate`` means, their
     CI half-widths, and the warehouse's in a last row (``outlet = -1``).
+    ``progress`` receives :class:`~planner.core.progress.Progress` records
+    (replications done).
     """
     n_reps = check_positive_int(n_reps, "n_reps", minimum=2)
-    m = np.atleast_1d(as_array(demand_rate, "demand_rate", nonneg=True))
+    horizon = positive_number(horizon, "horizon")
+    m = np.atleast_1d(numbers(demand_rate, "demand_rate", nonneg=True))
     J = len(m)
     S = _levels(outlet_stock, "outlet_stock", (J,)).astype(np.int64)
-    tr = np.broadcast_to(as_array(transit_time, "transit_time", nonneg=True), (J,))
+    tr = _levels(transit_time, "transit_time", (J,), whole=False)
     s0 = int(_levels(depot_stock, "depot_stock", (1,))[0])
-    T0 = float(as_array(depot_lead_time, "depot_lead_time", nonneg=True))
+    T0 = float(numbers(depot_lead_time, "depot_lead_time", nonneg=True))
     rng = as_generator(seed)
     warm = 10.0 * (T0 + float(tr.max()) + 1.0)
     T1 = warm + horizon
     lam0 = float(m.sum())
     bo = np.zeros((n_reps, J + 1))
     fill = np.ones((n_reps, J + 1))
+    beat = Heartbeat(_log, "inventory", callback=progress)
     for k in range(n_reps):
+        beat("two-echelon replications", done=k, total=n_reps, force=k == 0)
         n = rng.poisson(lam0 * T1)
         a = np.sort(rng.uniform(0.0, T1, n))
         who = rng.choice(J, size=n, p=m / lam0)
@@ -484,6 +510,7 @@ def simulate_two_echelon(
             w = (b_t >= warm) & (b_t < T1)
             bo[k, j] = np.sum((served - b_t)[w]) / horizon
             fill[k, j] = np.mean(served[w] <= b_t[w]) if w.any() else 1.0
+    beat("two-echelon replications", done=n_reps, total=n_reps, force=True)
     tq = student_t.ppf(0.975, n_reps - 1)
     se_b = bo.std(axis=0, ddof=1) / np.sqrt(n_reps)
     se_f = fill.std(axis=0, ddof=1) / np.sqrt(n_reps)
