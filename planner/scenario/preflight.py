@@ -92,6 +92,14 @@ def preflight(
 
     ``connect``: also check that ``[simulation] scheduler`` answers.
     """
+    if set(stages) - {"summary"} and not data.demand.total_per_year.sum() > 0:
+        raise InputError(
+            source=_source(data),
+            field="demand",
+            expected="some tickets to plan for",
+            got="0 tickets a year (every population, failure rate or "
+            "1 + demand.growth is 0)",
+        )
     if "siting" in stages:
         _siting(data)
     if "routing" in stages:
@@ -110,6 +118,7 @@ def _siting(data: ScenarioData) -> None:
     banned |= set(np.flatnonzero(sites.partner).tolist())
     n_existing = int(sites.existing.sum())
     avail = m - len(banned)
+    _budget(data, banned)
     if spec.model in _P_MODELS:
         if spec.p > avail:
             raise InputError(
@@ -143,6 +152,61 @@ def _siting(data: ScenarioData) -> None:
                 f"tickets a year (outlets.capacity_per_year and the files' "
                 f"capacity_per_year) but demand is {need:,.0f}"
             )
+
+
+#: How each siting model checks its budget: (name in messages, opens p, at most).
+_BUDGET = {
+    "pmedian": ("p-median", True, False),
+    "mclp": ("MCLP", True, True),
+    "pcenter": ("p-center", True, False),
+    "lscp": ("LSCP", False, True),
+}
+
+
+def _budget(data: ScenarioData, banned: set[int]) -> None:
+    """``[siting] budget`` against the least any plan of the model spends.
+
+    Mirrors the models' own check (existing outlets are forced open in the
+    p-models and may close, paying their closing cost, in the others).
+    """
+    spec = data.spec.siting
+    if spec.budget is None:
+        return
+    from planner.siting import SiteOptions
+    from planner.siting._options import resolve
+
+    sites = data.sites
+    index = {str(v): i for i, v in enumerate(sites.ids)}
+    excluded = sorted(index[s] for s in data.spec.outlets.excluded if s in index)
+    opts = SiteOptions.from_outlets(
+        sites,
+        excluded=np.asarray(excluded, dtype=np.int64),
+        budget=spec.budget,
+        closable=spec.model not in _P_MODELS,
+    )
+    res = resolve(opts, sites.n_sites)
+    if spec.model in _BUDGET:
+        name, with_p, at_most = _BUDGET[spec.model]
+        try:
+            res.check_budget(name, n_open=spec.p if with_p else None, at_most=at_most)
+        except InfeasibleError as e:
+            raise InfeasibleError(f"{_source(data)}: siting.budget: {e}") from None
+        return
+    # facility location: at least one own outlet opens, each existing outlet
+    # is kept (its fixed cost) or closed (its closing cost)
+    f = res.b
+    allowed = np.setdiff1d(np.arange(sites.n_sites), sorted(banned))
+    fa = f[allowed]
+    neg = fa[fa < 0]
+    least = float(res.closing.sum()) + (
+        float(neg.sum()) if neg.size else float(fa.min())
+    )
+    if least > spec.budget + 1e-9:
+        raise InfeasibleError(
+            f"{_source(data)}: siting.budget: every plan spends at least {least:g} "
+            f"(fixed costs of open outlets plus closing costs), above the budget "
+            f"{spec.budget:g}"
+        )
 
 
 def _routing(data: ScenarioData) -> None:
