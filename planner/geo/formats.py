@@ -287,17 +287,19 @@ def read_table(
     if points and not missing:
         missing = [c for c in (lon_col, lat_col) if c not in frame.columns]
     if missing:
-        wanted = list(
-            dict.fromkeys([*required, *((lon_col, lat_col) if points else ())])
-        )
+        wanted = [*required, *((lon_col, lat_col) if points else ())]
+        cols = [str(c) for c in frame.columns]
+        hint = None
+        if len(cols) == 1 and ";" in cols[0]:
+            hint = "the file seems to separate columns by ';'; write it with ','"
+        elif points and (lon_col in missing or lat_col in missing):
+            hint = "or use a GeoPackage, GeoJSON or GeoParquet file with points"
         raise InputError(
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
             source=source,
-            field=", ".join(missing),
-            expected=f"columns {', '.join(wanted)} present",
-            got=f"columns {', '.join(map(str, frame.columns)) or 'none'}",
-            hint="or use a GeoPackage, GeoJSON or GeoParquet file with points"
-            if points and (lon_col in missing or lat_col in missing)
-            else None,
+            expected=f"columns {', '.join(dict.fromkeys(wanted))}",
+            got=f"columns {', '.join(cols) or 'none'}",
+            hint=hint,
         )
     frame.attrs["source"] = source
     frame.attrs["format"] = fmt.name
