@@ -66,6 +66,7 @@ CLASS = {
     "report_tiles_script": "injection",
     "dispatch_out_not_empty": "leftovers",
     "compare_typo_out": "leftovers",
+    "validate_stage_siting": "validate said ok",
 }
 
 

@@ -144,23 +144,37 @@ def simulate(scenario: ScenarioArg, out: OutOption = Path("runs")) -> None:
 
 
 @handle_errors
-def validate(scenario: ScenarioArg) -> None:
+def validate(
+    scenario: ScenarioArg,
+    stage: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Check this stage (repeatable) instead of the scenario's "
+            "[run] stages, e.g. --stage siting for `planner site`.",
+        ),
+    ] = None,
+) -> None:
     """Check a scenario, all the data it names and its sweep, without running it.
 
     Runs every check ``planner run`` makes before its first solver call, for
-    the scenario's stages and for each sweep variant: "ok" means the run will
-    not fail on its input.
+    the scenario's stages (or ``--stage``) and for each sweep variant: "ok"
+    means the run will not fail on its input.
     """
+    known = ("summary", "siting", "inventory", "routing", "simulation")
+    for s in stage or []:
+        if s not in known:
+            raise InputError(field="--stage", expected=f"one of {list(known)}", got=s)
     sc = load_scenario(scenario)
     variants = expand_sweep(sc) if sc.spec.sweep is not None else []
     data = build(sc)
-    preflight(data, sc.spec.run.stages)
+    stages = list(stage) if stage else list(sc.spec.run.stages)
+    preflight(data, stages)
     for v in variants:
-        check_variant(sc, data, v)
+        check_variant(sc, data, v, stages=stage or None)
     console.print(_summary_table(scenario_summary(data)))
     if variants:
         console.print(f"sweep: {len(variants)} variants, each valid")
-    console.print(f"{scenario}: ok", markup=False)
+    console.print(f"{scenario}: ok (stages {', '.join(stages)})", markup=False)
 
 
 @handle_errors

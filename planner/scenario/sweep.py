@@ -240,11 +240,18 @@ def expand_sweep(scenario: Scenario) -> list[Variant]:
 _STAGE_ONLY = ("siting.", "inventory.", "simulation.", "run.", "routing.")
 
 
-def check_variant(scenario: Scenario, data: ScenarioData, variant: Variant) -> None:
+def check_variant(
+    scenario: Scenario,
+    data: ScenarioData,
+    variant: Variant,
+    *,
+    stages: list[str] | None = None,
+) -> None:
     """Run :func:`preflight` on one variant (``data``: the base scenario built).
 
     A variant that changes only stage settings reuses ``data``; any other is
     built again, so its files and generated workforce are checked too.
+    ``stages``: instead of the variant's ``[run] stages``.
     """
     sc = _base(scenario).with_overrides(variant.overrides)
     try:
@@ -252,7 +259,7 @@ def check_variant(scenario: Scenario, data: ScenarioData, variant: Variant) -> N
             d = dataclasses.replace(data, scenario=sc)
         else:
             d = build(sc)
-        preflight(d, sc.spec.run.stages)
+        preflight(d, stages if stages is not None else sc.spec.run.stages)
     except InputError as e:
         raise InputError(
             f"sweep variant {variant.name!r}: {_without_source(e)}",
