@@ -348,3 +348,26 @@ def _check_in_matrix(
             f"(as {'an origin' if origins else 'a destination'})",
             got=f"({lonlat[k, 0]:.6f}, {lonlat[k, 1]:.6f}), nearest {dist:.1f} m away",
         )
+
+
+def _end_points(techs: pd.DataFrame, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """``end_lon``/``end_lat``: both or neither per row, numbers in range."""
+    lon = number_column(
+        techs, "end_lon", source=source, ids=techs["id"], default=np.nan, minimum=-180,
+        maximum=180,
+    )  # fmt: skip
+    lat = number_column(
+        techs, "end_lat", source=source, ids=techs["id"], default=np.nan, minimum=-90,
+        maximum=90,
+    )  # fmt: skip
+    half = np.isfinite(lon) != np.isfinite(lat)
+    if half.any():
+        i = int(np.flatnonzero(half)[0])
+        raise InputError(
+            source=source,
+            location=row_label(i, techs["id"].iloc[i]),
+            field="end_lon/end_lat",
+            expected="both (where the day ends) or neither (back home)",
+            got="only one",
+        )
+    return lon, lat

@@ -37,6 +37,7 @@ from planner.routing._edge import (
     _convert_times,
     _convert_windows,
     _coords,
+    _end_points,
     _require_times,
     read_dispatch_table,
 )
@@ -119,9 +120,8 @@ def problem_from_tables(
     _check_breaks(techs, w_src)
     home = _coords(techs, w_src)
     end = home.copy()
-    if "end_lon" in techs.columns and "end_lat" in techs.columns:
-        e_lon = pd.to_numeric(techs["end_lon"], errors="coerce").to_numpy(float)
-        e_lat = pd.to_numeric(techs["end_lat"], errors="coerce").to_numpy(float)
+    if "end_lon" in techs.columns or "end_lat" in techs.columns:
+        e_lon, e_lat = _end_points(techs, w_src)
         has = np.isfinite(e_lon) & np.isfinite(e_lat)
         end[has] = np.column_stack([e_lon, e_lat])[has]
     jobs_xy = _coords(tickets, t_src)
