@@ -684,6 +684,19 @@ def read_technicians(
         v = row.get(col, default)
         return default if v is None or str(v).strip() == "" else str(v).strip()
 
+    # numbers checked as a column first: the row, the column and the cell as written
+    nums = {
+        c: number_column(
+            g, c, source=fsrc, ids=g["id"], default=d, minimum=lo, maximum=hi
+        )
+        for c, d, lo, hi in (
+            ("break_min", w.break_min, 0.0, 240.0),
+            ("cost_per_hour", w.cost_per_hour, 0.0, None),
+            ("max_overtime_min", w.max_overtime_min, 0.0, 720.0),
+            ("lon", float("nan"), -180.0, 180.0),
+            ("lat", float("nan"), -90.0, 90.0),
+        )
+    }
     for k, row in enumerate(g.to_dict("records")):
         tid = val(row, "id")
         where = f'row {k + 1} (id "{tid}")'
@@ -715,7 +728,7 @@ def read_technicians(
                     )
                 start = (float(sites.lon[outlet[oid]]), float(sites.lat[outlet[oid]]))
             elif val(row, "lon") and val(row, "lat"):
-                start = (float(val(row, "lon")), float(val(row, "lat")))
+                start = (float(nums["lon"][k]), float(nums["lat"][k]))
             else:
                 raise InputError(
                     field="outlet_id",
@@ -745,7 +758,7 @@ def read_technicians(
                 f"{val(row, 'shift_end', w.shift.split('-')[1])}",
                 field="shift_start/shift_end",
             )
-            brk_min = float(val(row, "break_min", str(w.break_min)))
+            brk_min = float(nums["break_min"][k])
             brk = TimeWindow.parse(
                 f"{val(row, 'break_start', w.break_window.split('-')[0])}-"
                 f"{val(row, 'break_end', w.break_window.split('-')[1])}",
@@ -760,12 +773,8 @@ def read_technicians(
                     shift=shift,
                     break_window=brk if brk_min > 0 else None,
                     break_min=brk_min,
-                    cost_per_hour=float(
-                        val(row, "cost_per_hour", str(w.cost_per_hour))
-                    ),
-                    max_overtime_min=float(
-                        val(row, "max_overtime_min", str(w.max_overtime_min))
-                    ),
+                    cost_per_hour=float(nums["cost_per_hour"][k]),
+                    max_overtime_min=float(nums["max_overtime_min"][k]),
                     van_stock=stock,
                     workdays=_day_list(val(row, "workdays"), list(w.workdays)),
                     urgent_only=_flag(val(row, "urgent_only", "false")),
