@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from planner.cli import dispatch_cmd, report_cmd, scenario_cmd, store_cmd
+from planner.cli import day_cmd, dispatch_cmd, report_cmd, scenario_cmd, store_cmd
 
 __all__ = ["app", "main"]
 
@@ -21,6 +21,7 @@ app = typer.Typer(
 
 scenario_cmd.register(app)
 dispatch_cmd.register(app)
+day_cmd.register(app)
 store_cmd.register(app)
 report_cmd.register(app)
 

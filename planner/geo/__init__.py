@@ -5,7 +5,8 @@ destinations)`` with WGS84 lon/lat arrays returns a :class:`TravelMatrix` of
 metres and minutes. :class:`GreatCircle` is the default (crow-fly distance x
 circuity at a fixed speed), :class:`RoadNetwork` computes shortest times over
 an OpenStreetMap road network, :class:`MatrixFile` reads a matrix a user
-brings (from OSRM, Valhalla, ...).
+brings (from OSRM, Valhalla, ...). :class:`TimeDependentTravel` adds
+hour-of-day speed factors (:class:`SpeedProfile`, rush hours) to any of them.
 """
 
 from planner.geo.areas import service_areas as service_areas
@@ -27,6 +28,9 @@ from planner.geo.matrix_file import MatrixFile as MatrixFile
 from planner.geo.road import DEFAULT_SPEEDS_KMH as DEFAULT_SPEEDS_KMH
 from planner.geo.road import RoadNetwork as RoadNetwork
 from planner.geo.road import helsinki_pbf as helsinki_pbf
+from planner.geo.speed import SpeedProfile as SpeedProfile
+from planner.geo.speed import TimeDependentTravel as TimeDependentTravel
+from planner.geo.speed import with_speed_factors as with_speed_factors
 
 __all__ = [
     "DEFAULT_SPEEDS_KMH",
@@ -35,6 +39,8 @@ __all__ = [
     "GreatCircle",
     "MatrixFile",
     "RoadNetwork",
+    "SpeedProfile",
+    "TimeDependentTravel",
     "TravelMatrix",
     "TravelModel",
     "check_lonlat",
@@ -47,5 +53,6 @@ __all__ = [
     "to_metric",
     "utm_crs",
     "voronoi_cells",
+    "with_speed_factors",
     "write_frame",
 ]

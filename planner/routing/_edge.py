@@ -56,8 +56,17 @@ _TIME_FORMS = "HH:MM, HH:MM:SS, minutes after midnight or an ISO date-time"
 
 
 def read_dispatch_table(path: Path, what: str) -> pd.DataFrame:
-    """Read the tickets or technicians table (``what``) of a dispatch day."""
-    text = TICKET_TEXT if what == "tickets" else TECH_TEXT
+    """Read a table of a dispatch day: tickets, technicians or another (``what``).
+
+    Ticket tables (``what`` names tickets) keep :data:`TICKET_TEXT` columns
+    as text, technician tables :data:`TECH_TEXT`, others their ``id``.
+    """
+    if "ticket" in what:
+        text: tuple[str, ...] = TICKET_TEXT
+    elif "technician" in what:
+        text = TECH_TEXT
+    else:
+        text = ("id",)
     return read_table(path, what=what, text_columns=text, required=("id",))
 
 

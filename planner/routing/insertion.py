@@ -120,7 +120,8 @@ class SlackCache:
         )
         d = p.duration_min
         lj = int(p.job_loc[j])
-        arrive = end + d[prev, lj]
+        sp = p.speed_factors
+        arrive = end + d[prev, lj] if sp is None else sp.arrival_min(d[prev, lj], end)
         st = np.full(len(arrive), np.inf)
         for w in range(int(p.tw_ptr[j]), int(p.tw_ptr[j + 1])):
             e, lt = float(p.tw_early_min[w]), float(p.tw_late_min[w])
@@ -128,7 +129,14 @@ class SlackCache:
                 st, np.where(arrive <= lt + TOL, np.maximum(arrive, e), np.inf)
             )
         back = d[lj, nxt]
-        good = st + float(p.service_min[j]) + back <= late + TOL
+        if sp is None:
+            good = st + float(p.service_min[j]) + back <= late + TOL
+        else:
+            fin = np.isfinite(st)
+            home = sp.arrival_min(
+                back, np.where(fin, st, 0.0) + float(p.service_min[j])
+            )
+            good = fin & (home <= late + TOL)
         if not good.any():
             return []
         delta = (d[prev, lj] + back - d[prev, nxt])[good]

@@ -10,10 +10,12 @@ a result folder); pictures of it live in :mod:`planner.report`.
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,12 +30,14 @@ from planner.core.result import (
     read_result,
     write_result,
 )
+from planner.routing.readable import clock_text, tidy_min, travel_record
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-__all__ = ["REASONS", "DispatchPlan"]
+__all__ = ["REASONS", "DispatchPlan", "clock_text", "travel_record"]
+
 
 #: Version of the result folder written by :meth:`DispatchPlan.save`
 #: (1 was a single JSON file).
@@ -123,9 +127,23 @@ class DispatchPlan:
     location_lonlat: np.ndarray = None  # type: ignore[assignment]
     tech_start_loc: np.ndarray = None  # type: ignore[assignment]
     tech_end_loc: np.ndarray = None  # type: ignore[assignment]
+    date: str | None = None
+    travel_info: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         s = object.__setattr__
+        if self.date is not None:
+            try:
+                s(self, "date", datetime.date.fromisoformat(str(self.date)).isoformat())
+            except ValueError:
+                raise InputError(
+                    source="DispatchPlan",
+                    field="date",
+                    expected="YYYY-MM-DD",
+                    got=self.date,
+                ) from None
+        if self.travel_info is not None:
+            s(self, "travel_info", MappingProxyType(dict(self.travel_info)))
         s(self, "status", SolveStatus(self.status))
         if not isinstance(self.cost, CostBreakdown):
             raise InputError(
@@ -311,21 +329,29 @@ class DispatchPlan:
         for t in np.unique(st):
             idx = np.flatnonzero(st == t)
             seq[idx] = np.arange(len(idx))
-        return pd.DataFrame(
-            {
-                "tech_id": [self.tech_ids[t] for t in st],
-                "seq": seq,
-                "job_id": [self.job_ids[j] for j in np.asarray(self.stop_job)],
-                "location": np.asarray(self.stop_loc),
-                "arrival_min": np.asarray(self.arrival_min),
-                "start_min": np.asarray(self.start_min),
-                "end_min": np.asarray(self.end_min),
-                "urgency": [
-                    ("urgent", "important", "general")[u]
-                    for u in np.asarray(self.job_urgency)[np.asarray(self.stop_job)]
-                ],
-            }
-        )
+        d: dict[str, Any] = {
+            "tech_id": [self.tech_ids[t] for t in st],
+            "seq": seq,
+            "job_id": [self.job_ids[j] for j in np.asarray(self.stop_job)],
+            "location": np.asarray(self.stop_loc),
+            "arrival_min": tidy_min(self.arrival_min),
+            "start_min": tidy_min(self.start_min),
+            "end_min": tidy_min(self.end_min),
+            "urgency": [
+                ("urgent", "important", "general")[u]
+                for u in np.asarray(self.job_urgency)[np.asarray(self.stop_job)]
+            ],
+        }
+        for name in ("arrival", "start", "end"):
+            hhmm, iso = clock_text(getattr(self, f"{name}_min"), self.date)
+            d[name] = hhmm
+            if self.date:
+                d[f"{name}_at"] = iso
+        if self.location_lonlat is not None:
+            ll = np.asarray(self.location_lonlat)[np.asarray(self.stop_loc)]
+            d["lon"] = np.round(ll[:, 0], 6) + 0.0
+            d["lat"] = np.round(ll[:, 1], 6) + 0.0
+        return pd.DataFrame(d)
 
     def techs_frame(self) -> pd.DataFrame:
         """One row per technician: departure, return, break, travel, idle, overtime."""
@@ -337,7 +363,13 @@ class DispatchPlan:
             "n_jobs": np.bincount(st, minlength=len(self.tech_ids)),
         }
         for name in _TECH_FIELDS:
-            d[name] = np.asarray(getattr(self, name))
+            a = np.asarray(getattr(self, name))
+            d[name] = a if name == "break_after" else tidy_min(a)
+        for name in ("depart", "return", "break_start"):
+            hhmm, iso = clock_text(getattr(self, f"{name}_min"), self.date)
+            d[name] = hhmm
+            if self.date:
+                d[f"{name}_at"] = iso
         return pd.DataFrame(d)
 
     def unassigned_frame(self) -> pd.DataFrame:
@@ -414,11 +446,18 @@ class DispatchPlan:
         import pandas as pd
 
         techs = self.techs_frame()
+        stops = self.to_frame()
+        # the folder keeps exact minutes (load + validate round-trips); the
+        # tables people read are rounded
+        for name in _TECH_FIELDS:
+            techs[name] = np.asarray(getattr(self, name))
+        for name in _STOP_FIELDS[3:]:
+            stops[name] = np.asarray(getattr(self, name))
         if self.tech_start_loc is not None:
             techs["start_loc"] = np.asarray(self.tech_start_loc)
             techs["end_loc"] = np.asarray(self.tech_end_loc)
         frames = {
-            "stops": self.to_frame(),
+            "stops": stops,
             "technicians": techs,
             "unassigned": self.unassigned_frame(),
             "jobs": pd.DataFrame(
@@ -437,6 +476,8 @@ class DispatchPlan:
                 "objective": self.objective,
                 "cost": dict(self.cost.amounts),
                 "stats": self.stats.to_dict(),
+                "date": self.date,
+                "travel": dict(self.travel_info) if self.travel_info else None,
             },
             frames=frames,
         )
@@ -493,6 +534,8 @@ class DispatchPlan:
                 job_urgency=jobs["urgency_rank"].to_numpy(),
                 cost=CostBreakdown(meta["cost"], period_days=1.0),
                 stats=SolverStats.from_dict(meta["stats"], source=str(path)),
+                date=meta.get("date"),
+                travel_info=meta.get("travel"),
                 **kw,
             )
         except (KeyError, ValueError, TypeError) as e:

@@ -24,6 +24,12 @@ Model
 * ``job_pinned_tech[j] >= 0`` forces job ``j`` onto that technician (or leaves
   it unassigned with a reason). ``fixed_routes[t]`` is a sequence of jobs
   technician ``t`` must do first, in this order (re-planning during the day).
+* ``speed_factors`` (a :class:`~planner.geo.speed.SpeedProfile`, None for
+  static travel) makes travel depend on the departure time: ``duration_min``
+  holds free-flow minutes and a trip leaving at ``t`` takes
+  ``speed_factors.travel_min(duration, t)`` (FIFO). ``date`` (ISO day the
+  minutes count from) and ``travel_info`` (the travel model and its
+  parameters) are carried into the plan for people to read.
 * A job not served costs ``drop_penalty[j]`` (from the cost model by urgency
   unless given). Windows are hard, so lateness is zero by construction.
 
@@ -34,8 +40,10 @@ overtime and unserved penalties priced by :class:`~planner.core.cost.CostRates`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -45,6 +53,7 @@ from planner.core.checks import as_array, readonly
 from planner.core.cost import CostRates
 from planner.core.errors import InfeasibleError, InputError
 from planner.core.urgency import Urgency
+from planner.geo.speed import SpeedProfile
 
 __all__ = ["URGENCY_ORDER", "DispatchProblem"]
 
@@ -122,6 +131,9 @@ class DispatchProblem:
     skill_names: tuple[str, ...] = None  # type: ignore[assignment]
     part_names: tuple[str, ...] = None  # type: ignore[assignment]
     location_lonlat: np.ndarray = None  # type: ignore[assignment]
+    speed_factors: SpeedProfile | None = None
+    date: str | None = None
+    travel_info: Mapping[str, Any] | None = None
 
     # ------------------------------------------------------------------ checks
     def __post_init__(self) -> None:
@@ -488,6 +500,7 @@ class DispatchProblem:
                 fixed[t] = seq
         s(self, "job_pinned_tech", readonly(pin))
         s(self, "fixed_routes", tuple(fixed))
+        self._check_extras()
         if self.location_lonlat is not None:
             s(
                 self,
@@ -501,6 +514,23 @@ class DispatchProblem:
                     )
                 ),
             )
+
+    def _check_extras(self) -> None:
+        """Speed factors (a profile; free flow becomes None), the date, the travel info."""
+        s = object.__setattr__
+        sp = self.speed_factors
+        if sp is not None and not isinstance(sp, SpeedProfile):
+            sp = SpeedProfile(sp)
+        s(self, "speed_factors", None if sp is None or sp.is_free_flow else sp)
+        if self.date is not None:
+            try:
+                s(self, "date", dt.date.fromisoformat(str(self.date)).isoformat())
+            except ValueError:
+                raise InputError(
+                    field="date", expected="an ISO date YYYY-MM-DD", got=self.date
+                ) from None
+        if self.travel_info is not None:
+            s(self, "travel_info", MappingProxyType(dict(self.travel_info)))
 
     # -------------------------------------------------------------- properties
     @property

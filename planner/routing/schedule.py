@@ -14,6 +14,12 @@ visit and the latest start that keeps the rest feasible, without the break
 (a relaxation: the break only makes a route later). :func:`insertion_places`
 uses it to screen all insertion places of a job in one pass and confirms the
 survivors with :func:`best_schedule`, so it finds every feasible place.
+
+With speed factors (``problem.speed_factors``) every leg leaves at the
+previous end (or after a break on the way) and takes its departure-time
+dependent duration; travel is FIFO, so earliest-start schedules stay exact,
+and the latest departures of :func:`route_slack` invert the profile.
+:func:`static_problem` gives the searches their one static matrix.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ __all__ = [
     "route_cost",
     "route_slack",
     "schedule_route",
+    "static_problem",
 ]
 
 #: Tolerance (minutes) of every time comparison.
@@ -94,24 +101,34 @@ def schedule_route(
     arr, sts, ens = [], [], []
     trav = dd = svc = 0.0
 
-    def leg(cur: float, tau: float, with_break: bool) -> tuple[float, float]:
-        """Arrival at the next stop and when it is ready (after the break, if taken here)."""
+    sp = p.speed_factors
+
+    def leg(cur: float, tau: float, with_break: bool) -> tuple[float, float, float]:
+        """Arrival at the next stop, when it is ready (after the break, if taken
+        here) and the minutes driven (``tau`` for static travel)."""
         nonlocal bs, ok
         if not with_break:
-            return cur + tau, cur + tau
+            if sp is None:
+                return cur + tau, cur + tau, tau
+            a = sp.arrive(tau, cur)
+            return a, a, a - cur
         # the break starts as early as its window allows after the previous
         # service: before or on the way (arrival delayed by it) or at the
         # next stop while waiting (arrival not delayed)
         bs = max(cur, float(p.break_early_min[t]))
         ok &= bs <= float(p.break_late_min[t]) + TOL
-        arrive = cur + tau + brk if bs < cur + tau else cur + tau
-        return arrive, max(arrive, bs + brk)
+        if sp is None:
+            arrive = cur + tau + brk if bs < cur + tau else cur + tau
+            return arrive, max(arrive, bs + brk), tau
+        arrive = sp.arrive_paused(tau, cur, bs, brk)
+        drive = arrive - cur - (brk if bs < sp.arrive(tau, cur) else 0.0)
+        return arrive, max(arrive, bs + brk), drive
 
     ptr, twe, twl = p.tw_ptr, p.tw_early_min, p.tw_late_min
     for k, j in enumerate(route):
         lj = int(p.job_loc[j])
-        a, ready = leg(cur, float(d[loc, lj]), brk > 0 and brk_after == k)
-        trav += float(d[loc, lj])
+        a, ready, drive = leg(cur, float(d[loc, lj]), brk > 0 and brk_after == k)
+        trav += drive
         dd += float(dist[loc, lj])
         w0, w1 = int(ptr[j]), int(ptr[j + 1])
         s = _earliest_in(ready, twe[w0:w1].tolist(), twl[w0:w1].tolist())
@@ -124,8 +141,8 @@ def schedule_route(
         svc += float(p.service_min[j])
         cur, loc = ens[-1], lj
     en = int(p.tech_end_loc[t])
-    _, ret = leg(cur, float(d[loc, en]), brk > 0 and brk_after == len(route))
-    trav += float(d[loc, en])
+    _, ret, drive = leg(cur, float(d[loc, en]), brk > 0 and brk_after == len(route))
+    trav += drive
     dd += float(dist[loc, en])
     b_used = brk if brk > 0 else 0.0
     short = max(
@@ -256,10 +273,14 @@ def route_slack(p: DispatchProblem, t: int, route: Sequence[int]) -> RouteSlack:
     end = np.empty(n + 1)
     cur = float(p.shift_start_min[t])
     end[0] = cur
+    sp = p.speed_factors
     for k, j in enumerate(route):
         a, b = int(ptr[j]), int(ptr[j + 1])
+        tau = float(d[locs[k], locs[k + 1]])
         s = _earliest_in(
-            cur + float(d[locs[k], locs[k + 1]]), twe[a:b].tolist(), twl[a:b].tolist()
+            cur + tau if sp is None else sp.arrive(tau, cur),
+            twe[a:b].tolist(),
+            twl[a:b].tolist(),
         )
         cur = (math.inf if math.isnan(s) else s) + float(svc[j])
         end[k + 1] = cur
@@ -270,11 +291,9 @@ def route_slack(p: DispatchProblem, t: int, route: Sequence[int]) -> RouteSlack:
         j = route[k]
         a, b = int(ptr[j]), int(ptr[j + 1])
         # the latest start at visit k from which the next arrival is in time
-        s = _latest_in(
-            bound - float(svc[j]) - float(d[locs[k + 1], locs[k + 2]]),
-            twe[a:b].tolist(),
-            twl[a:b].tolist(),
-        )
+        tau = float(d[locs[k + 1], locs[k + 2]])
+        leave = bound - tau if sp is None else sp.depart_by(tau, bound)
+        s = _latest_in(leave - float(svc[j]), twe[a:b].tolist(), twl[a:b].tolist())
         latest[k] = s
         bound = s
     r = list(route)
@@ -311,14 +330,21 @@ def candidate_places(
     sv = float(p.service_min[j])
     locs = s.locs
     prev, nxt = locs[:-1], locs[1:]
-    arrive = (s.end_min + d[prev, lj]).tolist()
+    sp = p.speed_factors
+    if sp is None:
+        arrive = (s.end_min + d[prev, lj]).tolist()
+    else:
+        arrive = sp.arrival_min(d[prev, lj], s.end_min).tolist()
     back = d[lj, nxt].tolist()
     latest = s.latest_min.tolist()
     delta = (d[prev, lj] + d[lj, nxt] - d[prev, nxt]).tolist()
     out: list[tuple[float, int]] = []
     for k in range(n_fixed, len(route) + 1):
         st = _earliest_in(arrive[k], twe, twl)
-        if math.isnan(st) or st + sv + back[k] > latest[k] + TOL:
+        if math.isnan(st):
+            continue
+        home = st + sv + back[k] if sp is None else sp.arrive(back[k], st + sv)
+        if home > latest[k] + TOL:
             continue
         out.append((delta[k], k))
     out.sort()
@@ -357,3 +383,25 @@ def insertion_places(
             if first_only:
                 break
     return out
+
+
+def static_problem(p: DispatchProblem) -> DispatchProblem:
+    """``p`` with static travel at the day's mean speed (``p`` itself if static).
+
+    Searches that take one matrix (PyVRP, OR-Tools) plan on it: free-flow
+    minutes times the mean of ``1 / factor`` over the working hours (first
+    shift start to last shift end). Their routes are then scheduled, repaired
+    and completed exactly with the time-dependent travel of ``p``.
+    """
+    sp = p.speed_factors
+    if sp is None:
+        return p
+    lo = float(np.min(p.shift_start_min))
+    hi = float(np.max(p.shift_end_min + p.max_overtime_min))
+    k = sp.mean_multiplier(lo, hi)
+    return p.replace(duration_min=np.asarray(p.duration_min) * k, speed_factors=None)
+
+
+#: The helpers other passes reuse (slots' re-sequencing search).
+earliest_in = _earliest_in
+return_limit = _return_limit

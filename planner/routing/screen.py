@@ -17,7 +17,7 @@ import numpy as np
 from planner.routing.problem import DispatchProblem
 from planner.routing.schedule import TOL as _TOL
 
-__all__ = ["Screen", "reason_alone", "screen_jobs"]
+__all__ = ["Screen", "parts_detail", "reason_alone", "screen_jobs"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +74,21 @@ def screen_jobs(problem: DispatchProblem) -> Screen:
         np.asarray(p.job_load)[:, None] <= np.asarray(p.tech_capacity)[None, :] + _TOL
     )
     has_b = brk > 0
+    sp = p.speed_factors
+
+    def arrive(
+        tau: np.ndarray, dep: np.ndarray, pause: np.ndarray | None
+    ) -> np.ndarray:
+        """Arrival after ``tau``, with the break starting at ``pause`` if given."""
+        if pause is None:
+            return dep + tau if sp is None else sp.arrival_min(tau, dep)
+        if sp is None:  # the break before arriving delays the arrival
+            return np.where(has_b, np.maximum(dep + tau, pause) + brk, dep + tau)
+        paused = np.maximum(
+            sp.arrival_with_pause_min(tau, dep, pause, brk), pause + brk
+        )
+        return np.where(has_b, paused, sp.arrival_min(tau, dep))
+
     time_ok = np.zeros((n, m), bool)
     for j in range(n):
         lj = int(p.job_loc[j])
@@ -85,19 +100,21 @@ def screen_jobs(problem: DispatchProblem) -> Screen:
             # (on the way or waiting at the next stop): the next service is
             # ready at max(end + travel, break start) + break
             good = np.ones(m, bool)
-            ready = dep + d[s0, lj]
             if pos == 0:
                 cb = np.maximum(dep, be)
                 good &= ~has_b | (cb <= bl + _TOL)
-                ready = np.where(has_b, np.maximum(ready, cb) + brk, ready)
+                ready = arrive(d[s0, lj], dep, cb)
+            else:
+                ready = arrive(d[s0, lj], dep, None)
             stt = _earliest_start(ready, e, lt)
             good &= ~np.isnan(stt)
             cur = np.nan_to_num(stt) + float(p.service_min[j])
-            ret = cur + d[lj, en]
             if pos == 1:
                 cb = np.maximum(cur, be)
                 good &= ~has_b | (cb <= bl + _TOL)
-                ret = np.where(has_b, np.maximum(ret, cb) + brk, ret)
+                ret = arrive(d[lj, en], cur, cb)
+            else:
+                ret = arrive(d[lj, en], cur, None)
             good &= (ret <= limit + _TOL) & (
                 ret - dep - np.where(has_b, brk, 0.0) <= maxw + _TOL
             )
@@ -106,8 +123,14 @@ def screen_jobs(problem: DispatchProblem) -> Screen:
     return Screen(np.asarray(skill_ok), time_ok, np.asarray(parts_ok), pin_ok, cap_ok)
 
 
-def reason_alone(screen: Screen, j: int, pinned: int) -> tuple[str, str]:
-    """Why job ``j`` fits no technician alone: the first of skill, pinned, load, parts, window."""
+def reason_alone(
+    screen: Screen, j: int, pinned: int, *, problem: DispatchProblem | None = None
+) -> tuple[str, str]:
+    """Why job ``j`` fits no technician alone: the first of skill, pinned, load, parts, window.
+
+    With ``problem``, a ``parts`` reason names the part(s) missing and the
+    vans short of them.
+    """
     sk = screen.skill_ok[j]
     if not sk.any():
         return "skill", ""
@@ -117,7 +140,29 @@ def reason_alone(screen: Screen, j: int, pinned: int) -> tuple[str, str]:
     if not fits.any():
         return "load", ""
     if not (fits & screen.parts_ok[j]).any():
-        return "parts", ""
+        det = "" if problem is None else parts_detail(problem, j, fits)
+        return "parts", det
     if not (fits & screen.time_ok[j]).any():
         return "window", ""
-    return "parts", ""
+    if problem is None:
+        return "parts", ""
+    det = parts_detail(problem, j, fits & screen.time_ok[j])
+    return "parts", f"{det}; the vans that carry it cannot reach it in time"
+
+
+def parts_detail(p: DispatchProblem, j: int, vans: np.ndarray, *, show: int = 3) -> str:
+    """``needs 2 x P1 (short on T1 with 0, T2 with 1 ...)`` for job ``j`` and the masked vans."""
+    need = np.asarray(p.job_parts)[j]
+    stock = np.asarray(p.tech_stock)
+    ts = np.flatnonzero(vans)
+    out = []
+    for q in np.flatnonzero(need > 0).tolist():
+        short = [t for t in ts.tolist() if stock[t, q] < need[q]]
+        if not short:
+            continue
+        names = ", ".join(
+            f"{p.tech_ids[t]} with {int(stock[t, q])}" for t in short[:show]
+        )
+        more = f" +{len(short) - show} more" if len(short) > show else ""
+        out.append(f"{int(need[q])} x {p.part_names[q]} (short on {names}{more})")
+    return "needs " + "; ".join(out) if out else ""

@@ -41,9 +41,14 @@ from planner.routing.insertion import (
     travel_swaps,
 )
 from planner.routing.params import DispatchParams
-from planner.routing.plan import DispatchPlan
+from planner.routing.plan import DispatchPlan, travel_record
 from planner.routing.problem import DispatchProblem
-from planner.routing.schedule import best_schedule, repair_route, schedule_route
+from planner.routing.schedule import (
+    best_schedule,
+    repair_route,
+    schedule_route,
+    static_problem,
+)
 from planner.routing.screen import reason_alone, screen_jobs
 
 __all__ = ["build_plan", "solve_dispatch"]
@@ -156,12 +161,16 @@ def build_plan(
         location_lonlat=p.location_lonlat,
         tech_start_loc=np.asarray(p.tech_start_loc),
         tech_end_loc=np.asarray(p.tech_end_loc),
+        date=p.date,
+        travel_info=travel_record(p),
     )
 
 
 def _unserved_weight(p: DispatchProblem) -> np.ndarray:
     """Each job's weight in the prizes: its penalty over the smallest one; pins count double the most."""
     pen = p.drop_penalty.astype(float)
+    if not len(pen):  # a day without jobs
+        return np.ones(0)
     pos = pen[pen > 0]
     weight = pen / pos.min() if len(pos) else np.ones(p.n_jobs)
     weight = np.where(p.job_pinned_tech >= 0, weight.max(initial=1.0) * 2, weight)
@@ -282,7 +291,7 @@ def solve_dispatch(
                 f"{float(p.max_overtime_min[t]):g}) or misses a window, the break or the van stock"
             )
     for j in np.flatnonzero(~cand.any(axis=1) & ~in_fixed).tolist():
-        why, det = reason_alone(scr, j, int(p.job_pinned_tech[j]))
+        why, det = reason_alone(scr, j, int(p.job_pinned_tech[j]), problem=p)
         unassigned.append((j, why, det))
     weight = _unserved_weight(p)
     value = weight + 1e-6 * p.drop_penalty.astype(float)
@@ -308,7 +317,7 @@ def solve_dispatch(
         from planner.routing.pyvrp_engine import solve_pyvrp
 
         solved, iters = solve_pyvrp(
-            p,
+            static_problem(p),
             cand,
             weight,
             search_deadline=search_deadline,
@@ -325,7 +334,11 @@ def solve_dispatch(
         from planner.routing.ortools_engine import solve_ortools
 
         full, iters = solve_ortools(
-            p, cand, weight, deadline=search_deadline, solution_limit=max_iterations
+            static_problem(p),
+            cand,
+            weight,
+            deadline=search_deadline,
+            solution_limit=max_iterations,
         )
         solved = [[j for j in r if not in_fixed[j]] for r in full]
     else:

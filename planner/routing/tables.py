@@ -30,6 +30,7 @@ from planner.core.errors import InputError
 from planner.core.urgency import Urgency
 from planner.geo import GreatCircle, MatrixFile, TravelModel
 from planner.geo.formats import id_column
+from planner.geo.speed import free_flow_matrix, speed_of, travel_info
 from planner.routing._edge import (
     _check_breaks,
     _check_in_matrix,
@@ -132,7 +133,7 @@ def problem_from_tables(
         _check_in_matrix(
             model, lonlat, m, t_src, w_src, list(tickets["id"]), list(techs["id"])
         )
-    tm = model.matrix(lonlat, lonlat)
+    tm = free_flow_matrix(model, lonlat, lonlat)  # speed factors apply on top
     jobs = tickets.assign(location=np.arange(2 * m, 2 * m + n))
     tw = techs.assign(start_location=np.arange(m), end_location=np.arange(m, 2 * m))
     return problem_from_frames(
@@ -144,6 +145,12 @@ def problem_from_tables(
         location_lonlat=lonlat,
         jobs_source=t_src,
         techs_source=w_src,
+    ).replace(
+        speed_factors=speed_of(model),
+        date=day.isoformat(),
+        travel_info=travel_info(
+            model, note=None if travel else "straight lines (no travel model given)"
+        ),
     )
 
 

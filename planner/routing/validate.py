@@ -6,7 +6,8 @@ the raw arrays of the problem and the plan and recomputes everything itself:
 
 * every job is on at most one route, and either routed or unassigned exactly once;
 * along each route, from the reported departure: arrival = previous end (or
-  break end) + travel from the duration matrix; start = the opening of the
+  break end) + travel from the duration matrix (with speed factors: the
+  free-flow minutes driven hour by hour at each hour's factor); start = the opening of the
   first window that closes at or after arrival (waiting if early); end =
   start + service; the return home; all compared with the reported times;
 * shift start, overtime limit, maximum working minutes, the lunch break (inside
@@ -77,6 +78,68 @@ def _start_in_window(
     return best
 
 
+def _factors(p: Any) -> list[float] | None:
+    """The problem's 24 hourly speed factors, or None for static travel."""
+    sp = getattr(p, "speed_factors", None)
+    if sp is None:
+        return None
+    f = [float(x) for x in np.asarray(sp.factors).tolist()]
+    return None if all(x == 1.0 for x in f) else f
+
+
+def _drive(f: list[float] | None, tau: float, t: float) -> float:
+    """Arrival of ``tau`` free-flow minutes leaving at ``t``: walk the clock hour by hour.
+
+    In hour ``h`` the vehicle covers ``f[h]`` free-flow minutes per minute.
+    """
+    if f is None:
+        return t + tau
+    if tau <= 0 or not math.isfinite(t):
+        return t
+    bw = 1440.0 / len(f)
+    left = tau
+    while True:
+        k = math.floor(t / bw)
+        rate = f[k % len(f)]
+        edge = (k + 1) * bw
+        if (edge - t) * rate >= left:
+            return max(t + left / rate, t)
+        left -= (edge - t) * rate
+        t = edge
+
+
+def _covered(f: list[float], t0: float, t1: float) -> float:
+    """Free-flow minutes covered driving from ``t0`` to ``t1`` (hour by hour)."""
+    bw = 1440.0 / len(f)
+    done, t = 0.0, t0
+    while t < t1:
+        k = math.floor(t / bw)
+        edge = min((k + 1) * bw, t1)
+        done += (edge - t) * f[k % len(f)]
+        t = edge
+    return done
+
+
+def _leg(
+    f: list[float] | None, cur: float, tau: float, bs: float | None, brk: float
+) -> tuple[float, float]:
+    """(arrival, minutes driven) of a leg from ``cur``; the break at ``bs`` if given.
+
+    A break starting before the arrival stops the vehicle (at the previous
+    stop or on the way) and delays the arrival by its duration; one starting
+    at or after the arrival is taken at the next stop.
+    """
+    plain = _drive(f, tau, cur)
+    if bs is None or bs >= plain:
+        return plain, (tau if f is None else plain - cur)
+    if f is None:
+        return cur + tau + brk, tau
+    b0 = max(bs, cur)
+    rest = max(tau - _covered(f, cur, b0), 0.0)
+    arr = max(_drive(f, rest, b0 + brk), b0 + brk)
+    return arr, arr - cur - brk
+
+
 def _solo_ok(p: Any, j: int, t: int, *, with_parts: bool) -> bool:
     """Can technician ``t`` serve job ``j`` alone in the day (break and parts included)?"""
     if (np.asarray(p.job_skills)[j] & ~np.asarray(p.tech_skills)[t]).any():
@@ -92,27 +155,28 @@ def _solo_ok(p: Any, j: int, t: int, *, with_parts: bool) -> bool:
     lj, en = int(p.job_loc[j]), int(p.tech_end_loc[t])
     brk = float(p.break_min[t])
     limit = float(p.shift_end_min[t]) + float(p.max_overtime_min[t])
+    f = _factors(p)
     # try the break before the job (from the start, on the way or waiting
     # there), then after it (before or on the way home)
     options = [None] if brk <= 0 else [0, 1]
     be, bl = float(p.break_early_min[t]), float(p.break_late_min[t])
     for pos in options:
-        ready = dep + d[s0, lj]
+        ready = _drive(f, float(d[s0, lj]), dep)
         if pos == 0:
             bs = max(dep, be)
             if bs > bl + TOL:
                 continue
-            ready = max(ready, bs) + brk
+            ready = max(_leg(f, dep, float(d[s0, lj]), bs, brk)[0], bs + brk)
         st = _start_in_window(ready, e, lt)
         if st is None:
             continue
         cur = st + float(p.service_min[j])
-        ret = cur + d[lj, en]
+        ret = _drive(f, float(d[lj, en]), cur)
         if pos == 1:
             bs = max(cur, be)
             if bs > bl + TOL:
                 continue
-            ret = max(ret, bs) + brk
+            ret = max(_leg(f, cur, float(d[lj, en]), bs, brk)[0], bs + brk)
         if ret <= limit + TOL and ret - dep - brk <= float(p.max_work_min[t]) + TOL:
             return True
     return False
@@ -127,7 +191,8 @@ def _break_leg(
     brk: float,
     w: str,
     out: list[Violation],
-) -> tuple[float, float]:
+    f: list[float] | None = None,
+) -> tuple[float, float, float]:
     """A leg of ``tau`` minutes from ``cur`` with the reported break starting at ``bs``.
 
     The break lies in its window, after the previous service (or the
@@ -135,7 +200,7 @@ def _break_leg(
     (at the previous one or on the way), it delays the arrival by its
     duration; taken at the next stop (``bs`` at or after the arrival), the
     technician arrives first and the stop is ready when the break ends.
-    Returns (arrival, ready).
+    Returns (arrival, ready, minutes driven).
     """
     if not (bs >= cur - TOL and bs >= lo - TOL and bs <= hi + TOL):
         out.append(
@@ -146,8 +211,8 @@ def _break_leg(
             )
         )
     bs = max(bs, cur)
-    arrive = cur + tau + brk if bs < cur + tau else cur + tau
-    return arrive, max(arrive, bs + brk)
+    arrive, drive = _leg(f, cur, tau, bs, brk)
+    return arrive, max(arrive, bs + brk), drive
 
 
 def validate_plan(problem: Any, plan: Any) -> list[Violation]:
@@ -208,6 +273,7 @@ def validate_plan(problem: Any, plan: Any) -> list[Violation]:
 
     js, ts = np.asarray(p.job_skills), np.asarray(p.tech_skills)
     jp, stock = np.asarray(p.job_parts), np.asarray(p.tech_stock)
+    f_td = _factors(p)
     travel_tot = dist_tot = ot_cost = 0.0
     for t in range(m):
         idx = np.flatnonzero(stop_t == t)
@@ -301,12 +367,13 @@ def validate_plan(problem: Any, plan: Any) -> list[Violation]:
         b_lo, b_hi = float(p.break_early_min[t]), float(p.break_late_min[t])
         for pos, j in enumerate(route):
             lj = int(p.job_loc[j])
-            arr = ready = cur + float(d[loc, lj])
+            arr, drive = _leg(f_td, cur, float(d[loc, lj]), None, 0.0)
+            ready = arr
             if brk > 0 and b_after == pos:
-                arr, ready = _break_leg(
-                    cur, float(d[loc, lj]), bs_rep, b_lo, b_hi, brk, w, out
+                arr, ready, drive = _break_leg(
+                    cur, float(d[loc, lj]), bs_rep, b_lo, b_hi, brk, w, out, f_td
                 )
-            trav += float(d[loc, lj])
+            trav += drive
             dsum += float(dist[loc, lj])
             a, b = int(p.tw_ptr[j]), int(p.tw_ptr[j + 1])
             st = _start_in_window(
@@ -324,11 +391,13 @@ def validate_plan(problem: Any, plan: Any) -> list[Violation]:
             times.append((arr, st, end))
             cur, loc = end, lj
         en = int(p.tech_end_loc[t])
-        trav += float(d[loc, en])
         dsum += float(dist[loc, en])
-        ret = cur + float(d[loc, en])
+        ret, drive = _leg(f_td, cur, float(d[loc, en]), None, 0.0)
         if brk > 0 and b_after == len(route):
-            _, ret = _break_leg(cur, float(d[loc, en]), bs_rep, b_lo, b_hi, brk, w, out)
+            _, ret, drive = _break_leg(
+                cur, float(d[loc, en]), bs_rep, b_lo, b_hi, brk, w, out, f_td
+            )
+        trav += drive
         for (arr, st, end), i in zip(times, idx.tolist(), strict=True):
             for name, mine in (
                 ("arrival_min", arr),

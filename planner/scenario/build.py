@@ -33,6 +33,7 @@ from planner.geo import (
     TravelModel,
     helsinki_pbf,
     read_points,
+    with_speed_factors,
 )
 from planner.geo.formats import number_column, read_table
 from planner.scenario.catalog import Catalog, read_catalog
@@ -267,6 +268,10 @@ def travel_model(spec: ScenarioSpec) -> TravelModel:
 
 
 def _travel(spec: ScenarioSpec) -> TravelModel:
+    return with_speed_factors(_static_travel(spec), spec.travel.speed_factors)
+
+
+def _static_travel(spec: ScenarioSpec) -> TravelModel:
     t = spec.travel
     if t.model == "great_circle":
         return GreatCircle(circuity=t.circuity, speed_kmh=t.speed_kmh)

@@ -25,6 +25,7 @@ from planner.core.checks import SEED_MAX
 from planner.core.cost import CostRates
 from planner.core.errors import InputError
 from planner.core.timewindow import TimeWindow
+from planner.geo.speed import SpeedProfile
 from planner.siting.models import check_model_name
 
 __all__ = [
@@ -149,7 +150,9 @@ class TravelSpec(_Model):
     ``great_circle``: great-circle distance x ``circuity`` at ``speed_kmh``;
     ``road``: shortest times over an OpenStreetMap drive network (``osm``);
     ``matrix``: a matrix file (``path``) with origin_id, destination_id,
-    distance_m, duration_min.
+    distance_m, duration_min. ``speed_factors`` scale every model's speed
+    by the hour of departure (routing schedules with them exactly; coverage
+    and staffing use the working day's mean).
     """
 
     model: Literal["great_circle", "road", "matrix"] = "great_circle"
@@ -157,6 +160,18 @@ class TravelSpec(_Model):
     speed_kmh: float = Field(40.0, gt=0, le=200)
     osm: str = "builtin:helsinki"
     path: str | None = None
+    #: Hour-of-day speed factors (rush hours): 24 numbers, or hour ranges to a
+    #: factor (``{"7-9" = 0.6, "16-18" = 0.7}``, other hours 1); > 0 each.
+    speed_factors: list[float] | dict[str, float] | None = None
+
+    @field_validator("speed_factors")
+    @classmethod
+    def _speed_factors(
+        cls, v: list[float] | dict[str, float] | None
+    ) -> list[float] | dict[str, float] | None:
+        if v is not None:
+            SpeedProfile(v)  # raises InputError, reported as a validation error
+        return v
 
     @model_validator(mode="after")
     def _matrix_needs_path(self) -> TravelSpec:
