@@ -222,7 +222,16 @@ def _compare_sweep(
         base = store.resolve(baseline)
     else:  # the sweep's first variant, in the order of its sweep.json
         folder = Path(str(members["folder"].iloc[0])).parent.parent
-        first = json.loads((folder / "sweep.json").read_text())["variants"][0]["id"]
+        meta = folder / "sweep.json"
+        try:
+            first = json.loads(meta.read_text(encoding="utf-8"))["variants"][0]["id"]
+        except (OSError, ValueError, KeyError, IndexError, TypeError) as e:
+            raise InputError(
+                source=str(meta),
+                expected="the sweep's description (variants in order)",
+                got=f"{type(e).__name__}: {e}",
+                hint="give the baseline run as A",
+            ) from None
         base = str(members["run_id"].iloc[0]).rsplit("/", 1)[0] + f"/{first}"
     t = Table(title=f"sweep {hits[0]}: each variant vs {base}")
     for c in ("variant", "kpi", "value", "diff", "95 % CI", ""):
