@@ -9,8 +9,9 @@ from planner.core.cost import CostRates
 from planner.core.errors import InputError
 from planner.core.rng import as_generator
 from planner.routing import DispatchProblem, solve_dispatch
-from planner.siting import solve_pmedian
+from planner.siting import solve_pcenter, solve_pmedian
 
+C3 = np.array([[0, 5, 9], [5, 0, 4], [9, 4, 0]], float)
 D = np.array([[0.0, 10.0, 15.0], [10.0, 0.0, 8.0], [15.0, 8.0, 0.0]])
 
 
@@ -26,6 +27,8 @@ def _problem(m: int = 2) -> DispatchProblem:
     [
         (lambda: solve_pmedian([[1, 2], [3]], [1, 1], 1), "rows of equal length"),
         (lambda: solve_dispatch(_problem(), time_limit_s="10"), "time_limit_s"),
+        (lambda: solve_pcenter(C3, [1, 1, 1], 1, time_limit_s="10"), "time_limit_s"),
+        (lambda: solve_pmedian(C3, [1, 1, 1], 1, time_limit_s=-1), "time_limit_s"),
         (lambda: solve_dispatch(_problem(), seed=-1), "seed"),
         (lambda: as_generator(-1), "seed must be an integer >= 0; got -1"),
         (lambda: as_generator(True), "seed"),
