@@ -25,6 +25,7 @@ import pandas as pd
 from planner.core.atomic import atomic_dir, check_writable_dir, remove_stale
 from planner.core.errors import InputError
 from planner.core.result import kpi_frame
+from planner.geo.formats import read_result
 from planner.inventory import StockPlan
 from planner.scenario.build import ScenarioData, build
 from planner.scenario.load import Scenario
@@ -383,17 +384,17 @@ def run_scenario(
     manifest = write_run(folder, sr, finish=finish)
     kpis = kpi_table(sr)
     if index:
-        RunStore(root / "index.sqlite").add(
-            f"{manifest['scenario']}/{folder.name}",
-            kind="run",
-            scenario=manifest["scenario"],
-            folder=folder,
-            kpis=kpis,
-            params={},
-            started_utc=manifest["started_utc"],
-            seed=manifest["seed"],
-            scenario_sha256=manifest["scenario_sha256"],
-        )
+        store = RunStore(root / "index.sqlite")
+        _index_run(store, folder, manifest, kpis)
+        # runs a kill caught between their rename and their index row
+        known = {str(Path(f)) for f in store.list(scenario=scenario.name)["folder"]}
+        for other in sorted(parent.iterdir()):
+            if (
+                not other.name.startswith(".")
+                and str(other) not in known
+                and (other / "manifest.json").is_file()
+            ):
+                _index_run(store, other)
     return RunResult(
         folder=folder,
         summary=sr.summary,
@@ -402,6 +403,38 @@ def run_scenario(
         results=sr.results,
         kpis=kpis,
         predicted=predicted_vs_simulated(sr),
+    )
+
+
+def _index_run(
+    store: RunStore,
+    folder: Path,
+    manifest: dict[str, Any] | None = None,
+    kpis: pd.DataFrame | None = None,
+) -> None:
+    """Add a complete run folder to the store (read back when not given).
+
+    A folder that cannot be read back is left alone (not a run of ours).
+    """
+    if manifest is None or kpis is None:
+        try:
+            text = (folder / "manifest.json").read_text(encoding="utf-8")
+            manifest = json.loads(text)
+            kpis = read_result(folder / "kpis.parquet")
+        except (OSError, ValueError):  # InputError is a ValueError
+            return
+        if not isinstance(manifest, dict) or "scenario" not in manifest:
+            return
+    store.add(
+        f"{manifest['scenario']}/{folder.name}",
+        kind="run",
+        scenario=manifest["scenario"],
+        folder=folder,
+        kpis=kpis,
+        params={},
+        started_utc=manifest.get("started_utc"),
+        seed=manifest.get("seed"),
+        scenario_sha256=manifest.get("scenario_sha256"),
     )
 
 

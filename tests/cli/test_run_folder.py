@@ -107,3 +107,18 @@ def test_report_attribution_is_text_not_script(tmp_path: Path) -> None:
     assert "<img src=x" not in text
     # in the map's JSON, as the entity text Leaflet shows, not as a tag
     assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in text
+
+
+def test_a_whole_run_left_unindexed_is_indexed_at_the_next_run(tmp_path: Path) -> None:
+    """A folder renamed into place but not indexed (killed in between) joins the index."""
+    from planner.scenario import load_scenario, run_scenario
+
+    out = tmp_path / "runs"
+    sc = _tiny(tmp_path)
+    first = run_scenario(load_scenario(sc), out, index=False)
+    assert not (out / "index.sqlite").exists()
+    r = CliRunner().invoke(app, ["run", str(sc), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    folders = set(RunStore(out / "index.sqlite", create=False).list()["folder"])
+    assert str(first.folder) in folders
+    assert len(folders) == 2
