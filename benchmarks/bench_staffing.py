@@ -13,6 +13,7 @@ prediction for the same outlets, wall and CPU seconds, threads.
     .venv/bin/python benchmarks/bench_staffing.py
     .venv/bin/python benchmarks/bench_staffing.py --sizes 50,250,1000 --seeds 0,1,2
     .venv/bin/python benchmarks/bench_staffing.py --networks 20   # pricing networks
+    .venv/bin/python benchmarks/bench_staffing.py --skip-default --on-call
 
 Figures and their history: ``benchmarks/README.md`` (Staffing).
 """
@@ -20,6 +21,7 @@ Figures and their history: ``benchmarks/README.md`` (Staffing).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -65,6 +67,15 @@ def generated(n: int, seed: int, profile: str) -> StaffingProblem:
         visit_mean_min=vm,
         visit_cv=rng.uniform(0.5, 1.0, (n, 1)),
     )
+
+
+def on_call(p: StaffingProblem) -> StaffingProblem:
+    """The same problem with the evening and night shifts on call (urgent only)."""
+    shifts = tuple(
+        dataclasses.replace(s, urgent_only=s.name in ("evening", "night"))
+        for s in p.shifts
+    )
+    return dataclasses.replace(p, shifts=shifts)
 
 
 def default_scenario() -> tuple[StaffingProblem, dict]:
@@ -141,6 +152,7 @@ def simulated(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Simulated and predicted SLA per class over a sample of own outlets (ticket-weighted)."""
     own = np.flatnonzero(~plan.partner & (p.tickets_per_week().sum(1) > 0))
+    # partner tickets are neither predicted nor simulated here
     if not own.size or n_sample == 0:
         return np.full(p.n_classes, np.nan), np.full(p.n_classes, np.nan)
     order = own[np.argsort(p.tickets_per_week()[own].sum(1))]
@@ -152,22 +164,30 @@ def simulated(
     ok = np.zeros(p.n_classes)
     cnt = np.zeros(p.n_classes)
     pred = np.zeros(p.n_classes)
+    w = np.zeros(p.n_classes)
     for o in pick:
+        uo = np.array([s.urgent_only for s in p.shifts])
+        nu = (plan.technicians[o] * uo) @ p.shift_matrix().T
+        own_cls = ~plan.partner_classes[o]  # partner tickets are not simulated
         out = simulate(
-            p.arrival_per_h[o],
+            p.arrival_per_h[o] * own_cls[:, None],
             p.visit_mean_min[o],
             p.visit_cv[o],
-            plan.on_duty()[o],
+            plan.on_duty()[o] - nu,
             weeks=weeks,
             seed=seed + int(o),
             business=clocks,
+            on_call=nu,
         )
         for j, c in enumerate(p.classes):
+            if not own_cls[j]:
+                continue
             ok[j] += float((out.waits[j] <= c.target_min).sum())
             cnt[j] += len(out.waits[j])
             pred[j] += plan.sla[o, j] * p.tickets_per_week()[o, j]
-    w = p.tickets_per_week()[pick].sum(0)
-    return ok / np.maximum(cnt, 1), pred / np.maximum(w, 1e-12)
+            w[j] += p.tickets_per_week()[o, j]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(cnt > 0, ok / cnt, np.nan), np.where(w > 0, pred / w, np.nan)
 
 
 def row(name: str, p: StaffingProblem, args: argparse.Namespace, **kw) -> None:
@@ -176,7 +196,8 @@ def row(name: str, p: StaffingProblem, args: argparse.Namespace, **kw) -> None:
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     lab = plan.labour_per_year.sum()
     ot = plan.overtime_per_year.sum()
-    lp = lp_bound(p) if not kw else float("nan")
+    plain = not kw and not any(s.urgent_only for s in p.shifts)
+    lp = lp_bound(p) if plain else float("nan")  # the LP knows no on-call rules
     gap = 100 * (lab - lp) / lp if lp == lp else float("nan")
     sim, pred = simulated(p, plan, args.sim_outlets, args.sim_weeks, args.seed)
     f = lambda v: "/".join(f"{x:.3f}" for x in v)  # noqa: E731
@@ -196,7 +217,8 @@ def networks(info: dict, p0: StaffingProblem, n_networks: int, seed: int) -> Non
     m1, rcv = info["repair"]
     total_wall = total_cpu = 0.0
     print(
-        f"\n{'network':<10} {'p':>4} {'techs':>6} {'cost M/yr':>10} {'urgent':>7} {'wall s':>7} {'CPU s':>6}"
+        f"\n{'network':<10} {'p':>4} {'techs':>6} {'partner':>7} {'urg->p':>6} "
+        f"{'cost M/yr':>10} {'urgent':>7} {'wall s':>7} {'CPU s':>6}"
     )
     for k in range(n_networks):
         n_open = int(rng.integers(150, 351))
@@ -219,7 +241,9 @@ def networks(info: dict, p0: StaffingProblem, n_networks: int, seed: int) -> Non
         total_wall += wall
         total_cpu += cpu
         print(
-            f"net{k:<7} {n_open:>4} {plan.n_technicians:>6} {plan.total_cost_per_year / 1e6:>10.2f} "
+            f"net{k:<7} {n_open:>4} {plan.n_technicians:>6} {int(plan.partner.sum()):>7} "
+            f"{int((plan.partner_classes[:, 0] & ~plan.partner).sum()):>6} "
+            f"{plan.total_cost_per_year / 1e6:>10.2f} "
             f"{plan.sla_by_class()[0]:>7.3f} {wall:>7.2f} {cpu:>6.2f}",
             flush=True,
         )
@@ -239,6 +263,7 @@ def main() -> None:
     ap.add_argument("--sim-weeks", type=float, default=20.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--networks", type=int, default=0)
+    ap.add_argument("--on-call", action="store_true", help="also evening/night on call")
     args = ap.parse_args()
     print(f"load: {os.getloadavg()[0]:.2f} (1-min), {os.cpu_count()} cores")
     print(
@@ -256,6 +281,12 @@ def main() -> None:
         for s in (int(x) for x in args.seeds.split(",") if x):
             for prof in args.profiles.split(","):
                 row(f"gen n{n} s{s} {prof}", generated(n, s, prof), args)
+            if args.on_call:
+                row(
+                    f"gen n{n} s{s} business on-call",
+                    on_call(generated(n, s, "business")),
+                    args,
+                )
     if args.networks and info is not None:
         networks(info, p, args.networks, args.seed)
 

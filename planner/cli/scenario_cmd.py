@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.table import Table
 
@@ -20,6 +22,7 @@ from planner.core.errors import InputError
 from planner.scenario import build, load_scenario, run_scenario, scenario_summary
 from planner.scenario.generate import generate_day
 from planner.scenario.preflight import preflight
+from planner.scenario.schema import Stage
 from planner.scenario.sweep import check_variant, expand_sweep
 
 __all__ = ["register"]
@@ -81,10 +84,15 @@ def _run(scenario: Path, out: Path, stages: list[str] | None) -> None:
             finish=finish,
         )
     console.print(_summary_table(result.summary))
-    for stage in ("siting", "inventory", "routing", "simulation"):
+    design = result.results.get("design")
+    if design is not None:
+        _print_design(design)
+    for stage in ("siting", "staffing", "inventory", "routing", "simulation"):
         res = result.results.get(stage)
         if res is not None:
             console.print(res.summary(), markup=False)
+    if design is not None:
+        console.print(design.summary(), markup=False)
     skipped = result.manifest.get("stages_skipped", {})
     for stage, why in skipped.items():
         console.print(f"stage {stage}: skipped ({why})")
@@ -107,10 +115,84 @@ def _run(scenario: Path, out: Path, stages: list[str] | None) -> None:
 OutOption = Annotated[Path, typer.Option(help="Root folder of run folders.")]
 
 
+def _print_design(design: Any) -> None:
+    """The loop's iterations and the candidate networks, as two tables."""
+    it = Table(title="design iterations (simulated SLA, 95 % CI)")
+    for c in (
+        "it",
+        "action",
+        "technicians",
+        "cost/year",
+        "urgent",
+        "important",
+        "general",
+        "backlog",
+    ):
+        it.add_column(c, justify="left" if c == "action" else "right")
+
+    def cell(r: dict[str, Any], c: str) -> str:
+        if f"sla_{c}" not in r or pd.isna(r[f"sla_{c}"]):
+            return "-"
+        return (
+            f"{r[f'sla_{c}']:.3f} [{r[f'sla_{c}_low']:.3f}, {r[f'sla_{c}_high']:.3f}]"
+        )
+
+    for r in design.iterations.to_dict("records"):
+        it.add_row(
+            str(r["iteration"]),
+            str(r["action"]),
+            f"{r['technicians']:,}",
+            f"{r['cost_per_year']:,.0f}",
+            cell(r, "urgent"),
+            cell(r, "important"),
+            cell(r, "general"),
+            f"{r['backlog_growing']:.0%}",
+        )
+    console.print(it)
+    fr = Table(title="candidate networks (annual cost; predicted SLA)")
+    for c in (
+        "network",
+        "outlets",
+        "technicians",
+        "cost/year",
+        "urgent",
+        "important",
+        "general",
+        "simulated urgent",
+    ):
+        fr.add_column(c, justify="left" if c == "network" else "right")
+    for r in design.frontier.to_dict("records"):
+        sim_u = r.get("sla_urgent")
+        fr.add_row(
+            str(r["network"]),
+            f"{r['outlets']:,}",
+            f"{r['technicians']:,}",
+            f"{r['cost_per_year']:,.0f}",
+            f"{r.get('predicted_urgent', float('nan')):.3f}",
+            f"{r.get('predicted_important', float('nan')):.3f}",
+            f"{r.get('predicted_general', float('nan')):.3f}",
+            "-" if sim_u is None or pd.isna(sim_u) else f"{sim_u:.3f}",
+        )
+    console.print(fr)
+
+
 @handle_errors
 def run(scenario: ScenarioArg, out: OutOption = Path("runs")) -> None:
     """Run a scenario's stages and write a run folder under OUT/<scenario>/<time>/."""
     _run(scenario, out, None)
+
+
+@handle_errors
+def design(scenario: ScenarioArg, out: OutOption = Path("runs")) -> None:
+    """Design the network: price candidate networks, size crews, simulate, correct.
+
+    Runs the ``[design]`` loop (siting for several p, workforce sizing,
+    stock, simulation with common random numbers, corrections until every
+    urgency class meets its target with 95 % confidence) and writes a run
+    folder with the recommendation, the iterations and the cost-vs-SLA
+    frontier.
+    """
+    _run(scenario, out, ["summary", "design"])
 
 
 @handle_errors
@@ -160,7 +242,7 @@ def validate(
     the scenario's stages (or ``--stage``) and for each sweep variant: "ok"
     means the run will not fail on its input.
     """
-    known = ("summary", "siting", "inventory", "routing", "simulation")
+    known = typing.get_args(Stage)
     for s in stage or []:
         if s not in known:
             raise InputError(field="--stage", expected=f"one of {list(known)}", got=s)
@@ -224,6 +306,7 @@ def day(
 def register(app: typer.Typer) -> None:
     """Add ``run`` and ``validate`` to ``app``."""
     app.command("run")(run)
+    app.command("design")(design)
     app.command("site")(site)
     app.command("inventory")(inventory)
     app.command("simulate")(simulate)

@@ -65,6 +65,7 @@ STAGE_PREFIXES: Mapping[str, str] = {
     "DispatchPlan": "routing_",
     "StockPlan": "inventory_",
     "SimResult": "sim_",
+    "DesignResult": "design_",
 }
 
 _RESULT_FILE = "result.json"
@@ -246,13 +247,15 @@ def write_result(
     version: int,
     meta: Mapping[str, Any],
     frames: Mapping[str, pd.DataFrame] | None = None,
+    children: Mapping[str, Result] | None = None,
 ) -> Path:
     """Write a result folder: ``result.json`` and one Parquet file per frame.
 
     ``path`` must not exist; the folder appears complete or not at all.
     ``result.json`` holds ``{"format": "planner.<kind>", "version": version,
-    "frames": [...], **meta}``; ``meta`` is passed through
-    :func:`to_json_value`.
+    "frames": [...], "children": [...], **meta}``; ``meta`` is passed through
+    :func:`to_json_value`. ``children`` are results saved in sub-folders of
+    their name (a result made of other results).
     """
     target = Path(path)
     if target.exists():
@@ -262,10 +265,12 @@ def write_result(
             got="an existing " + ("folder" if target.is_dir() else "file"),
         )
     frames = dict(frames or {})
+    kids = dict(children or {})
     head = {
         "format": f"planner.{kind}",
         "version": int(version),
         "frames": sorted(frames),
+        "children": sorted(kids),
     }
     clash = set(head) & set(meta)
     if clash:
@@ -275,6 +280,8 @@ def write_result(
         with atomic_dir(target) as tmp:
             for name, df in frames.items():
                 df.to_parquet(tmp / f"{name}.parquet", index=False)
+            for name, child in kids.items():
+                child.save(tmp / name)
             (tmp / _RESULT_FILE).write_text(body + "\n", encoding="utf-8")
     except PermissionError as e:
         raise InputError(
@@ -337,6 +344,6 @@ def read_result(
     meta = {
         k: from_json_value(v)
         for k, v in meta.items()
-        if k not in ("format", "version", "frames")
+        if k not in ("format", "version", "frames", "children")
     }
     return meta, frames

@@ -44,10 +44,12 @@ __all__ = [
     "ScenarioData",
     "build",
     "cost_rates",
+    "day_numbers",
     "gazetteer_towns",
     "read_technicians",
     "spread_towns",
     "travel_model",
+    "van_stock",
     "workforce",
 ]
 
@@ -498,7 +500,7 @@ def _append_site_file(
     )
 
 
-def _days(names: list[str]) -> frozenset[int]:
+def day_numbers(names: list[str]) -> frozenset[int]:
     """Weekday numbers (0 = Monday) of day names and groups."""
     groups = {
         "weekdays": DAY_NAMES[:5],
@@ -622,12 +624,12 @@ def workforce(
                         start_lonlat=loc,
                         skills=held,
                         shift=shift,
-                        van_stock=_van_stock(held, catalog),
+                        van_stock=van_stock(held, catalog),
                         break_window=brk,
                         break_min=brk_min,
                         cost_per_hour=w.cost_per_hour,
                         max_overtime_min=w.max_overtime_min,
-                        workdays=_days(list(sh.days)),
+                        workdays=day_numbers(list(sh.days)),
                         urgent_only=sh.urgent_only,
                     )
                 )
@@ -816,7 +818,7 @@ def _day_list(text: str, default: list[str]) -> frozenset[int]:
             expected="day names or weekdays / weekend / every_day, separated by ';'",
             got=bad[0],
         )
-    return _days(names)
+    return day_numbers(names)
 
 
 def _flag(text: str) -> bool:
@@ -826,7 +828,7 @@ def _flag(text: str) -> bool:
     return v in ("true", "1", "yes")
 
 
-def _van_stock(skills: set[str], catalog: Catalog) -> dict[str, int]:
+def van_stock(skills: set[str], catalog: Catalog) -> dict[str, int]:
     """Parts a van carries: those of the technician's skills, by unit cost.
 
     Two units of parts under 100, one of parts under 150, none of dearer ones

@@ -28,8 +28,10 @@ from planner.core.result import kpi_frame
 from planner.geo.formats import read_result
 from planner.inventory import StockPlan
 from planner.scenario.build import ScenarioData, build
+from planner.scenario.design import run_design
 from planner.scenario.load import Scenario
 from planner.scenario.preflight import attribute, preflight
+from planner.scenario.staffing import run_staffing, technicians_from_staffing
 from planner.scenario.stages import (
     run_inventory,
     run_routing,
@@ -175,10 +177,31 @@ def run_stages(
                 )
             elif stage == "routing":
                 results["routing"] = run_routing(data, progress=say)
+            elif stage == "staffing":
+                siting = results.get("siting") or run_siting(data, progress=say)
+                results.setdefault("siting", siting)
+                say("sizing the workforce")
+                results["staffing"] = run_staffing(data, siting)
             elif stage == "simulation":
+                staffed = results.get("staffing")
                 results["simulation"] = run_simulation(
-                    data, results.get("siting"), results.get("inventory"), progress=say
+                    data,
+                    results.get("siting"),
+                    results.get("inventory"),
+                    technicians=(
+                        None
+                        if staffed is None
+                        else technicians_from_staffing(data, staffed)
+                    ),
+                    progress=say,
                 )
+            elif stage == "design":
+                design = run_design(data, progress=say)
+                results["design"] = design
+                results["siting"] = design.siting
+                results["staffing"] = design.staffing
+                results["inventory"] = design.stock
+                results["simulation"] = design.simulation
             else:
                 skipped[stage] = "not available in this version of planner"
                 continue
@@ -258,6 +281,36 @@ def predicted_vs_simulated(sr: StageResults) -> pd.DataFrame:
         rows.append(
             ("parts fill rate", pred, g["mean"], g["ci_low"], g["ci_high"], "inventory")
         )
+    design = sr.results.get("design")
+    staffed = sr.results.get("staffing")
+    if design is not None:
+        for r in design.predicted.to_dict("records"):
+            rows.append(
+                (
+                    f"SLA {r['urgency']} (queueing model)",
+                    r["predicted"],
+                    r["simulated"],
+                    r["ci_low"],
+                    r["ci_high"],
+                    "staffing",
+                )
+            )
+    elif staffed is not None:
+        by = kt[(kt["kpi"] == "sla_attainment") & (kt["outlet"] == "all")]
+        sim_sla = {str(r["urgency"]): r for r in by.to_dict("records")}
+        for name, v in zip(staffed.class_names, staffed.sla_by_class(), strict=True):
+            if name in sim_sla:
+                r = sim_sla[name]
+                rows.append(
+                    (
+                        f"SLA {name} (queueing model)",
+                        float(v),
+                        r["mean"],
+                        r["ci_low"],
+                        r["ci_high"],
+                        "staffing",
+                    )
+                )
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -277,6 +330,9 @@ def _notes(sr: StageResults) -> list[str]:
     sim: SimResult | None = sr.results.get("simulation")
     if sim is not None:
         notes += ["simulation: " + n for n in sim.notes()]
+    design = sr.results.get("design")
+    if design is not None:
+        notes += ["design: " + n for n in design.notes]
     return notes
 
 
@@ -320,6 +376,13 @@ def write_run(
         if "routing" in sr.results:
             # a result folder: result.json, stops, technicians, unassigned, ...
             sr.results["routing"].save(tmp / "routing")
+        if "staffing" in sr.results:
+            sr.results["staffing"].save(tmp / "staffing")
+        if "design" in sr.results:
+            # its plans are the run's siting, staffing, inventory, simulation
+            sr.results["design"].save(tmp / "design", children=False)
+            if sr.results["design"].baseline is not None:
+                sr.results["design"].baseline.save(tmp / "baseline")
         if "simulation" in sr.results:
             predicted_vs_simulated(sr).to_parquet(
                 tmp / "predicted_vs_simulated.parquet", index=False

@@ -57,6 +57,10 @@ _KEYS = {
     },
 }
 
+# staffing and design run siting (and design the simulation) themselves
+_KEYS["staffing"] = dict(_KEYS["siting"])
+_KEYS["design"] = {**_KEYS["siting"], **_KEYS["simulation"], **_KEYS["inventory"]}
+
 _P_MODELS = ("pmedian", "mclp", "pcenter")
 
 
@@ -100,11 +104,12 @@ def preflight(
             got="0 tickets a year (every population, failure rate or "
             "1 + demand.growth is 0)",
         )
-    if "siting" in stages:
+    runs = set(stages)
+    if runs & {"siting", "staffing", "design"}:  # staffing and design site first
         _siting(data)
     if "routing" in stages:
         _routing(data)
-    if "simulation" in stages and connect:
+    if runs & {"simulation", "design"} and connect:
         _scheduler(data)
     _matrix_points(data, stages)
 
@@ -248,7 +253,8 @@ def _scheduler(data: ScenarioData) -> None:
 def _matrix_points(data: ScenarioData, stages: Sequence[str]) -> None:
     """Every demand point and site must be in a matrix file the stages ask."""
     mf = data.travel
-    if not isinstance(mf, MatrixFile) or not ({"siting", "simulation"} & set(stages)):
+    used = {"siting", "simulation", "staffing", "design"}
+    if not isinstance(mf, MatrixFile) or not (used & set(stages)):
         return
     for origins, ids, lonlat, what in (
         (True, data.demand.ids, data.demand.lonlat, "demand point"),

@@ -33,6 +33,8 @@ __all__ = [
     "CostSpec",
     "DemandSpec",
     "DemandSpreadSpec",
+    "DesignShiftSpec",
+    "DesignSpec",
     "InventorySpec",
     "OutletsSpec",
     "ProcessSpec",
@@ -370,12 +372,14 @@ class UrgencyLevel(_Model):
     """One urgency class: response target, share of tickets, and the clock.
 
     ``clock = "calendar"`` counts every hour; ``"business"`` only the
-    ``[service_hours]``.
+    ``[service_hours]``. ``attainment``: the share of the class's tickets
+    that must meet the target (the SLA the design sizes for, 0.9).
     """
 
     target_h: float = Field(gt=0)
     share: float = Field(ge=0, le=1)
     clock: Literal["calendar", "business"] = "calendar"
+    attainment: float = Field(0.9, gt=0, le=1)
 
 
 class UrgencySpec(_Model):
@@ -472,7 +476,9 @@ class SitingSpec(_Model):
     budget: float | None = Field(None, ge=0)
 
 
-Stage = Literal["summary", "siting", "inventory", "routing", "simulation"]
+Stage = Literal[
+    "summary", "siting", "inventory", "routing", "simulation", "staffing", "design"
+]
 
 
 class InventorySpec(_Model):
@@ -606,6 +612,79 @@ def _default_stages() -> list[Stage]:
     return ["summary"]
 
 
+def _weekdays() -> list[DayName]:
+    return ["weekdays"]
+
+
+class DesignShiftSpec(_Model):
+    """One shift pattern the design may staff: hours, days, pay factor."""
+
+    name: str = Field(min_length=1)
+    window: str = "08:00-17:00"
+    days: list[DayName] = Field(default_factory=_weekdays)
+    cost_factor: float = Field(1.0, gt=0, le=5, allow_inf_nan=False)
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, v: str) -> str:
+        TimeWindow.parse(v)
+        return v
+
+
+def _default_design_shifts() -> list[DesignShiftSpec]:
+    return [
+        DesignShiftSpec(name="early", window="07:00-15:00", days=["weekdays"]),
+        DesignShiftSpec(name="day", window="08:00-17:00", days=["weekdays"]),
+        DesignShiftSpec(name="late", window="12:00-21:00", days=["weekdays"]),
+        DesignShiftSpec(
+            name="weekend", window="08:00-17:00", days=["weekend"], cost_factor=1.25
+        ),
+        DesignShiftSpec(
+            name="evening", window="16:00-24:00", days=["every_day"], cost_factor=1.15
+        ),
+    ]
+
+
+class DesignSpec(_Model):
+    """The design loop (``planner design``, stage ``design``).
+
+    Candidate networks solve ``[siting]`` for each of ``p`` (default: the
+    scenario's p times 0.6, 0.8, 1, 1.2 and 1.4); each is staffed by sizing
+    on the ``shifts`` catalogue and priced per year; the cheapest whose
+    predicted SLA meets every class's ``attainment`` is simulated and
+    corrected (a technician where an outlet's simulated SLA misses, one less
+    where it is above by ``slack`` with confidence) until every class meets
+    its target with 95 % confidence and no replication's backlog grows, or
+    ``max_iterations`` / ``time_limit_s`` run out. ``n_reps`` replications
+    per iteration (common random numbers), doubled up to ``max_reps`` when
+    every class's mean meets its target but an interval is too wide to tell;
+    ``neighbours`` networks on each side of the chosen one are simulated too.
+    """
+
+    p: list[Annotated[int, Field(ge=1)]] | None = None
+    shifts: list[DesignShiftSpec] = Field(default_factory=_default_design_shifts)
+    max_iterations: int = Field(8, ge=1, le=100)
+    time_limit_s: float = Field(480.0, gt=0, allow_inf_nan=False)
+    n_reps: int = Field(3, ge=2, le=100)
+    max_reps: int = Field(12, ge=2, le=200)
+    neighbours: int = Field(1, ge=0, le=5)
+    slack: float = Field(0.04, ge=0, le=1)
+    partner_overflow: bool = False
+    headcount_cap: int | None = Field(None, ge=1)
+    max_per_outlet: int | None = Field(None, ge=1)
+    max_utilization: float = Field(0.85, gt=0, le=1)
+
+    @field_validator("shifts")
+    @classmethod
+    def _unique(cls, v: list[DesignShiftSpec]) -> list[DesignShiftSpec]:
+        names = [s.name for s in v]
+        if not v or len(set(names)) != len(names):
+            raise ValueError(
+                f"shift names must be unique and at least one; got {names}"
+            )
+        return v
+
+
 class RunSpec(_Model):
     """Which stages a run executes, in order."""
 
@@ -659,6 +738,7 @@ class ScenarioSpec(_Model):
     inventory: InventorySpec = InventorySpec()
     routing: RoutingSpec = RoutingSpec()
     simulation: SimulationSpec = SimulationSpec()
+    design: DesignSpec = DesignSpec()
     run: RunSpec = RunSpec()
     sweep: SweepSpec | None = None
 

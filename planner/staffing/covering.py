@@ -3,13 +3,17 @@
 Integer technicians ``x_j`` per allowed shift at least annual labour cost
 ``sum_j paid_h_j cost_factor_j labour_per_hour 52.14 x_j``, subject to
 
-- coverage: ``sum_j on_duty[h, j] x_j >= r(h)`` for every hour with a
+- coverage: ``sum_j avail[h, j] x_j >= r(h)`` for every hour with a
   requirement (hours with the same covering shifts share one row), each row
   with a slack priced at 100 times the dearest shift (reported as unmet);
-- paid hours ``sum_j paid_h_j x_j >= work / max_utilization`` (slack priced too);
+- hours at work ``sum_j worked_h_j x_j >= work / max_utilization`` (slack
+  priced too), ``avail`` and ``worked_h`` net of breaks;
 - headcount bounds ``lo <= sum_j x_j <= hi`` and ``x_j >= min_staff_j``;
 - with skills (``k`` per technician): integer holders ``y_sj <= x_j``,
-  ``sum_s y_sj = k x_j`` and per skill ``sum_j on_duty[h, j] y_sj >= r_s(h)``.
+  ``sum_s y_sj = k x_j`` and per skill ``sum_j on_duty[h, j] y_sj >= r_s(h)``;
+- on-call (urgent-only) shifts count toward ``r(h)``, and hold every skill
+  (``y_sj = x_j``), but not toward ``r_regular(h)`` (the requirement of the
+  other classes where they bind) nor the paid hours of the non-urgent work.
 
 The LP relaxation of all outlets is solved first as one block-diagonal LP;
 an outlet whose LP solution is integral is optimal, the others get their
@@ -44,11 +48,17 @@ class Covering:
         lo: np.ndarray,
         hi: np.ndarray,
         skill_req: np.ndarray | None,
+        req_regular: np.ndarray | None = None,
     ) -> None:
         self.p = problem
-        self.cov = problem.shift_matrix().astype(np.float64)  # (168, m)
+        self.urgent_only = np.array([s.urgent_only for s in problem.shifts], dtype=bool)
+        self.req_regular = req_regular  # (n, 168) for shifts that take every class
+        tw = problem.tickets_per_week()
+        self.work_regular = (tw[:, 1:] * problem.visit_mean_min[:, 1:] / 60.0).sum(1)
+        self.cov = problem.capacity_matrix()  # (168, m) available per head
         sh = problem.shifts
         self.paid = np.array([s.paid_h_per_week for s in sh])
+        self.worked = np.array([s.worked_h_per_week for s in sh])
         self.cost = (
             self.paid
             * np.array([s.cost_factor for s in sh])
@@ -116,40 +126,52 @@ class Covering:
             0 if self.skill_req is None or self.k is None else self.skill_req.shape[1]
         )
         ky = ma * n_sk
-        pats = [_patterns(cov, req)]
+        uo = self.urgent_only[allowed]
+        pats = [(0, *_patterns(cov, req))]
+        if uo.any() and self.req_regular is not None:
+            pats.append((0, *_patterns(cov * ~uo[None, :], self.req_regular[o])))
         if n_sk and self.skill_req is not None:
-            pats += [_patterns(cov, self.skill_req[o, s]) for s in range(n_sk)]
-        n_cov = sum(len(r) for _, r in pats)
+            pats += [
+                (s + 1, *_patterns(cov, self.skill_req[o, s])) for s in range(n_sk)
+            ]
+        n_cov = sum(len(r) for _, _, r in pats)
         n_col = ma + ky + n_cov + 1
-        n_row = n_cov + 2 + (n_sk + 1) * ma * (n_sk > 0)
+        n_row = n_cov + 3 + (n_sk + 1) * ma * (n_sk > 0)
         a = np.zeros((n_row, n_col))
         lo_r = np.zeros(n_row)
         hi_r = np.full(n_row, np.inf)
         r0 = 0
-        for g, (pat, r) in enumerate(pats):
+        for g, pat, r in pats:
             cols = slice(0, ma) if g == 0 else slice(ma + (g - 1) * ma, ma + g * ma)
-            a[r0 : r0 + len(r), cols] = pat
-            a[r0 : r0 + len(r), ma + ky + r0 + np.arange(len(r)) - 0] = 1.0
-            lo_r[r0 : r0 + len(r)] = r
+            rows = r0 + np.arange(len(r))
+            a[rows, cols] = pat
+            a[rows, ma + ky + rows] = 1.0  # one slack per row
+            lo_r[rows] = r
             r0 += len(r)
-        a[r0, :ma] = self.paid[allowed]  # paid hours cover the work / max_utilization
+        paid = self.worked[allowed]  # hours at work, breaks excluded
+        a[r0, :ma] = paid  # hours at work cover the work / max_utilization
         a[r0, -1] = 1.0
         lo_r[r0] = self.work[o] / self.rho
-        a[r0 + 1, :ma] = 1.0  # headcount bounds
-        lo_r[r0 + 1], hi_r[r0 + 1] = self.lo[o], self.hi[o]
-        r0 += 2
+        a[r0 + 1, :ma] = paid * ~uo  # and those of every class the non-urgent work
+        a[r0 + 1, -1] = 1.0
+        lo_r[r0 + 1] = self.work_regular[o] / self.rho if uo.any() else 0.0
+        a[r0 + 2, :ma] = 1.0  # headcount bounds
+        lo_r[r0 + 2], hi_r[r0 + 2] = self.lo[o], self.hi[o]
+        r0 += 3
         if n_sk:
             kk = min(int(self.k or 1), n_sk)
             ar = np.arange(ma)
-            for s_ in range(n_sk):  # y_sj <= x_j
+            for s_ in range(n_sk):  # y_sj <= x_j (= x_j on call: every skill)
                 a[r0 + ar, ma + s_ * ma + ar] = 1.0
                 a[r0 + ar, ar] = -1.0
-                lo_r[r0 : r0 + ma], hi_r[r0 : r0 + ma] = -np.inf, 0.0
+                lo_r[r0 : r0 + ma] = np.where(uo, 0.0, -np.inf)
+                hi_r[r0 : r0 + ma] = 0.0
                 r0 += ma
-            for s_ in range(n_sk):  # sum_s y_sj = k x_j
+            for s_ in range(n_sk):  # sum_s y_sj = k x_j (not on call)
                 a[r0 + ar, ma + s_ * ma + ar] = 1.0
             a[r0 + ar, ar] = -float(kk)
-            lo_r[r0 : r0 + ma], hi_r[r0 : r0 + ma] = 0.0, 0.0
+            lo_r[r0 : r0 + ma] = np.where(uo, -np.inf, 0.0)
+            hi_r[r0 : r0 + ma] = np.where(uo, np.inf, 0.0)
         big = 100.0 * float(self.cost.max())
         c = np.concatenate(
             [self.cost[allowed], np.zeros(ky), np.full(n_cov, big), [big / 10]]

@@ -26,6 +26,19 @@ from planner.staffing.shifts import DAY_NAMES, HOURS_PER_WEEK, WEEKS_PER_YEAR, S
 __all__ = ["StaffingPlan"]
 
 _KIND = "StaffingPlan"
+_TECH_COLUMNS = [
+    "tech_idx",
+    "outlet_idx",
+    "outlet_id",
+    "shift",
+    "start_min",
+    "end_min",
+    "weekdays",
+    "skills",
+    "urgent_only",
+    "break_start_min",
+    "break_min",
+]
 _VERSION = 1
 _SRC = "StaffingPlan"
 
@@ -51,6 +64,9 @@ class StaffingPlan:
         ``(n_outlets, n_shifts)`` technicians working each shift pattern.
     partner
         ``(n_outlets,)`` outlets whose tickets all go to a partner.
+    partner_classes
+        ``(n_outlets, n_classes)``: the classes whose tickets go to a partner
+        (all of a ``partner`` outlet; only urgent where that was cheaper).
     requirement
         ``(n_outlets, 168)`` technicians the sizing asked to be on duty
         (after its corrections).
@@ -91,6 +107,7 @@ class StaffingPlan:
     stats: SolverStats
     skill_names: tuple[str, ...] = ()
     tech_skills: np.ndarray = None  # type: ignore[assignment]  # filled in
+    partner_classes: np.ndarray = None  # type: ignore[assignment]  # filled in
     notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -107,6 +124,17 @@ class StaffingPlan:
             )
         set_(self, "technicians", t)
         set_(self, "partner", _arr(self.partner, bool, "partner", (n,)))
+        pc = self.partner_classes
+        pc = np.repeat(self.partner[:, None], k, 1) if pc is None else pc
+        pc = _arr(pc, bool, "partner_classes", (n, k))
+        if (self.partner & ~pc.all(1)).any():
+            raise InputError(
+                source=_SRC,
+                field="partner_classes",
+                expected="every class of a partner outlet",
+                got="a partner outlet with own classes",
+            )
+        set_(self, "partner_classes", pc)
         set_(
             self,
             "requirement",
@@ -143,6 +171,7 @@ class StaffingPlan:
         technicians: np.ndarray,
         skill_holders: np.ndarray | None,
         partner: np.ndarray,
+        partner_classes: np.ndarray,
         requirement: np.ndarray,
         sla: np.ndarray,
         target_share: np.ndarray,
@@ -177,6 +206,7 @@ class StaffingPlan:
             shifts=problem.shifts,
             technicians=technicians,
             partner=partner,
+            partner_classes=partner_classes,
             requirement=requirement,
             sla=sla,
             target_share=target_share,
@@ -208,6 +238,11 @@ class StaffingPlan:
         """Technicians per outlet."""
         return np.asarray(self.technicians.sum(1))
 
+    def available(self) -> np.ndarray:
+        """``(n_outlets, 168)`` technicians available per hour (on duty, less breaks)."""
+        cap = np.stack([s.availability() for s in self.shifts], axis=1)
+        return np.asarray(self.technicians @ cap.T)
+
     def on_duty(self) -> np.ndarray:
         """``(n_outlets, 168)`` technicians on duty per hour of the week."""
         cov = np.stack([s.on_duty() for s in self.shifts], axis=1).astype(np.int64)
@@ -215,7 +250,7 @@ class StaffingPlan:
 
     def sla_by_class(self) -> np.ndarray:
         """Predicted share within target per class over own outlets (ticket-weighted)."""
-        own = ~self.partner[:, None] & (self.tickets_per_week > 0)
+        own = ~self.partner_classes & (self.tickets_per_week > 0)
         w = np.where(own, self.tickets_per_week, 0.0)
         tot = w.sum(0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -224,7 +259,9 @@ class StaffingPlan:
     @property
     def partner_tickets_per_year(self) -> float:
         """Tickets handed to partners per year."""
-        return float(self.tickets_per_week[self.partner].sum() * WEEKS_PER_YEAR)
+        return float(
+            (self.tickets_per_week * self.partner_classes).sum() * WEEKS_PER_YEAR
+        )
 
     @property
     def total_cost_per_year(self) -> float:
@@ -252,6 +289,11 @@ class StaffingPlan:
             ("technicians", float(self.n_technicians), "technicians"),
             ("outlets_staffed", float((self.headcount > 0).sum()), "outlets"),
             ("partner_outlets", float(self.partner.sum()), "outlets"),
+            (
+                "partner_urgent_outlets",
+                float((self.partner_classes[:, 0] & ~self.partner).sum()),
+                "outlets",
+            ),
             ("partner_tickets_per_year", self.partner_tickets_per_year, "tickets/year"),
             ("utilization", float(work.mean()) if work.size else 0.0, "share"),
         ]
@@ -287,18 +329,14 @@ class StaffingPlan:
                     ",".join(DAY_NAMES[d] for d in self.shifts[i].weekdays) for i in j
                 ],
                 "cost_factor": [self.shifts[i].cost_factor for i in j],
+                "urgent_only": [self.shifts[i].urgent_only for i in j],
                 "technicians": self.technicians.ravel(),
                 "partner": self.partner[o],
             }
         )
 
-    def technicians_frame(self) -> pd.DataFrame:
-        """One row per technician: outlet, shift start/end minutes, weekdays, skills.
-
-        What the simulator needs to create technicians: ``weekdays`` are the
-        days the shift starts (0 = Monday); ``end_min`` may pass 1440.
-        """
-        rows = []
+    def _tech_rows(self) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
         t = 0
         for o in range(self.n_outlets):
             for j, s in enumerate(self.shifts):
@@ -306,32 +344,49 @@ class StaffingPlan:
                     sk = tuple(
                         self.skill_names[i] for i in np.flatnonzero(self.tech_skills[t])
                     )
-                    rows.append(
-                        (
-                            t,
-                            o,
-                            self.outlet_ids[o],
-                            s.name,
-                            int(s.start_min),
-                            int(s.end_min),
-                            tuple(int(d) for d in s.weekdays),
-                            sk,
-                        )
-                    )
+                    days = tuple(int(d) for d in s.weekdays)
+                    start, end = int(s.start_min), int(s.end_min)
+                    oid = self.outlet_ids[o]
+                    b0 = -1 if s.break_start_min is None else int(s.break_start_min)
+                    bm = float(s.break_min)
+                    uo = s.urgent_only
+                    rows.append((t, o, oid, s.name, start, end, days, sk, uo, b0, bm))
                     t += 1
-        return pd.DataFrame(
-            rows,
-            columns=[
-                "tech_idx",
-                "outlet_idx",
-                "outlet_id",
-                "shift",
-                "start_min",
-                "end_min",
-                "weekdays",
-                "skills",
-            ],
-        )
+        return rows
+
+    def technicians_frame(self) -> pd.DataFrame:
+        """One row per technician: outlet, shift start/end minutes, weekdays, skills,
+        whether on call for urgent tickets only, and the break (window start in
+        minutes after midnight, -1 without one; minutes).
+
+        What the simulator needs to create technicians: ``weekdays`` are the
+        days the shift starts (0 = Monday); ``end_min`` may pass 1440.
+        """
+        return pd.DataFrame(self._tech_rows(), columns=_TECH_COLUMNS)
+
+    def duty_segments(self) -> pd.DataFrame:
+        """One row per technician and piece of their shift inside one day.
+
+        Columns as :meth:`technicians_frame`, with ``start_min`` and
+        ``end_min`` within ``[0, 1440]``: a shift passing midnight gives two
+        pieces, ``start..1440`` on its start days and ``0..end - 1440`` on the
+        following days. For a simulator whose shifts stay inside a day: one
+        simulated technician per piece covers the same hours (``tech_idx``
+        still names the person).
+        """
+        rows: list[tuple[Any, ...]] = []
+        for r in self._tech_rows():
+            t, o, oid, name, start, end, days, sk, uo, b0, bm = r
+            if end <= 1440:
+                rows.append(r)
+                continue
+            nxt = tuple(sorted((d + 1) % 7 for d in days))
+            late = b0 >= 1440  # the break goes with the piece its window starts in
+            b_first, bm_first = (-1, 0.0) if late or b0 < 0 else (b0, bm)
+            b_next, bm_next = (b0 - 1440, bm) if late else (-1, 0.0)
+            rows.append((t, o, oid, name, start, 1440, days, sk, uo, b_first, bm_first))
+            rows.append((t, o, oid, name, 0, end - 1440, nxt, sk, uo, b_next, bm_next))
+        return pd.DataFrame(rows, columns=_TECH_COLUMNS)
 
     def outlets_frame(self) -> pd.DataFrame:
         """One row per outlet: headcount, partner, utilization, predicted SLA, costs."""
@@ -350,6 +405,7 @@ class StaffingPlan:
             df[f"tickets_per_week_{c}"] = self.tickets_per_week[:, i]
             df[f"sla_{c}"] = self.sla[:, i]
             df[f"target_{c}"] = self.target_share[:, i]
+            df[f"partner_{c}"] = self.partner_classes[:, i]
         return df
 
     def summary(self) -> str:
@@ -362,7 +418,12 @@ class StaffingPlan:
         lines = [
             f"StaffingPlan ({self.status.value}): {self.n_technicians} technicians at "
             f"{int((self.headcount > 0).sum())} of {self.n_outlets} outlets, "
-            f"{int(self.partner.sum())} to partners",
+            f"{int(self.partner.sum())} to partners"
+            + (
+                f", {int(split)} hand urgent tickets to them"
+                if (split := (self.partner_classes[:, 0] & ~self.partner).sum())
+                else ""
+            ),
             f"  predicted within target: {sla}",
             f"  cost per year: labour {cb['labour']:,.0f}, overtime {cb['overtime']:,.0f}, "
             f"outsourcing {cb['outsourcing']:,.0f} (total {cb.total:,.0f})",
@@ -388,6 +449,9 @@ class StaffingPlan:
                     int(s.end_min),
                     list(s.weekdays),
                     s.cost_factor,
+                    s.urgent_only,
+                    s.break_min,
+                    s.break_start_min,
                 ]
                 for s in self.shifts
             ],
@@ -415,11 +479,17 @@ class StaffingPlan:
             ),
             "classes": pd.DataFrame(
                 np.concatenate(
-                    [self.sla, self.target_share, self.tickets_per_week], 1
+                    [
+                        self.sla,
+                        self.target_share,
+                        self.tickets_per_week,
+                        self.partner_classes.astype(np.float64),
+                    ],
+                    1,
                 ).reshape(n, -1),
                 columns=[
                     f"{w}{i}"
-                    for w in ("sla", "target", "tickets")
+                    for w in ("sla", "target", "tickets", "partner")
                     for i in range(len(self.class_names))
                 ],
             ),
@@ -443,14 +513,29 @@ class StaffingPlan:
                 outlet_ids=tuple(meta["outlet_ids"]),
                 class_names=tuple(meta["class_names"]),
                 shifts=tuple(
-                    Shift(s[0], s[1], s[2], tuple(s[3]), s[4]) for s in meta["shifts"]
+                    Shift(
+                        s[0],
+                        s[1],
+                        s[2],
+                        tuple(s[3]),
+                        s[4],
+                        *(s[5:6] or [False]),
+                        *(s[6:7] or [0.0]),
+                        *(s[7:8] or [None]),
+                    )
+                    for s in meta["shifts"]
                 ),
                 technicians=fr["technicians"].to_numpy(dtype=np.int64),
                 partner=o["partner"].to_numpy(dtype=bool),
                 requirement=fr["requirement"].to_numpy(dtype=np.int64),
                 sla=cl[:, :k],
                 target_share=cl[:, k : 2 * k],
-                tickets_per_week=cl[:, 2 * k :],
+                tickets_per_week=cl[:, 2 * k : 3 * k],
+                partner_classes=(
+                    cl[:, 3 * k :] > 0.5
+                    if cl.shape[1] > 3 * k
+                    else np.repeat(o["partner"].to_numpy(dtype=bool)[:, None], k, 1)
+                ),
                 utilization=o["utilization"].to_numpy(),
                 labour_per_year=o["labour_per_year"].to_numpy(),
                 overtime_per_year=o["overtime_per_year"].to_numpy(),
@@ -458,7 +543,11 @@ class StaffingPlan:
                 status=SolveStatus(meta["status"]),
                 stats=SolverStats.from_dict(meta["stats"], source=str(path)),
                 skill_names=tuple(meta.get("skill_names", ())),
-                tech_skills=fr["tech_skills"].to_numpy(dtype=bool),
+                tech_skills=(
+                    fr["tech_skills"].to_numpy(dtype=bool)
+                    if meta.get("skill_names")
+                    else np.zeros((int(fr["technicians"].to_numpy().sum()), 0), bool)
+                ),  # a table without columns keeps no rows in Parquet
                 notes=tuple(meta.get("notes", ())),
             )
         except InputError as e:

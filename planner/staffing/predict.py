@@ -95,7 +95,9 @@ class _Fluid:
     queued_start: np.ndarray  # (n, 168) all jobs queued at the hour's start
 
 
-def _fluid(lam: np.ndarray, mean_h: np.ndarray, nd: np.ndarray) -> _Fluid:
+def _fluid(
+    lam: np.ndarray, mean_h: np.ndarray, nd: np.ndarray, nu: np.ndarray
+) -> _Fluid:
     """Periodic fluid of the priority queue in jobs, with busy servers.
 
     Per step ``dt``: busy servers of class ``j`` decay by ``exp(-dt / E[S_j])``
@@ -104,13 +106,16 @@ def _fluid(lam: np.ndarray, mean_h: np.ndarray, nd: np.ndarray) -> _Fluid:
     its visit time, so a long visit holds its server into the next hours, as
     in the MOL load. When fewer are on duty, the leavers are a random share
     of those on duty: they finish their jobs off the books, and only the busy
-    share of those staying holds capacity.
+    share of those staying holds capacity. ``nu`` of the ``nd`` on duty are on
+    call: they start urgent (first-class) jobs only, before the others do.
     """
     n, k, _ = lam.shape
     m = _SUB
     dt = 1.0 / m
     decay = np.exp(-dt / mean_h)
     busy = np.zeros((n, k))
+    busy_u = np.zeros(n)  # on-call servers busy (with urgent jobs)
+    nr = nd - nu
     queue = np.zeros((n, k))
     arr_c = np.zeros((n, k))
     st_c = np.zeros((n, k))
@@ -132,14 +137,22 @@ def _fluid(lam: np.ndarray, mean_h: np.ndarray, nd: np.ndarray) -> _Fluid:
                 elif r % m == m // 2:
                     q_mid[..., h] = queue
         if step % m == 0:  # the leavers are a random share of those on duty
-            prev = nd[:, (h - 1) % H]
-            keep = np.where(prev > nd[:, h], nd[:, h] / np.maximum(prev, 1e-300), 1.0)
-            busy *= keep[:, None]
+            for pool, b in ((nr, busy), (nu, busy_u)):
+                prev = pool[:, (h - 1) % H]
+                keep = np.where(
+                    prev > pool[:, h], pool[:, h] / np.maximum(prev, 1e-300), 1
+                )
+                b *= keep[:, None] if b.ndim == 2 else keep
         a = lam[:, :, h] * dt
         busy *= decay
+        busy_u *= decay[:, 0]
         queue += a
         arr_c += a
-        free = np.maximum(nd[:, h] - busy.sum(1), 0.0)[:, None]
+        st_u = np.minimum(queue[:, 0], np.maximum(nu[:, h] - busy_u, 0.0))
+        queue[:, 0] -= st_u
+        busy_u += st_u
+        st_c[:, 0] += st_u
+        free = np.maximum(nr[:, h] - busy.sum(1), 0.0)[:, None]
         ahead = np.cumsum(queue, 1) - queue  # queued in better classes
         st = np.clip(free - ahead, 0.0, queue)
         queue -= st
@@ -182,6 +195,7 @@ def predict_service(
     *,
     pre: Precomputed | None = None,
     outlets: np.ndarray | None = None,
+    n_urgent_only: np.ndarray | None = None,
 ) -> Prediction:
     """Predicted share within target per outlet and class for ``n_duty``.
 
@@ -196,6 +210,10 @@ def predict_service(
         :func:`precompute` of ``problem`` (computed when omitted).
     outlets
         Optional outlet indices the rows of ``n_duty`` belong to.
+    n_urgent_only
+        How many of ``n_duty`` are on call for urgent tickets only (they
+        count for the first class; the others see the rest, with the urgent
+        load shared in proportion).
 
     Returns
     -------
@@ -230,7 +248,10 @@ def predict_service(
     cum_work = np.cumsum(work, axis=1)  # classes <= k
     week_cap = nd.sum(-1)
     stable = cum_work.sum(-1) < week_cap[:, None] - 1e-9
-    fl = _fluid(lam, mean / 60.0, nd)
+    nu = (
+        np.zeros_like(nd) if n_urgent_only is None else np.asarray(n_urgent_only, float)
+    )
+    fl = _fluid(lam, mean / 60.0, nd, nu)
     half = _SUB // 2
     # a ticket arriving mid-hour starts when its class has started everything
     # that arrived before it (first come first served within the class)
@@ -265,14 +286,30 @@ def predict_service(
     )
     any_back = fl.queued_start > 1e-6  # some job waits at the hour's start
     # window sums over two weeks, to average servers and loads over the time left
-    cn = np.concatenate([np.zeros((n, 1)), np.cumsum(np.tile(nd, 2), -1)], -1)
+    # the urgent class sees every server; the others those not on call, with the
+    # urgent load spread over all servers in proportion
     lam_k = np.moveaxis(lam_eff, 1, -1)  # (n, 168, k)
-    cl = np.concatenate(
-        [np.zeros((n, 1, k)), np.cumsum(np.tile(lam_k, (1, 2, 1)), 1)], 1
-    )
+    pools = [(nd, lam_k)]
+    if nu.any():
+        share_r = np.where(nd > 0, (nd - nu) / np.maximum(nd, 1e-300), 0.0)
+        lam_r = lam_k.copy()
+        lam_r[..., 0] *= share_r
+        pools.append((nd - nu, lam_r))
+    cums = [
+        (
+            nn,
+            ll,
+            np.concatenate([np.zeros((n, 1)), np.cumsum(np.tile(nn, 2), -1)], -1),
+            np.concatenate(
+                [np.zeros((n, 1, k)), np.cumsum(np.tile(ll, (1, 2, 1)), 1)], 1
+            ),
+        )
+        for nn, ll in pools
+    ]
     by_hour = np.zeros((n, k, H))
     rows = np.arange(n)[:, None]
     for j in range(k):
+        n_j, lam_kj, cn, cl = cums[min(j, len(cums) - 1)]
         fin = np.isfinite(w_h[:, j])
         wj = np.where(fin, w_h[:, j], 0.0)
         hs = np.floor(np.arange(H) + 0.5 + wj).astype(np.int64) % H  # hour served in
@@ -283,8 +320,8 @@ def predict_service(
         lam_s = (cl[rows, hs + span] - cl[rows, hs]) / span[..., None]
         # waiting at all: Erlang C of the hour served in (1 while a short-window
         # backlog keeps everyone busy); how long: the window's averages
-        c_loc = nd[rows, hs]
-        lam_loc = lam_k[rows, hs]
+        c_loc = n_j[rows, hs]
+        lam_loc = lam_kj[rows, hs]
         mix = (lam_loc * mean[:, None, :]).sum(-1) / np.maximum(lam_loc.sum(-1), 1e-300)
         pw = erlang_c_real(c_loc, lam_loc.sum(-1) * mix / 60.0)
         busy = any_back[rows, hs] & (span <= _BUSY_H) & (sig_min[:, j] == 0)

@@ -78,10 +78,22 @@ class Shift:
         Days the shift starts on, 0 = Monday.
     cost_factor
         Multiplier on the labour rate (evening, night and weekend premiums).
+    urgent_only
+        An on-call shift: its technicians take tickets of the first class
+        (urgent) only, and hold every skill.
+    break_min, break_start_min
+        A break of ``break_min`` minutes a day, taken somewhere in a window of
+        ``max(2, ceil(break_min / 60))`` hours from ``break_start_min`` (by
+        default the middle of the shift); the model counts the window's
+        hours as that much less available (:meth:`availability`). Paid hours
+        include the break.
 
     >>> s = Shift("night", "23:00", "07:00", weekdays=range(7), cost_factor=1.3)
     >>> s.end_min, s.paid_h_per_week, int(s.on_duty()[0])  # Mon 00:00 from Sun
     (1860, 56.0, 1)
+    >>> d = Shift("day", "08:00", "17:00", break_min=60)
+    >>> d.break_start_min, float(d.availability()[11]), d.worked_h_per_week
+    (660, 0.5, 40.0)
     """
 
     name: str
@@ -89,6 +101,9 @@ class Shift:
     end_min: int | str
     weekdays: tuple[int, ...] | Sequence[int] = (0, 1, 2, 3, 4)
     cost_factor: float = 1.0
+    urgent_only: bool = False
+    break_min: float = 0.0
+    break_start_min: int | str | None = None
 
     def __post_init__(self) -> None:
         where = f"shift {self.name!r}"
@@ -125,6 +140,34 @@ class Shift:
         object.__setattr__(self, "end_min", e)
         object.__setattr__(self, "weekdays", days)
         object.__setattr__(self, "cost_factor", cf)
+        object.__setattr__(self, "urgent_only", bool(self.urgent_only))
+        bm = float(self.break_min)
+        if not (math.isfinite(bm) and 0 <= bm < e - s):
+            raise InputError(
+                location=where,
+                field="break_min",
+                expected=f"in [0, {e - s}) minutes",
+                got=bm,
+            )
+        object.__setattr__(self, "break_min", bm)
+        win = max(2, math.ceil(bm / 60.0)) * 60
+        if bm == 0:
+            object.__setattr__(self, "break_start_min", None)
+            return
+        if self.break_start_min is None:
+            b0 = s + ((e - s - win) // 120) * 60  # the middle, on the hour
+        else:
+            b0 = _minutes(self.break_start_min, "break_start")
+            if b0 < s:
+                b0 += 1440
+        if b0 % 60 or b0 < s or b0 + win > e:
+            raise InputError(
+                location=where,
+                field="break_start",
+                expected=f"a whole hour with the {win // 60} h window inside the shift",
+                got=_hhmm(b0),
+            )
+        object.__setattr__(self, "break_start_min", int(b0))
 
     @property
     def length_h(self) -> float:
@@ -135,6 +178,27 @@ class Shift:
     def paid_h_per_week(self) -> float:
         """Hours per week."""
         return self.length_h * len(self.weekdays)
+
+    @property
+    def worked_h_per_week(self) -> float:
+        """Hours per week less the breaks."""
+        return (self.length_h - float(self.break_min) / 60.0) * len(self.weekdays)
+
+    def availability(self) -> np.ndarray:
+        """168 shares of an hour a technician of this shift is available.
+
+        1 on duty, less the break spread over its window's hours, 0 off duty.
+        """
+        out = self.on_duty().astype(np.float64)
+        if self.break_start_min is None:
+            return out
+        win = max(2, math.ceil(float(self.break_min) / 60.0))
+        h0 = int(self.break_start_min) // 60
+        for d in self.weekdays:
+            out[(d * 24 + h0 + np.arange(win)) % HOURS_PER_WEEK] -= (
+                float(self.break_min) / 60.0 / win
+            )
+        return out
 
     def on_duty(self) -> np.ndarray:
         """168 booleans: the hours of the week this shift is on duty."""
@@ -157,7 +221,11 @@ class Shift:
             if len(d) > 1 and d == tuple(range(d[0], d[-1] + 1))
             else ",".join(DAY_NAMES[i] for i in d)
         )
-        return f"{self.name} {_hhmm(int(self.start_min))}-{_hhmm(int(self.end_min))} {days}"
+        tail = " (urgent only)" if self.urgent_only else ""
+        return (
+            f"{self.name} {_hhmm(int(self.start_min))}-{_hhmm(int(self.end_min))}"
+            f" {days}{tail}"
+        )
 
 
 @dataclass(frozen=True, slots=True)

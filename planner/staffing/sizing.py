@@ -9,12 +9,14 @@ Per outlet (all outlets are independent unless a headcount cap binds):
    all classes (:mod:`planner.staffing.timevarying`,
    :mod:`planner.staffing.priority`). Classes with longer targets (a day on
    business hours) are deferrable: they load the servers but are sized by 2.
-   and 4.
+   and 3.
 2. **Shift covering** (set-covering MIP in HiGHS): integer technicians per
-   allowed shift at least annual labour cost, with on-duty counts covering
-   the requirement in every hour, paid hours at least the week's visit work
-   over ``max_utilization``, the per-outlet bounds and ``min_staff``. Unmet
-   coverage is a slack at a large penalty (reported, never silent).
+   allowed shift at least annual labour cost, with the technicians available
+   (on duty, less breaks) covering the requirement in every hour, hours at
+   work at least the week's visit work over ``max_utilization``, the
+   per-outlet bounds, ``min_staff`` and ``min_on_duty``
+   (:mod:`planner.staffing.covering`). Unmet coverage is a slack at a large
+   penalty (reported, never silent).
 3. **Check and correct**: the plan's service is predicted by the fluid-backlog
    plus stationary model (:mod:`planner.staffing.predict`); where a class
    misses its share, the requirement is raised by one in the hours after the
@@ -23,12 +25,16 @@ Per outlet (all outlets are independent unless a headcount cap binds):
 4. **Partner overflow**: an outlet hands all its tickets to a partner where
    the fee is cheaper than its own labour and overtime (and it has no
    minimum staff).
-5. **Skills** (``skills=k``): each technician holds ``k`` skills; every skill
+5. **On-call shifts** (``Shift.urgent_only``) take urgent tickets only: they
+   count toward the per-hour requirement (where the urgent class binds),
+   not toward the other classes' needs nor the paid hours of their work; the
+   prediction gives them their own pool in the fluid and the urgent class.
+6. **Skills** (``skills=k``): each technician holds ``k`` skills; every skill
    group alone must meet the per-period requirement of its own share of the
    work (conservative: it ignores pooling across skills). Skills are
    assigned per shift in the MIP (integer holders per skill and shift, ``k``
    per technician) and dealt round-robin to the technicians.
-6. **Headcount cap**: above the cap, outlets go to the partner where allowed
+7. **Headcount cap**: above the cap, outlets go to the partner where allowed
    (least extra cost per technician saved first), then technicians are
    removed one at a time where the outlet's utilization is lowest; the plan
    then says which targets are missed.
@@ -36,6 +42,7 @@ Per outlet (all outlets are independent unless a headcount cap binds):
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -152,8 +159,10 @@ def size_workforce(
     min_per_outlet: npt.ArrayLike | None = None,
     max_per_outlet: npt.ArrayLike | None = None,
     partner_overflow: bool | npt.ArrayLike = False,
+    partner_urgent: bool = True,
     skills: int | None = None,
     min_staff: npt.ArrayLike | None = None,
+    min_on_duty: npt.ArrayLike | None = None,
     target_share: npt.ArrayLike | None = None,
     max_utilization: float = 0.85,
     period_target_max_min: float = 480.0,
@@ -176,11 +185,20 @@ def size_workforce(
     partner_overflow
         Whether (bool, or one per outlet) an outlet may hand its tickets to a
         partner at ``problem.partner_fee_per_ticket`` where that is cheaper.
+    partner_urgent
+        Where the partner is allowed, also consider handing it only the
+        first class (urgent) and serving the others with own technicians
+        (no round-the-clock cover needed); the cheapest of the three is kept.
     skills
         Skills per technician ``k``; requires ``problem.skill_share``.
     min_staff
         ``(n_outlets, n_shifts)`` lower bounds on technicians per shift (the
         design loop's correction).
+    min_on_duty
+        ``(n_outlets, 168)`` lower bounds on technicians on duty per hour of
+        the week (a correction where a simulation shows misses by hour; the
+        covering picks the cheapest shifts for it). Hours no allowed shift
+        covers are reported as unmet coverage.
     target_share
         ``(n_outlets, n_classes)`` shares to size for instead of the classes'
         (tightened where the simulation shows a miss).
@@ -285,6 +303,30 @@ def size_workforce(
         period_target_max_min=period_target_max_min,
         pre=pre,
     )
+    if min_on_duty is not None:
+        mod = np.asarray(min_on_duty, dtype=np.float64)
+        if (
+            mod.shape != (n, H)
+            or not np.isfinite(mod).all()
+            or (mod < 0).any()
+            or (mod != np.round(mod)).any()
+        ):
+            raise InputError(
+                field="min_on_duty",
+                expected=f"whole numbers >= 0 of shape ({n}, {H})",
+                got=f"shape {mod.shape}" if mod.shape != (n, H) else "other values",
+            )
+        req = np.maximum(req, mod.astype(np.int64))
+    req_regular = None
+    if any(sh.urgent_only for sh in problem.shifts) and problem.n_classes > 1:
+        mol, lam_eff = pre.mol.copy(), pre.lam_eff.copy()
+        mol[:, 0] = lam_eff[:, 0] = 0.0  # what the others need from shifts for all
+        req_regular = period_requirement(
+            problem,
+            target_share=share,
+            period_target_max_min=period_target_max_min,
+            pre=dataclasses.replace(pre, mol=mol, lam_eff=lam_eff),
+        )
     outl = Covering(
         problem,
         max_utilization=max_utilization,
@@ -293,11 +335,12 @@ def size_workforce(
         lo=lo,
         hi=hi,
         skill_req=skill_req,
+        req_regular=req_regular,
     )
     x = np.zeros((n, m), dtype=np.int64)
     y = np.zeros((n, 0 if skill_req is None else skill_req.shape[1], m), dtype=np.int64)
     unmet = np.zeros(n)
-    cov = problem.shift_matrix().astype(np.int64)
+    cov = problem.capacity_matrix()  # available technicians per head and hour
     coverable = problem.coverage()
     active = np.flatnonzero(problem.tickets_per_week().sum(1) > 0)
     idle = np.setdiff1d(np.arange(n), active)
@@ -322,10 +365,44 @@ def size_workforce(
                 span = int(min(max(np.ceil(pre.wall[o, j, h0] / 60.0), 1), 8))
                 hrs = (h0 + np.arange(2 * H)) % H
                 hrs = hrs[coverable[o, hrs]][:span]
-                req[o, hrs] = np.maximum(req[o, hrs], nd[r_i, hrs] + 1)
+                req[o, hrs] = np.maximum(
+                    req[o, hrs], np.floor(nd[r_i, hrs] + 1e-9).astype(np.int64) + 1
+                )
             x[o], y[o], unmet[o] = outl.solve(o, req[o])
         todo = todo[fail]
     cache.refresh(x, todo)
+    split = None
+    tw = problem.tickets_per_week()
+    cand = np.flatnonzero(can_partner & (tw[:, 0] > 0) & (tw[:, 1:].sum(1) > 0))
+    if cand.size:  # skip outlets where even a bound on the split costs more
+        own = x[cand] @ outl.cost + _overtime_h(
+            problem, x, cache.busy, max_overtime_min
+        )[cand] * (WEEKS_PER_YEAR * problem.overtime_per_hour)
+        per_h = np.where(problem.shift_allowed, outl.cost / outl.worked, np.inf).min(1)
+        bound = (
+            tw[cand, 0] * WEEKS_PER_YEAR * problem.partner_fee_per_ticket
+            + per_h[cand] * outl.work_regular[cand] / max_utilization
+        )
+        cand = cand[bound < own]
+    if partner_urgent and problem.n_classes > 1 and cand.size:
+        lam_c = problem.arrival_per_h[cand].copy()
+        lam_c[:, 0] = 0.0  # the urgent tickets go to the partner
+        sub = dataclasses.replace(problem.select(cand), arrival_per_h=lam_c)
+        alt = size_workforce(
+            sub,
+            max_per_outlet=hi[cand],
+            partner_overflow=False,
+            partner_urgent=False,
+            skills=skills,
+            min_on_duty=None if min_on_duty is None else np.asarray(min_on_duty)[cand],
+            target_share=share[cand],
+            max_utilization=max_utilization,
+            period_target_max_min=period_target_max_min,
+            max_rounds=max_rounds,
+            max_overtime_min=max_overtime_min,
+            seed=seed,
+        )
+        split = (cand, alt)
     return _finish(
         problem,
         x=x,
@@ -335,6 +412,7 @@ def size_workforce(
         cache=cache,
         unmet=unmet,
         can_partner=can_partner,
+        split=split,
         headcount_cap=headcount_cap,
         outl=outl,
         rounds=rounds,
@@ -364,11 +442,28 @@ class _Cache:
         rows = np.asarray(rows, dtype=np.int64)
         if not rows.size:
             return
-        pr = predict_service(self.p, x[rows] @ self.cov.T, pre=self.pre, outlets=rows)
+        uo = np.array([sh.urgent_only for sh in self.p.shifts], dtype=bool)
+        pr = predict_service(
+            self.p,
+            x[rows] @ self.cov.T,
+            pre=self.pre,
+            outlets=rows,
+            n_urgent_only=(x[rows] * uo) @ self.cov.T if uo.any() else None,
+        )
         self.sla[rows] = pr.sla
         self.by_hour[rows] = pr.by_hour
         self.utilization[rows] = pr.utilization
         self.busy[rows] = pr.busy_at_hour
+
+
+def _holders(plan: StaffingPlan) -> np.ndarray:
+    """Skill holders per outlet, skill and shift, counted from the technicians."""
+    tf = plan.technicians_frame()
+    out = np.zeros((plan.n_outlets, len(plan.skill_names), len(plan.shifts)), np.int64)
+    j_of = {s.name: j for j, s in enumerate(plan.shifts)}
+    for t, o, name in zip(tf["tech_idx"], tf["outlet_idx"], tf["shift"], strict=True):
+        out[o, :, j_of[name]] += plan.tech_skills[t]
+    return out
 
 
 def _check_cap(problem: StaffingProblem, cap: int, can_partner: np.ndarray) -> None:
@@ -422,6 +517,7 @@ def _finish(
     cache: _Cache,
     unmet: np.ndarray,
     can_partner: np.ndarray,
+    split: tuple[np.ndarray, StaffingPlan] | None,
     headcount_cap: int | None,
     outl: Covering,
     rounds: int,
@@ -441,6 +537,23 @@ def _finish(
 
     lab, ot = costs(x)
     partner = can_partner & ((fee < lab + ot) | (unmet > 1e-6))
+    part_urgent = np.zeros(problem.n_outlets, dtype=bool)
+    if split is not None:  # urgent to the partner, the rest own: where cheapest
+        cand, alt = split
+        fee_u = problem.tickets_per_week()[cand, 0] * WEEKS_PER_YEAR
+        cost_split = alt.labour_per_year + alt.overtime_per_year
+        cost_split = cost_split + fee_u * problem.partner_fee_per_ticket
+        cost_own = np.where(unmet[cand] > 1e-6, np.inf, lab[cand] + ot[cand])
+        best = (cost_split < np.minimum(cost_own, fee[cand])) & ~alt.partner
+        take = cand[best]
+        part_urgent[take] = True
+        partner[take] = False
+        x[take] = alt.technicians[best]
+        if y.shape[1]:
+            y[take] = _holders(alt)[best]
+        unmet[take] = 0.0
+        cache.sla[take] = np.where(np.isnan(alt.sla[best]), 1.0, alt.sla[best])
+        cache.utilization[take] = alt.utilization[best]
     if headcount_cap is not None:
         own = np.where(partner, 0, x.sum(1))
         if own.sum() > headcount_cap:
@@ -452,7 +565,11 @@ def _finish(
                     partner[o] = True
                     own[o] = 0
         while own.sum() > headcount_cap:
-            util = np.where(~partner & (x.sum(1) > outl.lo), cache.utilization, np.inf)
+            util = np.where(
+                ~partner & ~part_urgent & (x.sum(1) > outl.lo),
+                cache.utilization,
+                np.inf,
+            )
             o = int(np.argmin(util))
             if not np.isfinite(util[o]):
                 break
@@ -466,9 +583,19 @@ def _finish(
     x = np.where(partner[:, None], 0, x)
     y = np.where(partner[:, None, None], 0, y)
     lab, ot = costs(x)
-    sla = np.where(partner[:, None], np.nan, cache.sla)
+    part_urgent &= ~partner
+    if split is not None and part_urgent.any():  # their own visit mix and busy hours
+        cand, alt = split
+        pos = {int(o): i for i, o in enumerate(cand)}
+        for o in np.flatnonzero(part_urgent):
+            lab[o] = alt.labour_per_year[pos[int(o)]]
+            ot[o] = alt.overtime_per_year[pos[int(o)]]
+    pclass = np.zeros((problem.n_outlets, problem.n_classes), dtype=bool)
+    pclass[partner] = True
+    pclass[part_urgent, 0] = True
+    sla = np.where(pclass, np.nan, cache.sla)
     has = problem.tickets_per_week() > 0
-    miss = (sla < share - 1e-9) & has & ~partner[:, None]
+    miss = (sla < share - 1e-9) & has & ~pclass
     for j, c in enumerate(problem.classes):
         bad = np.flatnonzero(miss[:, j])
         if bad.size:
@@ -485,6 +612,14 @@ def _finish(
         )
     status = (
         SolveStatus.OPTIMAL if outl.optimal and not miss.any() else SolveStatus.FEASIBLE
+    )
+    log.debug(
+        "sized %d outlets: %d technicians, %d rounds, %d MIP solves, %.2f s",
+        problem.n_outlets,
+        int(x.sum()),
+        rounds,
+        outl.n_solves,
+        time.perf_counter() - t0,
     )
     stats = SolverStats(
         solver="planner.staffing (MOL + priority M/M/c + HiGHS covering)",
@@ -509,7 +644,10 @@ def _finish(
         utilization=np.where(partner, 0.0, cache.utilization),
         labour_per_year=lab,
         overtime_per_year=ot,
-        outsourcing_per_year=np.where(partner, fee, 0.0),
+        outsourcing_per_year=(problem.tickets_per_week() * pclass).sum(1)
+        * WEEKS_PER_YEAR
+        * problem.partner_fee_per_ticket,
+        partner_classes=pclass,
         status=status,
         stats=stats,
         notes=tuple(notes),

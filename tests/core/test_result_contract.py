@@ -100,7 +100,31 @@ def _sim_result() -> Result:
     return simulate(m, horizon_days=6, warmup_days=1, n_reps=2, seed=1)
 
 
+def _design_result() -> Result:
+    from planner.scenario import build, spec_from_dict
+    from planner.scenario.design import run_design
+
+    spec = spec_from_dict(
+        {
+            "name": "contract",
+            "seed": 3,
+            "region": {
+                "kind": "gazetteer",
+                "country": "CN",
+                "min_population": 200_000,
+                "admin1": ["04"],
+            },
+            "outlets": {"existing_largest": 2},
+            "siting": {"model": "mclp", "p": 6, "radius_min": 120.0},
+            "simulation": {"horizon_days": 7, "warmup_days": 2, "n_jobs": 1},
+            "design": {"p": [6], "n_reps": 2, "max_iterations": 2, "neighbours": 0},
+        }
+    )
+    return run_design(build(spec), baseline=False)
+
+
 EXAMPLES: dict[str, Callable[[], Result]] = {
+    "DesignResult": _design_result,
     "DispatchPlan": _dispatch_plan,
     "SimResult": _sim_result,
     "SitingPlan": _siting_plan,

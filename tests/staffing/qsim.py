@@ -41,8 +41,13 @@ def simulate(
     warmup_weeks: float = 1.0,
     seed: int = 0,
     business: list[np.ndarray | None] | None = None,
+    on_call: np.ndarray | None = None,
 ) -> SimOut:
-    """Simulate; ``rate_per_h`` is ``(k, 168)``, ``on_duty`` ``(168,)`` ints."""
+    """Simulate; ``rate_per_h`` is ``(k, 168)``, ``on_duty`` ``(168,)`` ints.
+
+    ``on_call`` (168 ints) are further servers that take class 0 only; a free
+    one takes an urgent job before a server of every class does.
+    """
     rng = np.random.default_rng(seed)
     k = rate_per_h.shape[0]
     horizon = weeks * WEEK
@@ -76,7 +81,10 @@ def simulate(
     events += [(h * 60.0, 1, h) for h in range(n_hours)]
     heapq.heapify(events)
     n_srv = int(np.max(on_duty, initial=0))
-    free = [True] * n_srv  # server i is on duty while i < on_duty of the hour
+    call = np.zeros(168, int) if on_call is None else np.asarray(on_call, int)
+    n_call = int(call.max(initial=0))
+    free = [True] * (n_srv + n_call)  # server i on duty while i < on_duty(h);
+    # on-call server n_srv + i while i < on_call(h)
     waits: list[list[float]] = [[] for _ in range(k)]
     arr_h: list[list[int]] = [[] for _ in range(k)]
     starts: list[list[tuple[float, float]]] = [[] for _ in range(k)]
@@ -85,6 +93,14 @@ def simulate(
         return int(on_duty[int(t // 60.0) % 168])
 
     def dispatch(t: float) -> None:
+        h = int(t // 60.0) % 168
+        for i in range(n_srv, n_srv + int(call[h])):
+            if free[i] and queues[0]:
+                a = queues[0].popleft()
+                free[i] = False
+                heapq.heappush(events, (t + service(0), 0, i))
+                if a >= warm:
+                    starts[0].append((a, t))
         for i in range(duty(t)):
             if not free[i]:
                 continue

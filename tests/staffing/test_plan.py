@@ -23,7 +23,7 @@ def plan() -> StaffingPlan:
         skill_share=[0.5, 0.3, 0.2],
         outlet_ids=("north", "south", "island"),
     )
-    return size_workforce(p, partner_overflow=True, skills=2)
+    return size_workforce(p, partner_overflow=True, partner_urgent=False, skills=2)
 
 
 def test_is_a_result(plan: StaffingPlan) -> None:
@@ -137,3 +137,60 @@ def test_validates_its_arrays(plan: StaffingPlan) -> None:
     with pytest.raises(InputError, match=">= 0"):
         dataclasses.replace(plan, technicians=-plan.technicians, tech_skills=None)
     assert dataclasses.replace(plan, status="feasible").status is SolveStatus.FEASIBLE
+
+
+def test_duty_segments_cover_the_same_hours(plan: StaffingPlan) -> None:
+    """Pieces inside a day add up to the plan's on-duty count in every hour."""
+    seg = plan.duty_segments()
+    assert (seg["end_min"] <= 1440).all()
+    assert (seg["start_min"] < seg["end_min"]).all()
+    duty = np.zeros((plan.n_outlets, 168), int)
+    for r in seg.itertuples():
+        for d in r.weekdays:
+            duty[
+                r.outlet_idx, d * 24 + r.start_min // 60 : d * 24 + r.end_min // 60
+            ] += 1
+    assert (duty == plan.on_duty()).all()
+    assert seg["tech_idx"].nunique() == plan.n_technicians
+
+
+def test_on_call_flag_survives_save_and_load(tmp_path: Path) -> None:
+    """An urgent-only shift is saved and read back as such."""
+    from planner.staffing import Shift
+
+    shifts = [
+        Shift("day", "08:00", "20:00", range(7)),
+        Shift("night", "20:00", "08:00", range(7), 1.3, urgent_only=True),
+    ]
+    p = StaffingProblem.from_arrays(tickets_per_year=[[500, 2000, 2500]], shifts=shifts)
+    plan = size_workforce(p)
+    back = StaffingPlan.load(plan.save(tmp_path / "p"))
+    assert [s.urgent_only for s in back.shifts] == [False, True]
+    assert back.to_frame()["urgent_only"].tolist() == [False, True]
+
+
+def test_breaks_need_more_heads_and_round_trip(tmp_path: Path) -> None:
+    """With lunch breaks the available technicians still cover the requirement,
+    the plan needs at least as many people, and the breaks are saved and split
+    with the overnight pieces."""
+    from planner.staffing import DEFAULT_SHIFTS, Shift
+
+    brk = tuple(
+        Shift(s.name, s.start_min, s.end_min, s.weekdays, s.cost_factor, break_min=60)
+        if s.length_h >= 8
+        else s
+        for s in DEFAULT_SHIFTS
+    )
+    y = [[2000, 8000, 10000], [600, 2400, 3000]]
+    plain = size_workforce(StaffingProblem.from_arrays(tickets_per_year=y))
+    p = StaffingProblem.from_arrays(tickets_per_year=y, shifts=brk)
+    plan = size_workforce(p)
+    cover = p.coverage()
+    assert (plan.available() >= np.where(cover, plan.requirement, 0) - 1e-9).all()
+    assert plan.n_technicians >= plain.n_technicians
+    back = StaffingPlan.load(plan.save(tmp_path / "b"))
+    assert [s.break_start_min for s in back.shifts] == [s.break_start_min for s in brk]
+    seg = plan.duty_segments()
+    night = seg[seg["shift"] == "night"]
+    assert set(night["break_min"]) <= {0.0, 60.0}
+    assert (night.groupby("tech_idx")["break_min"].sum() == 60.0).all()

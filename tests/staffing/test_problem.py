@@ -124,3 +124,23 @@ def test_select_resizes_a_subset_alike() -> None:
     assert p.select(np.array([False, True, False])).outlet_ids == ("b",)
     with pytest.raises(InputError, match="indices in"):
         p.select([3])
+
+
+def test_breaks_reduce_availability_not_duty() -> None:
+    """A 60 min break in a 2 h window halves those hours' availability, keeps the
+    technician on duty, and is refused when it does not fit the shift."""
+    s = Shift("day", "08:00", "17:00", range(5), break_min=60, break_start_min="12:00")
+    av = s.availability()
+    assert av[12] == pytest.approx(0.5)
+    assert av[13] == pytest.approx(0.5)
+    assert av[11] == 1.0
+    assert s.on_duty()[12]
+    assert av.sum() == pytest.approx(s.worked_h_per_week)
+    assert s.paid_h_per_week == 45.0
+    with pytest.raises(InputError, match="break_start"):
+        Shift("day", "08:00", "17:00", break_min=60, break_start_min="16:00")
+    with pytest.raises(InputError, match="break_min"):
+        Shift("day", "08:00", "10:00", break_min=150)
+    night = Shift("n", "22:00", "06:00", (0,), break_min=30)
+    assert night.break_start_min == 22 * 60 + 180  # 01:00 the next day
+    assert night.availability()[25] == pytest.approx(0.75)

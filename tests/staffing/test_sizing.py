@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from planner.core.errors import InputError
 from planner.staffing import (
     ServiceClass,
     Shift,
@@ -129,7 +130,7 @@ def test_partner_takes_tiny_outlets_only() -> None:
         tickets_per_year=[[20, 80, 100], [3000, 12000, 15000]],
         partner_fee_per_ticket=95.0,
     )
-    plan = size_workforce(p, partner_overflow=True)
+    plan = size_workforce(p, partner_overflow=True, partner_urgent=False)
     assert plan.partner.tolist() == [True, False]
     assert plan.headcount[0] == 0
     own = size_workforce(p, partner_overflow=False)
@@ -300,10 +301,105 @@ def test_headcount_cap_hands_outlets_to_the_partner_first() -> None:
         tickets_per_year=[[2000, 8000, 10000], [300, 1200, 1500], [400, 1600, 2000]],
         partner_fee_per_ticket=500.0,  # dearer than own staff everywhere
     )
-    free = size_workforce(p, partner_overflow=True)
+    free = size_workforce(p, partner_overflow=True, partner_urgent=False)
     assert not free.partner.any()
     cap = int(free.headcount[0])
-    plan = size_workforce(p, partner_overflow=True, headcount_cap=cap)
+    plan = size_workforce(
+        p, partner_overflow=True, partner_urgent=False, headcount_cap=cap
+    )
     assert plan.partner[1:].all()
     assert plan.n_technicians <= cap
     assert plan.headcount[0] == free.headcount[0]
+
+
+def test_min_on_duty_is_covered_at_least_cost() -> None:
+    """Asking for three on duty on weekday evenings adds the cheapest shifts that
+    cover them; every other hour keeps at least what it had."""
+    p = StaffingProblem.from_arrays(tickets_per_year=[[1000, 4000, 5000]])
+    base = size_workforce(p)
+    mod = np.zeros((1, 168), int)
+    for d in range(5):
+        mod[0, d * 24 + 18 : d * 24 + 21] = 3
+    plan = size_workforce(p, min_on_duty=mod)
+    assert (plan.on_duty() >= mod).all()
+    assert (plan.on_duty() >= np.minimum(base.on_duty(), plan.requirement)).all()
+    assert plan.labour_per_year.sum() >= base.labour_per_year.sum()
+    with pytest.raises(InputError, match="min_on_duty"):
+        size_workforce(p, min_on_duty=np.ones((1, 24)))
+
+
+def test_on_call_shifts_take_urgent_only(seed: int) -> None:
+    """Evening and night shifts on call for urgent tickets: the plan meets every
+    class in a simulation where those technicians take urgent jobs only; it
+    costs at least the plan whose evening and night staff take everything;
+    on-call technicians hold every skill."""
+    hp = np.r_[np.full(7, 0.01), np.full(13, 0.07), np.full(4, 0.01)]
+    hp = hp / hp.sum()
+    flat = np.full(24, 1 / 24)
+    plans = {}
+    for oncall in (False, True):
+        shifts = [
+            Shift("day", "08:00", "17:00", range(5)),
+            Shift("early", "07:00", "15:00", range(5)),
+            Shift("weekend", "08:00", "17:00", (5, 6), 1.25),
+            Shift("evening", "17:00", "23:00", range(7), 1.15, urgent_only=oncall),
+            Shift("night", "23:00", "07:00", range(7), 1.3, urgent_only=oncall),
+        ]
+        p = StaffingProblem.from_arrays(
+            tickets_per_year=[[1200.0, 4800.0, 6000.0]],
+            hour_profile=np.stack([flat, hp, hp]),
+            visit_mean_min=[[100.0, 90.0, 80.0]],
+            visit_cv=0.8,
+            shifts=shifts,
+            skill_names=("a", "b"),
+            skill_share=[0.5, 0.5],
+        )
+        plans[oncall] = (p, size_workforce(p, skills=1))
+    p, plan = plans[True]
+    uo = np.array([s.urgent_only for s in p.shifts])
+    nu = ((plan.technicians * uo) @ p.shift_matrix().T)[0]
+    nd = plan.on_duty()[0]
+    bh = p.business_hours
+    out = simulate(
+        p.arrival_per_h[0], p.visit_mean_min[0], p.visit_cv[0], nd - nu,
+        weeks=30, seed=seed, business=[None, bh, bh], on_call=nu,
+    )  # fmt: skip
+    for j, c in enumerate(p.classes):
+        sim, se = share_within(out, j, c.target_min)
+        assert sim >= 0.9 - 3 * se, (c.name, sim)
+    assert plan.labour_per_year.sum() >= plans[False][1].labour_per_year.sum()
+    tf = plan.technicians_frame()
+    assert tf.loc[tf["urgent_only"], "skills"].map(len).eq(2).all()
+    assert tf.loc[~tf["urgent_only"], "skills"].map(len).eq(1).all()
+
+
+def test_urgent_to_the_partner_where_cheapest(tmp_path) -> None:
+    """A mid-sized outlet hands only its urgent tickets to the partner and drops
+    its evening and night cover; the choice is the cheapest of the three options
+    computed here from separate sizings."""
+    y = [[600.0, 2400.0, 3000.0]]
+    p = StaffingProblem.from_arrays(tickets_per_year=y, partner_fee_per_ticket=95.0)
+    own = size_workforce(p)
+    rest = size_workforce(
+        StaffingProblem.from_arrays(tickets_per_year=[[0.0, 2400.0, 3000.0]])
+    )
+    plan = size_workforce(p, partner_overflow=True)
+    options = {
+        "own": own.total_cost_per_year,
+        "all": 6000.0 * 95.0,
+        "urgent": rest.total_cost_per_year + 600.0 * 95.0,
+    }
+    assert min(options, key=options.get) == "urgent"
+    assert plan.total_cost_per_year == pytest.approx(options["urgent"])
+    assert plan.partner_classes.tolist() == [[True, False, False]]
+    assert not plan.partner[0]
+    assert np.isnan(plan.sla[0, 0])
+    assert (plan.sla[0, 1:] >= 0.9).all()
+    assert plan.partner_tickets_per_year == pytest.approx(600.0)
+    night = [s.name for s in p.shifts].index("night")
+    assert plan.technicians[0, night] == 0
+    k = plan.kpis().set_index("kpi")
+    assert k.loc["staffing_partner_urgent_outlets", "mean"] == 1
+    back = type(plan).load(plan.save(tmp_path / "split"))
+    assert (back.partner_classes == plan.partner_classes).all()
+    assert back.outsourcing_per_year[0] == pytest.approx(600.0 * 95.0)
