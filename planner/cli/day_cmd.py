@@ -28,7 +28,8 @@ import numpy as np
 import typer
 
 from planner.cli.common import console, handle_errors
-from planner.core.atomic import atomic_dir
+from planner.core.atomic import atomic_dir, check_new_folder
+from planner.core.checks import check_seed
 from planner.core.errors import InputError
 
 __all__ = ["register"]
@@ -43,7 +44,11 @@ def _load(
 ) -> tuple[Any, Any, list[Any]]:
     """(problem, travel model, the extra tickets as new jobs)."""
     from planner.routing.edit import NewJob
-    from planner.routing.tables import DEFAULT_TRAVEL, problem_from_tables, read_table
+    from planner.routing.tables import (
+        DEFAULT_TRAVEL,
+        problem_from_tables,
+        read_dispatch_table,
+    )
 
     try:
         day = dt.date.fromisoformat(date)
@@ -56,8 +61,8 @@ def _load(
 
         spec = load_scenario(scenario).spec
         travel, rates = travel_model(spec), cost_rates(spec)
-    tk = read_table(tickets, "tickets")
-    tw = read_table(technicians, "technicians")
+    tk = read_dispatch_table(tickets, "tickets")
+    tw = read_dispatch_table(technicians, "technicians")
     kw = {
         "travel": travel,
         "rates": rates,
@@ -67,7 +72,7 @@ def _load(
     problem = problem_from_tables(tk, tw, day, **kw)  # type: ignore[arg-type]
     new: list[Any] = []
     if extra is not None:
-        nt = read_table(extra, "new tickets")
+        nt = read_dispatch_table(extra, "new tickets")
         if not {"windows", "tw_start", "tw_end"} & set(nt.columns):
             nt = nt.assign(windows="00:00-23:59")  # the customer is in all day
         kw["t_src"] = extra.name
@@ -157,17 +162,9 @@ def _write_plan(
 
 
 def _check_out(out: Path | None) -> None:
-    if (
-        out is not None
-        and out.exists()
-        and not (out.is_dir() and not any(out.iterdir()))
-    ):
-        raise InputError(
-            source=str(out),
-            field="--out",
-            expected="a new or empty output folder",
-            got="exists and is not empty",
-        )
+    """``--out``: a new or empty folder that can be written (checked before work)."""
+    if out is not None:
+        check_new_folder(out, "--out")
 
 
 def _created(tk: Any, day: dt.date, src: str) -> np.ndarray:
@@ -245,11 +242,12 @@ def register(app: typer.Typer) -> None:
         """Plan several days: SLA deadlines, a shift per day, absences; day 0 to publish."""
         from planner.core.urgency import DEFAULT_RESPONSE_TARGET_MIN
         from planner.routing import HorizonProblem, solve_horizon
-        from planner.routing.tables import read_table
+        from planner.routing.tables import read_dispatch_table
 
         _check_out(out)
         if days < 1:
             raise InputError(field="--days", expected="an integer >= 1", got=days)
+        check_seed(seed, "--seed")
         problem, _, _ = _load(tickets, technicians, date, scenario, None)
         day0 = dt.date.fromisoformat(date)
         targets: dict[Any, float] = dict(DEFAULT_RESPONSE_TARGET_MIN)
@@ -261,8 +259,8 @@ def register(app: typer.Typer) -> None:
                 k: getattr(u, k).target_h * 60.0
                 for k in ("urgent", "important", "general")
             }
-        tk = read_table(tickets, "tickets")
-        tw = read_table(technicians, "technicians")
+        tk = read_dispatch_table(tickets, "tickets")
+        tw = read_dispatch_table(technicians, "technicians")
         h = HorizonProblem.from_sla(
             problem,
             days,
@@ -406,7 +404,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Re-plan the rest of the day at --now: keep what started, repair the rest."""
         from planner.routing.replan import Absent, Cancel, replan
-        from planner.routing.tables import read_table
+        from planner.routing.tables import read_dispatch_table
 
         _check_out(out)
         problem, travel, new = _load(tickets, technicians, date, scenario, new_tickets)
@@ -416,7 +414,7 @@ def register(app: typer.Typer) -> None:
         events += [Absent(x.strip()) for x in absent.split(",") if x.strip()]
         pos: dict[str, Any] = {}
         if positions is not None:
-            df = read_table(positions, "positions")
+            df = read_dispatch_table(positions, "positions")
             for col in ("id", "lon", "lat"):
                 if col not in df.columns:
                     raise InputError(

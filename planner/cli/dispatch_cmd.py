@@ -1,7 +1,7 @@
 """``planner dispatch``: the nightly dispatch job.
 
-Reads tomorrow's tickets and technicians (CSV, Parquet or GeoJSON with WGS84
-lon/lat), builds the travel matrix with a straight-line model, plans the day
+Reads tomorrow's tickets and technicians (CSV, Parquet, GeoJSON, GeoPackage or
+GeoParquet; WGS84 lon/lat or point geometries), builds the travel matrix with a straight-line model, plans the day
 with :func:`planner.routing.solve_dispatch`, checks the plan with the
 independent validator and writes, atomically, into ``--out``::
 
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -35,10 +36,11 @@ from typing import Annotated, Any
 import typer
 
 from planner.cli.common import console, handle_errors
-from planner.core.atomic import atomic_dir
+from planner.core.atomic import atomic_dir, check_new_folder, remove_stale
+from planner.core.checks import check_seed
 from planner.core.errors import InputError
 
-__all__ = ["EXIT_URGENT_UNSERVED", "register"]
+__all__ = ["EXIT_URGENT_UNSERVED", "register", "route_file_stems"]
 
 EXIT_URGENT_UNSERVED = 3
 
@@ -58,16 +60,43 @@ def _seconds_since_process_start() -> float:
         return 0.0
 
 
-def _write(out: Path, plan: Any, problem: Any, meta: dict[str, Any]) -> None:
-    if out.exists():
-        if out.is_dir() and not any(out.iterdir()):
-            out.rmdir()
-        else:
+def route_file_stems(tech_ids: list[str], source: str) -> dict[str, str]:
+    """The file name (without suffix) of each technician's route files.
+
+    Characters other than letters, digits, ``-``, ``_`` and ``.`` become
+    ``_``; two ids that would share a file (``T01/A`` and ``T01_A``, or ids
+    differing only in case, on a case-insensitive disk) are refused, naming
+    both rows.
+    """
+    stems: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for i, tid in enumerate(tech_ids):
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in tid)
+        if safe.startswith("."):
+            safe = "_" + safe[1:]
+        key = safe.casefold()
+        if key in seen:
+            j = seen[key]
             raise InputError(
-                source=str(out),
-                expected="a new or empty output folder",
-                got="exists and is not empty",
+                source=source,
+                location=f"rows {j + 1} and {i + 1}",
+                field="id",
+                expected="ids that give distinct route file names "
+                "(letters, digits, '-', '_', '.'; case ignored)",
+                got=f"{tech_ids[j]!r} and {tid!r} both write routes/{safe}.csv",
             )
+        seen[key] = i
+        stems[tid] = safe
+    return stems
+
+
+def _write(
+    out: Path, plan: Any, problem: Any, meta: dict[str, Any], stems: dict[str, str]
+) -> None:
+    check_new_folder(out, "--out")
+    remove_stale(out.parent, target=out.name)  # left by a killed run
+    if out.exists():
+        out.rmdir()
     with atomic_dir(out) as tmp:
         routes = tmp / "routes"
         routes.mkdir()
@@ -77,7 +106,7 @@ def _write(out: Path, plan: Any, problem: Any, meta: dict[str, Any]) -> None:
             sub = stops[stops["tech_id"] == tid]
             if sub.empty:
                 continue
-            safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in tid)
+            safe = stems[tid]
             sub.to_csv(routes / f"{safe}.csv", index=False)
             if gdf is not None:
                 g = gdf[gdf["tech_id"] == tid]
@@ -107,11 +136,16 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def dispatch(
         tickets: Annotated[
-            Path, typer.Option("--tickets", help="Tickets: CSV, Parquet or GeoJSON.")
+            Path,
+            typer.Option(
+                "--tickets", help="Tickets: CSV, Parquet, GeoJSON, GeoPackage."
+            ),
         ],
         technicians: Annotated[
             Path,
-            typer.Option("--technicians", help="Technicians: CSV, Parquet or GeoJSON."),
+            typer.Option(
+                "--technicians", help="Technicians: CSV, Parquet, GeoJSON, GeoPackage."
+            ),
         ],
         date: Annotated[
             str, typer.Option("--date", help="The day planned, YYYY-MM-DD.")
@@ -141,7 +175,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plan tomorrow's routes; exit 0 if every urgent job is served, 3 if not."""
         from planner.routing import check_plan, solve_dispatch
-        from planner.routing.tables import problem_from_tables, read_table
+        from planner.routing.tables import problem_from_tables, read_dispatch_table
 
         # count the start-up (imports) too, unless we run inside a long-lived
         # host process (tests, notebooks), where its age says nothing
@@ -151,10 +185,18 @@ def register(app: typer.Typer) -> None:
             day = dt.date.fromisoformat(date)
         except ValueError:
             raise InputError(field="--date", expected="YYYY-MM-DD", got=date) from None
-        if not time_limit > 0:
+        if not (time_limit > 0 and math.isfinite(time_limit)):
             raise InputError(
-                field="--time-limit", expected="> 0 seconds", got=time_limit
+                field="--time-limit",
+                expected="a finite number > 0 seconds",
+                got=time_limit,
             )
+        check_seed(seed, "--seed")
+        if max_iterations is not None and max_iterations < 0:
+            raise InputError(
+                field="--max-iterations", expected="an integer >= 0", got=max_iterations
+            )
+        check_new_folder(out, "--out")
         travel, rates = None, None
         if scenario is not None:
             from planner.scenario import load_scenario
@@ -162,8 +204,8 @@ def register(app: typer.Typer) -> None:
 
             spec = load_scenario(scenario).spec
             travel, rates = travel_model(spec), cost_rates(spec)
-        tk = read_table(tickets, "tickets")
-        tw = read_table(technicians, "technicians")
+        tk = read_dispatch_table(tickets, "tickets")
+        tw = read_dispatch_table(technicians, "technicians")
         problem = problem_from_tables(
             tk,
             tw,
@@ -173,6 +215,7 @@ def register(app: typer.Typer) -> None:
             t_src=tickets.name,
             w_src=technicians.name,
         )
+        stems = route_file_stems(list(problem.tech_ids), technicians.name)
         left = time_limit * 0.85 - (time.perf_counter() - t0)
         plan = solve_dispatch(
             problem,
@@ -196,6 +239,7 @@ def register(app: typer.Typer) -> None:
                 "technicians": str(technicians),
                 "seed": seed,
             },
+            stems,
         )
         console.print(plan.summary(), markup=False, soft_wrap=True)
         console.print(f"written to {out}", markup=False)

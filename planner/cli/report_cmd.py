@@ -29,6 +29,9 @@ def report(
 ) -> None:
     """Write report.html into a run folder (or a sweep folder and each variant)."""
     from planner.report import write_folder_report
+    from planner.report.html import check_tiles
+
+    check_tiles(tiles)
 
     path = write_folder_report(folder, tiles=tiles, attribution=attribution)
     console.print(f"report: {path}", markup=False)

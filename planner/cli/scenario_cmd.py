@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,12 +12,18 @@ import typer
 from rich.table import Table
 
 from planner.cli.common import console, handle_errors
-from planner.core.atomic import atomic_dir
+from planner.core.atomic import (
+    atomic_dir,
+    check_new_folder,
+    check_writable_dir,
+    remove_stale,
+)
 from planner.core.errors import InputError
 from planner.scenario import build, load_scenario, run_scenario, scenario_summary
 from planner.scenario.generate import generate_day
-from planner.scenario.store import RunStore
-from planner.scenario.sweep import expand_sweep
+from planner.scenario.preflight import preflight
+from planner.scenario.schema import Stage
+from planner.scenario.sweep import check_variant, expand_sweep
 
 __all__ = ["register"]
 
@@ -53,6 +60,7 @@ def _summary_table(summary: dict[str, Any]) -> Table:
 
 
 def _run(scenario: Path, out: Path, stages: list[str] | None) -> None:
+    check_writable_dir(out, "--out")
     sc = load_scenario(scenario)
     if sc.spec.sweep is not None:
         n = len(expand_sweep(sc))  # a bad sweep is an error here too
@@ -60,12 +68,20 @@ def _run(scenario: Path, out: Path, stages: list[str] | None) -> None:
             f"{scenario} declares a sweep of {n} variants; this runs the base "
             "scenario (`planner sweep` runs the variants)"
         )
+    from planner.report import write_report
+
+    def finish(tmp: Path, folder: Path) -> None:
+        # the report is part of the folder: written before the rename, so a
+        # run the index lists always has it
+        write_report(tmp, folder_name=folder.name)
+
     with console.status("starting") as status:
         result = run_scenario(
             sc,
             out_root=out,
             stages=stages,
             progress=lambda msg: status.update(msg),
+            finish=finish,
         )
     console.print(_summary_table(result.summary))
     design = result.results.get("design")
@@ -80,17 +96,6 @@ def _run(scenario: Path, out: Path, stages: list[str] | None) -> None:
     skipped = result.manifest.get("stages_skipped", {})
     for stage, why in skipped.items():
         console.print(f"stage {stage}: skipped ({why})")
-    RunStore(out / "index.sqlite").add(
-        f"{result.manifest['scenario']}/{result.folder.name}",
-        kind="run",
-        scenario=result.manifest["scenario"],
-        folder=result.folder,
-        kpis=result.kpis if result.kpis is not None else pd.DataFrame(),
-        params={},
-        started_utc=result.manifest["started_utc"],
-        seed=result.manifest["seed"],
-        scenario_sha256=result.manifest["scenario_sha256"],
-    )
     if result.predicted is not None and len(result.predicted):
         t = Table(title="plans' predictions vs simulation (95 % CI)")
         for c in ("measure", "predicted", "simulated", "95 % CI"):
@@ -103,10 +108,8 @@ def _run(scenario: Path, out: Path, stages: list[str] | None) -> None:
                 f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]",
             )
         console.print(t)
-    from planner.report import write_report
-
-    console.print(f"report: {write_report(result.folder)}", markup=False)
-    console.print(f"run folder: {result.folder}")
+    console.print(f"report: {result.folder / 'report.html'}", markup=False)
+    console.print(f"run folder: {result.folder}", markup=False)
 
 
 OutOption = Annotated[Path, typer.Option(help="Root folder of run folders.")]
@@ -223,15 +226,37 @@ def simulate(scenario: ScenarioArg, out: OutOption = Path("runs")) -> None:
 
 
 @handle_errors
-def validate(scenario: ScenarioArg) -> None:
-    """Check a scenario, all the data it names and its sweep, without running it."""
+def validate(
+    scenario: ScenarioArg,
+    stage: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Check this stage (repeatable) instead of the scenario's "
+            "[run] stages, e.g. --stage siting for `planner site`.",
+        ),
+    ] = None,
+) -> None:
+    """Check a scenario, all the data it names and its sweep, without running it.
+
+    Runs every check ``planner run`` makes before its first solver call, for
+    the scenario's stages (or ``--stage``) and for each sweep variant: "ok"
+    means the run will not fail on its input.
+    """
+    known = typing.get_args(Stage)
+    for s in stage or []:
+        if s not in known:
+            raise InputError(field="--stage", expected=f"one of {list(known)}", got=s)
     sc = load_scenario(scenario)
-    n_variants = len(expand_sweep(sc)) if sc.spec.sweep is not None else 0
+    variants = expand_sweep(sc) if sc.spec.sweep is not None else []
     data = build(sc)
+    stages = list(stage) if stage else list(sc.spec.run.stages)
+    preflight(data, stages)
+    for v in variants:
+        check_variant(sc, data, v, stages=stage or None)
     console.print(_summary_table(scenario_summary(data)))
-    if n_variants:
-        console.print(f"sweep: {n_variants} variants, each valid")
-    console.print(f"{scenario}: ok")
+    if variants:
+        console.print(f"sweep: {len(variants)} variants, each valid")
+    console.print(f"{scenario}: ok (stages {', '.join(stages)})", markup=False)
 
 
 @handle_errors
@@ -262,10 +287,11 @@ def day(
         ) from None
     if jobs is not None and jobs < 0:
         raise InputError(field="--jobs", expected=">= 0", got=jobs)
+    check_new_folder(out, "--out")
     data = build(load_scenario(scenario))
     d = generate_day(data, when, n_tickets=jobs, outlets=outlet or None)
-    if out.exists() and any(out.iterdir()):
-        raise InputError(field="--out", expected="a new or empty folder", got=str(out))
+    check_new_folder(out, "--out")
+    remove_stale(out.parent, target=out.name)  # left by a killed run
     if out.exists():
         out.rmdir()
     with atomic_dir(out) as tmp:

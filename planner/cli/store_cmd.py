@@ -19,6 +19,7 @@ from rich.progress import (
 from rich.table import Table
 
 from planner.cli.common import console, err_console, handle_errors
+from planner.core.atomic import check_writable_dir
 from planner.core.errors import InputError
 from planner.scenario import load_scenario
 from planner.scenario.compare import compare_kpis
@@ -56,6 +57,7 @@ def sweep(
     ] = False,
 ) -> None:
     """Run a scenario's sweep on Dask; resumes where an interrupted sweep stopped."""
+    check_writable_dir(out, "--out")
     sc = load_scenario(scenario)
     signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     with Progress(
@@ -114,7 +116,7 @@ def runs(
     scenario: Annotated[str | None, typer.Option(help="Only this scenario.")] = None,
 ) -> None:
     """List the runs and sweep variants in the store."""
-    store = RunStore(out / "index.sqlite")
+    store = RunStore(out / "index.sqlite", create=False)
     frame = store.list(scenario=scenario)
     t = Table(title=f"{len(frame)} runs in {store.path}")
     for c in ("run_id", "kind", "variant", "started_utc", "seed"):
@@ -159,15 +161,7 @@ def compare(
 
     With --sweep, one row per variant and KPI against the baseline.
     """
-    store_path = out / "index.sqlite"
-    if not store_path.exists():
-        raise InputError(
-            source=str(store_path),
-            expected="a results store",
-            got="no such file",
-            hint="run a scenario first",
-        )
-    store = RunStore(store_path)
+    store = RunStore(out / "index.sqlite", create=False)
     if sweep is not None:
         _compare_sweep(store, sweep, a, kpi)
         return
@@ -228,7 +222,16 @@ def _compare_sweep(
         base = store.resolve(baseline)
     else:  # the sweep's first variant, in the order of its sweep.json
         folder = Path(str(members["folder"].iloc[0])).parent.parent
-        first = json.loads((folder / "sweep.json").read_text())["variants"][0]["id"]
+        meta = folder / "sweep.json"
+        try:
+            first = json.loads(meta.read_text(encoding="utf-8"))["variants"][0]["id"]
+        except (OSError, ValueError, KeyError, IndexError, TypeError) as e:
+            raise InputError(
+                source=str(meta),
+                expected="the sweep's description (variants in order)",
+                got=f"{type(e).__name__}: {e}",
+                hint="give the baseline run as A",
+            ) from None
         base = str(members["run_id"].iloc[0]).rsplit("/", 1)[0] + f"/{first}"
     t = Table(title=f"sweep {hits[0]}: each variant vs {base}")
     for c in ("variant", "kpi", "value", "diff", "95 % CI", ""):

@@ -6,6 +6,7 @@ same clear message as a bad column in a file.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,69 @@ import numpy.typing as npt
 
 from planner.core.errors import InputError
 
-__all__ = ["as_array", "check_fraction", "check_positive_int", "readonly"]
+__all__ = [
+    "SEED_MAX",
+    "as_array",
+    "check_fraction",
+    "check_positive_int",
+    "check_positive_number",
+    "check_seed",
+    "readonly",
+    "row_label",
+]
+
+#: The largest seed every engine takes (PyVRP and OR-Tools use 32-bit seeds).
+SEED_MAX = 2**32 - 1
+
+
+def row_label(i: int, ident: Any = None) -> str:
+    """How a person names data row ``i`` (0-based) of a table: from 1, with its id.
+
+    >>> row_label(0, "T-0412")
+    'row 1 (id "T-0412")'
+    """
+    return f'row {i + 1} (id "{ident}")' if ident is not None else f"row {i + 1}"
+
+
+def check_seed(x: Any, name: str = "seed", *, source: str | None = None) -> int:
+    """Check a seed is an integer in ``[0, SEED_MAX]`` (what the engines take).
+
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    planner.core.errors.InputError: seed must be an integer in [0, 4294967295]; got -1
+    """
+    ok = not isinstance(x, bool | np.bool_) and isinstance(x, int | np.integer)
+    if not ok or not 0 <= int(x) <= SEED_MAX:
+        raise InputError(
+            source=source,
+            field=name,
+            expected=f"an integer in [0, {SEED_MAX}]",
+            got=x,
+        )
+    return int(x)
+
+
+def check_positive_number(
+    x: Any, name: str, *, source: str | None = None, allow_none: bool = False
+) -> float | None:
+    """Check ``x`` is a finite number > 0 (``None`` too when ``allow_none``).
+
+    >>> check_positive_number("10", "time_limit_s")
+    Traceback (most recent call last):
+    ...
+    planner.core.errors.InputError: time_limit_s must be a finite number > 0; got '10'
+    """
+    if x is None and allow_none:
+        return None
+    ok = not isinstance(x, bool | np.bool_) and isinstance(
+        x, int | float | np.integer | np.floating
+    )
+    if not ok or not (math.isfinite(float(x)) and float(x) > 0):
+        raise InputError(
+            source=source, field=name, expected="a finite number > 0", got=x
+        )
+    return float(x)
 
 
 def readonly(a: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -93,9 +94,9 @@ class CostRates:
             v = getattr(self, f.name)
             if isinstance(v, Mapping):
                 for k, x in v.items():
-                    _check_rate(f"{f.name}.{k}", x)
+                    _check_rate(f"costs.{f.name}.{k}", x)
             else:
-                _check_rate(f.name, v)
+                _check_rate(f"costs.{f.name}", v)
 
     @classmethod
     def docs(cls) -> dict[str, str]:
@@ -112,9 +113,10 @@ class CostRates:
 
 
 def _check_rate(name: str, v: Any) -> None:
+    """One rate: named as the scenario's ``[costs]`` key, like the schema does."""
     if (
         isinstance(v, bool)
-        or not isinstance(v, int | float)
+        or not isinstance(v, numbers.Real)
         or not math.isfinite(v)
         or v < 0
     ):

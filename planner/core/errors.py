@@ -30,8 +30,14 @@ class PlannerError(Exception):
 
 
 def _fmt_got(got: Any) -> str:
+    """The value as a user wrote it: ``'T01'``, not ``np.str_('T01')``."""
+    if type(got).__module__ == "numpy" and getattr(got, "ndim", None) == 0:
+        got = got.item()  # a numpy scalar
     if isinstance(got, str):
-        return repr(got)
+        return repr(str(got))
+    if isinstance(got, list | tuple):
+        inner = ", ".join(_fmt_got(x) for x in got)
+        return f"[{inner}]" if isinstance(got, list) else f"({inner})"
     return str(got)
 
 

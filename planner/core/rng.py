@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from planner.core.errors import InputError
+
 __all__ = ["Seed", "as_generator", "spawn_generators", "spawn_seeds"]
 
 Seed = int | np.random.Generator | np.random.SeedSequence | None
@@ -21,9 +23,11 @@ def as_generator(seed: Seed = 0) -> np.random.Generator:
         return seed
     if seed is not None and not isinstance(seed, np.random.SeedSequence):
         if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-            raise TypeError(f"seed must be an int or a numpy Generator; got {seed!r}")
+            raise InputError(
+                field="seed", expected="an integer >= 0 or a numpy Generator", got=seed
+            )
         if seed < 0:
-            raise ValueError(f"seed must be >= 0; got {seed}")
+            raise InputError(field="seed", expected="an integer >= 0", got=int(seed))
     return np.random.default_rng(seed)
 
 

@@ -8,25 +8,34 @@ from dataclasses import dataclass
 
 from planner.core.errors import InputError
 
-__all__ = ["TimeWindow", "parse_clock"]
+__all__ = ["CLOCK_FORMS", "TimeWindow", "parse_clock"]
 
-_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+
+#: How a clock time may be written, for messages.
+CLOCK_FORMS = '"HH:MM" or "HH:MM:SS" between 00:00 and 24:00'
 
 
 def parse_clock(text: str, *, field: str = "time") -> float:
-    """Parse ``"HH:MM"`` into minutes after midnight (``"24:00"`` allowed).
+    """Parse ``"HH:MM"`` or ``"HH:MM:SS"`` into minutes after midnight.
 
-    >>> parse_clock("08:30")
-    510.0
+    ``"24:00"`` is allowed (the end of the day); hours above 24, minutes or
+    seconds of 60 and more are refused.
+
+    >>> parse_clock("08:30"), parse_clock("08:30:30")
+    (510.0, 510.5)
+    >>> parse_clock("10:75")
+    Traceback (most recent call last):
+    ...
+    planner.core.errors.InputError: time must be "HH:MM" or "HH:MM:SS" between 00:00 and 24:00; got '10:75'
     """
     m = _CLOCK.match(text) if isinstance(text, str) else None
-    if not m or int(m.group(2)) >= 60 or int(m.group(1)) * 60 + int(m.group(2)) > 1440:
-        raise InputError(
-            field=field,
-            expected='a clock time "HH:MM" between 00:00 and 24:00',
-            got=text,
-        )
-    return float(int(m.group(1)) * 60 + int(m.group(2)))
+    if m:
+        h, mi, sec = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+        total = h * 60 + mi + sec / 60.0
+        if mi < 60 and sec < 60 and total <= 1440:
+            return float(total)
+    raise InputError(field=field, expected=CLOCK_FORMS, got=text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +71,24 @@ class TimeWindow:
 
     @classmethod
     def parse(cls, text: str, *, field: str = "window") -> TimeWindow:
-        """Parse ``"HH:MM-HH:MM"``."""
+        """Parse ``"HH:MM-HH:MM"`` (or with seconds); the error shows ``text`` whole.
+
+        >>> TimeWindow.parse("25:00-26:30")
+        Traceback (most recent call last):
+        ...
+        planner.core.errors.InputError: window must be "HH:MM-HH:MM" (or HH:MM:SS) between 00:00 and 24:00; got '25:00-26:30'
+        """
         parts = text.split("-") if isinstance(text, str) else []
-        if len(parts) != 2:
-            raise InputError(field=field, expected='"HH:MM-HH:MM"', got=text)
-        start, end = (
-            parse_clock(parts[0], field=field),
-            parse_clock(parts[1], field=field),
-        )
+        try:
+            if len(parts) != 2:
+                raise InputError(field=field)
+            start, end = (parse_clock(parts[0]), parse_clock(parts[1]))
+        except InputError:
+            raise InputError(
+                field=field,
+                expected='"HH:MM-HH:MM" (or HH:MM:SS) between 00:00 and 24:00',
+                got=text,
+            ) from None
         if end < start:
             raise InputError(
                 field=field,

@@ -16,6 +16,8 @@ from planner.geo.crs import check_lonlat as check_lonlat
 from planner.geo.crs import to_lonlat as to_lonlat
 from planner.geo.crs import to_metric as to_metric
 from planner.geo.crs import utm_crs as utm_crs
+from planner.geo.formats import TABLE_FORMATS as TABLE_FORMATS
+from planner.geo.formats import read_table as read_table
 from planner.geo.great_circle import GreatCircle as GreatCircle
 from planner.geo.io import points_lonlat as points_lonlat
 from planner.geo.io import read_points as read_points
@@ -33,6 +35,7 @@ from planner.geo.speed import with_speed_factors as with_speed_factors
 __all__ = [
     "DEFAULT_SPEEDS_KMH",
     "EARTH_RADIUS_M",
+    "TABLE_FORMATS",
     "GreatCircle",
     "MatrixFile",
     "RoadNetwork",
@@ -44,6 +47,7 @@ __all__ = [
     "helsinki_pbf",
     "points_lonlat",
     "read_points",
+    "read_table",
     "service_areas",
     "to_lonlat",
     "to_metric",

@@ -26,6 +26,7 @@ from planner.core.atomic import atomic_path
 from planner.core.checks import readonly
 from planner.core.errors import InputError
 from planner.geo.crs import EARTH_RADIUS_M, check_lonlat, unit_vectors
+from planner.geo.formats import read_table
 from planner.geo.matrix import TravelMatrix, check_dtype
 
 __all__ = ["COORDINATE_COLUMNS", "VALUE_COLUMNS", "MatrixFile"]
@@ -128,39 +129,20 @@ class MatrixFile:
         origin_col: str = "origin_id",
         destination_col: str = "destination_id",
     ) -> MatrixFile:
-        """Read and validate a long-format matrix from ``.csv`` or ``.parquet``.
+        """Read and validate a long-format matrix from a table file.
+
+        Any format :func:`~planner.geo.formats.read_table` reads (CSV,
+        Parquet, GeoJSON, ...); geometries are ignored.
 
         Raises :class:`~planner.core.errors.InputError` naming the file, row
         and field for: a missing or unreadable file, missing columns, empty
         ids, non-numeric / NaN / negative values, duplicate pairs (both rows
         named), missing pairs, coordinates out of range.
         """
-        p = Path(path)
-        source = p.name
-        if not p.is_file():
-            raise InputError(
-                source=source, expected="an existing file", got=f"no file at {p}"
-            )
-        suffix = p.suffix.lower()
-        if suffix not in _SUFFIXES:
-            raise InputError(
-                source=source,
-                field="file type",
-                expected=f"one of {', '.join(_SUFFIXES)}",
-                got=suffix or "no suffix",
-            )
-        try:
-            if suffix == ".csv":
-                frame = pd.read_csv(p, dtype={origin_col: str, destination_col: str})
-            else:
-                frame = pd.read_parquet(p)
-        except Exception as e:  # any reader failure is the file's fault here
-            msg = str(e).strip().splitlines()[0] if str(e).strip() else ""
-            raise InputError(
-                source=source,
-                expected=f"a readable {suffix[1:].upper()} file",
-                got=f"{type(e).__name__}: {msg}",
-            ) from e
+        frame = read_table(
+            path, what="travel times", text_columns=(origin_col, destination_col)
+        )
+        source = str(frame.attrs["source"])
         return cls.from_frame(
             frame, origin_col=origin_col, destination_col=destination_col, source=source
         )
@@ -381,6 +363,24 @@ class MatrixFile:
             self._tm.duration_min[np.ix_(oi, di)].astype(dt),
         )
 
+    def first_unmatched(
+        self, points: npt.ArrayLike, *, origins: bool = True, tolerance_m: float = 1.0
+    ) -> tuple[int, float] | None:
+        """The first of ``points`` with no id of the file within ``tolerance_m``.
+
+        Returns its position and the distance to the nearest id, or ``None``
+        when every point matches, so a caller can name the point as its user
+        knows it (a table row) before asking for :meth:`matrix`.
+        """
+        known = self._o_lonlat if origins else self._d_lonlat
+        pts = check_lonlat(points, "points")
+        if known is None or len(pts) == 0:
+            return None
+        tree = cKDTree(unit_vectors(known) * EARTH_RADIUS_M)
+        dist, _ = tree.query(unit_vectors(pts) * EARTH_RADIUS_M)
+        bad = np.flatnonzero(dist > tolerance_m)
+        return None if bad.size == 0 else (int(bad[0]), float(dist[bad[0]]))
+
     # ---------------------------------------------------------------- writing
     @staticmethod
     def write(
@@ -444,7 +444,7 @@ class MatrixFile:
             if i is None:
                 raise InputError(
                     source=self._source,
-                    location=f"{name}[{k}]",
+                    location=f"{name} item {k + 1}",
                     field=name,
                     expected=f"an id present in {self._source}",
                     got=_id_text(x),
@@ -473,7 +473,7 @@ def _match(
         i = int(np.flatnonzero(bad)[0])
         raise InputError(
             source=source,
-            location=f"{name} row {i}",
+            location=f"{name} point {i + 1} ({points[i, 0]:.6f}, {points[i, 1]:.6f})",
             expected=f"a point within {tolerance_m:g} m of one in the file",
             got=f"nearest {float(dist[i]):.1f} m away",
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -260,18 +261,50 @@ def siting_map_layers(
     ]
 
 
+_TILES = re.compile(r"^https?://[^\s\"'<>]+$")
+
+
+def check_tiles(tiles: str | None) -> None:
+    """Refuse a tile URL that is not an http(s) template with {z}, {x}, {y}.
+
+    >>> check_tiles("javascript:alert(1)")
+    Traceback (most recent call last):
+    ...
+    planner.core.errors.InputError: --tiles must be an http(s) URL template with {z}, {x} and {y}; got 'javascript:alert(1)'
+    """
+    if tiles is None:
+        return
+    if not (
+        isinstance(tiles, str)
+        and _TILES.match(tiles)
+        and all(k in tiles for k in ("{z}", "{x}", "{y}"))
+    ):
+        raise InputError(
+            field="--tiles",
+            expected="an http(s) URL template with {z}, {x} and {y}",
+            got=tiles,
+        )
+
+
 def render_report(
     run: RunData,
     *,
     tiles: str | None = None,
     attribution: str = "",
+    folder_name: str | None = None,
 ) -> str:
-    """The HTML text of a run's report (see :func:`write_report`)."""
+    """The HTML text of a run's report (see :func:`write_report`).
+
+    ``attribution`` is shown as text (Leaflet would render it as HTML, so it
+    is escaped); ``tiles`` must be an http(s) URL template.
+    """
+    check_tiles(tiles)
+    attribution = html.escape(str(attribution), quote=True)
     m, s = run.manifest, run.summary
     title = f"planner run: {s.get('scenario', m.get('scenario', ''))}"
     parts: list[str] = []
     meta = [
-        f"run folder {run.folder.name}",
+        f"run folder {folder_name or run.folder.name}",
         f"seed {m.get('seed')}",
         f"started {m.get('started_utc', '?')}",
         f"runtime {m.get('runtime_s', '?')} s",
@@ -425,6 +458,7 @@ def write_report(
     tiles: str | None = None,
     attribution: str = "",
     path: str | Path | None = None,
+    folder_name: str | None = None,
 ) -> Path:
     """Write ``report.html`` into a run folder (atomically); return its path.
 
@@ -440,6 +474,9 @@ def write_report(
         Attribution text of the tiles.
     path
         Where to write instead of ``run_folder/report.html``.
+    folder_name
+        The run folder's name to show, when ``run_folder`` is the temporary
+        folder of a run still being written.
 
     Raises
     ------
@@ -447,7 +484,9 @@ def write_report(
         If ``run_folder`` is not a run folder.
     """
     run = read_run(run_folder)
-    text = render_report(run, tiles=tiles, attribution=attribution)
+    text = render_report(
+        run, tiles=tiles, attribution=attribution, folder_name=folder_name
+    )
     out = Path(path) if path is not None else run.folder / "report.html"
     with atomic_path(out) as tmp:
         tmp.write_text(text, encoding="utf-8")

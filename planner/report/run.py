@@ -13,6 +13,7 @@ import pandas as pd
 
 from planner.core.errors import InputError
 from planner.geo import service_areas
+from planner.geo.formats import read_result
 from planner.inventory import StockPlan
 from planner.siting import SitingPlan
 
@@ -99,7 +100,7 @@ def read_run(folder: str | Path) -> RunData:
             )
         return out
 
-    kpis = pd.read_parquet(f / "kpis.parquet")
+    kpis = read_result(f / "kpis.parquet")
     need = {"kpi", "mean", "ci_low", "ci_high", "n_reps", "unit"}
     if not need <= set(kpis.columns):
         raise InputError(
@@ -108,13 +109,11 @@ def read_run(folder: str | Path) -> RunData:
             got=sorted(kpis.columns),
         )
     demand = (
-        pd.read_parquet(f / "demand.parquet")
-        if (f / "demand.parquet").is_file()
-        else None
+        read_result(f / "demand.parquet") if (f / "demand.parquet").is_file() else None
     )
     plan = SitingPlan.load(f / "siting") if (f / "siting").is_dir() else None
     sites = (
-        pd.read_parquet(f / "siting_sites.parquet")
+        read_result(f / "siting_sites.parquet")
         if (f / "siting_sites.parquet").is_file()
         else None
     )

@@ -18,6 +18,7 @@ import pandas as pd
 
 from planner.core.atomic import atomic_path
 from planner.core.errors import InputError
+from planner.geo.formats import read_result
 from planner.report.html import _CSS, _fmt
 from planner.report.html import write_report as write_run_report
 from planner.report.plots import figure_svg
@@ -69,7 +70,7 @@ def read_sweep(folder: str | Path) -> tuple[dict[str, Any], pd.DataFrame]:
         vdir = f / "variants" / str(v["id"])
         if not (vdir / "manifest.json").is_file():
             continue
-        k = pd.read_parquet(vdir / "kpis.parquet")
+        k = read_result(vdir / "kpis.parquet")
         k.insert(0, "variant", str(v["name"]))
         k.insert(0, "variant_id", str(v["id"]))
         frames.append(k)

@@ -440,6 +440,7 @@ class DispatchProblem:
                 dtype=np.int64,
                 shape=(n,),
                 source="jobs",
+                copy=True,  # fixed routes pin their jobs below; replace() passes ours
             )
             bad = (pin < -1) | (pin >= m)
             if bad.any():
@@ -553,7 +554,26 @@ class DispatchProblem:
         return np.column_stack([self.tw_early_min[a:b], self.tw_late_min[a:b]])
 
     def replace(self, **changes: Any) -> DispatchProblem:
-        """A copy with ``changes`` applied, validated again."""
+        """A copy with ``changes`` applied, validated again.
+
+        New ``fixed_routes`` (without new ``job_pinned_tech``) release the
+        pins the old fixed routes put on their jobs, so a job may move to
+        another technician's fixed route.
+
+        >>> import numpy as np
+        >>> d = np.array([[0.0, 10.0], [10.0, 0.0]])
+        >>> p = DispatchProblem(d, d * 500, [1], [30], [0, 1], [480], [600],
+        ...     [0, 0], [0, 0], [480, 480], [1020, 1020])
+        >>> p.replace(fixed_routes=((0,), ())).replace(fixed_routes=((), (0,))).job_pinned_tech
+        array([1])
+        """
+        if "fixed_routes" in changes and "job_pinned_tech" not in changes:
+            pin = np.array(self.job_pinned_tech, dtype=np.int64)
+            for t, route in enumerate(self.fixed_routes):
+                for j in route:
+                    if pin[j] == t:
+                        pin[j] = -1
+            changes["job_pinned_tech"] = pin
         return dataclasses.replace(self, **changes)
 
     def check_feasible_skills(self) -> None:

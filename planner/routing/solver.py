@@ -173,7 +173,7 @@ def _unserved_weight(p: DispatchProblem) -> np.ndarray:
         return np.ones(0)
     pos = pen[pen > 0]
     weight = pen / pos.min() if len(pos) else np.ones(p.n_jobs)
-    weight = np.where(p.job_pinned_tech >= 0, weight.max() * 2, weight)
+    weight = np.where(p.job_pinned_tech >= 0, weight.max(initial=1.0) * 2, weight)
     return np.maximum(weight, 1.0)
 
 

@@ -18,9 +18,7 @@ optional ``skills``, ``break_start``/``break_end``/``break_min``,
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,171 +28,32 @@ import pandas as pd
 from planner.core.cost import CostRates
 from planner.core.errors import InputError
 from planner.core.urgency import Urgency
-from planner.geo import GreatCircle, TravelModel
+from planner.geo import GreatCircle, MatrixFile, TravelModel
+from planner.geo.formats import id_column
 from planner.geo.speed import free_flow_matrix, speed_of, travel_info
+from planner.routing._edge import (
+    _check_breaks,
+    _check_in_matrix,
+    _check_numbers,
+    _convert_times,
+    _convert_windows,
+    _coords,
+    _end_points,
+    _require_times,
+    read_dispatch_table,
+)
 from planner.routing.problem import DispatchProblem, _bad
 
-__all__ = ["DEFAULT_TRAVEL", "problem_from_frames", "problem_from_tables", "read_table"]
+__all__ = [
+    "DEFAULT_TRAVEL",
+    "problem_from_frames",
+    "problem_from_tables",
+    "read_dispatch_table",
+]
 
 #: The travel model of the nightly job when no scenario names one: crow-fly
 #: distance x 1.3 at 30 km/h (city traffic).
 DEFAULT_TRAVEL = GreatCircle(circuity=1.3, speed_kmh=30.0)
-
-
-def read_table(path: Path, what: str) -> pd.DataFrame:
-    if not path.is_file():
-        raise InputError(
-            source=str(path), expected=f"a {what} file", got="no such file"
-        )
-    suf = path.suffix.lower()
-    try:
-        if suf == ".csv":
-            df = pd.read_csv(path, dtype={"id": str, "pinned_tech": str})
-        elif suf in (".parquet", ".pq"):
-            df = pd.read_parquet(path)
-        elif suf in (".geojson", ".json", ".gpkg"):
-            import geopandas as gpd
-
-            g = gpd.read_file(path)
-            if g.crs is not None and not g.crs.equals("EPSG:4326"):
-                g = g.to_crs("EPSG:4326")
-            df = pd.DataFrame(g.drop(columns="geometry"))
-            if "lon" not in df.columns:
-                if not (g.geom_type == "Point").all():
-                    raise InputError(
-                        source=path.name, field="geometry", expected="points"
-                    )
-                df["lon"], df["lat"] = g.geometry.x.to_numpy(), g.geometry.y.to_numpy()
-        else:
-            raise InputError(
-                source=path.name, expected="a .csv, .parquet or .geojson file", got=suf
-            )
-    except InputError:
-        raise
-    except Exception as e:  # a parser error is the user's file, not a bug
-        raise InputError(
-            source=path.name,
-            expected=f"a readable {what} table",
-            got=str(e).splitlines()[0],
-        ) from e
-    if "id" in df.columns:
-        df["id"] = df["id"].astype(str)
-    return df.reset_index(drop=True)
-
-
-def _minutes(v: Any, day: dt.date, source: str, row: int, rid: str, fld: str) -> float:
-    """``HH:MM``, minutes, or an ISO date-time on ``day`` -> minutes after midnight."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return math.nan
-    if isinstance(v, int | float | np.integer | np.floating):
-        return float(v)
-    s = str(v).strip()
-    try:
-        return float(s)
-    except ValueError:
-        pass
-    if len(s) <= 5 and ":" in s:
-        h, _, m = s.partition(":")
-        try:
-            return int(h) * 60.0 + int(m)
-        except ValueError:
-            pass
-    try:
-        t = pd.Timestamp(s)
-    except (ValueError, TypeError):
-        t = None
-    if t is None or pd.isna(t):
-        raise InputError(
-            source=source,
-            location=f'row {row + 1} (id "{rid}")',
-            field=fld,
-            expected="HH:MM, minutes or an ISO date-time",
-            got=s,
-        )
-    base = pd.Timestamp(day)
-    if t.tzinfo is not None:
-        t = t.tz_localize(None)
-    return (t - base).total_seconds() / 60.0
-
-
-def _convert_times(
-    df: pd.DataFrame, cols: dict[str, str], day: dt.date, source: str
-) -> pd.DataFrame:
-    out = df.copy()
-    for src, dst in cols.items():
-        if src in df.columns:
-            out[dst] = [
-                _minutes(v, day, source, i, str(df["id"].iloc[i]), src)
-                for i, v in enumerate(df[src].tolist())
-            ]
-    return out
-
-
-def _convert_windows(df: pd.DataFrame, day: dt.date, source: str) -> pd.DataFrame:
-    if "windows" not in df.columns:
-        return df
-    out = df.copy()
-    conv = []
-    for i, v in enumerate(df["windows"].tolist()):
-        pairs = []
-        for tok in str(v).replace(",", ";").split(";"):
-            tok = tok.strip()
-            if not tok:
-                continue
-            # split on the '-' between two times (ISO date-times contain '-' too)
-            parts = tok.split("-")
-            if len(parts) == 2:
-                a, b = parts
-            elif len(parts) % 2 == 0:
-                k = len(parts) // 2
-                a, b = "-".join(parts[:k]), "-".join(parts[k:])
-            else:
-                raise InputError(
-                    source=source,
-                    location=f'row {i + 1} (id "{df["id"].iloc[i]}")',
-                    field="windows",
-                    expected="'start-end' pairs",
-                    got=tok,
-                )
-            rid = str(df["id"].iloc[i])
-            pairs.append(
-                (
-                    _minutes(a, day, source, i, rid, "windows"),
-                    _minutes(b, day, source, i, rid, "windows"),
-                )
-            )
-        conv.append(pairs)
-    out["windows"] = pd.Series(conv, index=out.index, dtype=object)
-    return out
-
-
-def _coords(
-    df: pd.DataFrame, source: str, lon: str = "lon", lat: str = "lat"
-) -> np.ndarray:
-    for c in (lon, lat):
-        if c not in df.columns:
-            raise InputError(source=source, field=c, expected="a column", got="missing")
-    xy = np.column_stack(
-        [
-            pd.to_numeric(df[lon], errors="coerce"),
-            pd.to_numeric(df[lat], errors="coerce"),
-        ]
-    ).astype(float)
-    bad = (
-        ~np.isfinite(xy).all(axis=1)
-        | (np.abs(xy[:, 0]) > 180)
-        | (np.abs(xy[:, 1]) > 90)
-    )
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            source=source,
-            location=f'row {i + 1} (id "{df["id"].iloc[i]}")',
-            field=f"{lon}/{lat}",
-            expected="WGS84 degrees",
-            got=f"{df[lon].iloc[i]}, {df[lat].iloc[i]}",
-        )
-    return xy
 
 
 def problem_from_tables(
@@ -212,11 +71,36 @@ def problem_from_tables(
     Locations are the technicians' starts, their ends, then the tickets; the
     matrices come from ``travel`` (default :data:`DEFAULT_TRAVEL`).
     """
+    tickets = pd.DataFrame(tickets).reset_index(drop=True)
+    techs = pd.DataFrame(techs).reset_index(drop=True)
     for df, src in ((tickets, t_src), (techs, w_src)):
-        if "id" not in df.columns:
-            raise InputError(source=src, field="id", expected="a column", got="missing")
+        df["id"] = id_column(df, "id", source=src)
+    if len(techs) == 0:
+        raise InputError(
+            source=w_src, expected="at least one technician", got="no rows"
+        )
+    _require_times(tickets, t_src, ("windows",), ("tw_start", "tw_end"), "window")
+    _require_times(techs, w_src, (), ("shift_start", "shift_end"), "shift")
+    tickets = _check_numbers(
+        tickets, t_src, {"service_min": False, "load": False, "drop_penalty": False}
+    )
+    techs = _check_numbers(
+        techs,
+        w_src,
+        {
+            "break_min": False,
+            "max_work_min": True,
+            "max_overtime_min": False,
+            "overtime_per_hour": False,
+            "capacity": True,
+        },
+    )
     tickets = _convert_times(
-        tickets, {"tw_start": "tw_start_min", "tw_end": "tw_end_min"}, day, t_src
+        tickets,
+        {"tw_start": "tw_start_min", "tw_end": "tw_end_min"},
+        day,
+        t_src,
+        (("tw_start", "tw_end", "window"),),
     )
     tickets = _convert_windows(tickets, day, t_src)
     techs = _convert_times(
@@ -229,18 +113,26 @@ def problem_from_tables(
         },
         day,
         w_src,
+        (
+            ("shift_start", "shift_end", "shift"),
+            ("break_start", "break_end", "break window"),
+        ),
     )
+    _check_breaks(techs, w_src)
     home = _coords(techs, w_src)
     end = home.copy()
-    if "end_lon" in techs.columns and "end_lat" in techs.columns:
-        e_lon = pd.to_numeric(techs["end_lon"], errors="coerce").to_numpy(float)
-        e_lat = pd.to_numeric(techs["end_lat"], errors="coerce").to_numpy(float)
+    if "end_lon" in techs.columns or "end_lat" in techs.columns:
+        e_lon, e_lat = _end_points(techs, w_src)
         has = np.isfinite(e_lon) & np.isfinite(e_lat)
         end[has] = np.column_stack([e_lon, e_lat])[has]
     jobs_xy = _coords(tickets, t_src)
     m, n = len(techs), len(tickets)
     lonlat = np.vstack([home, end, jobs_xy])
     model = travel or DEFAULT_TRAVEL
+    if isinstance(model, MatrixFile):
+        _check_in_matrix(
+            model, lonlat, m, t_src, w_src, list(tickets["id"]), list(techs["id"])
+        )
     tm = free_flow_matrix(model, lonlat, lonlat)  # speed factors apply on top
     jobs = tickets.assign(location=np.arange(2 * m, 2 * m + n))
     tw = techs.assign(start_location=np.arange(m), end_location=np.arange(m, 2 * m))

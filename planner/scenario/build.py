@@ -35,6 +35,7 @@ from planner.geo import (
     read_points,
     with_speed_factors,
 )
+from planner.geo.formats import number_column, read_table
 from planner.scenario.catalog import Catalog, read_catalog
 from planner.scenario.load import Scenario
 from planner.scenario.schema import ScenarioSpec
@@ -51,6 +52,9 @@ __all__ = [
     "van_stock",
     "workforce",
 ]
+
+#: The largest population a demand point may have (about twice the world's).
+POPULATION_MAX = 2e10
 
 # Streams spawned from the scenario seed, by purpose (never reorder: CRN).
 _STREAM_HOUSEHOLDS, _STREAM_SITES, _STREAM_TECHS = 0, 1, 2
@@ -297,7 +301,7 @@ def _demand_and_sites(
     scenario: Scenario, catalog: Catalog, travel: TravelModel
 ) -> tuple[DemandPoints, Outlets, str, np.ndarray]:
     spec = scenario.spec
-    src = str(scenario.path) if scenario.path else "scenario"
+    src = scenario.source
     r = spec.region
     rates = _rates(spec, catalog)
     cats = catalog.category_names
@@ -318,22 +322,16 @@ def _demand_and_sites(
             lon_col=r.lon_col,
             lat_col=r.lat_col,
             required=(r.population_col,),
+            what="demand points",
         )
         fsrc = Path(r.demand_file).name
         ids = gdf[r.id_col].to_numpy(dtype=object)
         names = gdf["name"].to_numpy(dtype=object) if "name" in gdf else ids
         lon, lat = gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()
-        pop = np.asarray(gdf[r.population_col].to_numpy(), dtype=np.float64)
-        bad = ~np.isfinite(pop) | (pop < 0)
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise InputError(
-                source=fsrc,
-                location=f'row {i + 1} (id "{ids[i]}")',
-                field=r.population_col,
-                expected="a number >= 0",
-                got=float(pop[i]),
-            )
+        # more people than live on Earth is a typo, not a town
+        pop = number_column(
+            gdf, r.population_col, source=fsrc, ids=ids, maximum=POPULATION_MAX
+        )
         label = f"demand points from {fsrc}"
     else:  # city: generated households on the road network
         net = (
@@ -377,7 +375,7 @@ def _demand_and_sites(
     )
     o = spec.outlets
     if o.candidates_file:
-        g = read_points(o.candidates_file)
+        g = read_points(o.candidates_file, what="candidate sites")
         c_ids = g["id"].to_numpy(dtype=object)
         c_names = g["name"].to_numpy(dtype=object) if "name" in g else c_ids
         c_lon, c_lat = g.geometry.x.to_numpy(), g.geometry.y.to_numpy()
@@ -459,31 +457,18 @@ def _numbers(
     g: Any, col: str, default: float, fsrc: str, *, allow_inf: bool = False
 ) -> list[float]:
     """A numeric column (or the default), each value a number >= 0."""
-    if col not in g:
-        return [default] * len(g)
-    out = []
-    for k, v in enumerate(g[col].tolist()):
-        try:
-            x = float(v)
-        except (TypeError, ValueError):
-            x = float("nan")
-        if not (x >= 0) or (np.isinf(x) and not allow_inf):
-            raise InputError(
-                source=fsrc,
-                location=f'row {k + 1} (id "{g["id"].iloc[k]}")',
-                field=col,
-                expected="a number >= 0",
-                got=v,
-            )
-        out.append(x)
-    return out
+    return list(
+        number_column(
+            g, col, source=fsrc, ids=g["id"], default=default, allow_inf=allow_inf
+        )
+    )
 
 
 def _append_site_file(
     table: dict[str, list[Any]], path: str, *, partner: bool, spec: Any
 ) -> None:
     """Add the outlets of ``existing_file`` or ``partners_file`` to the site table."""
-    g = read_points(path)
+    g = read_points(path, what="partners" if partner else "existing outlets")
     fsrc = Path(path).name
     clash = sorted(set(g["id"]) & {str(v) for v in table["ids"]})
     if clash:
@@ -684,34 +669,15 @@ def read_technicians(
     tickets). Missing optional values take the scenario's ``[workforce]``
     defaults.
     """
-    import pandas as pd
-
-    p = Path(path)
-    fsrc = p.name
-    if not p.is_file():
-        raise InputError(
-            source=fsrc, expected="an existing file", got=f"no file at {p}"
-        )
-    try:
-        g = (
-            pd.read_parquet(p)
-            if p.suffix.lower() == ".parquet"
-            else pd.read_csv(p, dtype=str, keep_default_na=False)
-        )
-    except Exception as e:  # pandas raises many types for unreadable files
-        raise InputError(
-            source=fsrc,
-            expected="a CSV or Parquet table",
-            got=f"unreadable ({type(e).__name__})",
-        ) from None
+    g = read_table(
+        path, what="technicians", text_columns=_TECH_COLUMNS, required=("id", "skills")
+    )
+    fsrc = str(g.attrs["source"])
     unknown = sorted(set(g.columns) - set(_TECH_COLUMNS))
     if unknown:
         raise InputError(
             source=fsrc, expected=f"columns among {list(_TECH_COLUMNS)}", got=unknown
         )
-    for col in ("id", "skills"):
-        if col not in g:
-            raise InputError(source=fsrc, field=col, expected="a column", got="missing")
     if g.empty:
         raise InputError(source=fsrc, expected="at least one technician", got="no rows")
     w = spec.workforce
@@ -723,8 +689,21 @@ def read_technicians(
 
     def val(row: Any, col: str, default: str = "") -> str:
         v = row.get(col, default)
-        return default if v is None or str(v).strip() in ("", "nan") else str(v).strip()
+        return default if v is None or str(v).strip() == "" else str(v).strip()
 
+    # numbers checked as a column first: the row, the column and the cell as written
+    nums = {
+        c: number_column(
+            g, c, source=fsrc, ids=g["id"], default=d, minimum=lo, maximum=hi
+        )
+        for c, d, lo, hi in (
+            ("break_min", w.break_min, 0.0, 240.0),
+            ("cost_per_hour", w.cost_per_hour, 0.0, None),
+            ("max_overtime_min", w.max_overtime_min, 0.0, 720.0),
+            ("lon", float("nan"), -180.0, 180.0),
+            ("lat", float("nan"), -90.0, 90.0),
+        )
+    }
     for k, row in enumerate(g.to_dict("records")):
         tid = val(row, "id")
         where = f'row {k + 1} (id "{tid}")'
@@ -756,7 +735,7 @@ def read_technicians(
                     )
                 start = (float(sites.lon[outlet[oid]]), float(sites.lat[outlet[oid]]))
             elif val(row, "lon") and val(row, "lat"):
-                start = (float(val(row, "lon")), float(val(row, "lat")))
+                start = (float(nums["lon"][k]), float(nums["lat"][k]))
             else:
                 raise InputError(
                     field="outlet_id",
@@ -786,7 +765,7 @@ def read_technicians(
                 f"{val(row, 'shift_end', w.shift.split('-')[1])}",
                 field="shift_start/shift_end",
             )
-            brk_min = float(val(row, "break_min", str(w.break_min)))
+            brk_min = float(nums["break_min"][k])
             brk = TimeWindow.parse(
                 f"{val(row, 'break_start', w.break_window.split('-')[0])}-"
                 f"{val(row, 'break_end', w.break_window.split('-')[1])}",
@@ -801,12 +780,8 @@ def read_technicians(
                     shift=shift,
                     break_window=brk if brk_min > 0 else None,
                     break_min=brk_min,
-                    cost_per_hour=float(
-                        val(row, "cost_per_hour", str(w.cost_per_hour))
-                    ),
-                    max_overtime_min=float(
-                        val(row, "max_overtime_min", str(w.max_overtime_min))
-                    ),
+                    cost_per_hour=float(nums["cost_per_hour"][k]),
+                    max_overtime_min=float(nums["max_overtime_min"][k]),
                     van_stock=stock,
                     workdays=_day_list(val(row, "workdays"), list(w.workdays)),
                     urgent_only=_flag(val(row, "urgent_only", "false")),
@@ -882,7 +857,7 @@ def build(scenario: Scenario) -> ScenarioData:
         When a needed skill is held by no technician.
     """
     spec = scenario.spec
-    src = str(scenario.path) if scenario.path else "scenario"
+    src = scenario.source
     catalog = _catalog(spec, src)
     travel = _travel(spec)
     demand, sites, label, radius = _demand_and_sites(scenario, catalog, travel)

@@ -40,12 +40,22 @@ class Scenario:
         The merged TOML content after ``extends``, paths made absolute.
     chain
         The files read, the scenario's own first, then what it extends.
+    given
+        The path as the user wrote it (for messages).
     """
 
     spec: ScenarioSpec
     path: Path | None
     resolved: dict[str, Any]
     chain: tuple[Path, ...] = ()
+    given: str | None = None
+
+    @property
+    def source(self) -> str:
+        """How messages name the scenario: its path as the user gave it."""
+        if self.given:
+            return self.given
+        return str(self.path) if self.path else "scenario"
 
     @property
     def name(self) -> str:
@@ -78,8 +88,14 @@ class Scenario:
                         got=type(node).__name__,
                     )
             node[keys[-1]] = value
-        spec = _validate(merged, str(self.path) if self.path else "scenario")
-        return Scenario(spec=spec, path=self.path, resolved=merged, chain=self.chain)
+        spec = _validate(merged, self.source)
+        return Scenario(
+            spec=spec,
+            path=self.path,
+            resolved=merged,
+            chain=self.chain,
+            given=self.given,
+        )
 
 
 def _read_toml(path: Path, *, named_by: str | None) -> dict[str, Any]:
@@ -184,9 +200,83 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
     return sorted(fields) if fields else []
 
 
+class _Toml:
+    """A value shown as it is written in TOML (``true``, ``"x"``, ``[1, 2]``)."""
+
+    def __init__(self, v: Any) -> None:
+        self.v = v
+
+    def __str__(self) -> str:
+        return _toml_text(self.v)
+
+
+def _toml_text(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_text(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k} = {_toml_text(x)}" for k, x in v.items()) + "}"
+    return str(v)
+
+
+def _expected(err: Any) -> str | None:
+    """What a pydantic error type expected, in the words of the messages."""
+    t, ctx = err["type"], err.get("ctx") or {}
+    bounds = {
+        "greater_than_equal": ">= {ge}",
+        "greater_than": "> {gt}",
+        "less_than_equal": "<= {le}",
+        "less_than": "< {lt}",
+    }
+    if t in bounds:
+        bound = next(iter(ctx.values()), None)
+        whole = isinstance(bound, int) and not isinstance(bound, bool)
+        return ("an integer " if whole else "a number ") + bounds[t].format(**ctx)
+    simple = {
+        "finite_number": "a finite number",
+        "int_type": "an integer",
+        "int_parsing": "an integer",
+        "int_from_float": "an integer",
+        "float_type": "a number",
+        "float_parsing": "a number",
+        "bool_type": "true or false",
+        "string_type": "a string in quotes",
+        "list_type": "a list [...]",
+        "dict_type": "a table",
+        "model_type": "a table",
+        "model_attributes_type": "a table",
+    }
+    if t in simple:
+        return simple[t]
+    if t == "literal_error":
+        return f"one of {ctx.get('expected', '')}"
+    if t == "string_too_short":
+        return f"at least {ctx.get('min_length')} character(s)"
+    if t == "string_too_long":
+        return f"at most {ctx.get('max_length')} characters"
+    if t == "too_short":
+        return f"at least {ctx.get('min_length')} item(s)"
+    return None
+
+
+def _plain(v: Any) -> Any:
+    """numpy scalars and tuples from Python callers as the plain values TOML gives."""
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_plain(x) for x in v]
+    item = getattr(v, "item", None)
+    if item is not None and type(v).__module__ == "numpy":
+        return item()
+    return v
+
+
 def _validate(raw: dict[str, Any], source: str) -> ScenarioSpec:
     try:
-        return ScenarioSpec.model_validate(raw)
+        return ScenarioSpec.model_validate(_plain(raw))
     except ValidationError as e:
         err = e.errors(include_url=False)[0]
         loc = tuple(err["loc"])
@@ -206,11 +296,29 @@ def _validate(raw: dict[str, Any], source: str) -> ScenarioSpec:
                 expected="a value",
                 got="nothing (required key missing)",
             ) from None
+        got = err.get("input")
+        expected = _expected(err)
+        if expected is not None:
+            hint = None
+            if err["type"] == "string_type" and not isinstance(got, dict | list):
+                hint = f'write it in quotes: "{got}"'
+            raise InputError(
+                source=source,
+                field=where,
+                expected=expected,
+                got=_Toml(got),
+                hint=hint,
+            ) from None
         msg = err["msg"]
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
-        got = err.get("input")
-        got_s = "" if isinstance(got, dict) or "; got " in msg else f"; got {got!r}"
+        if msg.startswith("must "):
+            raise InputError(f"{where} {msg}", source=source) from None
+        got_s = (
+            ""
+            if isinstance(got, dict) or "; got " in msg
+            else f"; got {_toml_text(got)}"
+        )
         raise InputError(f"{msg}{got_s}", source=source, location=where) from None
 
 
@@ -233,4 +341,6 @@ def load_scenario(path: str | Path) -> Scenario:
     raw, chain = _load_chain(p, (), None)
     raw.pop("extends", None)
     spec = _validate(raw, str(p))
-    return Scenario(spec=spec, path=p.resolve(), resolved=raw, chain=chain)
+    return Scenario(
+        spec=spec, path=p.resolve(), resolved=raw, chain=chain, given=str(p)
+    )

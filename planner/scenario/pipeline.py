@@ -3,7 +3,8 @@
 A run folder ``runs/<scenario>/<timestamp>/`` holds the inputs as resolved
 (after ``extends``), a manifest (scenario hash, seed, package versions, start
 and end time) and each stage's output. It is written to a temporary folder
-and renamed when complete, so a folder that exists is a finished run.
+and renamed when complete, so a folder that exists is a finished run; the
+results store indexes it only after the rename.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.core.atomic import atomic_dir
+from planner.core.atomic import atomic_dir, check_writable_dir, remove_stale
+from planner.core.errors import InputError
 from planner.core.result import kpi_frame
+from planner.geo.formats import read_result
 from planner.inventory import StockPlan
 from planner.scenario.build import ScenarioData, build
 from planner.scenario.design import run_design
 from planner.scenario.load import Scenario
+from planner.scenario.preflight import attribute, preflight
 from planner.scenario.staffing import run_staffing, technicians_from_staffing
 from planner.scenario.stages import (
     run_inventory,
@@ -34,6 +38,7 @@ from planner.scenario.stages import (
     run_simulation,
     run_siting,
 )
+from planner.scenario.store import RunStore
 from planner.sim import SimResult
 from planner.siting import SitingPlan
 
@@ -154,53 +159,55 @@ def run_stages(
     say = progress or (lambda _msg: None)
     say("building the scenario")
     data = build(scenario)
+    todo = list(stages if stages is not None else scenario.spec.run.stages)
+    say("checking the inputs of every stage")
+    preflight(data, todo)
     done: list[str] = []
     skipped: dict[str, str] = {}
     results: dict[str, Any] = {}
-    for stage in stages if stages is not None else scenario.spec.run.stages:
-        if stage == "summary":
-            done.append(stage)
-        elif stage == "siting":
-            results["siting"] = run_siting(data, progress=say)
-            done.append(stage)
-        elif stage == "inventory":
-            results["inventory"] = run_inventory(
-                data, results.get("siting"), progress=say
-            )
-            done.append(stage)
-        elif stage == "routing":
-            results["routing"] = run_routing(data, progress=say)
-            done.append(stage)
-        elif stage == "staffing":
-            siting = results.get("siting") or run_siting(data, progress=say)
-            results.setdefault("siting", siting)
-            say("sizing the workforce")
-            results["staffing"] = run_staffing(data, siting)
-            done.append(stage)
-        elif stage == "simulation":
-            staffed = results.get("staffing")
-            results["simulation"] = run_simulation(
-                data,
-                results.get("siting"),
-                results.get("inventory"),
-                technicians=(
-                    None
-                    if staffed is None
-                    else technicians_from_staffing(data, staffed)
-                ),
-                progress=say,
-            )
-            done.append(stage)
-        elif stage == "design":
-            design = run_design(data, progress=say)
-            results["design"] = design
-            results["siting"] = design.siting
-            results["staffing"] = design.staffing
-            results["inventory"] = design.stock
-            results["simulation"] = design.simulation
-            done.append(stage)
-        else:
-            skipped[stage] = "not available in this version of planner"
+    for stage in todo:
+        try:
+            if stage == "summary":
+                pass
+            elif stage == "siting":
+                results["siting"] = run_siting(data, progress=say)
+            elif stage == "inventory":
+                results["inventory"] = run_inventory(
+                    data, results.get("siting"), progress=say
+                )
+            elif stage == "routing":
+                results["routing"] = run_routing(data, progress=say)
+            elif stage == "staffing":
+                siting = results.get("siting") or run_siting(data, progress=say)
+                results.setdefault("siting", siting)
+                say("sizing the workforce")
+                results["staffing"] = run_staffing(data, siting)
+            elif stage == "simulation":
+                staffed = results.get("staffing")
+                results["simulation"] = run_simulation(
+                    data,
+                    results.get("siting"),
+                    results.get("inventory"),
+                    technicians=(
+                        None
+                        if staffed is None
+                        else technicians_from_staffing(data, staffed)
+                    ),
+                    progress=say,
+                )
+            elif stage == "design":
+                design = run_design(data, progress=say)
+                results["design"] = design
+                results["siting"] = design.siting
+                results["staffing"] = design.staffing
+                results["inventory"] = design.stock
+                results["simulation"] = design.simulation
+            else:
+                skipped[stage] = "not available in this version of planner"
+                continue
+        except InputError as e:  # a stage's check in its own words: name the key
+            raise attribute(e, stage, data) from None
+        done.append(stage)
     return StageResults(
         scenario=scenario,
         data=data,
@@ -329,11 +336,17 @@ def _notes(sr: StageResults) -> list[str]:
     return notes
 
 
-def write_run(folder: str | Path, sr: StageResults) -> dict[str, Any]:
+def write_run(
+    folder: str | Path,
+    sr: StageResults,
+    *,
+    finish: Callable[[Path, Path], Any] | None = None,
+) -> dict[str, Any]:
     """Write a run folder atomically; return its manifest.
 
-    ``folder`` must not exist; it appears complete (with ``manifest.json``,
-    written last) or not at all.
+    ``folder`` must not exist; it appears complete (with ``manifest.json``
+    and whatever ``finish(tmp, folder)`` adds to the temporary folder before
+    the rename, e.g. the HTML report) or not at all.
     """
     scenario, data = sr.scenario, sr.data
     with atomic_dir(folder) as tmp:
@@ -390,6 +403,8 @@ def write_run(folder: str | Path, sr: StageResults) -> dict[str, Any]:
             "notes": _notes(sr),
         }
         _json(tmp / "manifest.json", manifest)
+        if finish is not None:
+            finish(tmp, Path(folder))
     return manifest
 
 
@@ -399,22 +414,90 @@ def run_scenario(
     *,
     stages: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    finish: Callable[[Path, Path], Any] | None = None,
+    index: bool = True,
 ) -> RunResult:
-    """Run a scenario's stages and write ``out_root/<scenario>/<timestamp>/``."""
+    """Run a scenario's stages and write ``out_root/<scenario>/<timestamp>/``.
+
+    ``out_root`` is checked for writing before any work, and temporary
+    folders that killed runs left under ``out_root/<scenario>/`` are removed.
+    The folder is renamed into place complete (``finish(tmp, folder)`` may
+    add files first, e.g. the report) and only then indexed in
+    ``out_root/index.sqlite`` (unless ``index`` is false), so the index
+    never lists a run that is not whole.
+    """
+    root = Path(out_root)
+    check_writable_dir(root, "out_root")
+    parent = root / scenario.name
+    if parent.resolve().parent != root.resolve():  # the schema refuses such names
+        raise InputError(
+            field="name", expected="a plain folder name", got=scenario.name
+        )
+    removed, kept = remove_stale(parent)
+    if progress and (removed or kept):
+        progress(
+            f"removed {len(removed)} temporary folder(s) of killed runs"
+            + (f"; {len(kept)} of running processes kept" if kept else "")
+        )
     sr = run_stages(scenario, stages=stages, progress=progress)
     stamp = sr.started.strftime("%Y%m%dT%H%M%S%fZ")
-    folder = Path(out_root) / scenario.name / stamp
+    folder = parent / stamp
     if progress:
         progress("writing the run folder")
-    manifest = write_run(folder, sr)
+    manifest = write_run(folder, sr, finish=finish)
+    kpis = kpi_table(sr)
+    if index:
+        store = RunStore(root / "index.sqlite")
+        _index_run(store, folder, manifest, kpis)
+        # runs a kill caught between their rename and their index row
+        known = {str(Path(f)) for f in store.list(scenario=scenario.name)["folder"]}
+        for other in sorted(parent.iterdir()):
+            if (
+                not other.name.startswith(".")
+                and str(other) not in known
+                and (other / "manifest.json").is_file()
+            ):
+                _index_run(store, other)
     return RunResult(
         folder=folder,
         summary=sr.summary,
         stages=sr.done,
         manifest=manifest,
         results=sr.results,
-        kpis=kpi_table(sr),
+        kpis=kpis,
         predicted=predicted_vs_simulated(sr),
+    )
+
+
+def _index_run(
+    store: RunStore,
+    folder: Path,
+    manifest: dict[str, Any] | None = None,
+    kpis: pd.DataFrame | None = None,
+) -> None:
+    """Add a complete run folder to the store (read back when not given).
+
+    A folder that cannot be read back is left alone (not a run of ours).
+    """
+    if manifest is None or kpis is None:
+        try:
+            text = (folder / "manifest.json").read_text(encoding="utf-8")
+            manifest = json.loads(text)
+            kpis = read_result(folder / "kpis.parquet")
+        except (OSError, ValueError):  # InputError is a ValueError
+            return
+        if not isinstance(manifest, dict) or "scenario" not in manifest:
+            return
+    store.add(
+        f"{manifest['scenario']}/{folder.name}",
+        kind="run",
+        scenario=manifest["scenario"],
+        folder=folder,
+        kpis=kpis,
+        params={},
+        started_utc=manifest.get("started_utc"),
+        seed=manifest.get("seed"),
+        scenario_sha256=manifest.get("scenario_sha256"),
     )
 
 

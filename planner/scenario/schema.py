@@ -21,7 +21,9 @@ from pydantic import (
     model_validator,
 )
 
+from planner.core.checks import SEED_MAX
 from planner.core.cost import CostRates
+from planner.core.errors import InputError
 from planner.core.timewindow import TimeWindow
 from planner.geo.speed import SpeedProfile
 from planner.siting.models import check_model_name
@@ -48,6 +50,7 @@ __all__ = [
     "TravelSpec",
     "UrgencySpec",
     "WorkforceSpec",
+    "check_path_name",
 ]
 
 #: Keys whose values are file paths, resolved relative to the file naming them.
@@ -66,7 +69,47 @@ PATH_KEYS: tuple[tuple[str, ...], ...] = (
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: TOML's types are exact, so `p = "5"` or `seed = true` is a mistake
+    # to report, not to coerce; no inf or nan where a number is expected
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, allow_inf_nan=False
+    )
+
+
+#: Characters a name that becomes a folder may not hold (any OS).
+_PATH_UNSAFE = set('/\\:*?"<>|')
+
+
+def check_path_name(v: str) -> str:
+    """Refuse a name that would not be one plain folder name.
+
+    >>> check_path_name("../escaped")
+    Traceback (most recent call last):
+    ...
+    ValueError: must be a plain folder name (no '/', '\\', ':', '*', '?', '"', '<', '>', '|', no leading '.'); got '../escaped'
+    """
+    bad = (
+        not v.strip()
+        or v.startswith(".")
+        or v != v.strip()
+        or any(c in _PATH_UNSAFE or ord(c) < 32 for c in v)
+        or len(v) > 120
+    )
+    if bad:
+        raise ValueError(
+            "must be a plain folder name (no '/', '\\', ':', '*', '?', '\"', '<', "
+            f"'>', '|', no leading '.'); got {v!r}"
+        )
+    return v
+
+
+def _unique(v: list[Any]) -> list[Any]:
+    seen: set[Any] = set()
+    for x in v:
+        if x in seen:
+            raise ValueError(f"must list each item once; {x!r} is there twice")
+        seen.add(x)
+    return v
 
 
 class RegionSpec(_Model):
@@ -93,6 +136,8 @@ class RegionSpec(_Model):
     lon_col: str = "lon"
     lat_col: str = "lat"
     population_col: str = "population"
+
+    _unique_admin1 = field_validator("admin1")(_unique)
 
     @model_validator(mode="after")
     def _file_needs_path(self) -> RegionSpec:
@@ -210,6 +255,8 @@ class DemandSpec(_Model):
     arrivals: ArrivalsSpec | None = None
     spread: DemandSpreadSpec = DemandSpreadSpec()
 
+    _unique_only = field_validator("only")(_unique)
+
 
 class OutletsSpec(_Model):
     """Candidate sites, existing outlets and partners.
@@ -231,6 +278,8 @@ class OutletsSpec(_Model):
     capacity_per_year: float = Field(15_000.0, gt=0)
     closing_cost: float = Field(40_000.0, ge=0)
     partner_fee_per_ticket: float = Field(95.0, ge=0)
+
+    _unique_lists = field_validator("existing", "excluded")(_unique)
 
 
 DayName = Literal[
@@ -299,8 +348,24 @@ class WorkforceSpec(_Model):
     @field_validator("shift", "break_window")
     @classmethod
     def _window(cls, v: str) -> str:
-        TimeWindow.parse(v)  # raises InputError, reported as a validation error
+        try:
+            TimeWindow.parse(v)
+        except InputError as e:
+            raise ValueError(f"must be {e.expected}; got {v!r}") from None
         return v
+
+    @model_validator(mode="after")
+    def _break_in_shift(self) -> WorkforceSpec:
+        shift, brk = TimeWindow.parse(self.shift), TimeWindow.parse(self.break_window)
+        if self.break_min > 0 and not (
+            shift.start_min <= brk.start_min
+            and brk.end_min + self.break_min <= shift.end_min
+        ):
+            raise ValueError(
+                f"break_window {self.break_window} plus break_min {self.break_min:g} "
+                f"must fit inside the shift {self.shift}"
+            )
+        return self
 
 
 class UrgencyLevel(_Model):
@@ -445,6 +510,8 @@ class RoutingSpec(_Model):
     outlets: list[str] = Field(default_factory=list)
     time_limit_s: float = Field(30.0, gt=0)
     max_iterations: int | None = Field(None, ge=1)
+
+    _unique_outlets = field_validator("outlets")(_unique)
 
     @field_validator("date")
     @classmethod
@@ -627,6 +694,8 @@ class RunSpec(_Model):
 
     stages: list[Stage] = Field(default_factory=_default_stages)
 
+    _unique_stages = field_validator("stages")(_unique)
+
 
 class SweepSpec(_Model):
     """Variants of the scenario to run side by side.
@@ -658,7 +727,7 @@ class ScenarioSpec(_Model):
 
     name: str = Field(min_length=1)
     description: str = ""
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=SEED_MAX)
     currency: str = "CNY"
     extends: str | None = None
     region: RegionSpec = RegionSpec()
@@ -676,3 +745,8 @@ class ScenarioSpec(_Model):
     design: DesignSpec = DesignSpec()
     run: RunSpec = RunSpec()
     sweep: SweepSpec | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return check_path_name(v)  # runs/<name>/... must stay under runs/

@@ -56,18 +56,51 @@ class RunStore:
     1
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not create and not self.path.is_file():
+            raise InputError(
+                source=str(self.path),
+                expected="a results store",
+                got="no such file",
+                hint="run a scenario first, or give the --out it was run with",
+            )
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
-            con.executescript(_SCHEMA)
+            if create:
+                con.executescript(_SCHEMA)
+            tables = {
+                r[0]
+                for r in con.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table'"
+                )
+            }
+            if not {"runs", "kpis"} <= tables:
+                raise InputError(
+                    source=str(self.path),
+                    expected="a planner results store (tables runs and kpis)",
+                    got=f"tables {sorted(tables)}",
+                )
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=30)
+        try:
+            con = sqlite3.connect(self.path, timeout=30)
+        except sqlite3.Error as e:
+            raise InputError(
+                source=str(self.path), expected="a readable results store", got=str(e)
+            ) from None
         try:
             with con:
                 yield con
+        except sqlite3.DatabaseError as e:  # not a database, damaged, locked
+            raise InputError(
+                source=str(self.path),
+                expected="a planner results store (SQLite)",
+                got=f"{type(e).__name__}: {e}",
+                hint="move the file away; `planner run` starts a new one",
+            ) from None
         finally:
             con.close()
 

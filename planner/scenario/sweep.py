@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -37,14 +38,24 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel
 
-from planner.core.atomic import atomic_path
+from planner.core.atomic import atomic_path, check_writable_dir, remove_stale
 from planner.core.errors import InputError
+from planner.geo.formats import read_result
+from planner.scenario.build import ScenarioData, build
 from planner.scenario.load import Scenario
 from planner.scenario.pipeline import kpi_table, run_stages, write_run
+from planner.scenario.preflight import preflight
 from planner.scenario.schema import ScenarioSpec
 from planner.scenario.store import RunStore
 
-__all__ = ["SweepResult", "Variant", "expand_sweep", "run_sweep", "run_variant"]
+__all__ = [
+    "SweepResult",
+    "Variant",
+    "check_variant",
+    "expand_sweep",
+    "run_sweep",
+    "run_variant",
+]
 
 
 Rows = list[dict[Any, Any]]
@@ -145,6 +156,7 @@ def _base(scenario: Scenario) -> Scenario:
         path=scenario.path,
         resolved=resolved,
         chain=scenario.chain,
+        given=scenario.given,
     )
 
 
@@ -157,7 +169,7 @@ def expand_sweep(scenario: Scenario) -> list[Variant]:
     ['p=10', 'p=20']
     """
     sw = scenario.spec.sweep
-    source = str(scenario.path) if scenario.path else "scenario"
+    source = scenario.source
     if sw is None:
         raise InputError(
             source=source,
@@ -207,7 +219,7 @@ def expand_sweep(scenario: Scenario) -> list[Variant]:
             try:
                 base.with_overrides(over)
             except InputError as e:
-                msg = str(e).removeprefix(f"{e.source} ") if e.source else str(e)
+                msg = _without_source(e)
                 raise InputError(
                     f"sweep variant {label!r}: {msg}", source=source
                 ) from None
@@ -222,6 +234,47 @@ def expand_sweep(scenario: Scenario) -> list[Variant]:
             seen[vid] = label
             out.append(Variant(id=vid, name=label, overrides=over))
     return out
+
+
+#: Override prefixes that change no data :func:`build` makes (only what stages do).
+_STAGE_ONLY = ("siting.", "inventory.", "simulation.", "run.", "routing.")
+
+
+def check_variant(
+    scenario: Scenario,
+    data: ScenarioData,
+    variant: Variant,
+    *,
+    stages: list[str] | None = None,
+) -> None:
+    """Run :func:`preflight` on one variant (``data``: the base scenario built).
+
+    A variant that changes only stage settings reuses ``data``; any other is
+    built again, so its files and generated workforce are checked too.
+    ``stages``: instead of the variant's ``[run] stages``.
+    """
+    sc = _base(scenario).with_overrides(variant.overrides)
+    try:
+        if all(k.startswith(_STAGE_ONLY) for k in variant.overrides):
+            d = dataclasses.replace(data, scenario=sc)
+        else:
+            d = build(sc)
+        preflight(d, stages if stages is not None else sc.spec.run.stages)
+    except InputError as e:
+        raise InputError(
+            f"sweep variant {variant.name!r}: {_without_source(e)}",
+            source=scenario.source,
+        ) from None
+
+
+def _without_source(e: InputError) -> str:
+    """The message of ``e`` without its leading source (added back once)."""
+    text = str(e)
+    if e.source:
+        for sep in (": ", " "):
+            if text.startswith(e.source + sep):
+                return text[len(e.source) + len(sep) :]
+    return text
 
 
 def sweep_id_of(scenario: Scenario) -> str:
@@ -239,7 +292,7 @@ def run_variant(
     """
     out = Path(folder)
     if (out / "manifest.json").exists():
-        return pd.read_parquet(out / "kpis.parquet").to_dict("records")
+        return read_result(out / "kpis.parquet").to_dict("records")
     base = Scenario(
         spec=ScenarioSpec.model_validate(resolved),
         path=Path(path) if path else None,
@@ -314,12 +367,18 @@ def run_sweep(
         Called with (done, total, variant name) as variants finish.
     """
     t0 = time.perf_counter()
+    check_writable_dir(out_root, "out_root")
     variants = expand_sweep(scenario)
     base = _base(scenario)
+    base_data = build(base)
+    for v in variants:  # every check a variant's run makes, before any runs
+        check_variant(scenario, base_data, v)
     sid = sweep_id_of(scenario)
     folder = Path(out_root) / scenario.name / f"sweep-{sid}"
     vdir = folder / "variants"
     vdir.mkdir(parents=True, exist_ok=True)
+    remove_stale(vdir)  # temporary folders of variants a kill interrupted
+    remove_stale(folder)  # and a half-written sweep.json
     with atomic_path(folder / "sweep.json") as tmp:
         tmp.write_text(
             json.dumps(
@@ -359,7 +418,7 @@ def run_sweep(
         )
 
     for v in done_before:  # (re-)index finished variants: idempotent
-        index(v, pd.read_parquet(vdir / v.id / "kpis.parquet").to_dict("records"))
+        index(v, read_result(vdir / v.id / "kpis.parquet").to_dict("records"))
     args = (base.resolved, str(base.path) if base.path else None)
     if serial or not todo:
         for v in todo:
@@ -391,7 +450,7 @@ def run_sweep(
                     progress(n_done, n_total, v.name)
     frames = []
     for v in variants:
-        k = pd.read_parquet(vdir / v.id / "kpis.parquet")
+        k = read_result(vdir / v.id / "kpis.parquet")
         k.insert(0, "variant", v.name)
         k.insert(0, "variant_id", v.id)
         frames.append(k)

@@ -59,7 +59,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from planner.core.checks import check_fraction
+from planner.core.checks import check_fraction, check_positive_number
 from planner.core.errors import InfeasibleError
 from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolveStatus
@@ -159,6 +159,7 @@ def solve_lscp(
     """
     t0 = time.perf_counter()
     check_method(method)
+    time_limit_s = check_positive_number(time_limit_s, "time_limit_s", allow_none=True)
     C = check_cost(cost)
     n, m = C.shape
     w = check_weights(weights, n)

@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from planner.core.checks import check_positive_number
 from planner.core.errors import InputError
 from planner.core.progress import ProgressCallback
 from planner.core.result import SolveStatus
@@ -131,6 +132,7 @@ def solve_mclp(
     """
     t0 = time.perf_counter()
     check_method(method)
+    time_limit_s = check_positive_number(time_limit_s, "time_limit_s", allow_none=True)
     C = check_cost(cost)
     n, m = C.shape
     w = check_weights(weights, n)

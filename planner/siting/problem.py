@@ -41,7 +41,14 @@ def check_cost(cost: npt.ArrayLike, name: str = "cost") -> np.ndarray:
     ...
     planner.core.errors.InputError: cost[0, 1]: cost must be a finite number >= 0; got -2.0
     """
-    a = np.asarray(cost)
+    try:
+        a = np.asarray(cost)
+    except (TypeError, ValueError):  # ragged rows, mixed objects
+        raise InputError(
+            field=name,
+            expected="a numeric demand x candidate matrix (rows of equal length)",
+            got=type(cost).__name__,
+        ) from None
     if a.dtype not in (np.float32, np.float64):
         try:
             a = a.astype(np.float64)

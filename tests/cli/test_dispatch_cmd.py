@@ -107,7 +107,11 @@ def test_dispatch_exit_3_when_urgent_unserved(tmp_path: Path) -> None:
     [
         ("skills", "welding", "welding"),
         ("lat", 123.0, "lon/lat"),
-        ("windows", "09:00-08:00", "tw_end_min"),
+        ("windows", "09:00-08:00", "windows must be 'start-end'"),
+        ("windows", "8am-10am", "got '8am-10am'"),
+        ("windows", "25:00-26:30", "got '25:00-26:30'"),
+        ("windows", "10:75-11:00", "got '10:75-11:00'"),
+        ("service_min", "inf", "service_min must be a number >= 0; got inf"),
         ("id", "T00", "unique"),
     ],
 )
@@ -125,7 +129,9 @@ def test_dispatch_bad_input_exit_2(
     assert r.exit_code == 2, r.output
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1
-    assert lines[0].startswith("error: tickets.csv row 4 (id ")
+    assert lines[0].startswith(
+        ("error: tickets.csv row 4 (id ", "error: tickets.csv rows 1 and 4")
+    )
     assert needle in lines[0]
     assert not out.exists()
 
@@ -173,3 +179,36 @@ def test_dispatch_uses_the_scenario_travel_model(tmp_path: Path) -> None:
     assert r.exit_code == 2
     assert "speed_kmh" in r.stderr
     assert not (tmp_path / "never").exists()
+
+
+def test_header_only_tickets_plan_an_empty_day(tmp_path: Path) -> None:
+    """A tickets file with only its header: exit 0, an empty valid plan, no job served."""
+    t, w = _tables(tmp_path)
+    t.write_text(t.read_text().splitlines()[0] + "\n")
+    out = tmp_path / "out"
+    r = _run(t, w, out)
+    assert r.exit_code == 0, r.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["all_urgent_served"] is True
+    assert pd.read_csv(out / "unassigned.csv").empty
+
+
+def test_times_with_seconds_mean_the_same_as_without(tmp_path: Path) -> None:
+    """Shifts and windows written HH:MM:SS give the same plan as HH:MM (not an empty one)."""
+    t, w = _tables(tmp_path)
+    base = _run(t, w, tmp_path / "a")
+    assert base.exit_code == 0, base.output
+    techs = pd.read_csv(w)
+    for c in ("shift_start", "shift_end", "break_start", "break_end"):
+        techs[c] = techs[c] + ":00"
+    techs.to_csv(w, index=False)
+    tickets = pd.read_csv(t)
+    tickets["windows"] = tickets["windows"].str.replace(
+        r"(\d\d:\d\d)", r"\1:00", regex=True
+    )
+    tickets.to_csv(t, index=False)
+    again = _run(t, w, tmp_path / "b")
+    assert again.exit_code == 0, again.output
+    a = json.loads((tmp_path / "a" / "summary.json").read_text())
+    b = json.loads((tmp_path / "b" / "summary.json").read_text())
+    assert b["kpis"]["served"] == a["kpis"]["served"] > 0

@@ -121,7 +121,12 @@ def _write(tmp_path: Path, name: str, content: str) -> Path:
         ("t.csv", "code,lon,lat\nA,24,60\n", {}, ["id", "columns code, lon, lat"]),
         ("t.csv", "id,x,y\nA,24,60\n", {}, ["lon, lat", "columns id, x, y"]),
         ("t.csv", "id,lon,lat\n,24,60\n", {}, ["row 1", "id", "empty"]),
-        ("t.txt", "id,lon,lat\nA,24,60\n", {}, ["t.txt", ".gpkg, .geojson"]),
+        (
+            "t.txt",
+            "id,lon,lat\nA,24,60\n",
+            {},
+            ["t.txt", ".csv, .parquet, .pq", ".gpkg"],
+        ),
         ("t.gpkg", "this is no geopackage", {}, ["t.gpkg", "readable GeoPackage"]),
         ("t.geojson", "{not json", {}, ["t.geojson", "readable GeoJSON"]),
     ],

@@ -159,7 +159,7 @@ stages = ["summary", "siting"]
         finished = [
             p
             for p in out.glob("sw/sweep-*/variants/*")
-            if (p / "manifest.json").exists()
+            if (p / "manifest.json").exists() and not p.name.startswith(".")
         ]
         if len(finished) >= 2:
             break
