@@ -30,7 +30,7 @@ from typing import Any
 
 from planner.scenario import build, load_scenario, spec_from_dict
 from planner.scenario.design import backlog_growing, class_sla, holds, run_design
-from planner.scenario.stages import run_inventory, run_siting, run_simulation
+from planner.scenario.stages import run_inventory, run_simulation, run_siting
 from planner.sim import SimResult
 
 JIANGSU = {
@@ -49,8 +49,14 @@ JIANGSU = {
 }
 
 
-def row(label: str, techs: int, sim: SimResult, targets: dict[str, float],
-        wall: float, cpu: float) -> dict[str, Any]:
+def row(
+    label: str,
+    techs: int,
+    sim: SimResult,
+    targets: dict[str, float],
+    wall: float,
+    cpu: float,
+) -> dict[str, Any]:
     """One table row from a simulation."""
     sla = class_sla(sim)
     cost = sim.cost_breakdown().per_year().total_excluding_penalties
@@ -68,14 +74,19 @@ def row(label: str, techs: int, sim: SimResult, targets: dict[str, float],
 
 def show(rows: list[dict[str, Any]], targets: dict[str, float]) -> None:
     """Print the table."""
-    head = f"{'network':<12} {'techs':>6} {'cost/year':>14} " + " ".join(
-        f"{c + ' (' + format(t, '.2f') + ')':>22}" for c, t in targets.items()
-    ) + f" {'holds':>6} {'backlog':>8} {'wall s':>7} {'CPU s':>7}"
+    head = (
+        f"{'network':<12} {'techs':>6} {'cost/year':>14} "
+        + " ".join(
+            f"{c + ' (' + format(t, '.2f') + ')':>22}" for c, t in targets.items()
+        )
+        + f" {'holds':>6} {'backlog':>8} {'wall s':>7} {'CPU s':>7}"
+    )
     print(head)
     for r in rows:
         cells = " ".join(
             f"{r[c].mean:.3f} [{r[c].ci_low:.3f},{r[c].ci_high:.3f}]".rjust(22)
-            if c in r else f"{'-':>22}"
+            if c in r
+            else f"{'-':>22}"
             for c in targets
         )
         print(
@@ -91,7 +102,9 @@ def main() -> None:
     ap.add_argument("scenario", nargs="?", default="scenarios/default.toml")
     ap.add_argument("--jiangsu", action="store_true", help="the small test scenario")
     ap.add_argument("--sweep", default="4,6,8,10,12", help="uniform crews per outlet")
-    ap.add_argument("--reps", type=int, default=None, help="replications (default [design] n_reps)")
+    ap.add_argument(
+        "--reps", type=int, default=None, help="replications (default [design] n_reps)"
+    )
     a = ap.parse_args()
     sc = spec_from_dict(JIANGSU) if a.jiangsu else load_scenario(a.scenario)
     print(f"scenario {sc.name}; cores {os.cpu_count()}; load {os.getloadavg()[0]:.1f}")
@@ -99,32 +112,64 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     t0, c0 = time.perf_counter(), time.process_time()
     data = build(sc.with_overrides({"simulation.n_reps": reps}))
-    targets = {u.urgency.value: getattr(sc.spec.urgency, u.urgency.value).attainment
-               for u in data.urgency}
+    targets = {
+        u.urgency.value: getattr(sc.spec.urgency, u.urgency.value).attainment
+        for u in data.urgency
+    }
     sim = run_simulation(data, None, run_inventory(data, None))
-    rows.append(row("today", len(data.technicians), sim, targets,
-                    time.perf_counter() - t0, time.process_time() - c0))
+    rows.append(
+        row(
+            "today",
+            len(data.technicians),
+            sim,
+            targets,
+            time.perf_counter() - t0,
+            time.process_time() - c0,
+        )
+    )
     show(rows[-1:], targets)
     plan = run_siting(data)
     stock = run_inventory(data, plan)
     for n in [int(v) for v in a.sweep.split(",") if v]:
         t0, c0 = time.perf_counter(), time.process_time()
-        d_n = build(sc.with_overrides(
-            {"simulation.n_reps": reps, "workforce.technicians_per_outlet": n}))
+        d_n = build(
+            sc.with_overrides(
+                {"simulation.n_reps": reps, "workforce.technicians_per_outlet": n}
+            )
+        )
         sim = run_simulation(d_n, plan, stock)
-        rows.append(row(f"sweep {n}", n * plan.p, sim, targets,
-                        time.perf_counter() - t0, time.process_time() - c0))
+        rows.append(
+            row(
+                f"sweep {n}",
+                n * plan.p,
+                sim,
+                targets,
+                time.perf_counter() - t0,
+                time.process_time() - c0,
+            )
+        )
         show(rows[-1:], targets)
     t0, c0 = time.perf_counter(), time.process_time()
-    design = run_design(data, progress=lambda m: print("  " + m, flush=True),
-                        baseline=False)
-    rows.append(row("design", design.n_technicians, design.simulation, targets,
-                    time.perf_counter() - t0, time.process_time() - c0))
+    design = run_design(
+        data, progress=lambda m: print("  " + m, flush=True), baseline=False
+    )
+    rows.append(
+        row(
+            "design",
+            design.n_technicians,
+            design.simulation,
+            targets,
+            time.perf_counter() - t0,
+            time.process_time() - c0,
+        )
+    )
     print()
     show(rows, targets)
     best = [r for r in rows if r["network"].startswith("sweep")]
     if best:
-        top = max(best, key=lambda r: (r["holds"], min(r[c].mean for c in targets if c in r)))
+        top = max(
+            best, key=lambda r: (r["holds"], min(r[c].mean for c in targets if c in r))
+        )
         d = rows[-1]
         print(
             f"\nbest sweep: {top['network']} ({top['cost']:,.0f} a year); design "
