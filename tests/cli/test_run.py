@@ -20,6 +20,7 @@ def test_run_default_writes_a_complete_run_folder(tmp_path: Path) -> None:
     short.write_text(
         f'extends = "{REPO / "scenarios" / "default.toml"}"\n'
         "[simulation]\nhorizon_days = 4\nwarmup_days = 1\nn_reps = 2\n"
+        '[run]\nstages = ["summary", "siting", "inventory", "simulation"]\n'
     )
     result = CliRunner().invoke(app, ["run", str(short), "--out", str(out)])
     assert result.exit_code == 0, result.output
