@@ -34,7 +34,9 @@ Causality: a visit starts when the technician arrives (dispatch + break +
 travel) and ends ``work`` later; part reservations and orders happen at the
 end of the visit that found the part missing, so a second visit never starts
 before the first has ended; the van is the technician's own, so checking it
-at dispatch equals checking it at arrival.
+at dispatch equals checking it at arrival. With rush hours
+(``Network.speed``) each leg takes the time of the hour it leaves in (FIFO
+speed profile), from the free-flow minutes of the outlet's block.
 
 Technicians work their shift on their workdays and take a due lunch break
 (``break_min`` inside ``break_window``) before leaving for the next job; idle
@@ -222,6 +224,9 @@ def run_replication(
     parent_of = _view(tk.parent, np.int64)
     delay_of = _view(tk.repeat_delay_min)
     ldur = _view(net.local_dur_min)
+    # rush hours: each leg is timed from the hour it leaves (FIFO profile)
+    arrive = net.speed.arrive if net.speed is not None else None
+    ff = net.free_flow_factor
     ldist = _view(net.local_dist_m)
     loff = net.local_offset.tolist()
     lsz = net.local_size.tolist()
@@ -410,7 +415,8 @@ def run_replication(
         pl = ploc[j]
         loc = loc_[k]
         off, sz = loff[o], lsz[o]
-        if kind == KIND_REVISIT and loc:
+        revisit = kind == KIND_REVISIT and loc
+        if revisit:
             # fetch the reserved part at the outlet on the way
             tr = ldur[off + loc * sz] + ldur[off + pl]
             dist = ldist[off + loc * sz] + ldist[off + pl]
@@ -418,10 +424,22 @@ def run_replication(
             tr = ldur[off + loc * sz + pl]
             dist = ldist[off + loc * sz + pl]
         brk = 0.0
+        # the break, when due, is taken before leaving for the next job
+        if (
+            not always_on
+            and bm_[k] > 0
+            and brk_day_[k] != d
+            and b0_[k] <= now - ds < b1_[k]
+        ):
+            brk = bm_[k]
+        if arrive is not None:
+            t0 = now + brk
+            if revisit:
+                mid = arrive(ldur[off + loc * sz] * ff, t0)
+                tr = arrive(ldur[off + pl] * ff, mid) - t0
+            else:
+                tr = arrive(tr * ff, t0) - t0
         if not always_on:
-            # the break, when due, is taken before leaving for the next job
-            if bm_[k] > 0 and brk_day_[k] != d and b0_[k] <= now - ds < b1_[k]:
-                brk = bm_[k]
             expect = fmin if kind == KIND_FOLLOWUP else mean_rep[j]
             if now + brk + tr + expect > ds + s1_[k] + ot_[k] and (
                 work_day_[k] == d or now - ds > s0_[k] + 1e-6
