@@ -9,6 +9,7 @@ A new solver is one :class:`Case` in :data:`CASES`.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -214,7 +215,9 @@ INVENTORY = [
         lambda r, i: (
             (r.metrics.fill_rate, True),
             (
-                evaluate_base_stock(r.S, i["mu"], i["h"], i["b"], lead_time=1).fill_rate,
+                evaluate_base_stock(
+                    r.S, i["mu"], i["h"], i["b"], lead_time=1
+                ).fill_rate,
                 bool((r.metrics.fill_rate >= 0.9 - 1e-12).all()),
             ),
         ),
@@ -295,7 +298,7 @@ def _route_metres(r: Any, i: Inputs) -> float:
         if len(locs) == 0:
             continue
         path = [int(i["tech_start_loc"][t]), *map(int, locs), int(i["tech_end_loc"][t])]
-        tot += float(sum(dist[a, b] for a, b in zip(path, path[1:], strict=False)))
+        tot += float(sum(dist[a, b] for a, b in itertools.pairwise(path)))
     return tot
 
 
