@@ -72,7 +72,7 @@ from planner.scenario.stages import (
     sim_model,
     siting_inputs,
 )
-from planner.sim import SimResult, simulate
+from planner.sim import NightlyRouting, SimResult, simulate
 
 __all__ = [
     "Candidate",
@@ -127,6 +127,7 @@ def _simulate(
     return simulate(
         model,
         dispatch=spec.dispatch,
+        routing=NightlyRouting(horizon_days=spec.routing_horizon_days),
         horizon_days=spec.horizon_days,
         warmup_days=spec.warmup_days,
         n_reps=n_reps,
@@ -566,6 +567,7 @@ def _simulate_today(data: ScenarioData, n_reps: int, executor: Any) -> SimResult
     return simulate(
         model,
         dispatch=spec.dispatch,
+        routing=NightlyRouting(horizon_days=spec.routing_horizon_days),
         horizon_days=spec.horizon_days,
         warmup_days=spec.warmup_days,
         n_reps=n_reps,

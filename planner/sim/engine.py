@@ -83,7 +83,7 @@ import simpy
 from planner.core.errors import InputError
 from planner.core.rng import Seed
 from planner.sim.arrivals import TicketStream, as_seed_sequence, complete_tickets
-from planner.sim.model import DAY_MIN, SimModel
+from planner.sim.model import DAY_MIN, SimModel, deadlines
 from planner.sim.nightly import NightlyRouting, plan_outlet, select_batch
 from planner.sim.replog import (
     BalanceError,
@@ -597,6 +597,21 @@ def run_replication(
                 techs_of[t_out[k]].append(k)
         tsk_a = np.asarray(crew.skills, dtype=bool)
 
+        def horizon_of(
+            batch: list[Any], ks: list[int], wd: int, now: float
+        ) -> tuple[np.ndarray, np.ndarray]:
+            """First visits' SLA deadlines after tonight's midnight (others
+            none) and who is off on each day of the horizon."""
+            first = np.array([e[3] == KIND_FIRST for e in batch])
+            created = np.array([e[1] for e in batch], dtype=np.float64)
+            u = np.array([urg[e[2]] for e in batch], dtype=np.int64)
+            dl = np.where(first, deadlines(model, created, u) - now, np.inf)
+            h = params.horizon_days
+            off = np.array(
+                [[not workdays[k][(wd + i) % 7] for i in range(h)] for k in ks]
+            )
+            return dl, off
+
         def plan_day(d: int) -> None:
             """Plan day ``d`` (now: its midnight) for every outlet."""
             now = env.now
@@ -633,6 +648,9 @@ def run_replication(
                 )
                 if len(batch) < params.min_batch:
                     continue  # too few to plan: the greedy rule takes them
+                dl, absent = None, None
+                if params.horizon_days > 1:
+                    dl, absent = horizon_of(batch, ks, wd, now)
                 routes = plan_outlet(
                     model,
                     params,
@@ -643,6 +661,8 @@ def run_replication(
                     expect=expect[: len(batch)],
                     skill=[skill_of[e[2]] for e in batch],
                     priority=[int(e[0]) for e in batch],
+                    deadline=dl,
+                    absent=absent,
                 )
                 n_planned[1] += 1
                 taken: set[int] = set()
