@@ -97,7 +97,9 @@ def field_day_problem(d: dict[str, Any]) -> DispatchProblem:
     ts = np.zeros((m, len(skills)), bool)
     for i, t in enumerate(techs):
         ts[i, [sidx[s] for s in t["skills"]]] = True
-    urg = [j["urgency"] for j in jobs] if jobs and "urgency" in jobs[0] else None
+    extra: dict[str, Any] = {"drop_penalty": np.full(n, 100.0)}
+    if jobs and "urgency" in jobs[0]:  # penalties from the cost model by class
+        extra = {"job_urgency": np.array([j["urgency"] for j in jobs])}
     return DispatchProblem(
         duration_min=np.asarray(dur),
         distance_m=np.asarray(det * e * 1000.0),
@@ -114,8 +116,7 @@ def field_day_problem(d: dict[str, Any]) -> DispatchProblem:
         tech_skills=ts,
         skill_names=tuple(str(s) for s in skills),
         rates=CostRates(travel_per_km=0.0, travel_per_hour=1.0),
-        job_urgency=urg,
-        drop_penalty=None if urg is not None else np.full(n, 100.0),
+        **extra,
         job_ids=tuple(str(j["id"]) for j in jobs),
         tech_ids=tuple(str(t["id"]) for t in techs),
     )
