@@ -77,7 +77,11 @@ def test_harness_sees_console_errors(tmp_path: Path) -> None:
 
 
 def test_report_renders_in_chromium(run_folder: Path, tmp_path: Path) -> None:
-    """The Leaflet map draws all 5 layers, the KPI table is there, the console is silent."""
+    """The Leaflet map draws all 6 layers, the KPI table is there, the console is silent.
+
+    Layers: country outlines, service areas by load, uncovered demand, closed,
+    kept and new outlets.
+    """
     page = write_report(run_folder, path=tmp_path / "report.html")
     dom, console = render(page, tmp_path)
     assert console == []
@@ -85,14 +89,15 @@ def test_report_renders_in_chromium(run_folder: Path, tmp_path: Path) -> None:
     assert m is not None
     tag = m.group(0)
     assert "leaflet-container" in tag
-    assert 'data-map-ready="5"' in tag
+    assert 'data-map-ready="6"' in tag
     assert "data-map-error" not in tag
     for pane in ("leaflet-map-pane", "leaflet-overlay-pane", "leaflet-control-layers"):
         assert pane in dom, pane
     assert "<canvas" in dom  # the vector layers drew on the canvas renderer
     table = re.search(r'<table id="kpi-table">.*?</table>', dom, re.S)
     assert table is not None
-    assert "siting coverage share" in table.group(0)
+    assert 'data-kpi="siting_coverage_share"' in table.group(0)
+    assert "demand within the radius" in table.group(0)
 
 
 def test_broken_map_is_reported(run_folder: Path, tmp_path: Path) -> None:
