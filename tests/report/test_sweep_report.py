@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -189,3 +190,48 @@ def test_folder_report_dispatches(sweep_folder: Path, tmp_path: Path) -> None:
     assert "planner run" in write_folder_report(variant).read_text()
     with pytest.raises(InputError, match="run folder"):
         write_folder_report(folder / "variants")
+
+
+def test_compare_report_of_two_runs(sim_sweep_folder: Path, tmp_path: Path) -> None:
+    """``planner report A B --out`` compares two run folders on the simulated KPIs.
+
+    A is the 1-technician variant, B the 6-technician one: the table's change
+    for SLA attainment is B - A read from their kpis.parquet (positive, in
+    per cent), cost per ticket rises, and the cost-vs-SLA frontier is drawn.
+    """
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    meta = json.loads((sim_sweep_folder / "sweep.json").read_text())
+    ids = {str(v["name"]): str(v["id"]) for v in meta["variants"]}
+    a = sim_sweep_folder / "variants" / ids["technicians_per_outlet=1"]
+    b = sim_sweep_folder / "variants" / ids["technicians_per_outlet=6"]
+    out = tmp_path / "cmp.html"
+    res = CliRunner().invoke(app, ["report", str(a), str(b), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    text = out.read_text()
+    ka = pd.read_parquet(a / "kpis.parquet").set_index("kpi")["mean"]
+    kb = pd.read_parquet(b / "kpis.parquet").set_index("kpi")["mean"]
+    row = re.search(r'<tr data-kpi="sim_sla_attainment">(.*?)</tr>', text)
+    assert row is not None
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row.group(1))
+    diff = 100 * (kb["sim_sla_attainment"] - ka["sim_sla_attainment"])
+    assert diff > 0
+    assert cells[-1].startswith(f"+{diff:.1f}")
+    assert cells[2].startswith(f"{100 * ka['sim_sla_attainment']:.1f}")
+    assert kb["sim_cost_per_ticket"] > ka["sim_cost_per_ticket"]
+    assert "Cost-vs-SLA frontier" in text
+    assert 'id="compare-cost-table"' in text
+
+
+def test_compare_needs_two_run_folders(sim_sweep_folder: Path, tmp_path: Path) -> None:
+    """One folder is not a comparison; a folder that is not a run is named."""
+    from planner.report import write_compare_report
+
+    v = next((sim_sweep_folder / "variants").iterdir())
+    with pytest.raises(InputError, match="two or more run folders"):
+        write_compare_report([v], tmp_path / "c.html")
+    with pytest.raises(InputError, match="no such folder"):
+        write_compare_report([v, tmp_path / "nope"], tmp_path / "c.html")
+    assert not (tmp_path / "c.html").exists()
