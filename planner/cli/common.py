@@ -66,7 +66,7 @@ EXIT_CODES_HELP = (
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("planner.cli")
 
 P = ParamSpec("P")
 R = TypeVar("R")
