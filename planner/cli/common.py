@@ -94,6 +94,21 @@ class _StderrHandler(logging.StreamHandler[IO[str]]):
     def stream(self, _value: IO[str]) -> None:
         pass
 
+    _last: tuple[str, float] = ("", 0.0)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Drop a message repeated within a second (a heartbeat relayed twice).
+
+        A stage's heartbeat is logged by its module and also relayed to the
+        CLI's progress callback, which logs it again off a terminal.
+        """
+        if not super().filter(record):
+            return False
+        msg, now = record.getMessage(), record.created
+        last, when = self._last
+        self._last = (msg, now)
+        return not (msg == last and now - when < 1.0)
+
 
 _HANDLER_MARK = "_planner_cli_handler"
 
