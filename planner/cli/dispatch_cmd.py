@@ -101,6 +101,80 @@ def _seconds_since_process_start() -> float:
         return 0.0
 
 
+#: iterations of the first step of a time-limited search; each step doubles it
+FIRST_STEP_ITERATIONS = 250
+#: above this many jobs the search runs to the time limit in one piece (a step
+#: of iterations cannot be interrupted, and a big day's may not fit)
+STEPPED_MAX_JOBS = 600
+
+
+def _quality(plan: Any) -> tuple[float, float, float, float]:
+    """What makes a plan better, in order: urgent, important, all jobs served; cost."""
+    k = plan.kpi_dict()
+    return (
+        float(k.get("served_urgent", 0.0)),
+        float(k.get("served_important", 0.0)),
+        float(k.get("served", 0.0)),
+        -float(plan.objective),
+    )
+
+
+def stepped_search(
+    solve: Callable[..., Any],
+    problem: Any,
+    *,
+    deadline: float,
+    seed: int,
+    say: Callable[[str], None],
+) -> Any:
+    """Search in steps of doubling iterations until a step stalls or time runs out.
+
+    Each step is a deterministic search of ``FIRST_STEP_ITERATIONS * 2**k``
+    iterations from the same seed; the next step runs only when the last one
+    improved the plan (more urgent, important or any jobs served, or a
+    lower cost) and, at twice the last step's time, fits before ``deadline``
+    (``time.perf_counter()``). The best plan is returned; the log says why
+    the search stopped. Large days (> ``STEPPED_MAX_JOBS`` jobs) and a first
+    step that would not fit run one time-limited search instead.
+    """
+    left = deadline - time.perf_counter()
+    if problem.n_jobs > STEPPED_MAX_JOBS:
+        say(f"dispatch: {problem.n_jobs:,} jobs: one search to the time limit")
+        return solve(problem, time_limit_s=max(1.0, left), seed=seed)
+    n_it, best, took = FIRST_STEP_ITERATIONS, None, 0.0
+    while True:
+        t = time.perf_counter()
+        plan = solve(
+            problem, time_limit_s=max(1.0, left), seed=seed, max_iterations=n_it
+        )
+        took = time.perf_counter() - t
+        left = deadline - time.perf_counter()
+        if best is not None and _quality(plan) <= _quality(best):
+            log.info(
+                "dispatch: search stalled: %s iterations no better than %s; "
+                "stopping with %.0f s of the time limit left",
+                f"{n_it:,}",
+                f"{n_it // 2:,}",
+                max(0.0, left),
+            )
+            return best
+        best = plan
+        say(
+            f"dispatch: {n_it:,} iterations in {took:.1f} s: "
+            f"{plan.n_served:,}/{problem.n_jobs:,} served"
+        )
+        if 2.0 * took > left:
+            log.info(
+                "dispatch: time limit: %s iterations (~%.0f s) would not fit in "
+                "the %.0f s left; stopping",
+                f"{2 * n_it:,}",
+                2.0 * took,
+                max(0.0, left),
+            )
+            return best
+        n_it *= 2
+
+
 def route_file_stems(tech_ids: list[str], source: str) -> dict[str, str]:
     """The file name (without suffix) of each technician's route files.
 
@@ -207,8 +281,9 @@ def register(app: typer.Typer) -> None:
             float,
             typer.Option(
                 "--time-limit",
-                help="Seconds for the whole run; the search uses all of it "
-                "(see --max-iterations).",
+                help="Seconds for the whole run at most: the search doubles its "
+                "iterations while that improves the plan and fits, and stops "
+                "early when it stalls (the log says why).",
             ),
         ] = 300.0,
         seed: Annotated[int, typer.Option("--seed")] = 0,
@@ -297,16 +372,25 @@ def register(app: typer.Typer) -> None:
                 + (
                     f"{max_iterations:,} iterations)"
                     if max_iterations is not None
-                    else f"{left:.0f} s)"
+                    else f"at most {left:.0f} s)"
                 )
             )
             with ticking(say, "dispatch", budget):
-                plan = solve_dispatch(
-                    problem,
-                    time_limit_s=left,
-                    seed=seed,
-                    max_iterations=max_iterations,
-                )
+                if max_iterations is not None:
+                    plan = solve_dispatch(
+                        problem,
+                        time_limit_s=left,
+                        seed=seed,
+                        max_iterations=max_iterations,
+                    )
+                else:
+                    plan = stepped_search(
+                        solve_dispatch,
+                        problem,
+                        deadline=time.perf_counter() + left,
+                        seed=seed,
+                        say=say,
+                    )
             say(f"dispatch: {plan.n_served:,}/{problem.n_jobs:,} jobs served; writing")
         try:
             check_plan(problem, plan)
