@@ -144,7 +144,7 @@ class DispatchParams:
     swap_checks: int = 3
     fit_margin: float = 0.9
     required_share: float = 0.4
-    polish_share: float = 0.1
+    polish_share: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -223,7 +223,7 @@ def solve_dispatch(
     max_iterations: int | None = None,
     engine: str = "auto",
     lexicographic: bool = True,
-    memory_budget_mb: float = 2500.0,
+    memory_budget_mb: float = 1000.0,
     warm_start: bool = False,
     params: DispatchParams | None = None,
 ) -> DispatchPlan:
@@ -252,6 +252,7 @@ def solve_dispatch(
         Bound on the routing-profile matrices given to PyVRP (two int64
         matrices per profile); beyond it, technicians with rare skill sets
         share a narrower profile (they may then miss some jobs they could do).
+        The default keeps a 2,000-job, 200-technician day under 2 GB in all.
     warm_start
         Start the search from a greedy insertion construction (bounded to 15 %
         of the time limit) instead of PyVRP's random start.
@@ -339,8 +340,18 @@ def solve_dispatch(
     # the search runs until a deadline that leaves a reserve for the repair,
     # greedy and plan-building passes (the greedy pass stops at the limit)
     reserve = min(0.25 * time_limit_s, params.reserve_s + params.reserve_s_per_job * n)
-    x_share = params.exchange_share * time_limit_s if timed else 0.0
-    s_share = params.swap_share * time_limit_s if timed and params.travel_swaps else 0.0
+    all_req = (
+        engine in ("auto", "pyvrp")
+        and lexicographic
+        and _looks_feasible(p, cand, params.fit_margin)
+    )
+    # swaps and exchanges need jobs left over: not kept for when all should fit
+    x_share = params.exchange_share * time_limit_s if timed and not all_req else 0.0
+    s_share = (
+        params.swap_share * time_limit_s
+        if timed and params.travel_swaps and not all_req
+        else 0.0
+    )
     use_polish = (
         engine in ("auto", "pyvrp") and lexicographic and params.polish_share > 0
     )
@@ -371,7 +382,7 @@ def solve_dispatch(
             params=params,
             initial_routes=start_routes,
             timing=timing,
-            all_required=lexicographic and _looks_feasible(p, cand, params.fit_margin),
+            all_required=all_req,
         )
     elif engine == "ortools":
         from planner.routing.ortools_engine import solve_ortools
@@ -426,6 +437,8 @@ def solve_dispatch(
         timed,
         reserve,
         polish,
+        x_share,
+        s_share,
     )
     timing.update(post)
     unassigned += [(j, "capacity", det) for j, det in left]
@@ -510,6 +523,8 @@ def _post_passes(
     timed: bool,
     reserve: float,
     polish: Polish | None = None,
+    x_share: float = 0.0,
+    s_share: float = 0.0,
 ) -> tuple[list[list[int]], list[tuple[int, str]], dict[str, float]]:
     """Greedy insertion, exchange, the polish, travel swaps, then the capacity proof.
 
@@ -524,8 +539,6 @@ def _post_passes(
     todo = [j for j in range(n) if cand[j].any() and not served[j] and not in_fixed[j]]
     todo.sort(key=lambda j: -value[j])
     end = t0 + time_limit_s if timed else math.inf
-    s_share = params.swap_share * time_limit_s if timed and params.travel_swaps else 0.0
-    x_share = params.exchange_share * time_limit_s if timed else 0.0
     x_end = end - 0.5 * reserve - s_share
     slacks = SlackCache(p, routes, n_fixed)
     left = greedy_insert(
