@@ -40,11 +40,14 @@ def test_fit_estimate_tells_tight_fleets_from_overbooked_days() -> None:
     assert not _looks_feasible(q, screen_jobs(q).candidate, 0.9)
 
 
-@pytest.mark.parametrize("name", ["RC105", "R101"])
-def test_best_known_fleet_serves_every_customer(name: str) -> None:
-    """With only the best-known vehicle count (a solution serving all exists), all 100 are served, valid."""
-    p, bks = _solomon(name, "bks")
-    plan = solve_dispatch(p, max_iterations=1500, seed=0)
+def test_best_known_fleet_serves_every_customer() -> None:
+    """RC103 with its best-known 11 vehicles (a plan serving all exists): all 100 served, valid.
+
+    With optional customers only (``fit_margin=0``) the same 1,000 iterations
+    leave one customer out.
+    """
+    p, bks = _solomon("RC103", "bks")
+    plan = solve_dispatch(p, max_iterations=1000, seed=0)
     check_plan(p, plan)
     assert plan.n_served == p.n_jobs
     assert plan.stats.extra.get("all_required") == 1.0
