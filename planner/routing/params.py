@@ -46,6 +46,7 @@ _RANGES: dict[str, tuple[type, float, float]] = {
     "swap_checks": (int, 1, 10_000),
     "fit_margin": (float, 0.0, 10.0),
     "required_share": (float, 0.0, 1.0),
+    "polish_share": (float, 0.0, 0.9),
 }
 
 
@@ -105,6 +106,10 @@ class DispatchParams:
     required_share
         Share of the search time the all-required search may run without a
         feasible plan before the search goes on with optional jobs.
+    polish_share
+        Share of the time limit for the polish: PyVRP again with the jobs
+        served so far required (the others optional), travel only; kept when
+        it serves at least as much value for less cost (0: no polish).
 
     Examples
     --------
@@ -139,6 +144,7 @@ class DispatchParams:
     swap_checks: int = 3
     fit_margin: float = 0.9
     required_share: float = 0.4
+    polish_share: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import warnings
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,13 @@ from planner.routing.params import DispatchParams
 from planner.routing.problem import DispatchProblem
 from planner.routing.pyvrp_model import PyvrpModel, build_model, initial_solution
 
-__all__ = ["Deadline", "FeasibleBy", "compatible_neighbours", "solve_pyvrp"]
+__all__ = [
+    "Deadline",
+    "FeasibleBy",
+    "compatible_neighbours",
+    "polish_pyvrp",
+    "solve_pyvrp",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -257,6 +264,7 @@ def solve_pyvrp(
     the search time, the search goes on with optional jobs from its best
     solution (with ``max_iterations``: both runs get that many iterations).
     """
+    from pyvrp.exceptions import PenaltyBoundWarning
     from pyvrp.stop import MaxIterations
 
     t_model = time.perf_counter()
@@ -283,15 +291,18 @@ def solve_pyvrp(
             else:
                 stop = MaxIterations(max_iterations)
             t_search = time.perf_counter()
-            res = _search(
-                model,
-                None,
-                stop,
-                seed=seed,
-                params=params,
-                deadline=deadline,
-                t_model=t_model,
-            )
+            with warnings.catch_warnings():
+                # no feasible plan may exist: then the optional search goes on
+                warnings.simplefilter("ignore", PenaltyBoundWarning)
+                res = _search(
+                    model,
+                    None,
+                    stop,
+                    seed=seed,
+                    params=params,
+                    deadline=deadline,
+                    t_model=t_model,
+                )
             if res is not None:
                 iters = int(res.num_iterations)
                 routes = _routes(model, res.best, m)
@@ -327,3 +338,61 @@ def solve_pyvrp(
         timing["model_s"] = t_search - t_model
         timing["search_s"] = time.perf_counter() - t_search
     return _routes(model, res.best, m), iters + int(res.num_iterations)
+
+
+def polish_pyvrp(
+    p: DispatchProblem,
+    cand: np.ndarray,
+    weight: np.ndarray,
+    routes: list[list[int]],
+    *,
+    deadline: float,
+    seed: int,
+    max_iterations: int | None,
+    permitted: np.ndarray,
+    memory_budget_mb: float,
+    params: DispatchParams,
+) -> list[list[int]] | None:
+    """Less travel for the jobs ``routes`` serve: PyVRP with those jobs required.
+
+    ``routes`` (with their fixed prefixes) are the start; the others stay
+    optional with their lexicographic prizes, so one that fits is still
+    taken. No short-job bonus: the set is chosen, only travel counts now.
+    Returns the routes after the fixed prefixes, or None when PyVRP found no
+    feasible plan or had no time.
+    """
+    from pyvrp.stop import MaxIterations
+
+    t_model = time.perf_counter()
+    served = np.zeros(p.n_jobs, bool)
+    for r in routes:
+        served[r] = True
+    for fr in p.fixed_routes:
+        served[list(fr)] = False
+    pp = params.replace(service_bonus=0.0)
+    dl = deadline if max_iterations is None else None
+    model = build_model(
+        p,
+        cand,
+        weight,
+        permitted=permitted,
+        lexicographic=True,
+        memory_budget_mb=memory_budget_mb,
+        params=pp,
+        deadline=dl,
+        required=served,
+    )
+    if model is None:
+        return None
+    init = initial_solution(model, p, routes)
+    if init is None:
+        return None
+    stop: Any = (
+        MaxIterations(max_iterations)
+        if max_iterations is not None
+        else Deadline(deadline)
+    )
+    res = _search(model, init, stop, seed=seed, params=pp, deadline=dl, t_model=t_model)
+    if res is None or not res.best.is_feasible():
+        return None
+    return _routes(model, res.best, p.n_techs)
