@@ -365,6 +365,9 @@ def benders_pmedian(
     for opt in _NO_MIP_HEURISTICS:
         hm.setOptionValue(opt, False)
     hm.setOptionValue("mip_heuristic_effort", 0.0)
+    # branch on pseudo-costs at once instead of strong branching until they
+    # are reliable (pmed36 10 CPU-s instead of 13.4, pmed39 2.3 instead of 4.4)
+    hm.setOptionValue("mip_pscost_minreliable", 0)
     if node_limit is not None:
         hm.setOptionValue("mip_max_nodes", int(node_limit))
     # the incumbent may be cut off by fixing (only better plans are kept):
