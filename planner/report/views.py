@@ -10,16 +10,13 @@ network, the SLA chart and the problems.
 from __future__ import annotations
 
 import html
-import json
 import math
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
-from planner.report._assets import countries_geojson
 from planner.report.decision import (
     IDLE_BUSY,
     OVERLOADED_BUSY,
@@ -37,6 +34,7 @@ from planner.report.plots import (
     plot_backlog,
     plot_sla_by_class,
 )
+from planner.report.regions import countries, provinces
 from planner.report.run import RunData
 
 __all__ = [
@@ -436,13 +434,14 @@ def load_map_layers(
     scale = np.sqrt(w / max(float(np.percentile(w, 95)) if len(w) else 1.0, 1e-12))
     dem["r"] = np.clip(2.0 + 6.0 * scale, 2.0, 10.0)
     b = dem.total_bounds
-    world = gpd.GeoDataFrame.from_features(
-        json.loads(countries_geojson()), crs="EPSG:4326"
+    bounds = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+    world = countries(bounds)
+    region = run.inputs.get("region") or {}
+    prov = (
+        provinces(str(region.get("country", "")), bounds)
+        if region.get("kind") == "gazetteer"
+        else None
     )
-    pad = 5.0
-    box = shapely.box(b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad)
-    world = world[world.intersects(box)]
-    world = world.assign(geometry=world.geometry.intersection(box))
     tip_o = {
         "name": "outlet",
         "status": "status",
@@ -458,6 +457,20 @@ def load_map_layers(
             tooltip={"name": "country"},
             fill_opacity=0.04,
             weight=1.0,
+        ),
+        *(
+            [
+                MapLayer(
+                    "Provinces (approximate)",
+                    prov,
+                    color="#999999",
+                    tooltip={"name": "province", "admin1": "GeoNames admin-1"},
+                    fill_opacity=0.0,
+                    weight=1.2,
+                )
+            ]
+            if prov is not None and len(prov)
+            else []
         ),
         MapLayer(
             "Service areas by load",
@@ -487,22 +500,23 @@ def load_map_layers(
             weight=0.5,
         ),
     ]
-    for label, st, radius in (
-        ("Closed outlets", "closed", 4.0),
-        ("Kept outlets", "kept", 6.0),
-        ("New outlets", "new", 6.0),
+    for label, st, radius, stroke, weight in (
+        ("Closed outlets", "closed", 4.0, "#8c8c8c", 0.8),
+        ("Kept outlets", "kept", 6.0, "#1f3b73", 1.2),
+        ("New outlets", "new", 6.5, "#000000", 2.5),
     ):
         sub = pts_g[pts_g["status"] == st]
         layers.append(
             MapLayer(
                 label,
                 sub,
-                color="#222222" if st != "closed" else "#8c8c8c",
+                color=stroke,
                 color_field="color",
+                keep_stroke=True,
                 tooltip=tip_o,
                 radius=radius,
                 fill_opacity=0.95 if st != "closed" else 0.3,
-                weight=1.5 if st == "new" else 0.8,
+                weight=weight,
             )
         )
     return layers
