@@ -25,6 +25,7 @@ from planner.report.decision import (
     class_sla_frame,
     problems,
     recommendation_frame,
+    targets,
 )
 from planner.report.kpi_names import GROUPS, display_unit, kpi_label
 from planner.report.leaflet import MapLayer
@@ -32,6 +33,7 @@ from planner.report.plots import (
     figure_svg,
     plot_annual_cost,
     plot_backlog,
+    plot_iterations,
     plot_sla_by_class,
 )
 from planner.report.regions import countries, provinces
@@ -580,6 +582,14 @@ def design_section(run: RunData) -> str:
                 num={"outlets", "technicians", "cost_per_year"},
             )
         )
+        tg = targets(run)
+        if tg:
+            fig = plot_iterations(it, tg, currency=run.currency)
+            parts.append(
+                f'<figure id="iterations-chart">{figure_svg(fig)}<figcaption>The '
+                "design loop: simulated SLA per class (95 % interval) and annual "
+                "cost at each iteration</figcaption></figure>"
+            )
     if len(fr):
         from planner.report.tradeoff import plot_tradeoff
 
@@ -610,6 +620,9 @@ def design_section(run: RunData) -> str:
                 x_label=f"annual cost ({cur}, penalties apart)",
                 y_label=f"SLA {cls} (simulated where simulated, else predicted)",
             )
+            t = targets(run).get(cls)
+            if t is not None:
+                fig.axes[0].axhline(t, color="#d62728", ls=":", lw=1)
             parts.append(
                 f'<figure id="frontier-chart">{figure_svg(fig)}<figcaption>Cost against '
                 f"{cls} SLA of the candidate networks</figcaption></figure>"
