@@ -118,12 +118,7 @@ def decision_section(run: RunData, outlets: pd.DataFrame) -> str:
     rec = recommendation_frame(run, outlets)
     sla = class_sla_frame(run)
     today = "today (same tickets)" if run.baseline is not None else "today"
-    parts = [
-        '<section id="decision">',
-        "<h2>Recommendation</h2>",
-        f'<p id="verdict" class="verdict {sev}">{_e(verdict)}</p>',
-        '<div class="decision">',
-        "<div>",
+    rec_html = (
         _table(
             rec,
             {
@@ -134,11 +129,22 @@ def decision_section(run: RunData, outlets: pd.DataFrame) -> str:
             },
             "recommendation-table",
             num={"recommended", "today", "change"},
-        ),
-        '<p class="note">Annual cost: every category of the cost model but SLA '
+        )
+        + '<p class="note">Annual cost: every category of the cost model but SLA '
         "penalties, shown apart; simulated over the measured window and scaled to "
         "a year. SLA: share of the class's tickets visited within its target, "
-        "95 % interval in brackets.</p>",
+        "95 % interval in brackets.</p>"
+        if len(rec)
+        else '<p class="note">Nothing to recommend yet: run the siting stage '
+        "(and the simulation, or the design stage) for a network to judge.</p>"
+    )
+    parts = [
+        '<section id="decision">',
+        "<h2>Recommendation</h2>",
+        f'<p id="verdict" class="verdict {sev}">{_e(verdict)}</p>',
+        '<div class="decision">',
+        "<div>",
+        rec_html,
         "</div>",
         "<div>",
     ]
