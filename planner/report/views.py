@@ -414,8 +414,9 @@ def _load_share(outlets: pd.DataFrame, cap: float) -> pd.Series:
 def load_map_layers(
     run: RunData, frames: dict[str, gpd.GeoDataFrame], outlets: pd.DataFrame
 ) -> list[MapLayer]:
-    """Map overlays coloured by load: country outlines, service areas and
-    outlets coloured by their busy share, closed outlets grey, uncovered demand red.
+    """Map overlays coloured by load: country outlines, approximate provinces,
+    service areas and outlets coloured by their busy share, closed outlets
+    grey, uncovered demand purple (red is for overloaded outlets).
     """
     cap = float((run.inputs.get("outlets") or {}).get("capacity_per_year") or math.nan)
     share = _load_share(outlets, cap)
@@ -497,7 +498,7 @@ def load_map_layers(
         MapLayer(
             "Uncovered demand",
             dem[~dem["covered"]],
-            color="#d62728",
+            color="#7b3294",
             tooltip={
                 "name": "town",
                 "tickets_per_year": "tickets/year",
@@ -539,6 +540,7 @@ def map_legend() -> str:
         (load_color(0.8), f"75-{OVERLOADED_BUSY:.0%}"),
         (load_color(0.95), f"overloaded (above {OVERLOADED_BUSY:.0%})"),
         (load_color(math.nan), "closed or not simulated"),
+        ("#7b3294", "demand beyond the radius (sized by tickets)"),
     ]
     items = "".join(
         f'<span><span class="swatch" style="background:{c}"></span>{_e(t)}</span>'
