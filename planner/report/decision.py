@@ -464,10 +464,18 @@ def problems(run: RunData, outlets: pd.DataFrame | None = None) -> list[Problem]
                 Problem(
                     "backlog",
                     "bad" if grows else "ok",
-                    f"backlog {'grows' if grows else 'holds'}: "
-                    f"{float(g['mean']):+,.1f} open tickets a day "
-                    f"[{float(g['ci_low']):+,.1f}, {float(g['ci_high']):+,.1f}], "
-                    f"growing in {_share(flagged)} of the replications",
+                    (
+                        f"backlog grows: {float(g['mean']):+,.1f} open tickets a day "
+                        f"[{float(g['ci_low']):+,.1f}, {float(g['ci_high']):+,.1f}], "
+                        f"flagged as growing in {_share(flagged)} of the replications"
+                    )
+                    if grows
+                    else (
+                        f"backlog stable: {float(g['mean']):+,.1f} open tickets a day "
+                        f"[{float(g['ci_low']):+,.1f}, {float(g['ci_high']):+,.1f}] "
+                        "over the window; in no replication did it more than double "
+                        "and grow by more than a day's tickets"
+                    ),
                 )
             )
     return out

@@ -72,7 +72,8 @@ h3 { font-size: 1.05em; margin: 0.8em 0 0.3em; }
             grid-template-columns: minmax(0, 1.2fr) minmax(0, 1fr); }
 .decision figure { margin: 0; }
 .decision svg, #backlog-chart svg, #frontier-chart svg { width: 100%; height: auto; }
-#backlog-chart, #frontier-chart { max-width: 720px; margin: 0; }
+#backlog-chart, #frontier-chart, #iterations-chart { max-width: 720px; margin: 0; }
+#iterations-chart svg { width: 100%; height: auto; }
 #recommendation-table td:first-child { font-weight: 600; }
 #recommendation-table { width: 100%; }
 #recommendation-table td, #recommendation-table th { padding: 2px 6px; }

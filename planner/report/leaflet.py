@@ -49,7 +49,10 @@ class MapLayer:
     visible
         Shown when the page opens.
     color_field
-        Column of per-feature colours (CSS) instead of ``color``.
+        Column of per-feature fill colours (CSS) instead of ``color``; the
+        stroke takes it too unless ``keep_stroke``.
+    keep_stroke
+        Keep ``color`` as the stroke of every feature.
     """
 
     label: str
@@ -61,6 +64,7 @@ class MapLayer:
     weight: float = 1.0
     visible: bool = True
     color_field: str | None = None
+    keep_stroke: bool = False
 
 
 def _clean(v: Any) -> Any:
@@ -146,7 +150,8 @@ _SCRIPT = """
       function styleOf(f) {
         var s = Object.assign({}, ly.style);
         if (ly.color_field && f && f.properties[ly.color_field]) {
-          s.color = s.fillColor = f.properties[ly.color_field];
+          s.fillColor = f.properties[ly.color_field];
+          if (!ly.keep_stroke) { s.color = s.fillColor; }
         }
         return s;
       }
@@ -273,6 +278,7 @@ def leaflet_map(
                 "radius": ly.radius if radius_field is None else None,
                 "radius_field": radius_field,
                 "color_field": ly.color_field,
+                "keep_stroke": ly.keep_stroke,
                 "tooltip": [[c, lab] for c, lab in ly.tooltip.items()],
                 "visible": ly.visible,
             }

@@ -20,6 +20,7 @@ __all__ = [
     "plot_comparison",
     "plot_demand_by_category",
     "plot_fill_rates",
+    "plot_iterations",
     "plot_outlet_load",
     "plot_sla_by_class",
     "plot_travel_cdf",
@@ -384,5 +385,61 @@ def plot_backlog(
     ax2.set_xlabel("day of the simulation (grey: warm-up)")
     ax.yaxis.set_major_formatter(FuncFormatter(_compact))
     ax.legend(frameon=False, fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def plot_iterations(
+    iterations: pd.DataFrame, targets: Mapping[str, float], *, currency: str = ""
+) -> Figure:
+    """The design loop step by step: simulated SLA per class with its interval
+    against the target, and the annual cost, per iteration.
+
+    >>> it = pd.DataFrame({"iteration": [1, 2], "cost_per_year": [9e6, 1e7],
+    ...     "sla_urgent": [0.85, 0.92], "sla_urgent_low": [0.8, 0.9],
+    ...     "sla_urgent_high": [0.9, 0.94]})
+    >>> [a.get_ylabel() for a in plot_iterations(it, {"urgent": 0.9}).axes]
+    ['simulated SLA', 'a year']
+    """
+    fig = Figure(figsize=(6.4, 4.4))
+    ax, ax2 = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+    x = iterations["iteration"].to_numpy(dtype=float)
+    colors = {"urgent": "#d62728", "important": "#ff7f0e", "general": "#1f77b4"}
+    for i, (cls, t) in enumerate(targets.items()):
+        col = f"sla_{cls}"
+        if col not in iterations:
+            continue
+        m = iterations[col].to_numpy(dtype=float)
+        lo = iterations.get(f"{col}_low", iterations[col]).to_numpy(dtype=float)
+        hi = iterations.get(f"{col}_high", iterations[col]).to_numpy(dtype=float)
+        c = colors.get(cls, "#2ca02c")
+        off = (i - 1) * 0.08
+        ax.errorbar(
+            x + off,
+            m,
+            yerr=[m - lo, hi - m],
+            fmt="-o",
+            ms=3,
+            color=c,
+            capsize=2,
+            label=cls,
+        )
+        ax.axhline(t, color=c, ls=":", lw=1)
+    ax.set_ylabel("simulated SLA")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, fontsize=8, ncols=3, loc="lower right")
+    ax2.plot(
+        x,
+        iterations["cost_per_year"].to_numpy(dtype=float),
+        "-o",
+        ms=3,
+        color="#444444",
+    )
+    ax2.yaxis.set_major_locator(MaxNLocator(4))
+    ax2.yaxis.set_major_formatter(FuncFormatter(_compact))
+    ax2.set_ylabel(f"{currency} a year".strip() if currency else "a year")
+    ax2.set_xlabel("iteration (dotted: targets)")
+    ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax2.grid(alpha=0.3)
     fig.tight_layout()
     return fig

@@ -228,10 +228,15 @@ def write_sweep_report(
     wide = stat["mean"]
     currency = _currency(folder, done)
     head_kpis = [k for k in _HEAD_KPIS if k in wide.columns]
+    units = dict(zip(kpis["kpi"], kpis["unit"], strict=False)) if len(kpis) else {}
+    shares = {k for k in head_kpis if units.get(k) == "share"}
     header = [
         "variant",
         "overrides",
-        *[_head_label(k, wide, currency) for k in head_kpis],
+        *[
+            _head_label(k, wide, currency) + (" (%)" if k in shares else "")
+            for k in head_kpis
+        ],
         "",
     ]
     body = []
@@ -244,6 +249,8 @@ def write_sweep_report(
         ]
         for k in head_kpis:
             val = _cell(stat, vid, k)
+            if k in shares:  # shares read as per cent
+                val = (100 * val[0], 100 * val[1], 100 * val[2])
             if not math.isfinite(val[0]):
                 cells.append("<td></td>")
                 continue
@@ -287,7 +294,9 @@ def write_sweep_report(
                 f,
             )
         )
-    if {"siting_open_outlets", "siting_mean_travel_min"} <= names:
+    if {"siting_open_outlets", "siting_mean_travel_min"} <= names and (
+        wide["siting_open_outlets"].nunique() > 1
+    ):
         f = tradeoff_frame(
             kpis, "siting_open_outlets", "siting_mean_travel_min", y_sense="min"
         )

@@ -10,16 +10,13 @@ network, the SLA chart and the problems.
 from __future__ import annotations
 
 import html
-import json
 import math
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
-from planner.report._assets import countries_geojson
 from planner.report.decision import (
     IDLE_BUSY,
     OVERLOADED_BUSY,
@@ -28,6 +25,7 @@ from planner.report.decision import (
     class_sla_frame,
     problems,
     recommendation_frame,
+    targets,
 )
 from planner.report.kpi_names import GROUPS, display_unit, kpi_label
 from planner.report.leaflet import MapLayer
@@ -35,8 +33,10 @@ from planner.report.plots import (
     figure_svg,
     plot_annual_cost,
     plot_backlog,
+    plot_iterations,
     plot_sla_by_class,
 )
+from planner.report.regions import countries, provinces
 from planner.report.run import RunData
 
 __all__ = [
@@ -118,12 +118,7 @@ def decision_section(run: RunData, outlets: pd.DataFrame) -> str:
     rec = recommendation_frame(run, outlets)
     sla = class_sla_frame(run)
     today = "today (same tickets)" if run.baseline is not None else "today"
-    parts = [
-        '<section id="decision">',
-        "<h2>Recommendation</h2>",
-        f'<p id="verdict" class="verdict {sev}">{_e(verdict)}</p>',
-        '<div class="decision">',
-        "<div>",
+    rec_html = (
         _table(
             rec,
             {
@@ -134,11 +129,22 @@ def decision_section(run: RunData, outlets: pd.DataFrame) -> str:
             },
             "recommendation-table",
             num={"recommended", "today", "change"},
-        ),
-        '<p class="note">Annual cost: every category of the cost model but SLA '
+        )
+        + '<p class="note">Annual cost: every category of the cost model but SLA '
         "penalties, shown apart; simulated over the measured window and scaled to "
         "a year. SLA: share of the class's tickets visited within its target, "
-        "95 % interval in brackets.</p>",
+        "95 % interval in brackets.</p>"
+        if len(rec)
+        else '<p class="note">Nothing to recommend yet: run the siting stage '
+        "(and the simulation, or the design stage) for a network to judge.</p>"
+    )
+    parts = [
+        '<section id="decision">',
+        "<h2>Recommendation</h2>",
+        f'<p id="verdict" class="verdict {sev}">{_e(verdict)}</p>',
+        '<div class="decision">',
+        "<div>",
+        rec_html,
         "</div>",
         "<div>",
     ]
@@ -408,8 +414,9 @@ def _load_share(outlets: pd.DataFrame, cap: float) -> pd.Series:
 def load_map_layers(
     run: RunData, frames: dict[str, gpd.GeoDataFrame], outlets: pd.DataFrame
 ) -> list[MapLayer]:
-    """Map overlays coloured by load: country outlines, service areas and
-    outlets coloured by their busy share, closed outlets grey, uncovered demand red.
+    """Map overlays coloured by load: country outlines, approximate provinces,
+    service areas and outlets coloured by their busy share, closed outlets
+    grey, uncovered demand purple (red is for overloaded outlets).
     """
     cap = float((run.inputs.get("outlets") or {}).get("capacity_per_year") or math.nan)
     share = _load_share(outlets, cap)
@@ -436,13 +443,14 @@ def load_map_layers(
     scale = np.sqrt(w / max(float(np.percentile(w, 95)) if len(w) else 1.0, 1e-12))
     dem["r"] = np.clip(2.0 + 6.0 * scale, 2.0, 10.0)
     b = dem.total_bounds
-    world = gpd.GeoDataFrame.from_features(
-        json.loads(countries_geojson()), crs="EPSG:4326"
+    bounds = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+    world = countries(bounds)
+    region = run.inputs.get("region") or {}
+    prov = (
+        provinces(str(region.get("country", "")), bounds)
+        if region.get("kind") == "gazetteer"
+        else None
     )
-    pad = 5.0
-    box = shapely.box(b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad)
-    world = world[world.intersects(box)]
-    world = world.assign(geometry=world.geometry.intersection(box))
     tip_o = {
         "name": "outlet",
         "status": "status",
@@ -458,6 +466,20 @@ def load_map_layers(
             tooltip={"name": "country"},
             fill_opacity=0.04,
             weight=1.0,
+        ),
+        *(
+            [
+                MapLayer(
+                    "Provinces (approximate)",
+                    prov,
+                    color="#999999",
+                    tooltip={"name": "province", "admin1": "GeoNames admin-1"},
+                    fill_opacity=0.0,
+                    weight=1.2,
+                )
+            ]
+            if prov is not None and len(prov)
+            else []
         ),
         MapLayer(
             "Service areas by load",
@@ -476,7 +498,7 @@ def load_map_layers(
         MapLayer(
             "Uncovered demand",
             dem[~dem["covered"]],
-            color="#d62728",
+            color="#7b3294",
             tooltip={
                 "name": "town",
                 "tickets_per_year": "tickets/year",
@@ -487,22 +509,23 @@ def load_map_layers(
             weight=0.5,
         ),
     ]
-    for label, st, radius in (
-        ("Closed outlets", "closed", 4.0),
-        ("Kept outlets", "kept", 6.0),
-        ("New outlets", "new", 6.0),
+    for label, st, radius, stroke, weight in (
+        ("Closed outlets", "closed", 4.0, "#8c8c8c", 0.8),
+        ("Kept outlets", "kept", 6.0, "#1f3b73", 1.2),
+        ("New outlets", "new", 6.5, "#000000", 2.5),
     ):
         sub = pts_g[pts_g["status"] == st]
         layers.append(
             MapLayer(
                 label,
                 sub,
-                color="#222222" if st != "closed" else "#8c8c8c",
+                color=stroke,
                 color_field="color",
+                keep_stroke=True,
                 tooltip=tip_o,
                 radius=radius,
                 fill_opacity=0.95 if st != "closed" else 0.3,
-                weight=1.5 if st == "new" else 0.8,
+                weight=weight,
             )
         )
     return layers
@@ -517,6 +540,7 @@ def map_legend() -> str:
         (load_color(0.8), f"75-{OVERLOADED_BUSY:.0%}"),
         (load_color(0.95), f"overloaded (above {OVERLOADED_BUSY:.0%})"),
         (load_color(math.nan), "closed or not simulated"),
+        ("#7b3294", "demand beyond the radius (sized by tickets)"),
     ]
     items = "".join(
         f'<span><span class="swatch" style="background:{c}"></span>{_e(t)}</span>'
@@ -566,6 +590,14 @@ def design_section(run: RunData) -> str:
                 num={"outlets", "technicians", "cost_per_year"},
             )
         )
+        tg = targets(run)
+        if tg:
+            fig = plot_iterations(it, tg, currency=run.currency)
+            parts.append(
+                f'<figure id="iterations-chart">{figure_svg(fig)}<figcaption>The '
+                "design loop: simulated SLA per class (95 % interval) and annual "
+                "cost at each iteration</figcaption></figure>"
+            )
     if len(fr):
         from planner.report.tradeoff import plot_tradeoff
 
@@ -596,6 +628,9 @@ def design_section(run: RunData) -> str:
                 x_label=f"annual cost ({cur}, penalties apart)",
                 y_label=f"SLA {cls} (simulated where simulated, else predicted)",
             )
+            t = targets(run).get(cls)
+            if t is not None:
+                fig.axes[0].axhline(t, color="#d62728", ls=":", lw=1)
             parts.append(
                 f'<figure id="frontier-chart">{figure_svg(fig)}<figcaption>Cost against '
                 f"{cls} SLA of the candidate networks</figcaption></figure>"

@@ -82,10 +82,10 @@ def test_harness_sees_console_errors(tmp_path: Path) -> None:
 
 
 def test_report_renders_in_chromium(run_folder: Path, tmp_path: Path) -> None:
-    """The Leaflet map draws all 6 layers, the KPI table is there, the console is silent.
+    """The Leaflet map draws all 7 layers, the KPI table is there, the console is silent.
 
-    Layers: country outlines, service areas by load, uncovered demand, closed,
-    kept and new outlets.
+    Layers: country outlines, approximate provinces, service areas by load,
+    uncovered demand, closed, kept and new outlets.
     """
     page = write_report(run_folder, path=tmp_path / "report.html")
     dom, console = render(page, tmp_path)
@@ -94,7 +94,7 @@ def test_report_renders_in_chromium(run_folder: Path, tmp_path: Path) -> None:
     assert m is not None
     tag = m.group(0)
     assert "leaflet-container" in tag
-    assert 'data-map-ready="6"' in tag
+    assert 'data-map-ready="7"' in tag
     assert "data-map-error" not in tag
     for pane in ("leaflet-map-pane", "leaflet-overlay-pane", "leaflet-control-layers"):
         assert pane in dom, pane

@@ -235,3 +235,22 @@ def test_compare_needs_two_run_folders(sim_sweep_folder: Path, tmp_path: Path) -
     with pytest.raises(InputError, match="no such folder"):
         write_compare_report([v, tmp_path / "nope"], tmp_path / "c.html")
     assert not (tmp_path / "c.html").exists()
+
+
+def test_cli_compare_names_a_bad_folder(sim_sweep_folder: Path, tmp_path: Path) -> None:
+    """``planner report A NOPE --out F``: exit 2, one error line naming NOPE, no F."""
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    v = next((sim_sweep_folder / "variants").iterdir())
+    out = tmp_path / "c.html"
+    res = CliRunner().invoke(
+        app, ["report", str(v), str(tmp_path / "nope"), "--out", str(out)]
+    )
+    assert res.exit_code == 2
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) <= 3
+    assert lines[0].startswith("error:")
+    assert "nope" in res.output
+    assert not out.exists()
