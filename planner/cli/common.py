@@ -59,7 +59,7 @@ EXIT_CODES_HELP = (
     "Exit codes: 0 done; "
     "1 internal error (a bug: the traceback is printed); "
     "2 bad input (a file, key, argument or flag; one line 'error: ...' on stderr); "
-    "3 dispatch, horizon, replan: some urgent job is not served; "
+    "3 dispatch: the plan is written but some urgent job is not served; "
     "130 interrupted (Ctrl-C or SIGTERM; finished sweep variants are kept)."
 )
 
