@@ -372,8 +372,10 @@ def day(
     if jobs is not None and jobs < 0:
         raise InputError(field="--jobs", expected=">= 0", got=jobs)
     check_new_folder(out, "--out")
-    data = build(load_scenario(scenario))
-    d = generate_day(data, when, n_tickets=jobs, outlets=outlet or None)
+    with progress_reporter(f"day: building {scenario}") as say:
+        data = build(load_scenario(scenario))
+        say(f"day: drawing the tickets of {when}")
+        d = generate_day(data, when, n_tickets=jobs, outlets=outlet or None)
     check_new_folder(out, "--out")
     remove_stale(out.parent, target=out.name)  # left by a killed run
     if out.exists():
