@@ -96,6 +96,16 @@ class _StderrHandler(logging.StreamHandler[IO[str]]):
 
     _last: tuple[str, float] = ("", 0.0)
 
+    def emit(self, record: logging.LogRecord) -> None:
+        """On a terminal, print through the rich console (above a live spinner)."""
+        if err_console.is_terminal:
+            try:
+                err_console.print(self.format(record), markup=False, soft_wrap=True)
+            except Exception:  # logging must never raise
+                self.handleError(record)
+            return
+        super().emit(record)
+
     def filter(self, record: logging.LogRecord) -> bool:
         """Drop a message repeated within a second (a heartbeat relayed twice).
 
