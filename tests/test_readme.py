@@ -6,7 +6,8 @@ blocks run line by line in bash in an empty folder holding links to
 README) and must exit 0; ``toml`` blocks are loaded as scenarios next to a
 copy of ``scenarios/``. A comment just above a block changes that:
 ``<!-- readme-test: skip REASON -->`` skips it (the reason is required and
-shown), ``<!-- readme-test: exit 0 3 -->`` accepts those exit codes.
+shown), ``<!-- readme-test: slow REASON -->`` runs it only with ``-m slow``,
+``<!-- readme-test: exit 0 3 -->`` accepts those exit codes.
 Blocks without a language (directory listings) must be skipped with a reason.
 """
 
@@ -99,7 +100,12 @@ def _sandbox(tmp: Path) -> Path:
 
 
 @pytest.mark.parametrize(
-    "block", BLOCKS, ids=[f"line{b.line}-{b.lang or 'text'}" for b in BLOCKS]
+    "block",
+    [
+        pytest.param(b, marks=[pytest.mark.slow] if b.directive == "slow" else [])
+        for b in BLOCKS
+    ],
+    ids=[f"line{b.line}-{b.lang or 'text'}" for b in BLOCKS],
 )
 def test_readme_block_runs(block: Block, tmp_path: Path) -> None:
     """The block runs as written (or is skipped with a stated reason)."""

@@ -64,6 +64,12 @@ class _Group(TyperGroup):
         try:
             rv = super().main(*args, **kwargs)
         except _USAGE_ERRORS as e:
+            if type(e).__name__ == "NoArgsIsHelpError":  # `planner` alone: the help
+                err_console.print(str(e.format_message()), markup=False)  # type: ignore[attr-defined]
+                rv = getattr(e, "exit_code", EXIT_BAD_INPUT)
+                if not standalone:
+                    return rv
+                sys.exit(rv)
             ctx = getattr(e, "ctx", None)
             where = ctx.command_path if ctx is not None else "planner"
             msg = str(e.format_message()).replace("\n", " ")  # type: ignore[attr-defined]

@@ -59,7 +59,7 @@ EXIT_CODES_HELP = (
     "Exit codes: 0 done; "
     "1 internal error (a bug: the traceback is printed); "
     "2 bad input (a file, key, argument or flag; one line 'error: ...' on stderr); "
-    "3 dispatch, horizon, replan: some urgent job is not served; "
+    "3 dispatch: the plan is written but some urgent job is not served; "
     "130 interrupted (Ctrl-C or SIGTERM; finished sweep variants are kept)."
 )
 
@@ -95,6 +95,16 @@ class _StderrHandler(logging.StreamHandler[IO[str]]):
         pass
 
     _last: tuple[str, float] = ("", 0.0)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """On a terminal, print through the rich console (above a live spinner)."""
+        if err_console.is_terminal:
+            try:
+                err_console.print(self.format(record), markup=False, soft_wrap=True)
+            except Exception:  # logging must never raise
+                self.handleError(record)
+            return
+        super().emit(record)
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Drop a message repeated within a second (a heartbeat relayed twice).

@@ -103,9 +103,12 @@ def _seconds_since_process_start() -> float:
 
 #: iterations of the first step of a time-limited search; each step doubles it
 FIRST_STEP_ITERATIONS = 250
-#: above this many jobs the search runs to the time limit in one piece (a step
-#: of iterations cannot be interrupted, and a big day's may not fit)
-STEPPED_MAX_JOBS = 600
+#: above this many jobs, or with less time than STEPPED_MIN_S, the search runs
+#: to the time limit in one piece: a step of iterations cannot be interrupted,
+#: and a big day's first step may not fit (measured: 250 iterations took
+#: 4.5-7 s on Helsinki days of 130 jobs, 50 s on one of 353; load ~9)
+STEPPED_MAX_JOBS = 200
+STEPPED_MIN_S = 30.0
 
 
 def _quality(plan: Any) -> tuple[float, float, float, float]:
@@ -134,12 +137,21 @@ def stepped_search(
     improved the plan (more urgent, important or any jobs served, or a
     lower cost) and, at twice the last step's time, fits before ``deadline``
     (``time.perf_counter()``). The best plan is returned; the log says why
-    the search stopped. Large days (> ``STEPPED_MAX_JOBS`` jobs) and a first
-    step that would not fit run one time-limited search instead.
+    the search stopped. Days of more than ``STEPPED_MAX_JOBS`` jobs, or less
+    than ``STEPPED_MIN_S`` seconds, run one search to the time limit instead
+    (an iteration step cannot be interrupted, so its first one must surely
+    fit).
     """
     left = deadline - time.perf_counter()
-    if problem.n_jobs > STEPPED_MAX_JOBS:
-        say(f"dispatch: {problem.n_jobs:,} jobs: one search to the time limit")
+    if problem.n_jobs > STEPPED_MAX_JOBS or left < STEPPED_MIN_S:
+        log.info(
+            "dispatch: %s jobs, %.0f s: one search to the time limit (steps "
+            "for up to %d jobs and %.0f s or more)",
+            f"{problem.n_jobs:,}",
+            left,
+            STEPPED_MAX_JOBS,
+            STEPPED_MIN_S,
+        )
         return solve(problem, time_limit_s=max(1.0, left), seed=seed)
     n_it, best, took = FIRST_STEP_ITERATIONS, None, 0.0
     while True:

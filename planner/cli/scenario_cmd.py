@@ -12,7 +12,13 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from planner.cli.common import console, handle_errors, print_json, progress_reporter
+from planner.cli.common import (
+    console,
+    handle_errors,
+    make_table,
+    print_json,
+    progress_reporter,
+)
 from planner.core.atomic import (
     atomic_dir,
     check_new_folder,
@@ -116,9 +122,13 @@ def _run(
     for stage, why in skipped.items():
         console.print(f"stage {stage}: skipped ({why})")
     if result.predicted is not None and len(result.predicted):
-        t = Table(title="plans' predictions vs simulation (95 % CI)")
-        for c in ("measure", "predicted", "simulated", "95 % CI"):
-            t.add_column(c, justify="left" if c == "measure" else "right")
+        t = make_table(
+            "measure",
+            ">predicted",
+            ">simulated",
+            ">95 % CI",
+            title="plans' predictions vs simulation (95 % CI)",
+        )
         for r in result.predicted.to_dict("records"):
             t.add_row(
                 str(r["measure"]),
@@ -145,18 +155,17 @@ _KPI_COLS = ("kpi", "mean", "ci_low", "ci_high", "n_reps", "unit")
 
 def _print_design(design: Any) -> None:
     """The loop's iterations and the candidate networks, as two tables."""
-    it = Table(title="design iterations (simulated SLA, 95 % CI)")
-    for c in (
-        "it",
+    it = make_table(
+        ">it",
         "action",
-        "technicians",
-        "cost/year",
-        "urgent",
-        "important",
-        "general",
-        "backlog",
-    ):
-        it.add_column(c, justify="left" if c == "action" else "right")
+        ">technicians",
+        ">cost/year",
+        ">urgent",
+        ">important",
+        ">general",
+        ">backlog",
+        title="design iterations (simulated SLA, 95 % CI)",
+    )
 
     def cell(r: dict[str, Any], c: str) -> str:
         if f"sla_{c}" not in r or pd.isna(r[f"sla_{c}"]):
@@ -177,18 +186,17 @@ def _print_design(design: Any) -> None:
             f"{r['backlog_growing']:.0%}",
         )
     console.print(it)
-    fr = Table(title="candidate networks (annual cost; predicted SLA)")
-    for c in (
+    fr = make_table(
         "network",
-        "outlets",
-        "technicians",
-        "cost/year",
-        "urgent",
-        "important",
-        "general",
-        "simulated urgent",
-    ):
-        fr.add_column(c, justify="left" if c == "network" else "right")
+        ">outlets",
+        ">technicians",
+        ">cost/year",
+        ">urgent",
+        ">important",
+        ">general",
+        ">simulated urgent",
+        title="candidate networks (annual cost; predicted SLA)",
+    )
     for r in design.frontier.to_dict("records"):
         sim_u = r.get("sla_urgent")
         fr.add_row(
@@ -364,8 +372,10 @@ def day(
     if jobs is not None and jobs < 0:
         raise InputError(field="--jobs", expected=">= 0", got=jobs)
     check_new_folder(out, "--out")
-    data = build(load_scenario(scenario))
-    d = generate_day(data, when, n_tickets=jobs, outlets=outlet or None)
+    with progress_reporter(f"day: building {scenario}") as say:
+        data = build(load_scenario(scenario))
+        say(f"day: drawing the tickets of {when}")
+        d = generate_day(data, when, n_tickets=jobs, outlets=outlet or None)
     check_new_folder(out, "--out")
     remove_stale(out.parent, target=out.name)  # left by a killed run
     if out.exists():

@@ -262,3 +262,25 @@ def test_schema_command_prints_valid_json_schema(name: str) -> None:
     doc = json.loads(r.stdout)
     jsonschema.Draft202012Validator.check_schema(doc)
     assert doc == SCHEMAS[name]
+
+
+def test_a_wide_sweep_table_prints_long_with_every_name_whole() -> None:
+    """40 differing KPIs on an 80-column terminal: one row per KPI and variant, names whole."""
+    from rich.console import Console
+
+    from planner.cli.store_cmd import _sweep_table
+
+    kpis = [f"sim_cost_category_number_{i:02d}" for i in range(40)]
+    wide = pd.DataFrame(
+        np.arange(3 * 40, dtype=float).reshape(3, 40),
+        index=["p=210,radius=90", "p=230,radius=90", "summer+30%"],
+        columns=kpis,
+    )
+    con = Console(width=80, record=True, highlight=False)
+    con.print(_sweep_table(wide, "sweep"))
+    text = con.export_text()
+    for k in kpis:
+        assert k in text, k
+    for v in wide.index:
+        assert text.count(v) == 40, v
+    assert "…" not in text

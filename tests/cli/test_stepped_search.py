@@ -68,9 +68,10 @@ def test_serving_more_beats_a_lower_cost() -> None:
 
 
 def test_a_step_that_would_not_fit_is_not_started(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Steps of 0.05 s before a deadline 0.12 s away: the second (~0.1 s) would not fit."""
+    monkeypatch.setattr("planner.cli.dispatch_cmd.STEPPED_MIN_S", 0.0)
     table = {N * 2**k: (50 + k, 10.0 - k) for k in range(8)}
     fake = _Fake(table, step_s=0.05)
     with caplog.at_level(logging.INFO, logger="planner"):
@@ -85,13 +86,16 @@ def test_a_step_that_would_not_fit_is_not_started(
     assert "would not fit" in caplog.text
 
 
-def test_big_days_run_one_timed_search() -> None:
-    """Above STEPPED_MAX_JOBS jobs: one call with no iteration limit."""
+@pytest.mark.parametrize(("n_jobs", "limit_s"), [(10_000, 3600.0), (50, 5.0)])
+def test_big_days_and_short_limits_run_one_timed_search(
+    n_jobs: int, limit_s: float
+) -> None:
+    """Above STEPPED_MAX_JOBS jobs or under STEPPED_MIN_S: one call, no iteration limit."""
     fake = _Fake({0: (1, 1.0)})
     stepped_search(
         fake,
-        SimpleNamespace(n_jobs=10_000),
-        deadline=time.perf_counter() + 10,
+        SimpleNamespace(n_jobs=n_jobs),
+        deadline=time.perf_counter() + limit_s,
         seed=0,
         say=lambda _m: None,
     )
