@@ -88,7 +88,11 @@ def _run(
 
     with progress_reporter(f"{sc.name}: starting") as say:
         result = run_scenario(
-            sc, out_root=out, stages=stages, progress=say, finish=finish
+            sc,
+            out_root=out,
+            stages=stages,
+            progress=lambda p: say(str(p)),
+            finish=finish,
         )
     log.info("%s: done, run folder %s", sc.name, result.folder)
     if as_json:

@@ -33,6 +33,7 @@ from planner.cli.common import (
 )
 from planner.core.atomic import check_writable_dir
 from planner.core.errors import InputError
+from planner.core.progress import Progress as Step
 from planner.scenario import load_scenario
 from planner.scenario.compare import compare_kpis
 from planner.scenario.store import RunStore
@@ -106,16 +107,23 @@ def sweep(
             )
             task = bar.add_task(f"sweep {sc.name}", total=None)
 
-            def tick(done: int, total: int, name: str) -> None:
+            def tick(p: Step) -> None:
                 bar.update(
-                    task, completed=done, total=total, description=f"sweep: {name}"
+                    task,
+                    completed=p.done,
+                    total=p.total,
+                    description=f"sweep: {p.message}",
                 )
 
         else:
 
-            def tick(done: int, total: int, name: str) -> None:
+            def tick(p: Step) -> None:
                 log.info(
-                    "sweep %s: %d/%d variants done (%s)", sc.name, done, total, name
+                    "sweep %s: %d/%d variants done (%s)",
+                    sc.name,
+                    p.done,
+                    p.total,
+                    p.message,
                 )
 
         try:

@@ -29,7 +29,6 @@ import datetime as dt
 import logging
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -37,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from planner.core.errors import InfeasibleError
-from planner.core.progress import Heartbeat
+from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolverStats, SolveStatus
 from planner.scenario.build import ScenarioData
 from planner.scenario.design_judge import (
@@ -256,7 +255,7 @@ def _restaff(
 def run_design(
     data: ScenarioData,
     *,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressCallback | None = None,
     executor: Any = None,
     baseline: bool = True,
 ) -> DesignResult:
@@ -270,12 +269,10 @@ def run_design(
     t0 = time.perf_counter()
     d = data.spec.design
     executor = executor if executor is not None else data.spec.simulation.scheduler
-    hb = Heartbeat(logger, "design", interval_s=0.0)
+    hb = Heartbeat(logger, "design", callback=progress, interval_s=0.0)
 
     def say(msg: str) -> None:
         hb(msg, force=True)
-        if progress:
-            progress(msg)
 
     x = siting_inputs(data)
     cands = candidate_networks(data, x, say=say)
