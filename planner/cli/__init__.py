@@ -123,6 +123,7 @@ def _main(
             "--verbose",
             "-v",
             count=True,
+            show_default=False,
             help="More log lines on stderr: -v info (progress, on a terminal), "
             "-vv debug.",
         ),

@@ -330,7 +330,8 @@ def register(app: typer.Typer) -> None:
                 field="--out", expected="a folder for the booked plan", got="none"
             )
         _check_out(out)
-        problem, travel, new = _load(tickets, technicians, date, scenario, ticket)
+        with progress_reporter("slots: reading the tables"):
+            problem, travel, new = _load(tickets, technicians, date, scenario, ticket)
         if not new:
             raise InputError(source=str(ticket), expected="at least one ticket", got=0)
         if book is not None and len(new) != 1:
@@ -414,7 +415,10 @@ def register(app: typer.Typer) -> None:
         from planner.routing.tables import read_dispatch_table
 
         _check_out(out)
-        problem, travel, new = _load(tickets, technicians, date, scenario, new_tickets)
+        with progress_reporter("replan: reading the tables"):
+            problem, travel, new = _load(
+                tickets, technicians, date, scenario, new_tickets
+            )
         pub = _plan(plan, problem)
         events: list[Any] = list(new)
         events += [Cancel(x.strip()) for x in cancel.split(",") if x.strip()]
