@@ -499,8 +499,8 @@ class InventorySpec(_Model):
 class RoutingSpec(_Model):
     """The routing stage: one dispatch day drawn from the scenario and planned.
 
-    ``jobs``: tickets reaching dispatch (default: the expected number for
-    ``date``); ``outlets``: only these existing outlets' technicians and the
+    ``jobs``: tickets drawn for the day, before remote fixes by phone take
+    some away (default: the expected number for ``date``); ``outlets``: only these existing outlets' technicians and the
     tickets nearest to them (default: all); the search stops at
     ``time_limit_s`` or ``max_iterations`` (deterministic), whichever first.
     """
