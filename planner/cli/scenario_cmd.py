@@ -168,7 +168,7 @@ def _print_design(design: Any) -> None:
         ">important",
         ">general",
         ">backlog",
-        title="design iterations (simulated SLA, 95 % CI)",
+        title="design iterations (simulated SLA, 95 % CI; * the recommendation)",
     )
 
     def cell(r: dict[str, Any], c: str) -> str:
@@ -180,7 +180,7 @@ def _print_design(design: Any) -> None:
 
     for r in design.iterations.to_dict("records"):
         it.add_row(
-            str(r["iteration"]),
+            ("* " if r.get("recommended") else "") + str(r["iteration"]),
             str(r["action"]),
             f"{r['technicians']:,}",
             f"{r['cost_per_year']:,.0f}",

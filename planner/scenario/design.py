@@ -302,6 +302,7 @@ def run_design(
         f"{cand.cost.total_excluding_penalties:,.0f} a year (predicted)"
     )
     held: tuple[Candidate, SimResult] | None = None
+    held_it = 0
     trimmed = np.zeros(n, dtype=bool)
     action, status, sim = "sized", SolveStatus.FEASIBLE, None
     reps = d.n_reps
@@ -314,6 +315,7 @@ def run_design(
         st.rows.append(_iteration_row(it, action, cand, sim, t0))
         say(_row_text(st.rows[-1]))
         ok = holds(sim, targets)
+        st.rows[-1]["holds"] = ok
         if not ok and reps < d.max_reps and _only_uncertain(sim, targets):
             # every mean is on target: more replications, not more staff
             reps = min(2 * reps, d.max_reps)
@@ -343,7 +345,7 @@ def run_design(
             action = _grow(data, cand, sim, st, miss, mean, tgt)
         else:
             if ok:
-                held = (cand, sim)
+                held, held_it = (cand, sim), it
                 keep = trimmed
             else:  # the last trim broke it: keep the trims that held
                 assert held is not None
@@ -391,8 +393,12 @@ def run_design(
                 status = SolveStatus.OPTIMAL
                 break
     assert sim is not None
-    if held is not None and not holds(sim, targets):
+    last_it = len(st.rows)
+    if held is not None and (sim is held[1] or not holds(sim, targets)):
         cand, sim = held
+        last_it = held_it
+    for r in st.rows:
+        r["recommended"] = r["iteration"] == last_it
     sim = replace(sim, log=None)  # the log served the corrections
     final = holds(sim, targets)
     if not final:

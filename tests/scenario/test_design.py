@@ -137,6 +137,10 @@ def test_design_reports_iterations_frontier_and_today(design):
     k = design.kpis()
     assert k["kpi"].str.startswith("design_").all()
     assert holds(design.simulation, design.targets) == design.holds
+    rec = design.iterations[design.iterations["recommended"]]
+    assert len(rec) == 1
+    assert int(rec["technicians"].iloc[0]) == design.n_technicians
+    assert bool(rec["holds"].iloc[0]) == design.holds
 
 
 def test_design_result_round_trip(design, tmp_path):
