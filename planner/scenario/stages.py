@@ -17,7 +17,8 @@ from planner.core.workforce import Technician
 from planner.inventory import StockPlan, plan_stock
 from planner.routing import DispatchPlan, check_plan, solve_dispatch
 from planner.routing.tables import problem_from_tables
-from planner.scenario.build import ScenarioData, workforce
+from planner.scenario.build import ScenarioData
+from planner.scenario.crew import workforce
 from planner.scenario.generate import generate_day
 from planner.sim import NightlyRouting, SimModel, SimResult, simulate
 from planner.siting import SITING_MODELS, SiteOptions, SitingCase, SitingPlan

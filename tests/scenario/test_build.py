@@ -159,7 +159,7 @@ def test_existing_partner_and_technician_files(tmp_path: Path) -> None:
 
 def test_outlet_workforce_does_not_depend_on_other_outlets() -> None:
     """An outlet's generated technicians are the same whichever outlets are open."""
-    from planner.scenario.build import workforce
+    from planner.scenario.crew import workforce
 
     towns = BAD / "towns_ok.csv"
     data = build(
