@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from planner.cli import app
 from planner.cli.schema_cmd import SCHEMAS
+from tests.towns import write_towns
 
 REPO = Path(__file__).resolve().parents[2]
 _LOG = re.compile(r"^\d\d:\d\d:\d\d (DEBUG|INFO|WARNING) planner")
@@ -23,15 +24,15 @@ _LOG = re.compile(r"^\d\d:\d\d:\d\d (DEBUG|INFO|WARNING) planner")
 
 def _scenario(tmp: Path, stages: str = '["summary", "siting", "simulation"]') -> Path:
     """25 towns near Beijing, 2 outlets, a 4-day simulation of 2 replications."""
-    rng = np.random.default_rng(2)
-    towns = tmp / "towns.csv"
-    rows = ["id,name,lon,lat,population"]
-    for i in range(25):
-        rows.append(
-            f"T{i},T{i},{116 + 2 * rng.random():.4f},{39 + rng.random():.4f},"
-            f"{int(rng.integers(5_000, 500_000))}"
-        )
-    towns.write_text("\n".join(rows) + "\n")
+    towns = write_towns(
+        tmp / "towns.csv",
+        25,
+        seed=2,
+        lon=(116.0, 2.0),
+        lat=(39.0, 1.0),
+        max_population=500_000,
+        label="T",
+    )
     sc = tmp / "s.toml"
     sc.write_text(f"""
 name = "conv"
