@@ -172,8 +172,13 @@ def build_model(
     memory_budget_mb: float,
     params: DispatchParams,
     deadline: float | None,
+    required: bool = False,
 ) -> PyvrpModel | None:
     """The PyVRP model of the jobs some technician can serve, or None.
+
+    With ``required`` every job must be served (PyVRP then searches through
+    infeasible solutions towards one serving all, which optional clients
+    with prizes rarely reach when the fleet is tight).
 
     None when no job is left for the search, or when ``deadline`` (a
     ``perf_counter`` value; None: no limit) leaves no time to build the
@@ -266,13 +271,13 @@ def build_model(
                         int(ceil_ticks(p.tw_early_min[w])),
                     ),
                     prize=int(prize[j]),
-                    required=False,
+                    required=required and b - a == 1,
                     group=len(groups) if b - a > 1 else None,
                 )
             )
             client_job.append(j)
         if b - a > 1:
-            groups.append(pyvrp.ClientGroup(members, required=False))
+            groups.append(pyvrp.ClientGroup(members, required=required))
     depots = [pyvrp.Depot(location=i) for i in range(n_dep)]
 
     dist_mats, dur_mats = [], []

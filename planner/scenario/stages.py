@@ -20,7 +20,7 @@ from planner.routing import DispatchPlan, check_plan, solve_dispatch
 from planner.routing.tables import problem_from_tables
 from planner.scenario.build import ScenarioData, workforce
 from planner.scenario.generate import generate_day
-from planner.sim import SimModel, SimResult, simulate
+from planner.sim import NightlyRouting, SimModel, SimResult, simulate
 from planner.siting import SITING_MODELS, SiteOptions, SitingCase, SitingPlan
 
 __all__ = [
@@ -343,6 +343,7 @@ def run_simulation(
     return simulate(
         model,
         dispatch=spec.dispatch,
+        routing=NightlyRouting(horizon_days=spec.routing_horizon_days),
         horizon_days=spec.horizon_days,
         warmup_days=spec.warmup_days,
         n_reps=spec.n_reps,

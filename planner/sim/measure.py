@@ -16,7 +16,7 @@ import pandas as pd
 from planner.core.cost import CostCategory
 from planner.sim.engine import KIND_FIRST, KIND_REVISIT
 from planner.sim.kpi import kpi_unit
-from planner.sim.model import DAY_MIN, URGENCIES, YEAR_MIN, SimModel
+from planner.sim.model import DAY_MIN, URGENCIES, YEAR_MIN, SimModel, deadlines
 from planner.sim.replog import BalanceError, RepLog
 
 __all__ = [
@@ -34,19 +34,6 @@ _KEYS = ["kpi", "urgency", "outlet", "value"]
 def _outlet_labels(model: SimModel, outlet: np.ndarray) -> np.ndarray:
     labels = np.append(np.asarray(model.outlet_ids, dtype=object), "uncovered")
     return labels[np.where(outlet < 0, len(labels) - 1, outlet)]
-
-
-def deadlines(model: SimModel, created: np.ndarray, urgency: np.ndarray) -> np.ndarray:
-    """The minute each ticket's response target runs out, on its class's clock."""
-    sv = model.service
-    target = sv.urgency_target_min[urgency]
-    out = np.asarray(created + target, dtype=np.float64)
-    biz = sv.urgency_business[urgency]
-    if biz.any():
-        out[biz] = sv.service_hours.deadline(
-            created[biz], target[biz], start_weekday=model.start_weekday
-        )
-    return out
 
 
 def ticket_outcomes(model: SimModel, log: RepLog) -> pd.DataFrame:
