@@ -20,7 +20,7 @@ def report(
         typer.Argument(
             help="A run folder or a sweep folder; or several run folders to "
             "compare (the first is the reference).",
-            metavar="FOLDER...",
+            metavar="FOLDER",
         ),
     ],
     tiles: Annotated[

@@ -438,6 +438,27 @@ def problems(run: RunData, outlets: pd.DataFrame | None = None) -> list[Problem]
                     "came from beyond every outlet's reach and went to partners",
                 )
             )
+    fail = (run.design or {}).get("failing")
+    if fail is not None and len(fail):
+        name = dict(zip(f["outlet_id"], f["name"], strict=True)) if len(f) else {}
+        items = [
+            f"{name.get(str(r['outlet_id']), r['outlet_id'])} ({r['class']}"
+            + (
+                f": {r['reason']}"
+                if isinstance(r.get("reason"), str) and r["reason"]
+                else ""
+            )
+            + ")"
+            for r in fail.head(5).to_dict("records")
+        ]
+        out.append(
+            Problem(
+                "failing",
+                "bad",
+                f"{len(fail)} outlet and class pairs still below target after the "
+                f"design loop: {'; '.join(items)}" + ("; ..." if len(fail) > 5 else ""),
+            )
+        )
     for r in class_sla_frame(run).to_dict("records"):
         if not math.isfinite(r["sla"]):
             continue

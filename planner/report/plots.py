@@ -349,17 +349,35 @@ def plot_backlog(
 ) -> Figure:
     """Open tickets and utilization per day: the mean over replications and
     their range, one line per network (``{"recommended": ts, "today": ts}``,
-    each a ``SimResult.timeseries``).
+    each a ``SimResult.timeseries``). Where the time series carries daily SLA
+    columns (``sla`` or ``sla_<class>``), a third panel draws them.
 
     >>> ts = pd.DataFrame({"rep": [0, 0, 1, 1], "time_min": [1440.0, 2880.0] * 2,
     ...     "created": [5, 6, 5, 7], "backlog": [3, 4, 2, 5],
     ...     "utilization": [0.5, 0.6, 0.4, 0.7]})
     >>> [a.get_ylabel() for a in plot_backlog({"recommended": ts}).axes]
     ['open tickets', 'utilization']
+    >>> ts["sla_urgent"] = [0.9, 0.8, 0.95, 0.85]
+    >>> [a.get_ylabel() for a in plot_backlog({"recommended": ts}).axes][-1]
+    'SLA attainment'
     """
-    fig = Figure(figsize=(6.4, 4.6))
-    ax, ax2 = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+    sla_cols = sorted(
+        {
+            str(c)
+            for ts in series.values()
+            if ts is not None
+            for c in ts.columns
+            if str(c) == "sla" or str(c).startswith("sla_")
+        }
+    )
+    rows = 3 if sla_cols else 2
+    fig = Figure(figsize=(6.4, 4.6 + (1.6 if sla_cols else 0.0)))
+    axes = fig.subplots(
+        rows, 1, sharex=True, height_ratios=[2, 1, 1.2] if sla_cols else [2, 1]
+    )
+    ax, ax2 = axes[0], axes[1]
     colors = {"recommended": "#1f77b4", "today": "#8c8c8c"}
+    styles = ["-", "--", ":", "-."]
     for name, ts in series.items():
         if ts is None or ts.empty:
             continue
@@ -376,13 +394,26 @@ def plot_backlog(
                 alpha=0.18,
                 lw=0,
             )
-    for a in (ax, ax2):
+        for k, col in enumerate(sla_cols):
+            if col in ts:
+                m = g[col].mean()
+                axes[2].plot(
+                    m.index,
+                    m.to_numpy(),
+                    color=c,
+                    ls=styles[k % len(styles)],
+                    label=f"{name} {col[4:] or 'all'}",
+                )
+    for a in axes:
         if warmup_days:
             a.axvspan(0, warmup_days, color="#eeeeee", zorder=0)
         a.grid(alpha=0.3)
     ax.set_ylabel("open tickets")
     ax2.set_ylabel("utilization")
-    ax2.set_xlabel("day of the simulation (grey: warm-up)")
+    if sla_cols:
+        axes[2].set_ylabel("SLA attainment")
+        axes[2].legend(frameon=False, fontsize=7, ncols=2, loc="lower left")
+    axes[-1].set_xlabel("day of the simulation (grey: warm-up)")
     ax.yaxis.set_major_formatter(FuncFormatter(_compact))
     ax.legend(frameon=False, fontsize=8, loc="upper left")
     fig.tight_layout()

@@ -379,7 +379,9 @@ def timeline_section(run: RunData) -> str:
         "<h2>Backlog and utilization over time</h2>"
         f'<figure id="backlog-chart">{fig}<figcaption>Open tickets and utilization '
         "at the end of each simulated day: mean over the replications, band from "
-        "the lowest to the highest</figcaption></figure>"
+        "the lowest to the highest (daily SLA where the simulation's time series "
+        "carries it; the window's SLA per class is in the tables above)"
+        "</figcaption></figure>"
     )
 
 

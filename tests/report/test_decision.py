@@ -145,3 +145,25 @@ def test_older_stages_still_get_a_decision_screen(
     assert f"{unc:,.0f} tickets a year" in sec.group(0)
     assert 'id="recommendation-table"' in sec.group(0)
     assert "stock on hand" in sec.group(0)
+
+
+def test_failing_outlets_are_named(design_folder: Path) -> None:
+    """Outlets the design loop could not bring to target are named, by their
+    town, with class and reason, in the problems; none listed when none fail."""
+    run = read_run(design_folder)
+    assert run.design is not None
+    kinds = {p.kind for p in problems(run)}
+    assert ("failing" in kinds) == bool(len(run.design["failing"]))
+    d = run.design["outlets"].iloc[0]
+    fail = pd.DataFrame(
+        {
+            "outlet_id": [d["outlet_id"]],
+            "class": ["urgent"],
+            "reason": ["no technician on duty at night"],
+        }
+    )
+    worse = replace(run, design={**run.design, "failing": fail})
+    got = {p.kind: p for p in problems(worse)}["failing"]
+    assert got.severity == "bad"
+    assert f"{d['name']} (urgent: no technician on duty at night)" in got.text
+    assert got.text.startswith("1 outlet and class pairs")
