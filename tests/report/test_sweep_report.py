@@ -7,7 +7,6 @@ import re
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -15,18 +14,19 @@ from planner.core.errors import InputError
 from planner.report.sweep import read_sweep, write_sweep_report
 from planner.scenario import spec_from_dict
 from planner.scenario.sweep import run_sweep
+from tests.towns import write_towns
 
 
 def _towns(tmp: Path) -> Path:
-    rng = np.random.default_rng(5)
-    towns = tmp / "towns.csv"
-    rows = ["id,name,lon,lat,population"]
-    for i in range(30):
-        rows.append(
-            f"T{i},Town {i},{110 + 3 * rng.random():.4f},{30 + 2 * rng.random():.4f},"
-            f"{int(rng.integers(5_000, 500_000))}"
-        )
-    towns.write_text("\n".join(rows) + "\n")
+    towns = write_towns(
+        tmp / "towns.csv",
+        30,
+        seed=5,
+        lon=(110.0, 3.0),
+        lat=(30.0, 2.0),
+        max_population=500_000,
+        label="Town ",
+    )
     return towns
 
 
@@ -116,15 +116,15 @@ def test_sweep_report_shows_simulated_kpis(
 def sweep_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Four variants (p = 2, 3, 4, 5) of 30 towns in a 3 x 2 degree box, run serially."""
     tmp = tmp_path_factory.mktemp("sweep")
-    rng = np.random.default_rng(5)
-    towns = tmp / "towns.csv"
-    rows = ["id,name,lon,lat,population"]
-    for i in range(30):
-        rows.append(
-            f"T{i},Town {i},{110 + 3 * rng.random():.4f},{30 + 2 * rng.random():.4f},"
-            f"{int(rng.integers(5_000, 500_000))}"
-        )
-    towns.write_text("\n".join(rows) + "\n")
+    towns = write_towns(
+        tmp / "towns.csv",
+        30,
+        seed=5,
+        lon=(110.0, 3.0),
+        lat=(30.0, 2.0),
+        max_population=500_000,
+        label="Town ",
+    )
     s = spec_from_dict(
         {
             "name": "sw",
