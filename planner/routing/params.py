@@ -44,6 +44,9 @@ _RANGES: dict[str, tuple[type, float, float]] = {
     "exchange_checks": (int, 1, 10_000),
     "swap_near": (int, 1, 10_000),
     "swap_checks": (int, 1, 10_000),
+    "fit_margin": (float, 0.0, 10.0),
+    "required_share": (float, 0.0, 1.0),
+    "polish_share": (float, 0.0, 0.9),
 }
 
 
@@ -95,6 +98,18 @@ class DispatchParams:
         exchange pass.
     swap_near, swap_checks
         Routes tried per unrouted job, and places checked, by the travel swaps.
+    fit_margin
+        A day looks as if every job fits when its service time plus a travel
+        estimate is at most ``fit_margin`` of the technicians' hours (and load
+        and parts are within the fleet's): the search then first requires every
+        job (0: never).
+    required_share
+        Share of the search time the all-required search may run without a
+        feasible plan before the search goes on with optional jobs.
+    polish_share
+        Share of the time limit for the polish: PyVRP again with the jobs
+        served so far required (the others optional), travel only; kept when
+        it serves at least as much value for less cost (0: no polish).
 
     Examples
     --------
@@ -117,7 +132,7 @@ class DispatchParams:
     exhaustive_on_best: bool = True
     ls_s_per_pair: float = 2e-5
     build_s_per_cell: float = 1e-7
-    reserve_s: float = 1.0
+    reserve_s: float = 0.25
     reserve_s_per_job: float = 1e-3
     exchange_share: float = 0.0
     travel_swaps: bool = True
@@ -127,6 +142,9 @@ class DispatchParams:
     exchange_checks: int = 12
     swap_near: int = 6
     swap_checks: int = 3
+    fit_margin: float = 0.9
+    required_share: float = 0.4
+    polish_share: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+import warnings
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,13 @@ from planner.routing.params import DispatchParams
 from planner.routing.problem import DispatchProblem
 from planner.routing.pyvrp_model import PyvrpModel, build_model, initial_solution
 
-__all__ = ["Deadline", "compatible_neighbours", "solve_pyvrp"]
+__all__ = [
+    "Deadline",
+    "FeasibleBy",
+    "compatible_neighbours",
+    "polish_pyvrp",
+    "solve_pyvrp",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -151,57 +158,35 @@ def _width(
     return max(1, min(k_nb, n_clients - 1))
 
 
-def solve_pyvrp(
-    p: DispatchProblem,
-    cand: np.ndarray,
-    weight: np.ndarray,
-    *,
-    search_deadline: float,
-    seed: int,
-    max_iterations: int | None,
-    lexicographic: bool,
-    permitted: np.ndarray,
-    memory_budget_mb: float,
-    params: DispatchParams,
-    initial_routes: list[list[int]] | None = None,
-    timing: dict[str, float] | None = None,
-) -> tuple[list[list[int]], int]:
-    """Routes per technician (job indices, after any fixed prefix) and iterations.
+class FeasibleBy(Deadline):
+    """Stop at ``deadline``, or already at ``cut`` while no feasible solution is known."""
 
-    With ``max_iterations`` the search is deterministic and ignores the
-    deadline. ``timing``, if given, receives the seconds spent building the
-    model (``model_s``) and in PyVRP (``search_s``).
-    """
+    def __init__(self, cut: float, deadline: float) -> None:
+        super().__init__(deadline)
+        self.cut = cut
+
+    def __call__(self, best_cost: float) -> bool:
+        now = time.perf_counter()
+        return now >= self.deadline or (now >= self.cut and best_cost >= 2**62)
+
+
+def _search(
+    model: PyvrpModel,
+    init: Any,
+    stop: Any,
+    *,
+    seed: int,
+    params: DispatchParams,
+    deadline: float | None,
+    t_model: float,
+) -> Any:
+    """PyVRP's result on ``model`` from ``init`` (None: random), or None without time."""
     import pyvrp
     from pyvrp.search import NeighbourhoodParams
-    from pyvrp.stop import MaxIterations
 
-    t_model = time.perf_counter()
-    m = p.n_techs
-    fixed = [list(r) for r in p.fixed_routes]
-    deadline = search_deadline if max_iterations is None else None
-    empty: list[list[int]] = [[] for _ in range(m)]
-    model = build_model(
-        p,
-        cand,
-        weight,
-        permitted=permitted,
-        lexicographic=lexicographic,
-        memory_budget_mb=memory_budget_mb,
-        params=params,
-        deadline=deadline,
-    )
-    if model is None:
-        return empty, 0
-    init = (
-        None if initial_routes is None else initial_solution(model, p, initial_routes)
-    )
     k_nb = _width(model, params, deadline, t_model)
     if k_nb is None:
-        return [
-            list(r[len(f) :])
-            for r, f in zip(initial_routes or empty, fixed, strict=True)
-        ], 0
+        return None
     logger.info("pyvrp neighbourhood: %d", k_nb)
     solve_params = pyvrp.SolveParams(
         neighbourhood=NeighbourhoodParams(num_neighbours=k_nb),
@@ -209,12 +194,6 @@ def solve_pyvrp(
             exhaustive_on_best=params.exhaustive_on_best
         ),
     )
-    stop: Any = (
-        MaxIterations(max_iterations)
-        if max_iterations is not None
-        else Deadline(search_deadline)
-    )
-    t_search = time.perf_counter()
     ils_k = params.ils_neighbours if model.g < 0.999 else 0
     if params.compatible_neighbours or ils_k:
         tw_e, tw_l, svc, cl_loc = model.client_arrays()
@@ -232,26 +211,188 @@ def solve_pyvrp(
             compatible_neighbours(*args, k_nb) if params.compatible_neighbours else None
         )
         ils_nbs = compatible_neighbours(*args, ils_k) if ils_k else None
-        res = _run(model.data, stop, seed, solve_params, nbs, init, ils_nbs)
-    else:
-        res = pyvrp.solve(
-            model.data,
-            stop,
-            seed=seed,
-            display=False,
-            collect_stats=False,
-            initial_solution=init,
-            params=solve_params,
-        )
-    if timing is not None:
-        timing["model_s"] = t_search - t_model
-        timing["search_s"] = time.perf_counter() - t_search
+        return _run(model.data, stop, seed, solve_params, nbs, init, ils_nbs)
+    return pyvrp.solve(
+        model.data,
+        stop,
+        seed=seed,
+        display=False,
+        collect_stats=False,
+        initial_solution=init,
+        params=solve_params,
+    )
+
+
+def _routes(model: PyvrpModel, solution: Any, m: int) -> list[list[int]]:
+    """Job lists per technician of a PyVRP solution."""
+    import pyvrp
+
     routes: list[list[int]] = [[] for _ in range(m)]
-    for route in res.best.routes():
+    for route in solution.routes():
         t = int(route.vehicle_type())
         routes[t] = [
             model.client_job[a.idx]
             for a in route
             if a.type == pyvrp.ActivityType.CLIENT
         ]
-    return routes, int(res.num_iterations)
+    return routes
+
+
+def solve_pyvrp(
+    p: DispatchProblem,
+    cand: np.ndarray,
+    weight: np.ndarray,
+    *,
+    search_deadline: float,
+    seed: int,
+    max_iterations: int | None,
+    lexicographic: bool,
+    permitted: np.ndarray,
+    memory_budget_mb: float,
+    params: DispatchParams,
+    initial_routes: list[list[int]] | None = None,
+    timing: dict[str, float] | None = None,
+    all_required: bool = False,
+) -> tuple[list[list[int]], int]:
+    """Routes per technician (job indices, after any fixed prefix) and iterations.
+
+    With ``max_iterations`` the search is deterministic and ignores the
+    deadline. ``timing``, if given, receives the seconds spent building the
+    model (``model_s``) and in PyVRP (``search_s``). With ``all_required``
+    (the day looks as if every job fits) the search first runs with every
+    job required; if it has no feasible solution by ``required_share`` of
+    the search time, the search goes on with optional jobs from its best
+    solution (with ``max_iterations``: both runs get that many iterations).
+    """
+    from pyvrp.exceptions import PenaltyBoundWarning
+    from pyvrp.stop import MaxIterations
+
+    t_model = time.perf_counter()
+    m = p.n_techs
+    fixed = [list(r) for r in p.fixed_routes]
+    deadline = search_deadline if max_iterations is None else None
+    empty: list[list[int]] = [[] for _ in range(m)]
+    kw: dict[str, Any] = {
+        "permitted": permitted,
+        "lexicographic": lexicographic,
+        "memory_budget_mb": memory_budget_mb,
+        "params": params,
+        "deadline": deadline,
+    }
+    iters = 0
+    t_search = t_model
+    if all_required and initial_routes is None:
+        model = build_model(p, cand, weight, required=True, **kw)
+        if model is not None:
+            stop: Any
+            if max_iterations is None:
+                cut = t_model + params.required_share * (search_deadline - t_model)
+                stop = FeasibleBy(cut, search_deadline)
+            else:
+                stop = MaxIterations(max_iterations)
+            t_search = time.perf_counter()
+            with warnings.catch_warnings():
+                # no feasible plan may exist: then the optional search goes on
+                warnings.simplefilter("ignore", PenaltyBoundWarning)
+                res = _search(
+                    model,
+                    None,
+                    stop,
+                    seed=seed,
+                    params=params,
+                    deadline=deadline,
+                    t_model=t_model,
+                )
+            if res is not None:
+                iters = int(res.num_iterations)
+                routes = _routes(model, res.best, m)
+                if res.best.is_feasible():
+                    if timing is not None:
+                        timing["model_s"] = t_search - t_model
+                        timing["search_s"] = time.perf_counter() - t_search
+                        timing["all_required"] = 1.0
+                    return routes, iters
+                initial_routes = routes
+            logger.info("no plan serving every job yet: optional jobs from here")
+    model = build_model(p, cand, weight, **kw)
+    if model is None:
+        return empty, iters
+    init = (
+        None if initial_routes is None else initial_solution(model, p, initial_routes)
+    )
+    stop = (
+        MaxIterations(max_iterations)
+        if max_iterations is not None
+        else Deadline(search_deadline)
+    )
+    t_search = time.perf_counter()
+    res = _search(
+        model, init, stop, seed=seed, params=params, deadline=deadline, t_model=t_model
+    )
+    if res is None:
+        return [
+            list(r[len(f) :])
+            for r, f in zip(initial_routes or empty, fixed, strict=True)
+        ], iters
+    if timing is not None:
+        timing["model_s"] = t_search - t_model
+        timing["search_s"] = time.perf_counter() - t_search
+    return _routes(model, res.best, m), iters + int(res.num_iterations)
+
+
+def polish_pyvrp(
+    p: DispatchProblem,
+    cand: np.ndarray,
+    weight: np.ndarray,
+    routes: list[list[int]],
+    *,
+    deadline: float,
+    seed: int,
+    max_iterations: int | None,
+    permitted: np.ndarray,
+    memory_budget_mb: float,
+    params: DispatchParams,
+) -> list[list[int]] | None:
+    """Less travel for the jobs ``routes`` serve: PyVRP with those jobs required.
+
+    ``routes`` (with their fixed prefixes) are the start; the others stay
+    optional with their lexicographic prizes, so one that fits is still
+    taken. No short-job bonus: the set is chosen, only travel counts now.
+    Returns the routes after the fixed prefixes, or None when PyVRP found no
+    feasible plan or had no time.
+    """
+    from pyvrp.stop import MaxIterations
+
+    t_model = time.perf_counter()
+    served = np.zeros(p.n_jobs, bool)
+    for r in routes:
+        served[r] = True
+    for fr in p.fixed_routes:
+        served[list(fr)] = False
+    pp = params.replace(service_bonus=0.0)
+    dl = deadline if max_iterations is None else None
+    model = build_model(
+        p,
+        cand,
+        weight,
+        permitted=permitted,
+        lexicographic=True,
+        memory_budget_mb=memory_budget_mb,
+        params=pp,
+        deadline=dl,
+        required=served,
+    )
+    if model is None:
+        return None
+    init = initial_solution(model, p, routes)
+    if init is None:
+        return None
+    stop: Any = (
+        MaxIterations(max_iterations)
+        if max_iterations is not None
+        else Deadline(deadline)
+    )
+    res = _search(model, init, stop, seed=seed, params=pp, deadline=dl, t_model=t_model)
+    if res is None or not res.best.is_feasible():
+        return None
+    return _routes(model, res.best, p.n_techs)

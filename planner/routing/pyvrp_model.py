@@ -172,8 +172,14 @@ def build_model(
     memory_budget_mb: float,
     params: DispatchParams,
     deadline: float | None,
+    required: bool | np.ndarray = False,
 ) -> PyvrpModel | None:
     """The PyVRP model of the jobs some technician can serve, or None.
+
+    With ``required`` (True, or a boolean mask over all jobs) those jobs must
+    be served: PyVRP then searches through infeasible solutions towards one
+    serving them all, which optional clients with prizes rarely reach when
+    the fleet is tight.
 
     None when no job is left for the search, or when ``deadline`` (a
     ``perf_counter`` value; None: no limit) leaves no time to build the
@@ -240,6 +246,7 @@ def build_model(
     load_scale = 1000
     big_cap = 1 << 40
 
+    req = np.broadcast_to(np.asarray(required, bool), (n,))
     clients: list[Any] = []
     groups: list[Any] = []
     client_job: list[int] = []
@@ -266,13 +273,13 @@ def build_model(
                         int(ceil_ticks(p.tw_early_min[w])),
                     ),
                     prize=int(prize[j]),
-                    required=False,
+                    required=bool(req[j]) and b - a == 1,
                     group=len(groups) if b - a > 1 else None,
                 )
             )
             client_job.append(j)
         if b - a > 1:
-            groups.append(pyvrp.ClientGroup(members, required=False))
+            groups.append(pyvrp.ClientGroup(members, required=bool(req[j])))
     depots = [pyvrp.Depot(location=i) for i in range(n_dep)]
 
     dist_mats, dur_mats = [], []

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,7 @@ from planner.routing.problem import DispatchProblem
 from planner.routing.schedule import (
     best_schedule,
     repair_route,
+    route_cost,
     schedule_route,
     static_problem,
 )
@@ -177,6 +179,42 @@ def _unserved_weight(p: DispatchProblem) -> np.ndarray:
     return np.maximum(weight, 1.0)
 
 
+def _looks_feasible(p: DispatchProblem, cand: np.ndarray, fit_margin: float) -> bool:
+    """Whether every job seems to fit: hours, load and parts well within the fleet's.
+
+    Service plus, for every job, the trip from its nearest other location
+    must be at most ``fit_margin`` of the technicians' hours (shift, overtime
+    and working-time limits, less breaks). Days with fixed routes, pins or a
+    job no technician can serve alone are never taken for such days.
+    """
+    n = p.n_jobs
+    if fit_margin <= 0 or n == 0 or not cand.any(axis=1).all():
+        return False
+    if (
+        any(len(r) for r in p.fixed_routes)
+        or (np.asarray(p.job_pinned_tech) >= 0).any()
+    ):
+        return False
+    hours = np.minimum(
+        p.shift_end_min + p.max_overtime_min - p.shift_start_min, p.max_work_min
+    ) - np.maximum(p.break_min, 0.0)
+    locs = np.unique(np.concatenate([p.job_loc, p.tech_start_loc, p.tech_end_loc]))
+    d = np.asarray(p.duration_min)[np.ix_(np.asarray(p.job_loc), locs)].astype(float)
+    d[np.asarray(p.job_loc)[:, None] == locs[None, :]] = np.inf
+    trip = np.min(d, axis=1, initial=np.inf)
+    trip = np.where(np.isfinite(trip), trip, 0.0)
+    need = float(np.sum(p.service_min) + trip.sum())
+    if need > fit_margin * float(np.maximum(hours, 0.0).sum()):
+        return False
+    cap = np.asarray(p.tech_capacity, float)
+    if np.isfinite(cap).all() and float(np.sum(p.job_load)) > float(cap.sum()):
+        return False
+    jp = np.asarray(p.job_parts)
+    return not (
+        jp.shape[1] and (jp.sum(axis=0) > np.asarray(p.tech_stock).sum(axis=0)).any()
+    )
+
+
 def solve_dispatch(
     problem: DispatchProblem,
     *,
@@ -185,7 +223,7 @@ def solve_dispatch(
     max_iterations: int | None = None,
     engine: str = "auto",
     lexicographic: bool = True,
-    memory_budget_mb: float = 2500.0,
+    memory_budget_mb: float = 1000.0,
     warm_start: bool = False,
     params: DispatchParams | None = None,
 ) -> DispatchPlan:
@@ -214,6 +252,7 @@ def solve_dispatch(
         Bound on the routing-profile matrices given to PyVRP (two int64
         matrices per profile); beyond it, technicians with rare skill sets
         share a narrower profile (they may then miss some jobs they could do).
+        The default keeps a 2,000-job, 200-technician day under 2 GB in all.
     warm_start
         Start the search from a greedy insertion construction (bounded to 15 %
         of the time limit) instead of PyVRP's random start.
@@ -301,9 +340,23 @@ def solve_dispatch(
     # the search runs until a deadline that leaves a reserve for the repair,
     # greedy and plan-building passes (the greedy pass stops at the limit)
     reserve = min(0.25 * time_limit_s, params.reserve_s + params.reserve_s_per_job * n)
-    x_share = params.exchange_share * time_limit_s if timed else 0.0
-    s_share = params.swap_share * time_limit_s if timed and params.travel_swaps else 0.0
-    search_deadline = t0 + time_limit_s - reserve - x_share - s_share
+    all_req = (
+        engine in ("auto", "pyvrp")
+        and lexicographic
+        and _looks_feasible(p, cand, params.fit_margin)
+    )
+    # swaps and exchanges need jobs left over: not kept for when all should fit
+    x_share = params.exchange_share * time_limit_s if timed and not all_req else 0.0
+    s_share = (
+        params.swap_share * time_limit_s
+        if timed and params.travel_swaps and not all_req
+        else 0.0
+    )
+    use_polish = (
+        engine in ("auto", "pyvrp") and lexicographic and params.polish_share > 0
+    )
+    pol_share = params.polish_share * time_limit_s if timed and use_polish else 0.0
+    search_deadline = t0 + time_limit_s - reserve - x_share - s_share - pol_share
     start_routes: list[list[int]] | None = None
     if warm_start and engine in ("auto", "pyvrp"):
         # a greedy construction (most valuable jobs first) as the search's start
@@ -329,6 +382,7 @@ def solve_dispatch(
             params=params,
             initial_routes=start_routes,
             timing=timing,
+            all_required=all_req,
         )
     elif engine == "ortools":
         from planner.routing.ortools_engine import solve_ortools
@@ -352,6 +406,24 @@ def solve_dispatch(
         r, dr = repair_route(p, t, fixed[t] + r, value, n_fixed[t])
         dropped_all += dr
         routes.append(r)
+    polish: Polish | None = None
+    if use_polish:
+        from planner.routing.pyvrp_engine import polish_pyvrp
+
+        def polish(rs: list[list[int]], deadline: float) -> list[list[int]] | None:
+            return polish_pyvrp(
+                static_problem(p),
+                cand,
+                weight,
+                rs,
+                deadline=deadline,
+                seed=seed_i,
+                max_iterations=max_iterations,
+                permitted=scr.skill_ok & scr.pin_ok,
+                memory_budget_mb=memory_budget_mb,
+                params=params,
+            )
+
     routes, left, post = _post_passes(
         p,
         routes,
@@ -364,6 +436,9 @@ def solve_dispatch(
         time_limit_s,
         timed,
         reserve,
+        polish,
+        x_share,
+        s_share,
     )
     timing.update(post)
     unassigned += [(j, "capacity", det) for j, det in left]
@@ -381,6 +456,60 @@ def solve_dispatch(
     return build_plan(p, routes, unassigned, stats)
 
 
+Polish = Callable[[list[list[int]], float], "list[list[int]] | None"]
+
+
+def _polish(
+    p: DispatchProblem,
+    routes: list[list[int]],
+    left: list[int],
+    cand: np.ndarray,
+    n_fixed: list[int],
+    value: np.ndarray,
+    polish: Polish,
+    deadline: float,
+    slacks: SlackCache,
+    timing: dict[str, float],
+) -> list[int]:
+    """Run ``polish`` on ``routes`` (in place) and keep it if it is no worse.
+
+    Its routes are repaired (breaks, exact minutes), the jobs left are
+    offered to the greedy pass, and the result is kept when it serves at
+    least the value served before at a lower cost (or more value).
+    """
+    t1 = time.perf_counter()
+    new = polish([list(r) for r in routes], deadline)
+    timing["polish_s"] = time.perf_counter() - t1
+    if new is None:
+        return left
+    fixed = p.fixed_routes
+    cand_routes = []
+    for t in range(p.n_techs):
+        r, _ = repair_route(p, t, [*fixed[t], *new[t]], value, n_fixed[t])
+        cand_routes.append(r)
+
+    def score(rs: list[list[int]]) -> tuple[float, float]:
+        v = float(sum(value[r].sum() for r in rs if r))
+        c = sum(route_cost(p, t, best_schedule(p, t, r)) for t, r in enumerate(rs))
+        return v, c
+
+    v0, c0 = score(routes)
+    served = np.zeros(p.n_jobs, bool)
+    for r in cand_routes:
+        served[r] = True
+    rest = [j for j in left if not served[j]]
+    rest += [j for r in routes for j in r if not served[j]]
+    rest.sort(key=lambda j: -value[j])
+    trial = [list(r) for r in cand_routes]
+    rest = greedy_insert(p, trial, rest, cand, n_fixed, deadline=math.inf)
+    v1, c1 = score(trial)
+    timing["polish_saved"] = round(c0 - c1, 4) if v1 >= v0 - 1e-9 else 0.0
+    if v1 > v0 + 1e-9 or (v1 >= v0 - 1e-9 and c1 < c0 - 1e-9):
+        routes[:] = trial
+        return rest
+    return left
+
+
 def _post_passes(
     p: DispatchProblem,
     routes: list[list[int]],
@@ -393,8 +522,11 @@ def _post_passes(
     time_limit_s: float,
     timed: bool,
     reserve: float,
+    polish: Polish | None = None,
+    x_share: float = 0.0,
+    s_share: float = 0.0,
 ) -> tuple[list[list[int]], list[tuple[int, str]], dict[str, float]]:
-    """Greedy insertion, exchange, travel swaps, then the capacity proof of every job left.
+    """Greedy insertion, exchange, the polish, travel swaps, then the capacity proof.
 
     Returns the routes, the jobs left with the detail of their ``capacity``
     reason, and timing figures. The proof runs whatever the clock says: a
@@ -407,8 +539,6 @@ def _post_passes(
     todo = [j for j in range(n) if cand[j].any() and not served[j] and not in_fixed[j]]
     todo.sort(key=lambda j: -value[j])
     end = t0 + time_limit_s if timed else math.inf
-    s_share = params.swap_share * time_limit_s if timed and params.travel_swaps else 0.0
-    x_share = params.exchange_share * time_limit_s if timed else 0.0
     x_end = end - 0.5 * reserve - s_share
     slacks = SlackCache(p, routes, n_fixed)
     left = greedy_insert(
@@ -429,6 +559,10 @@ def _post_passes(
     )
     left = greedy_insert(p, routes, left, cand, n_fixed, deadline=x_end, slacks=slacks)
     timing: dict[str, float] = {"exchanged": n_left - len(left)}
+    if polish is not None:
+        left = _polish(
+            p, routes, left, cand, n_fixed, value, polish, x_end, slacks, timing
+        )
     if params.travel_swaps:
         s_end = x_end + s_share
         tr0 = sum(best_schedule(p, t, r).travel for t, r in enumerate(routes))

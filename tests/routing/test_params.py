@@ -31,6 +31,9 @@ def _day() -> DispatchProblem:
         ("swap_share", 0.9),
         ("travel_swaps", 1),
         ("exhaustive_on_best", "yes"),
+        ("required_share", 1.5),
+        ("polish_share", -0.1),
+        ("fit_margin", "0.9"),
     ],
 )
 def test_bad_field_is_named(field: str, value: object) -> None:
