@@ -18,9 +18,10 @@ equals the radius formulation's, but only a few cuts per point are needed.
 Algorithm: a cut loop on the master LP (warm-started dual simplex in HiGHS,
 separation vectorized in numpy, separation points stabilized in-out towards
 the incumbent, Ben-Ameur & Neto 2007), reduced-cost fixing of ``y`` against
-the incumbent, then the master MIP is solved with the cut pool, its integer
-solution is checked exactly and the violated cuts are added, until the MIP
-optimum is a true plan (or its bound meets the incumbent).
+the incumbent, LP probing, then the master MIP is solved with the cut pool on
+a compact copy (free ``y`` only), its integer solution is checked exactly and
+the violated cuts are added, until the MIP optimum is a true plan (or its
+bound meets the incumbent).
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def benders_pmedian(
     probe: bool = True,
     probe_rounds: int = 2,
     probe_share: float = 0.4,
-    probe_patience: int | None = 15,
+    probe_patience: int | None = 6,
     prune_slack: float | None = None,
     heartbeat: Heartbeat | None = None,
 ) -> BendersResult:
@@ -143,8 +144,9 @@ def benders_pmedian(
     probe_patience
         Probing (``y_j = 1`` cannot beat the incumbent -> fix ``y_j = 0``)
         visits candidates by falling reduced cost and stops after this many
-        failures in a row (``None``: all). On pmed36 15 keeps 184 of 186
-        fixings for two thirds of the probing time.
+        failures in a row (``None``: all). On pmed36 15 kept 184 of 186
+        fixings for two thirds of the probing time; 6 keeps 177 in 10.7
+        CPU-s instead of 15 and the master MIP is no slower (9.7 CPU-s).
     heartbeat
         Reports cut rounds, probing and the master MIP (nodes, bounds).
     """
