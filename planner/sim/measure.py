@@ -482,10 +482,13 @@ def technician_kpis(model: SimModel, log: RepLog) -> pd.DataFrame:
 def time_series(
     model: SimModel, log: RepLog, *, step_min: float = DAY_MIN
 ) -> pd.DataFrame:
-    """Backlog (open tickets) at the end of each step and utilization per step.
+    """Backlog (open tickets) at the end of each step, utilization and SLA per step.
 
     Columns ``time_min, created, backlog, utilization`` (busy / shift minutes
-    of all technicians in the step).
+    of all technicians in the step), ``sla`` and ``sla_<class>``: the share
+    of the tickets created in the step whose first visit met the deadline
+    (tickets whose deadline is past the horizon, or remote, do not count;
+    NaN where none does).
     """
     h = log.horizon_min
     crew = model.crew
@@ -520,7 +523,7 @@ def time_series(
         )
     with np.errstate(invalid="ignore", divide="ignore"):
         util = np.where(avail > 0, busy_per / avail, np.nan)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "time_min": t,
             "created": np.diff(np.concatenate([[0], n_c])),
@@ -528,3 +531,16 @@ def time_series(
             "utilization": util,
         }
     )
+    if len(t) == 0:
+        return out
+    met = ticket_outcomes(model, log)["met"].to_numpy(dtype=float)
+    step = np.minimum((log.created_min // step_min).astype(np.int64), len(t) - 1)
+    ok = np.isfinite(met)
+    for name, sel in [("sla", ok)] + [
+        (f"sla_{u.value}", ok & (log.urgency == i)) for i, u in enumerate(URGENCIES)
+    ]:
+        n = np.bincount(step[sel], minlength=len(t))
+        hit = np.bincount(step[sel], weights=met[sel], minlength=len(t))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[name] = np.where(n > 0, hit / np.maximum(n, 1), np.nan)
+    return out

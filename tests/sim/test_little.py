@@ -177,3 +177,33 @@ def test_backlog_trend_over_whole_weeks(
     want = (open_at(13.0 * DAY) - open_at(t0)) / 7.0
     assert v["backlog_growth_per_day"] == pytest.approx(want)
     assert want != pytest.approx((v["backlog_end"] - v["backlog_start"]) / 10.0)
+
+
+def test_daily_sla_in_the_time_series(
+    make_network: Callable[..., SimModel],
+) -> None:
+    """``sla`` / ``sla_<class>`` per day: the share of the day's tickets whose
+    first visit came by the deadline, recounted here from the log."""
+    from planner.sim.measure import deadlines, time_series
+
+    m = make_network(seed=5, tickets_per_year=20_000.0, techs_per_outlet=2)
+    log = _run(m, 8.0, 2.0, seed=3)
+    ts = time_series(m, log)
+    dl = deadlines(m, log.created_min, log.urgency)
+    fair = (dl <= log.horizon_min) & ~log.remote
+    met = log.first_visit_min <= dl
+    day = (log.created_min // DAY).astype(int)
+    checked = 0
+    for k in range(len(ts)):
+        for col, cls in [("sla", None), ("sla_urgent", 0), ("sla_general", 2)]:
+            sel = fair & (day == k)
+            if cls is not None:
+                sel &= log.urgency == cls
+            got = ts[col].iloc[k]
+            if sel.sum() == 0:
+                assert np.isnan(got)
+                continue
+            assert got == pytest.approx(met[sel].mean())
+            checked += 1
+    assert checked > 10
+    assert ts["sla"].min() < 1.0  # two technicians an outlet fall behind
