@@ -218,6 +218,13 @@ def compare(
             help="Also plot the differences with their intervals (.png/.svg)."
         ),
     ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the comparison report (KPIs side by side with "
+            "intervals, annual cost, cost-vs-SLA frontier) to this .html file."
+        ),
+    ] = None,
     out: OutOption = Path("runs"),
     as_json: JsonOption = False,
 ) -> None:
@@ -225,6 +232,16 @@ def compare(
 
     With --sweep, one row per variant and KPI against the baseline.
     """
+    if html is not None:
+        if html.suffix.lower() != ".html":
+            raise InputError(field="--html", expected="a .html file", got=str(html))
+        if sweep is not None:
+            raise InputError(
+                field="--html",
+                expected="two runs A B (a sweep's folder has its own report.html)",
+                got=f"--sweep {sweep}",
+            )
+        check_writable_dir(html.parent if str(html.parent) else Path("."), "--html")
     store = RunStore(out / "index.sqlite", create=False)
     if sweep is not None:
         _compare_sweep(store, sweep, a, kpi, as_json)
@@ -280,6 +297,13 @@ def compare(
             )
         if not as_json:
             console.print(f"plot: {plot}", markup=False)
+    if html is not None:
+        from planner.report import write_compare_report
+
+        runs = store.list().set_index("run_id")["folder"]
+        write_compare_report([runs[ra], runs[rb]], html)
+        if not as_json:
+            console.print(f"report: {html}", markup=False)
 
 
 def _ci(r: Mapping[Any, Any]) -> str:

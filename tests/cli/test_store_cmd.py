@@ -96,3 +96,26 @@ def test_compare_two_runs_with_plot(tmp_path: Path) -> None:
     )
     assert bad.exit_code == 2
     assert not (tmp_path / "x.txt").exists()
+    page = tmp_path / "cmp.html"
+    r = CliRunner().invoke(
+        app, ["compare", ids[0], ids[1], "--out", str(out), "--html", str(page)]
+    )
+    assert r.exit_code == 0, r.output
+    text = page.read_text()
+    assert ids[0].split("/")[-1] in text
+    assert ids[1].split("/")[-1] in text
+    r = CliRunner().invoke(
+        app,
+        [
+            "compare",
+            ids[0],
+            ids[1],
+            "--out",
+            str(out),
+            "--html",
+            str(tmp_path / "c.txt"),
+        ],
+    )
+    assert r.exit_code == 2
+    assert "--html" in r.stderr
+    assert not (tmp_path / "c.txt").exists()
