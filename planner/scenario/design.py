@@ -69,9 +69,10 @@ from planner.scenario.stages import (
     SitingInputs,
     run_inventory,
     sim_model,
+    simulate_model,
     siting_inputs,
 )
-from planner.sim import NightlyRouting, SimResult, simulate
+from planner.sim import SimResult
 
 __all__ = [
     "Candidate",
@@ -122,18 +123,8 @@ def _simulate(
 ) -> SimResult:
     techs = technicians_from_staffing(data, cand.staffing)
     model = sim_model(data, cand.siting, cand.stock, techs)
-    spec = data.spec.simulation
-    return simulate(
-        model,
-        dispatch=spec.dispatch,
-        routing=NightlyRouting(horizon_days=spec.routing_horizon_days),
-        horizon_days=spec.horizon_days,
-        warmup_days=spec.warmup_days,
-        n_reps=n_reps,
-        seed=data.spec.seed,
-        n_jobs=spec.n_jobs if executor is None else 1,
-        executor=executor,
-        keep_log=keep_log,
+    return simulate_model(
+        data, model, n_reps=n_reps, executor=executor, keep_log=keep_log
     )
 
 
@@ -566,15 +557,4 @@ def _simulate_today(data: ScenarioData, n_reps: int, executor: Any) -> SimResult
     """Today's network: existing outlets with the ``[workforce]`` crew."""
     stock = run_inventory(data, None)
     model = sim_model(data, None, stock, None)
-    spec = data.spec.simulation
-    return simulate(
-        model,
-        dispatch=spec.dispatch,
-        routing=NightlyRouting(horizon_days=spec.routing_horizon_days),
-        horizon_days=spec.horizon_days,
-        warmup_days=spec.warmup_days,
-        n_reps=n_reps,
-        seed=data.spec.seed,
-        n_jobs=spec.n_jobs if executor is None else 1,
-        executor=executor,
-    )
+    return simulate_model(data, model, n_reps=n_reps, executor=executor)

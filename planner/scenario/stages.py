@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +33,7 @@ __all__ = [
     "run_simulation",
     "run_siting",
     "sim_model",
+    "simulate_model",
     "siting_inputs",
     "stock_levels",
 ]
@@ -332,17 +334,42 @@ def run_simulation(
         f"simulating {spec.horizon_days} days x {spec.n_reps} replications",
     )
 
+    return simulate_model(
+        data,
+        model,
+        n_reps=spec.n_reps,
+        executor=spec.scheduler,
+        target_half_width=spec.target_half_width,
+        progress=progress,
+    )
+
+
+def simulate_model(
+    data: ScenarioData,
+    model: SimModel,
+    *,
+    n_reps: int,
+    executor: Any = None,
+    target_half_width: float | None = None,
+    keep_log: bool = False,
+    progress: ProgressCallback | None = None,
+) -> SimResult:
+    """Simulate ``model`` as ``[simulation]`` says (dispatch, nightly routing,
+    horizon, warm-up, processes), with the scenario's seed: every network of
+    one scenario sees the same tickets."""
+    spec = data.spec.simulation
     return simulate(
         model,
         dispatch=spec.dispatch,
         routing=NightlyRouting(horizon_days=spec.routing_horizon_days),
         horizon_days=spec.horizon_days,
         warmup_days=spec.warmup_days,
-        n_reps=spec.n_reps,
+        n_reps=n_reps,
         seed=data.spec.seed,
-        n_jobs=spec.n_jobs if spec.scheduler is None else 1,
-        executor=spec.scheduler,
-        target_half_width=spec.target_half_width,
+        n_jobs=spec.n_jobs if executor is None else 1,
+        executor=executor,
+        target_half_width=target_half_width,
+        keep_log=keep_log,
         progress=progress,
     )
 

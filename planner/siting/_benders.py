@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING
 import highspy
 import numpy as np
 
-from planner.siting._highs import _new_highs, _watch
+from planner.core.highs import quiet_highs
+from planner.siting._highs import _watch
 
 if TYPE_CHECKING:
     from planner.core.progress import Heartbeat
@@ -175,7 +176,7 @@ def benders_pmedian(
         return BendersResult(best, best_v, min(lb, best_v), info)
 
     # -- master LP: columns y (m), theta (n)
-    h = _new_highs()
+    h = quiet_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("presolve", "off")  # LP phases: hot starts, no presolve
     h.setOptionValue("threads", 1)
@@ -506,7 +507,7 @@ def _compact_master(
     new.a_matrix_.start_ = B.indptr.astype(np.int32)
     new.a_matrix_.index_ = B.indices.astype(np.int32)
     new.a_matrix_.value_ = B.data.astype(np.float64)
-    hm = _new_highs()
+    hm = quiet_highs()
     hm.setOptionValue("output_flag", False)
     hm.setOptionValue("presolve", "off")
     hm.setOptionValue("threads", 1)

@@ -8,8 +8,6 @@ returns what HiGHS has (incumbent and dual bound) instead of raising.
 from __future__ import annotations
 
 import math
-import os
-import sys
 import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -18,33 +16,14 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from planner.core.highs import quiet_highs
+
 if TYPE_CHECKING:
     from planner.core.progress import Heartbeat
 
 __all__ = ["LpResult", "MipResult", "solve_lp", "solve_mip", "solve_mip_checked"]
 
 INF = highspy.kHighsInf
-
-
-def _new_highs() -> highspy.Highs:
-    """A ``Highs`` instance without the banner HiGHS prints on first construction.
-
-    The library must not print (only the CLI does); the banner goes straight to
-    file descriptor 1 from C++, so it is silenced there for the constructor.
-    """
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # no usable stdout: nothing to protect
-        return highspy.Highs()
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        return highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -93,7 +72,7 @@ def solve_mip(
     t0 = time.perf_counter()
     A = sp.csc_matrix(A)
     n_col = A.shape[1]
-    h = _new_highs()
+    h = quiet_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", 0)
@@ -229,7 +208,7 @@ def solve_lp(
     t0 = time.perf_counter()
     A = sp.csc_matrix(A)
     n_col = A.shape[1]
-    h = _new_highs()
+    h = quiet_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", 0)

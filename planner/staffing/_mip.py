@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from dataclasses import dataclass
 
 import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from planner.core.highs import quiet_highs
+
 __all__ = ["MipSolver"]
 
 INF = highspy.kHighsInf
-
-
-def _quiet_highs() -> highspy.Highs:
-    """A ``Highs`` without the banner HiGHS writes to fd 1 on first construction."""
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:
-        return highspy.Highs()
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        return highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -46,7 +29,7 @@ class MipSolver:
     """One reusable HiGHS instance: ``solve`` a ``min c x, lo <= A x <= hi`` MIP."""
 
     def __init__(self, *, rel_gap: float = 1e-6, node_limit: int = 20_000) -> None:
-        h = _quiet_highs()
+        h = quiet_highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
         h.setOptionValue("random_seed", 0)
