@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from planner.cli.common import console, handle_errors
+from planner.cli.common import console, handle_errors, progress_reporter
 
 __all__ = ["register"]
 
@@ -55,9 +55,11 @@ def report(
     check_tiles(tiles)
 
     if len(folders) > 1:
-        path = write_compare_report(folders, out or Path("compare.html"))
+        with progress_reporter(f"comparing {len(folders)} run folders"):
+            path = write_compare_report(folders, out or Path("compare.html"))
     else:
-        path = write_folder_report(folders[0], tiles=tiles, attribution=attribution)
+        with progress_reporter(f"writing the report of {folders[0]}"):
+            path = write_folder_report(folders[0], tiles=tiles, attribution=attribution)
     console.print(f"report: {path}", markup=False)
 
 
