@@ -177,8 +177,7 @@ def _budget(data: ScenarioData, banned: set[int]) -> None:
     spec = data.spec.siting
     if spec.budget is None:
         return
-    from planner.siting import SiteOptions
-    from planner.siting._options import resolve
+    from planner.siting import SiteOptions, resolve_options
 
     sites = data.sites
     index = {str(v): i for i, v in enumerate(sites.ids)}
@@ -189,7 +188,7 @@ def _budget(data: ScenarioData, banned: set[int]) -> None:
         budget=spec.budget,
         closable=spec.model not in _P_MODELS,
     )
-    res = resolve(opts, sites.n_sites)
+    res = resolve_options(opts, sites.n_sites)
     if spec.model in _BUDGET:
         name, with_p, at_most = _BUDGET[spec.model]
         try:

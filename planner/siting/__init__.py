@@ -24,6 +24,7 @@ Analysis: :func:`coverage_table`, :func:`coverage_curve_p`,
 :func:`service_area_layer`, :func:`uncovered_layer`.
 """
 
+from planner.siting._options import resolve as resolve_options
 from planner.siting.areas import outlets_layer as outlets_layer
 from planner.siting.areas import service_area_layer as service_area_layer
 from planner.siting.areas import uncovered_layer as uncovered_layer
@@ -58,6 +59,7 @@ __all__ = [
     "nearest_open",
     "outlets_layer",
     "read_orlib_pmed",
+    "resolve_options",
     "service_area_layer",
     "solve_facility_location",
     "solve_lscp",
