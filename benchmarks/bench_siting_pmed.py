@@ -9,12 +9,8 @@ Usage::
 Timings: wall seconds and this process's CPU seconds (single-threaded, so
 CPU seconds are the better figure on a shared, loaded machine).
 
-Measured 2026-11-27 (shared 2-core machine): exact mode, all 40 proven
-optimal in 79.0 s wall / 80.2 CPU-s (pmed36 34 s, pmed39 14 s, pmed38 11 s);
-heuristic mode 3.3 s, mean gap 0.029 %. spopt (pulp + HiGHS, 120 s limit per
-instance, one run with ``--spopt``): 4,595.5 s wall in all, optimal within its
-limit on 16 of 40, no solution on most instances above 500 nodes; ours is at
-least 58x faster in wall seconds.
+Figures (ours and spopt, with the commands and the machine load) are in
+``benchmarks/README.md``, section Siting.
 """
 
 from __future__ import annotations

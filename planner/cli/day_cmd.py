@@ -27,7 +27,8 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
-from planner.cli.common import console, handle_errors
+from planner.cli.common import console, handle_errors, progress_reporter
+from planner.cli.dispatch_cmd import ticking
 from planner.core.atomic import atomic_dir, check_new_folder
 from planner.core.checks import check_seed
 from planner.core.errors import InputError
@@ -248,7 +249,9 @@ def register(app: typer.Typer) -> None:
         if days < 1:
             raise InputError(field="--days", expected="an integer >= 1", got=days)
         check_seed(seed, "--seed")
-        problem, _, _ = _load(tickets, technicians, date, scenario, None)
+        with progress_reporter("horizon: reading the tables") as say:
+            problem, _, _ = _load(tickets, technicians, date, scenario, None)
+            say(f"horizon: {problem.n_jobs:,} jobs over {days} days")
         day0 = dt.date.fromisoformat(date)
         targets: dict[Any, float] = dict(DEFAULT_RESPONSE_TARGET_MIN)
         if scenario is not None:
@@ -268,9 +271,13 @@ def register(app: typer.Typer) -> None:
             targets_min=targets,
             absent=_absent(tw, day0, days, technicians.name),
         )
-        hp = solve_horizon(
-            h, time_limit_s=time_limit, seed=seed, max_iterations=max_iterations
-        )
+        with (
+            progress_reporter(f"horizon: planning {days} days") as say,
+            ticking(say, "horizon", None if max_iterations else time_limit),
+        ):
+            hp = solve_horizon(
+                h, time_limit_s=time_limit, seed=seed, max_iterations=max_iterations
+            )
         if out.exists():
             out.rmdir()
         with atomic_dir(out) as tmp:
@@ -323,7 +330,8 @@ def register(app: typer.Typer) -> None:
                 field="--out", expected="a folder for the booked plan", got="none"
             )
         _check_out(out)
-        problem, travel, new = _load(tickets, technicians, date, scenario, ticket)
+        with progress_reporter("slots: reading the tables"):
+            problem, travel, new = _load(tickets, technicians, date, scenario, ticket)
         if not new:
             raise InputError(source=str(ticket), expected="at least one ticket", got=0)
         if book is not None and len(new) != 1:
@@ -407,7 +415,10 @@ def register(app: typer.Typer) -> None:
         from planner.routing.tables import read_dispatch_table
 
         _check_out(out)
-        problem, travel, new = _load(tickets, technicians, date, scenario, new_tickets)
+        with progress_reporter("replan: reading the tables"):
+            problem, travel, new = _load(
+                tickets, technicians, date, scenario, new_tickets
+            )
         pub = _plan(plan, problem)
         events: list[Any] = list(new)
         events += [Cancel(x.strip()) for x in cancel.split(",") if x.strip()]
@@ -434,14 +445,18 @@ def register(app: typer.Typer) -> None:
                         expected="numbers",
                         got=(row[1], row[2]),
                     ) from None
-        r = replan(
-            pub,
-            problem,
-            now=_minutes(now, "--now"),
-            positions=pos,
-            events=events,
-            travel=travel,
-        )
+        with (
+            progress_reporter(f"replan: the day from {now}") as say,
+            ticking(say, "replan", None),
+        ):
+            r = replan(
+                pub,
+                problem,
+                now=_minutes(now, "--now"),
+                positions=pos,
+                events=events,
+                travel=travel,
+            )
         import pandas as pd
 
         moved = pd.DataFrame(

@@ -1,4 +1,5 @@
-"""``planner report FOLDER``: the HTML report of a run folder or a sweep folder."""
+"""``planner report FOLDER...``: the HTML report of a run or sweep folder, or
+the comparison of several run folders."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ __all__ = ["register"]
 
 @handle_errors
 def report(
-    folder: Annotated[Path, typer.Argument(help="A run folder or a sweep folder.")],
+    folders: Annotated[
+        list[Path],
+        typer.Argument(
+            help="A run folder or a sweep folder; or several run folders to "
+            "compare (the first is the reference).",
+            metavar="FOLDER",
+        ),
+    ],
     tiles: Annotated[
         str | None,
         typer.Option(
@@ -26,14 +34,30 @@ def report(
     attribution: Annotated[
         str, typer.Option("--attribution", help="Attribution of the tiles.")
     ] = "",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Where to write the comparison of several run folders "
+            "(default: compare.html in the current folder).",
+        ),
+    ] = None,
 ) -> None:
-    """Write report.html into a run folder (or a sweep folder and each variant)."""
-    from planner.report import write_folder_report
+    """Write report.html into a run folder (or a sweep folder and each variant).
+
+    With several run folders, write one comparison page instead: their
+    simulated KPIs side by side with intervals, the differences from the
+    first, annual cost by category and the cost-vs-SLA frontier.
+    """
+    from planner.report import write_compare_report, write_folder_report
     from planner.report.html import check_tiles
 
     check_tiles(tiles)
 
-    path = write_folder_report(folder, tiles=tiles, attribution=attribution)
+    if len(folders) > 1:
+        path = write_compare_report(folders, out or Path("compare.html"))
+    else:
+        path = write_folder_report(folders[0], tiles=tiles, attribution=attribution)
     console.print(f"report: {path}", markup=False)
 
 

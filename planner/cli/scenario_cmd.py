@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import typing
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,14 +12,20 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from planner.cli.common import console, handle_errors
+from planner.cli.common import (
+    console,
+    handle_errors,
+    make_table,
+    print_json,
+    progress_reporter,
+)
 from planner.core.atomic import (
     atomic_dir,
     check_new_folder,
     check_writable_dir,
     remove_stale,
 )
-from planner.core.errors import InputError
+from planner.core.errors import InputError, PlannerError
 from planner.scenario import build, load_scenario, run_scenario, scenario_summary
 from planner.scenario.generate import generate_day
 from planner.scenario.preflight import preflight
@@ -26,6 +33,8 @@ from planner.scenario.schema import Stage
 from planner.scenario.sweep import check_variant, expand_sweep
 
 __all__ = ["register"]
+
+log = logging.getLogger(__name__)
 
 ScenarioArg = Annotated[
     Path, typer.Argument(help="Scenario file (TOML).", show_default=False)
@@ -59,12 +68,14 @@ def _summary_table(summary: dict[str, Any]) -> Table:
     return t
 
 
-def _run(scenario: Path, out: Path, stages: list[str] | None) -> None:
+def _run(
+    scenario: Path, out: Path, stages: list[str] | None, *, as_json: bool = False
+) -> None:
     check_writable_dir(out, "--out")
     sc = load_scenario(scenario)
     if sc.spec.sweep is not None:
         n = len(expand_sweep(sc))  # a bad sweep is an error here too
-        console.print(
+        log.warning(
             f"{scenario} declares a sweep of {n} variants; this runs the base "
             "scenario (`planner sweep` runs the variants)"
         )
@@ -75,14 +86,32 @@ def _run(scenario: Path, out: Path, stages: list[str] | None) -> None:
         # run the index lists always has it
         write_report(tmp, folder_name=folder.name)
 
-    with console.status("starting") as status:
+    with progress_reporter(f"{sc.name}: starting") as say:
         result = run_scenario(
             sc,
             out_root=out,
             stages=stages,
-            progress=lambda msg: status.update(msg),
+            progress=lambda p: say(str(p)),
             finish=finish,
         )
+    log.info("%s: done, run folder %s", sc.name, result.folder)
+    if as_json:
+        kpis = result.kpis if result.kpis is not None else pd.DataFrame()
+        print_json(
+            {
+                "schema": "planner.simulate/1",
+                "scenario": sc.name,
+                "run_id": f"{sc.name}/{result.folder.name}",
+                "folder": str(result.folder),
+                "report": str(result.folder / "report.html"),
+                "seed": int(sc.spec.seed),
+                "stages": list(result.stages),
+                "kpis": [
+                    {c: r.get(c) for c in _KPI_COLS} for r in kpis.to_dict("records")
+                ],
+            }
+        )
+        return
     console.print(_summary_table(result.summary))
     design = result.results.get("design")
     if design is not None:
@@ -97,9 +126,13 @@ def _run(scenario: Path, out: Path, stages: list[str] | None) -> None:
     for stage, why in skipped.items():
         console.print(f"stage {stage}: skipped ({why})")
     if result.predicted is not None and len(result.predicted):
-        t = Table(title="plans' predictions vs simulation (95 % CI)")
-        for c in ("measure", "predicted", "simulated", "95 % CI"):
-            t.add_column(c, justify="left" if c == "measure" else "right")
+        t = make_table(
+            "measure",
+            ">predicted",
+            ">simulated",
+            ">95 % CI",
+            title="plans' predictions vs simulation (95 % CI)",
+        )
         for r in result.predicted.to_dict("records"):
             t.add_row(
                 str(r["measure"]),
@@ -113,22 +146,30 @@ def _run(scenario: Path, out: Path, stages: list[str] | None) -> None:
 
 
 OutOption = Annotated[Path, typer.Option(help="Root folder of run folders.")]
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print one JSON document on stdout instead of tables "
+        "(`planner schema NAME` prints its schema).",
+    ),
+]
+_KPI_COLS = ("kpi", "mean", "ci_low", "ci_high", "n_reps", "unit")
 
 
 def _print_design(design: Any) -> None:
     """The loop's iterations and the candidate networks, as two tables."""
-    it = Table(title="design iterations (simulated SLA, 95 % CI)")
-    for c in (
-        "it",
+    it = make_table(
+        ">it",
         "action",
-        "technicians",
-        "cost/year",
-        "urgent",
-        "important",
-        "general",
-        "backlog",
-    ):
-        it.add_column(c, justify="left" if c == "action" else "right")
+        ">technicians",
+        ">cost/year",
+        ">urgent",
+        ">important",
+        ">general",
+        ">backlog",
+        title="design iterations (simulated SLA, 95 % CI; * the recommendation)",
+    )
 
     def cell(r: dict[str, Any], c: str) -> str:
         if f"sla_{c}" not in r or pd.isna(r[f"sla_{c}"]):
@@ -139,7 +180,7 @@ def _print_design(design: Any) -> None:
 
     for r in design.iterations.to_dict("records"):
         it.add_row(
-            str(r["iteration"]),
+            ("* " if r.get("recommended") else "") + str(r["iteration"]),
             str(r["action"]),
             f"{r['technicians']:,}",
             f"{r['cost_per_year']:,.0f}",
@@ -149,18 +190,17 @@ def _print_design(design: Any) -> None:
             f"{r['backlog_growing']:.0%}",
         )
     console.print(it)
-    fr = Table(title="candidate networks (annual cost; predicted SLA)")
-    for c in (
+    fr = make_table(
         "network",
-        "outlets",
-        "technicians",
-        "cost/year",
-        "urgent",
-        "important",
-        "general",
-        "simulated urgent",
-    ):
-        fr.add_column(c, justify="left" if c == "network" else "right")
+        ">outlets",
+        ">technicians",
+        ">cost/year",
+        ">urgent",
+        ">important",
+        ">general",
+        ">simulated urgent",
+        title="candidate networks (annual cost; predicted SLA)",
+    )
     for r in design.frontier.to_dict("records"):
         sim_u = r.get("sla_urgent")
         fr.add_row(
@@ -214,15 +254,19 @@ def inventory(scenario: ScenarioArg, out: OutOption = Path("runs")) -> None:
 
 
 @handle_errors
-def simulate(scenario: ScenarioArg, out: OutOption = Path("runs")) -> None:
+def simulate(
+    scenario: ScenarioArg, out: OutOption = Path("runs"), as_json: JsonOption = False
+) -> None:
     """Simulate the scenario's network ([simulation]) on the plans its stages make.
 
     Siting and inventory run first when the scenario's stages include them,
-    so the simulation uses their plans; otherwise the existing network.
+    so the simulation uses their plans; otherwise the existing network. With
+    --json: the run folder and every KPI row (kpi, mean, ci_low, ci_high,
+    n_reps, unit) as JSON (schema planner.simulate/1).
     """
     sc = load_scenario(scenario)
     first = [s for s in ("siting", "inventory") if s in sc.spec.run.stages]
-    _run(scenario, out, ["summary", *first, "simulation"])
+    _run(scenario, out, ["summary", *first, "simulation"], as_json=as_json)
 
 
 @handle_errors
@@ -235,25 +279,67 @@ def validate(
             "[run] stages, e.g. --stage siting for `planner site`.",
         ),
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Check a scenario, all the data it names and its sweep, without running it.
 
     Runs every check ``planner run`` makes before its first solver call, for
     the scenario's stages (or ``--stage``) and for each sweep variant: "ok"
-    means the run will not fail on its input.
+    means the run will not fail on its input. With --json the verdict is a
+    JSON document on stdout (schema planner.validate/1; "ok": false with the
+    error line, exit 2, when it fails).
     """
+    if not as_json:
+        _validate(scenario, stage, as_json=False)
+        return
+    try:
+        _validate(scenario, stage, as_json=True)
+    except PlannerError as e:
+        print_json(
+            {
+                "schema": "planner.validate/1",
+                "scenario": str(scenario),
+                "ok": False,
+                "error": str(e),
+                "stages": list(stage or []),
+                "n_variants": 0,
+                "summary": None,
+            }
+        )
+        raise
+
+
+def _validate(scenario: Path, stage: list[str] | None, *, as_json: bool) -> None:
     known = typing.get_args(Stage)
     for s in stage or []:
         if s not in known:
             raise InputError(field="--stage", expected=f"one of {list(known)}", got=s)
-    sc = load_scenario(scenario)
-    variants = expand_sweep(sc) if sc.spec.sweep is not None else []
-    data = build(sc)
-    stages = list(stage) if stage else list(sc.spec.run.stages)
-    preflight(data, stages)
-    for v in variants:
-        check_variant(sc, data, v, stages=stage or None)
-    console.print(_summary_table(scenario_summary(data)))
+    with progress_reporter(f"{scenario}: loading") as say:
+        sc = load_scenario(scenario)
+        variants = expand_sweep(sc) if sc.spec.sweep is not None else []
+        say(f"{sc.name}: building its data")
+        data = build(sc)
+        stages = list(stage) if stage else list(sc.spec.run.stages)
+        say(f"{sc.name}: checking stages {', '.join(stages)}")
+        preflight(data, stages)
+        for i, v in enumerate(variants):
+            say(f"{sc.name}: checking sweep variant {i + 1}/{len(variants)}")
+            check_variant(sc, data, v, stages=stage or None)
+    summary = scenario_summary(data)
+    if as_json:
+        print_json(
+            {
+                "schema": "planner.validate/1",
+                "scenario": str(scenario),
+                "ok": True,
+                "error": None,
+                "stages": stages,
+                "n_variants": len(variants),
+                "summary": summary,
+            }
+        )
+        return
+    console.print(_summary_table(summary))
     if variants:
         console.print(f"sweep: {len(variants)} variants, each valid")
     console.print(f"{scenario}: ok (stages {', '.join(stages)})", markup=False)
@@ -271,7 +357,9 @@ def day(
     jobs: Annotated[
         int | None,
         typer.Option(
-            help="Tickets reaching dispatch (default: expected for the date)."
+            help="Tickets drawn for the day (default: expected for the date); "
+            "those fixed by phone at triage do not reach dispatch, so the "
+            "tickets file holds fewer.",
         ),
     ] = None,
     outlet: Annotated[
@@ -288,8 +376,10 @@ def day(
     if jobs is not None and jobs < 0:
         raise InputError(field="--jobs", expected=">= 0", got=jobs)
     check_new_folder(out, "--out")
-    data = build(load_scenario(scenario))
-    d = generate_day(data, when, n_tickets=jobs, outlets=outlet or None)
+    with progress_reporter(f"day: building {scenario}") as say:
+        data = build(load_scenario(scenario))
+        say(f"day: drawing the tickets of {when}")
+        d = generate_day(data, when, n_tickets=jobs, outlets=outlet or None)
     check_new_folder(out, "--out")
     remove_stale(out.parent, target=out.name)  # left by a killed run
     if out.exists():

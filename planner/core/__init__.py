@@ -16,7 +16,6 @@ from planner.core.cost import CostRates as CostRates
 from planner.core.errors import InfeasibleError as InfeasibleError
 from planner.core.errors import InputError as InputError
 from planner.core.errors import PlannerError as PlannerError
-from planner.core.errors import SolverError as SolverError
 from planner.core.hours import ServiceHours as ServiceHours
 from planner.core.result import SolverStats as SolverStats
 from planner.core.result import SolveStatus as SolveStatus
@@ -48,7 +47,6 @@ __all__ = [
     "ProductCategory",
     "ServiceHours",
     "SolveStatus",
-    "SolverError",
     "SolverStats",
     "Technician",
     "Ticket",

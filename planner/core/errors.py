@@ -1,4 +1,4 @@
-"""Errors and warnings shared by every part of planner.
+"""Errors shared by every part of planner.
 
 Every error a user can cause is an :class:`InputError` that says *where* the
 problem is (file, row, field) and *what was expected*, rendered as one line::
@@ -15,13 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
-    "GeographicCRSWarning",
     "InfeasibleError",
     "InputError",
     "PlannerError",
-    "PlannerWarning",
-    "ScalingWarning",
-    "SolverError",
 ]
 
 
@@ -123,19 +119,3 @@ class InputError(PlannerError, ValueError):
 
 class InfeasibleError(PlannerError):
     """The problem is provably infeasible before any solving; says why."""
-
-
-class SolverError(PlannerError):
-    """A solver failed in a way that is not the user's input; says what to try."""
-
-
-class PlannerWarning(UserWarning):
-    """Base class of planner's warnings."""
-
-
-class ScalingWarning(PlannerWarning):
-    """Values were rounded to fit a solver's integer arithmetic."""
-
-
-class GeographicCRSWarning(PlannerWarning):
-    """Planar maths was asked of coordinates in degrees."""

@@ -34,6 +34,7 @@ __all__ = [
     "allowed_suffixes",
     "id_column",
     "number_column",
+    "points_frame",
     "read_result",
     "read_table",
     "table_format",
@@ -369,6 +370,65 @@ def _from_geometry(
     plain[lon_col] = x
     plain[lat_col] = y
     return plain
+
+
+def points_frame(
+    frame: Any,
+    *,
+    what: str,
+    lon_col: str = "lon",
+    lat_col: str = "lat",
+    areas: bool = False,
+) -> pd.DataFrame:
+    """An in-memory GeoDataFrame as the plain frame :func:`read_table` would give.
+
+    The geometry column becomes WGS84 ``lon_col``/``lat_col`` (reprojected
+    from the frame's CRS, which must be set); with ``areas=True`` polygons
+    stand for their representative point (a point inside each, computed in
+    the frame's own CRS). ``what`` names the frame in errors.
+
+    >>> import geopandas as gpd
+    >>> g = gpd.GeoDataFrame({"id": ["A"]}, geometry=gpd.points_from_xy([385000],
+    ...     [6672000]), crs="EPSG:3067")
+    >>> points_frame(g, what="towns").round(2).values.tolist()
+    [['A', 24.93, 60.17]]
+    >>> points_frame(g.set_crs(None, allow_override=True), what="towns")
+    Traceback (most recent call last):
+    ...
+    planner.core.errors.InputError: towns: crs must be set (gdf.set_crs(...), e.g. EPSG:4326 for lon/lat); got 'None'
+    """
+    import geopandas as gpd
+
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise InputError(
+            source=what,
+            expected="a GeoDataFrame",
+            got=type(frame).__name__,
+            hint="gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df.lon, df.lat), "
+            "crs=4326)",
+        )
+    if frame._geometry_column_name not in frame:
+        raise InputError(source=what, field="geometry", expected="a column", got="none")
+    if frame.crs is None:
+        raise InputError(
+            source=what,
+            field="crs",
+            expected="set (gdf.set_crs(...), e.g. EPSG:4326 for lon/lat)",
+            got="None",
+        )
+    if len(frame) == 0:
+        raise InputError(source=what, expected="at least one row", got="no rows")
+    if areas:
+        geom = frame.geometry
+        poly = geom.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+        if poly.any():
+            frame = frame.copy()
+            pts = geom.copy()
+            pts[poly] = geom[poly].representative_point()
+            frame[frame._geometry_column_name] = pts
+    out = _from_geometry(frame, what, True, lon_col, lat_col).reset_index(drop=True)
+    out.attrs = {"source": what}
+    return out
 
 
 # ------------------------------------------------------------------- cells

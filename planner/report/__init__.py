@@ -5,6 +5,13 @@ DataFrames) and never prints; :func:`write_report` writes ``report.html``
 into a run folder.
 """
 
+from planner.report.compare import compare_frame as compare_frame
+from planner.report.compare import write_compare_report as write_compare_report
+from planner.report.decision import annual_cost_frame as annual_cost_frame
+from planner.report.decision import class_sla_frame as class_sla_frame
+from planner.report.decision import outlet_decision_frame as outlet_decision_frame
+from planner.report.decision import problems as problems
+from planner.report.decision import recommendation_frame as recommendation_frame
 from planner.report.html import render_report as render_report
 from planner.report.html import siting_map_layers as siting_map_layers
 from planner.report.html import write_report as write_report
@@ -40,11 +47,15 @@ from planner.report.tradeoff import tradeoff_frame as tradeoff_frame
 __all__ = [
     "MapLayer",
     "RunData",
+    "annual_cost_frame",
+    "class_sla_frame",
+    "compare_frame",
     "cost_service_frame",
     "coverage_curve_frame",
     "figure_svg",
     "leaflet_head",
     "leaflet_map",
+    "outlet_decision_frame",
     "outlets_coverage_curves",
     "pareto_front",
     "plot_coverage_curve",
@@ -57,8 +68,10 @@ __all__ = [
     "plot_stock_fill",
     "plot_tradeoff",
     "plot_travel_cdf",
+    "problems",
     "read_run",
     "read_sweep",
+    "recommendation_frame",
     "render_report",
     "siting_frames",
     "siting_map_layers",
@@ -66,6 +79,7 @@ __all__ = [
     "tradeoff_frame",
     "unassigned_points",
     "unassigned_summary",
+    "write_compare_report",
     "write_folder_report",
     "write_report",
     "write_sweep_report",

@@ -7,7 +7,7 @@ import functools
 import re
 from importlib import resources
 
-__all__ = ["LEAFLET_VERSION", "leaflet_css", "leaflet_js"]
+__all__ = ["LEAFLET_VERSION", "countries_geojson", "leaflet_css", "leaflet_js"]
 
 LEAFLET_VERSION = "1.9.4"
 
@@ -37,3 +37,16 @@ def leaflet_css() -> str:
         return f"url(data:image/png;base64,{base64.b64encode(data).decode()})"
 
     return re.sub(r"url\(images/([A-Za-z0-9_.-]+\.png)\)", inline, css)
+
+
+@functools.cache
+def countries_geojson() -> str:
+    """Country outlines (Natural Earth 1:110m, public domain), GeoJSON text.
+
+    Drawn under the report's map so it reads without tiles, offline.
+    """
+    return (
+        resources.files("planner.report")
+        .joinpath("assets", "countries.geojson")
+        .read_text(encoding="utf-8")
+    )

@@ -1,8 +1,10 @@
 """The HTML report of a run folder: one self-contained file that opens offline.
 
-``report.html`` holds the KPI table, the scenario summary, plots (inline SVG)
-and an interactive map of outlets (existing vs new), their service areas and
-the demand left uncovered. Leaflet is inlined from the vendored copy, the map
+``report.html`` opens with the decision (the recommendation against today's
+network on the same tickets, SLA per class against its target, the problems),
+then annual cost by category, the outlets opened, kept and closed, backlog
+over time, a map coloured by load, the design loop, plots, the grouped KPI
+table and the scenario summary. Leaflet is inlined from the vendored copy, the map
 has no tile layer unless a tile URL is given, and nothing is fetched from the
 network.
 """
@@ -23,6 +25,7 @@ import pandas as pd
 from planner.core.atomic import atomic_path
 from planner.core.errors import InputError
 from planner.report._assets import LEAFLET_VERSION
+from planner.report.decision import outlet_decision_frame
 from planner.report.leaflet import MapLayer, leaflet_head, leaflet_map
 from planner.report.plots import (
     figure_svg,
@@ -32,13 +35,24 @@ from planner.report.plots import (
     plot_travel_cdf,
 )
 from planner.report.run import RunData, read_run, siting_frames
+from planner.report.views import (
+    cost_section,
+    decision_section,
+    design_section,
+    kpi_table,
+    load_map_layers,
+    map_legend,
+    outlets_section,
+    sla_section,
+    timeline_section,
+)
 from planner.scenario import read_catalog
 
 __all__ = ["render_report", "siting_map_layers", "write_report"]
 
 _CSS = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif;
-       margin: 0 auto; max-width: 1100px; padding: 0 16px 40px; color: #222; }
+       margin: 0 auto; max-width: 1280px; padding: 0 16px 40px; color: #222; }
 h1 { font-size: 1.6em; margin: 0.8em 0 0.2em; }
 h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ddd; }
 .meta { color: #666; }
@@ -53,6 +67,33 @@ th { background: #f5f5f5; }
 .plots figure { margin: 0; }
 .plots svg { width: 100%; height: auto; }
 .note { color: #666; font-size: 0.9em; }
+h3 { font-size: 1.05em; margin: 0.8em 0 0.3em; }
+.decision { display: grid; gap: 16px; align-items: start;
+            grid-template-columns: minmax(0, 1.2fr) minmax(0, 1fr); }
+.decision figure { margin: 0; }
+.decision svg, #backlog-chart svg, #frontier-chart svg { width: 100%; height: auto; }
+#backlog-chart, #frontier-chart, #iterations-chart { max-width: 720px; margin: 0; }
+#iterations-chart svg { width: 100%; height: auto; }
+#recommendation-table td:first-child { font-weight: 600; }
+#recommendation-table { width: 100%; }
+#recommendation-table td, #recommendation-table th { padding: 2px 6px; }
+#recommendation-table td:first-child { white-space: nowrap; }
+.verdict { padding: 6px 10px; border-left: 4px solid #999; background: #f7f7f7; }
+.verdict.ok { border-color: #2ca02c; } .verdict.bad { border-color: #d62728; }
+.verdict.warn { border-color: #ff7f0e; }
+.problems { list-style: none; padding-left: 0; margin: 0.3em 0; }
+.problems li { padding: 1px 0; } .problems .icon { display: inline-block; width: 1.2em; }
+.problems .bad .icon { color: #d62728; } .problems .warn .icon { color: #ff7f0e; }
+.problems .ok .icon { color: #2ca02c; }
+tr.group th { background: #e8eef5; }
+tr.total td { font-weight: 600; border-top: 1px solid #999; }
+tr.penalty td { color: #b00; }
+tr.overloaded td { background: #fde0dd; } tr.idle td { background: #e6f0fa; }
+tr.closed td { color: #888; }
+.scroll { max-height: 480px; overflow-y: auto; }
+.legend span { margin-right: 12px; font-size: 0.9em; }
+.swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
+@media (max-width: 800px) { .decision { grid-template-columns: 1fr; } }
 """
 
 
@@ -315,13 +356,17 @@ def render_report(
     if desc:
         parts.append(f"<p>{html.escape(str(desc))}</p>")
     parts.append(f'<p class="meta">{html.escape(" · ".join(meta))}</p>')
+    outlets = outlet_decision_frame(run)
+    parts.append(decision_section(run, outlets))
     notes = [str(x) for x in (m.get("notes") or [])]
     if notes:
-        # the run's warnings (a growing backlog, a stage's caveat) come first
+        # the run's warnings (a growing backlog, a stage's caveat)
         items = "".join(f"<li>{html.escape(x)}</li>" for x in notes)
         parts.append(f'<h2>Notes</h2><ul class="note" id="run-notes">{items}</ul>')
-    parts.append("<h2>Key figures</h2>")
-    parts.append(_kpi_table(run.kpis))
+    parts.append(sla_section(run))
+    parts.append(cost_section(run))
+    parts.append(outlets_section(run, outlets))
+    parts.append(timeline_section(run))
     skipped = m.get("stages_skipped") or {}
     if skipped:
         items = "".join(
@@ -339,9 +384,13 @@ def render_report(
         assert run.sites is not None
         plan = run.plan
         frames = siting_frames(plan, run.demand, run.sites, radius_m=run.radius_m)
-        layers = siting_map_layers(frames)
+        layers = (
+            load_map_layers(run, frames, outlets)
+            if len(outlets)
+            else siting_map_layers(frames)
+        )
         n_unc = int((~frames["demand"]["covered"]).sum())
-        parts.append("<h2>Map: outlets, service areas and uncovered demand</h2>")
+        parts.append("<h2>Map: outlets and service areas by load</h2>")
         radius = (
             f" within {plan.radius:g} min" if plan.radius is not None else " (served)"
         )
@@ -352,9 +401,14 @@ def render_report(
             f"{n_unc:,} demand points not covered{html.escape(radius)}. "
             "Service areas are the Voronoi cells of the demand points each outlet serves"
             + (", clipped to the crow-fly radius." if run.radius_m is not None else ".")
-            + (" No background map (offline)." if not tiles else "")
+            + (
+                " No background map (offline): country outlines from Natural Earth."
+                if not tiles
+                else ""
+            )
             + "</p>"
         )
+        parts.append(map_legend())
         b = frames["demand"].total_bounds  # fit the towns, not the areas' margins
         parts.append(
             leaflet_map(
@@ -390,7 +444,7 @@ def render_report(
             leaflet_map([layer], element_id="map", tiles=tiles, attribution=attribution)
         )
         head_extra = leaflet_head()
-    parts.append("<h2>Plots</h2>")
+    parts.append(design_section(run))
     figs = []
     if has_map:
         assert run.plan is not None
@@ -423,6 +477,8 @@ def render_report(
     by_cat = s.get("tickets_per_year_by_category")
     if isinstance(by_cat, Mapping) and by_cat:
         figs.append(("Tickets per year by category", plot_demand_by_category(by_cat)))
+    if figs:
+        parts.append("<h2>Plots</h2>")
     parts.append('<div class="plots">')
     for cap_text, fig in figs:
         parts.append(
@@ -433,6 +489,8 @@ def render_report(
     if run.stock is not None and len(run.stock):
         parts.append("<h2>Spare parts</h2>")
         parts.append(_stock_table(run))
+    parts.append("<h2>Key figures</h2>")
+    parts.append(kpi_table(run.kpis, currency=run.currency))
     parts.append("<h2>Scenario</h2>")
     parts.append(_table(_summary_rows(s), ["", ""], table_id="summary-table"))
     parts.append("<h2>Versions</h2>")
@@ -442,7 +500,8 @@ def render_report(
     parts.append(
         f'<p class="note">Written {stamp} by planner. Map drawn with Leaflet '
         f"{LEAFLET_VERSION} (BSD-2-Clause, (c) Volodymyr Agafonkin and "
-        "contributors), inlined.</p>"
+        "contributors), inlined; country outlines from Natural Earth (public "
+        "domain).</p>"
     )
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'

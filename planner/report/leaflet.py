@@ -48,6 +48,11 @@ class MapLayer:
         Leaflet path style.
     visible
         Shown when the page opens.
+    color_field
+        Column of per-feature fill colours (CSS) instead of ``color``; the
+        stroke takes it too unless ``keep_stroke``.
+    keep_stroke
+        Keep ``color`` as the stroke of every feature.
     """
 
     label: str
@@ -58,6 +63,8 @@ class MapLayer:
     fill_opacity: float = 0.6
     weight: float = 1.0
     visible: bool = True
+    color_field: str | None = None
+    keep_stroke: bool = False
 
 
 def _clean(v: Any) -> Any:
@@ -140,10 +147,18 @@ _SCRIPT = """
     }
     var overlays = {};
     cfg.layers.forEach(function (ly) {
+      function styleOf(f) {
+        var s = Object.assign({}, ly.style);
+        if (ly.color_field && f && f.properties[ly.color_field]) {
+          s.fillColor = f.properties[ly.color_field];
+          if (!ly.keep_stroke) { s.color = s.fillColor; }
+        }
+        return s;
+      }
       var g = L.geoJSON(ly.data, {
-        style: function () { return ly.style; },
+        style: styleOf,
         pointToLayer: function (f, ll) {
-          var s = Object.assign({}, ly.style);
+          var s = styleOf(f);
           s.radius = ly.radius_field ? f.properties[ly.radius_field] : ly.radius;
           return L.circleMarker(ll, s);
         },
@@ -240,6 +255,8 @@ def leaflet_map(
         radius_field = ly.radius if isinstance(ly.radius, str) else None
         if radius_field is not None and radius_field not in cols:
             cols.append(radius_field)
+        if ly.color_field is not None and ly.color_field not in cols:
+            cols.append(ly.color_field)
         missing = [c for c in cols if c not in ly.frame.columns]
         if missing:
             raise InputError(
@@ -260,6 +277,8 @@ def leaflet_map(
                 },
                 "radius": ly.radius if radius_field is None else None,
                 "radius_field": radius_field,
+                "color_field": ly.color_field,
+                "keep_stroke": ly.keep_stroke,
                 "tooltip": [[c, lab] for c, lab in ly.tooltip.items()],
                 "visible": ly.visible,
             }

@@ -11,14 +11,18 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, StrMethodFormatter
 
 __all__ = [
     "figure_svg",
+    "plot_annual_cost",
+    "plot_backlog",
     "plot_comparison",
     "plot_demand_by_category",
     "plot_fill_rates",
+    "plot_iterations",
     "plot_outlet_load",
+    "plot_sla_by_class",
     "plot_travel_cdf",
 ]
 
@@ -194,4 +198,279 @@ def plot_comparison(diff: pd.DataFrame, *, relative: bool = True) -> Figure:
     ax.invert_yaxis()
     ax.set_xlabel("difference B - A" + (" (share of A)" if relative else ""))
     ax.set_title("solid: significant at 95 %")
+    return fig
+
+
+def _compact(x: float, _pos: object = None) -> str:
+    """Tick labels short enough not to overlap: 1.2M, 350k, 12."""
+    a = abs(x)
+    if a >= 1e9:
+        return f"{x / 1e9:.3g}G"
+    if a >= 1e6:
+        return f"{x / 1e6:.3g}M"
+    if a >= 1e4:
+        return f"{x / 1e3:.3g}k"
+    return f"{x:.4g}"
+
+
+def plot_sla_by_class(sla: pd.DataFrame) -> Figure:
+    """Simulated SLA per urgency class with its 95 % interval against the target.
+
+    ``sla`` is :func:`planner.report.decision.class_sla_frame`: the
+    recommendation (blue), today's network (grey, where simulated), the
+    queueing model's prediction (open diamond) and the target (red bar).
+
+    >>> f = pd.DataFrame({"urgency": ["urgent"], "target": [0.9], "sla": [0.93],
+    ...     "ci_low": [0.91], "ci_high": [0.95], "today_sla": [0.5],
+    ...     "today_ci_low": [0.4], "today_ci_high": [0.6], "predicted": [0.98]})
+    >>> plot_sla_by_class(f).axes[0].get_xlabel()
+    'share of tickets within target'
+    """
+    d = sla.reset_index(drop=True)
+    fig = Figure(figsize=(5.6, 1.0 + 0.5 * max(len(d), 1)))
+    ax = fig.subplots()
+    y = np.arange(len(d), dtype=float)
+    for col, off, color, label in (
+        ("", -0.13, "#1f77b4", "recommended"),
+        ("today_", 0.13, "#8c8c8c", "today"),
+    ):
+        m = d[f"{col}sla"].to_numpy(dtype=float)
+        if not np.isfinite(m).any():
+            continue
+        lo = d[f"{col}ci_low"].to_numpy(dtype=float)
+        hi = d[f"{col}ci_high"].to_numpy(dtype=float)
+        lo, hi = np.where(np.isfinite(lo), lo, m), np.where(np.isfinite(hi), hi, m)
+        ax.errorbar(
+            m,
+            y + off,
+            xerr=[m - lo, hi - m],
+            fmt="o",
+            color=color,
+            capsize=3,
+            label=label,
+        )
+    if "predicted" in d and np.isfinite(d["predicted"].to_numpy(dtype=float)).any():
+        ax.scatter(
+            d["predicted"],
+            y - 0.13,
+            marker="D",
+            facecolors="none",
+            edgecolors="#1f77b4",
+            s=36,
+            zorder=4,
+            label="queueing model",
+        )
+    t = d["target"].to_numpy(dtype=float)
+    ax.scatter(t, y, marker="|", s=600, color="#d62728", label="target", zorder=5)
+    ax.set_yticks(y, [str(u) for u in d["urgency"]])
+    ax.invert_yaxis()
+    lo_all = (
+        np.nanmin(
+            np.concatenate(
+                [
+                    d[c].to_numpy(dtype=float)
+                    for c in d.columns
+                    if c in ("ci_low", "today_ci_low", "sla", "today_sla", "target")
+                ]
+            )
+        )
+        if len(d)
+        else 0.0
+    )
+    ax.set_xlim(max(0.0, min(lo_all, 0.8) - 0.05), 1.01)
+    ax.set_xlabel("share of tickets within target")
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(
+        frameon=False,
+        fontsize=8,
+        loc="upper center",
+        ncols=4,
+        bbox_to_anchor=(0.5, -0.28 - 0.1 / max(len(d), 1)),
+    )
+    fig.tight_layout()
+    return fig
+
+
+def plot_annual_cost(cost: pd.DataFrame, *, currency: str = "") -> Figure:
+    """Annual cost by category (penalties apart), recommended against today.
+
+    ``cost`` is :func:`planner.report.decision.annual_cost_frame`; categories
+    that are zero on both sides are left out; penalties are drawn hatched
+    below a line, apart from the costs.
+
+    >>> c = pd.DataFrame({"label": ["labour", "SLA penalties"], "recommended": [9.0, 1.0],
+    ...     "today": [5.0, 4.0], "is_penalty": [False, True]})
+    >>> plot_annual_cost(c, currency="CNY").axes[0].get_xlabel()
+    'CNY a year'
+    """
+    d = cost.copy()
+    both = d["recommended"].fillna(0).abs() + d["today"].fillna(0).abs()
+    d = d[both > 0]
+    d = pd.concat([d[~d["is_penalty"]], d[d["is_penalty"]]])
+    fig = Figure(figsize=(6.4, 0.8 + 0.42 * max(len(d), 1)))
+    ax = fig.subplots()
+    y = np.arange(len(d), dtype=float)
+    has_today = bool(np.isfinite(d["today"].to_numpy(dtype=float)).any())
+    h = 0.38 if has_today else 0.7
+    pen = d["is_penalty"].to_numpy(dtype=bool)
+    ax.barh(
+        y - (h / 2 if has_today else 0),
+        d["recommended"].fillna(0),
+        height=h,
+        color=np.where(pen, "#f4b6b6", "#1f77b4").tolist(),
+        hatch=None,
+        label="recommended",
+    )
+    if has_today:
+        ax.barh(
+            y + h / 2,
+            d["today"].fillna(0),
+            height=h,
+            color=np.where(pen, "#f9dcdc", "#bdbdbd").tolist(),
+            label="today",
+        )
+    if pen.any() and (~pen).any():
+        ax.axhline(
+            float(np.flatnonzero(pen)[0]) - 0.5, color="#d62728", lw=0.8, ls="--"
+        )
+    ax.set_yticks(y, [str(x) for x in d["label"]])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.xaxis.set_major_formatter(FuncFormatter(_compact))
+    ax.set_xlabel(f"{currency} a year".strip() if currency else "a year")
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_backlog(
+    series: Mapping[str, pd.DataFrame], *, warmup_days: float | None = None
+) -> Figure:
+    """Open tickets and utilization per day: the mean over replications and
+    their range, one line per network (``{"recommended": ts, "today": ts}``,
+    each a ``SimResult.timeseries``). Where the time series carries daily SLA
+    columns (``sla`` or ``sla_<class>``), a third panel draws them.
+
+    >>> ts = pd.DataFrame({"rep": [0, 0, 1, 1], "time_min": [1440.0, 2880.0] * 2,
+    ...     "created": [5, 6, 5, 7], "backlog": [3, 4, 2, 5],
+    ...     "utilization": [0.5, 0.6, 0.4, 0.7]})
+    >>> [a.get_ylabel() for a in plot_backlog({"recommended": ts}).axes]
+    ['open tickets', 'utilization']
+    >>> ts["sla_urgent"] = [0.9, 0.8, 0.95, 0.85]
+    >>> [a.get_ylabel() for a in plot_backlog({"recommended": ts}).axes][-1]
+    'SLA attainment'
+    """
+    sla_cols = sorted(
+        {
+            str(c)
+            for ts in series.values()
+            if ts is not None
+            for c in ts.columns
+            if str(c) == "sla" or str(c).startswith("sla_")
+        }
+    )
+    rows = 3 if sla_cols else 2
+    fig = Figure(figsize=(6.4, 4.6 + (1.6 if sla_cols else 0.0)))
+    axes = fig.subplots(
+        rows, 1, sharex=True, height_ratios=[2, 1, 1.2] if sla_cols else [2, 1]
+    )
+    ax, ax2 = axes[0], axes[1]
+    colors = {"recommended": "#1f77b4", "today": "#8c8c8c"}
+    styles = ["-", "--", ":", "-."]
+    for name, ts in series.items():
+        if ts is None or ts.empty:
+            continue
+        g = ts.assign(day=ts["time_min"] / 1440.0).groupby("day")
+        c = colors.get(name, "#2ca02c")
+        for a, col in ((ax, "backlog"), (ax2, "utilization")):
+            m = g[col].mean()
+            a.plot(m.index, m.to_numpy(), color=c, label=name)
+            a.fill_between(
+                m.index,
+                g[col].min().to_numpy(),
+                g[col].max().to_numpy(),
+                color=c,
+                alpha=0.18,
+                lw=0,
+            )
+        for k, col in enumerate(sla_cols):
+            if col in ts:
+                m = g[col].mean()
+                axes[2].plot(
+                    m.index,
+                    m.to_numpy(),
+                    color=c,
+                    ls=styles[k % len(styles)],
+                    label=f"{name} {col[4:] or 'all'}",
+                )
+    for a in axes:
+        if warmup_days:
+            a.axvspan(0, warmup_days, color="#eeeeee", zorder=0)
+        a.grid(alpha=0.3)
+    ax.set_ylabel("open tickets")
+    ax2.set_ylabel("utilization")
+    if sla_cols:
+        axes[2].set_ylabel("SLA attainment")
+        axes[2].legend(frameon=False, fontsize=7, ncols=2, loc="lower left")
+    axes[-1].set_xlabel("day of the simulation (grey: warm-up)")
+    ax.yaxis.set_major_formatter(FuncFormatter(_compact))
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def plot_iterations(
+    iterations: pd.DataFrame, targets: Mapping[str, float], *, currency: str = ""
+) -> Figure:
+    """The design loop step by step: simulated SLA per class with its interval
+    against the target, and the annual cost, per iteration.
+
+    >>> it = pd.DataFrame({"iteration": [1, 2], "cost_per_year": [9e6, 1e7],
+    ...     "sla_urgent": [0.85, 0.92], "sla_urgent_low": [0.8, 0.9],
+    ...     "sla_urgent_high": [0.9, 0.94]})
+    >>> [a.get_ylabel() for a in plot_iterations(it, {"urgent": 0.9}).axes]
+    ['simulated SLA', 'a year']
+    """
+    fig = Figure(figsize=(6.4, 4.4))
+    ax, ax2 = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+    x = iterations["iteration"].to_numpy(dtype=float)
+    colors = {"urgent": "#d62728", "important": "#ff7f0e", "general": "#1f77b4"}
+    for i, (cls, t) in enumerate(targets.items()):
+        col = f"sla_{cls}"
+        if col not in iterations:
+            continue
+        m = iterations[col].to_numpy(dtype=float)
+        lo = iterations.get(f"{col}_low", iterations[col]).to_numpy(dtype=float)
+        hi = iterations.get(f"{col}_high", iterations[col]).to_numpy(dtype=float)
+        c = colors.get(cls, "#2ca02c")
+        off = (i - 1) * 0.08
+        ax.errorbar(
+            x + off,
+            m,
+            yerr=[m - lo, hi - m],
+            fmt="-o",
+            ms=3,
+            color=c,
+            capsize=2,
+            label=cls,
+        )
+        ax.axhline(t, color=c, ls=":", lw=1)
+    ax.set_ylabel("simulated SLA")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, fontsize=8, ncols=3, loc="lower right")
+    ax2.plot(
+        x,
+        iterations["cost_per_year"].to_numpy(dtype=float),
+        "-o",
+        ms=3,
+        color="#444444",
+    )
+    ax2.yaxis.set_major_locator(MaxNLocator(4))
+    ax2.yaxis.set_major_formatter(FuncFormatter(_compact))
+    ax2.set_ylabel(f"{currency} a year".strip() if currency else "a year")
+    ax2.set_xlabel("iteration (dotted: targets)")
+    ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax2.grid(alpha=0.3)
+    fig.tight_layout()
     return fig

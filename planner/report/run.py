@@ -12,10 +12,13 @@ import numpy as np
 import pandas as pd
 
 from planner.core.errors import InputError
+from planner.core.result import read_result as read_result_folder
 from planner.geo import service_areas
 from planner.geo.formats import read_result
 from planner.inventory import StockPlan
+from planner.sim import SimResult
 from planner.siting import SitingPlan
+from planner.staffing import StaffingPlan
 
 __all__ = ["RunData", "read_run", "siting_frames"]
 
@@ -42,6 +45,15 @@ class RunData:
     stock
         The inventory stage's policies (``StockPlan.to_frame()``: one row per
         part and outlet), if it ran.
+    simulation, baseline
+        The simulation of the plans (``simulation/``) and of today's network
+        on the same tickets (``baseline/``, written by the design stage).
+    staffing
+        The staffing plan, if the staffing or design stage ran.
+    design, design_meta
+        The design loop's tables (``iterations``, ``frontier``, ``failing``,
+        ``predicted``, ``outlets``) and its ``result.json`` (holds, targets,
+        currency, notes), if the design stage ran.
     """
 
     folder: Path
@@ -53,6 +65,16 @@ class RunData:
     plan: SitingPlan | None = None
     sites: pd.DataFrame | None = None
     stock: pd.DataFrame | None = None
+    simulation: SimResult | None = None
+    baseline: SimResult | None = None
+    staffing: StaffingPlan | None = None
+    design: dict[str, pd.DataFrame] | None = None
+    design_meta: dict[str, Any] | None = None
+
+    @property
+    def currency(self) -> str:
+        """The scenario's currency ('' when it names none)."""
+        return str(self.inputs.get("currency") or "")
 
     @property
     def radius_m(self) -> float | None:
@@ -122,6 +144,13 @@ def read_run(folder: str | Path) -> RunData:
         if (f / "inventory").is_dir()
         else None
     )
+    sim = SimResult.load(f / "simulation") if (f / "simulation").is_dir() else None
+    base = SimResult.load(f / "baseline") if (f / "baseline").is_dir() else None
+    staff = StaffingPlan.load(f / "staffing") if (f / "staffing").is_dir() else None
+    design: dict[str, pd.DataFrame] | None = None
+    design_meta: dict[str, Any] | None = None
+    if (f / "design").is_dir():
+        design_meta, design = read_result_folder(f / "design", kind="DesignResult")
     return RunData(
         folder=f,
         manifest=load("manifest.json"),
@@ -132,6 +161,11 @@ def read_run(folder: str | Path) -> RunData:
         plan=plan,
         sites=sites,
         stock=stock,
+        simulation=sim,
+        baseline=base,
+        staffing=staff,
+        design=design,
+        design_meta=design_meta,
     )
 
 

@@ -1,8 +1,10 @@
 """The HTML report of a sweep folder: variants, KPIs side by side, trade-offs.
 
 ``runs/<scenario>/sweep-<id>/report.html`` lists every variant with its
-overrides and headline KPIs, plots cost against service with the
-Pareto-efficient variants marked, and links each finished variant's own
+overrides and headline KPIs with their 95 % intervals, plots the cost-vs-SLA
+frontier on the simulated KPIs (``sim_cost_per_ticket`` against
+``sim_sla_attainment``, overall and urgent; cost against coverage when the
+sweep did not simulate) with the Pareto-efficient variants marked, and links each finished variant's own
 report (written with :func:`~planner.report.write_report` when asked).
 """
 
@@ -122,6 +124,54 @@ def outlets_coverage_curves(
     return out
 
 
+#: The variants table's columns, where the sweep has them.
+_HEAD_KPIS = (
+    "sim_cost_per_ticket",
+    "sim_sla_attainment",
+    "sim_sla_attainment_urgent",
+    "sim_backlog_growth_per_day",
+    "design_cost_per_year",
+    "design_technicians",
+    "staffing_technicians",
+    "siting_open_outlets",
+    "siting_coverage_share",
+    "siting_mean_travel_min",
+)
+
+
+def _head_label(kpi: str, wide: pd.DataFrame, currency: str) -> str:
+    from planner.report.kpi_names import kpi_label
+
+    label = kpi_label(kpi)[1]
+    if kpi in ("sim_cost_per_ticket", "design_cost_per_year"):
+        label += f" ({currency or 'money'})"
+    return label
+
+
+def _cell(
+    stat: dict[str, pd.DataFrame], vid: str, kpi: str
+) -> tuple[float, float, float]:
+    out = []
+    for c in ("mean", "ci_low", "ci_high"):
+        f = stat[c]
+        v: Any = f.at[vid, kpi] if vid in f.index and kpi in f.columns else math.nan
+        out.append(float(v))
+    return out[0], out[1], out[2]
+
+
+def _currency(folder: Path, variant_ids: list[str]) -> str:
+    """The scenario's currency, read from a finished variant's inputs."""
+    for vid in variant_ids:
+        p = folder / "variants" / vid / "inputs.json"
+        try:
+            cur = json.loads(p.read_text(encoding="utf-8")).get("currency")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if cur:
+            return str(cur)
+    return ""
+
+
 def _fixed_cost(folder: Path, variant_ids: list[str]) -> float | None:
     """The outlets' fixed cost per year if every variant has the same one."""
     values = set()
@@ -167,27 +217,28 @@ def write_sweep_report(
         f'<p class="meta">{len(variants)} variants, {len(done)} finished · '
         f"seed {html.escape(str(meta.get('seed')))} (common random numbers)</p>"
     )
-    wide = (
-        kpis.pivot_table(index="variant_id", columns="kpi", values="mean", sort=False)
-        if len(kpis)
-        else pd.DataFrame()
-    )
-    head_kpis = [
-        k
-        for k in (
-            "cost_per_ticket",
-            "sla_attainment",
-            "siting_open_outlets",
-            "siting_coverage_share",
-            "siting_mean_travel_min",
+    stat = {
+        c: (
+            kpis.pivot_table(index="variant_id", columns="kpi", values=c, sort=False)
+            if len(kpis)
+            else pd.DataFrame()
         )
-        if k in wide.columns
-    ]
-    header = ["variant", "overrides", *[k.replace("_", " ") for k in head_kpis], ""]
-    by_id: dict[str, dict[str, Any]] = {
-        str(i): {str(c): x for c, x in r.items()}
-        for i, r in wide.to_dict("index").items()
+        for c in ("mean", "ci_low", "ci_high")
     }
+    wide = stat["mean"]
+    currency = _currency(folder, done)
+    head_kpis = [k for k in _HEAD_KPIS if k in wide.columns]
+    units = dict(zip(kpis["kpi"], kpis["unit"], strict=False)) if len(kpis) else {}
+    shares = {k for k in head_kpis if units.get(k) == "share"}
+    header = [
+        "variant",
+        "overrides",
+        *[
+            _head_label(k, wide, currency) + (" (%)" if k in shares else "")
+            for k in head_kpis
+        ],
+        "",
+    ]
     body = []
     for v in variants:
         vid = str(v["id"])
@@ -197,11 +248,16 @@ def write_sweep_report(
             f"<td>{html.escape(over)}</td>",
         ]
         for k in head_kpis:
-            val = float(by_id.get(vid, {}).get(k, math.nan))
-            if not math.isfinite(val):
+            val = _cell(stat, vid, k)
+            if k in shares:  # shares read as per cent
+                val = (100 * val[0], 100 * val[1], 100 * val[2])
+            if not math.isfinite(val[0]):
                 cells.append("<td></td>")
                 continue
-            cells.append(f'<td class="num">{html.escape(_fmt(val))}</td>')
+            text = _fmt(val[0])
+            if math.isfinite(val[1]) and math.isfinite(val[2]) and val[1] != val[2]:
+                text += f" [{_fmt(val[1])}, {_fmt(val[2])}]"
+            cells.append(f'<td class="num">{html.escape(text)}</td>')
         if vid in links:
             cells.append(f'<td><a href="{html.escape(links[vid])}">report</a></td>')
         else:
@@ -215,13 +271,32 @@ def write_sweep_report(
     )
     figs = []
     names = set(kpis["kpi"])
-    if {"cost_per_ticket", "sla_attainment"} <= names or {
-        "siting_open_outlets",
-        "siting_coverage_share",
-    } <= names:
-        f = cost_service_frame(kpis, fixed_cost_per_year=_fixed_cost(folder, done))
-        figs.append(("Cost against service; Pareto-efficient variants joined", f))
-    if {"siting_open_outlets", "siting_mean_travel_min"} <= names:
+    if {"sim_cost_per_ticket", "sim_sla_attainment"} <= names:
+        f = cost_service_frame(kpis, currency=currency)
+        figs.append(
+            (
+                "Cost-vs-SLA frontier (simulated, 95 % intervals); "
+                "Pareto-efficient variants joined",
+                f,
+            )
+        )
+        if "sim_sla_attainment_urgent" in names:
+            f = cost_service_frame(kpis, currency=currency, sla_class="urgent")
+            figs.append(("Cost against urgent SLA (simulated)", f))
+    elif {"siting_open_outlets", "siting_coverage_share"} <= names:
+        f = cost_service_frame(
+            kpis, fixed_cost_per_year=_fixed_cost(folder, done), currency=currency
+        )
+        figs.append(
+            (
+                "Cost against coverage (no simulation in this sweep); "
+                "Pareto-efficient variants joined",
+                f,
+            )
+        )
+    if {"siting_open_outlets", "siting_mean_travel_min"} <= names and (
+        wide["siting_open_outlets"].nunique() > 1
+    ):
         f = tradeoff_frame(
             kpis, "siting_open_outlets", "siting_mean_travel_min", y_sense="min"
         )

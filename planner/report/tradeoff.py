@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import StrMethodFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from planner.core.errors import InputError
 
@@ -30,6 +30,16 @@ __all__ = [
 ]
 
 Sense = Literal["min", "max"]
+
+
+def _compact(x: float, _pos: object = None) -> str:
+    """Short tick labels (1.2M, 350k, 0.95) that do not run into each other."""
+    a = abs(x)
+    if a >= 1e6:
+        return f"{x / 1e6:.3g}M"
+    if a >= 1e4:
+        return f"{x / 1e3:.3g}k"
+    return f"{x:.3g}"
 
 
 def pareto_front(points: npt.ArrayLike, sense: Sequence[Sense]) -> np.ndarray:
@@ -150,14 +160,20 @@ def tradeoff_frame(
 
 
 def cost_service_frame(
-    kpis: pd.DataFrame, *, fixed_cost_per_year: float | None = None
+    kpis: pd.DataFrame,
+    *,
+    fixed_cost_per_year: float | None = None,
+    currency: str = "",
+    sla_class: str | None = None,
 ) -> pd.DataFrame:
     """Cost vs service across a sweep, with the best measures available.
 
-    With simulator KPIs: ``cost_per_ticket`` vs ``sla_attainment``. Otherwise
-    (siting only): the outlets' fixed cost per year (open outlets x
-    ``fixed_cost_per_year``, or the number of open outlets when it is not
-    given) vs ``siting_coverage_share``.
+    With the simulator's KPIs: ``sim_cost_per_ticket`` against
+    ``sim_sla_attainment`` (or ``sim_sla_attainment_<sla_class>``), each with
+    its 95 % interval over the replications. Otherwise (siting only): the
+    outlets' fixed cost per year (open outlets x ``fixed_cost_per_year``, or
+    the number of open outlets when it is not given) vs
+    ``siting_coverage_share``.
 
     Examples
     --------
@@ -172,15 +188,23 @@ def cost_service_frame(
     2  30000.0      False
     """
     names = set(kpis["kpi"])
-    if {"cost_per_ticket", "sla_attainment"} <= names:
-        out = tradeoff_frame(kpis, "cost_per_ticket", "sla_attainment")
-        out.attrs.update(x_label="cost per ticket", y_label="SLA attainment")
+    sla = "sim_sla_attainment" + (f"_{sla_class}" if sla_class else "")
+    if {"sim_cost_per_ticket", sla} <= names:
+        out = tradeoff_frame(kpis, "sim_cost_per_ticket", sla)
+        cur = currency or "money"
+        out.attrs.update(
+            x_label=f"cost per ticket ({cur}, simulated)",
+            y_label=f"SLA attainment{f' ({sla_class})' if sla_class else ''}, simulated",
+        )
         return out
     out = tradeoff_frame(kpis, "siting_open_outlets", "siting_coverage_share")
     if fixed_cost_per_year is not None:
         for c in ("x", "x_low", "x_high"):
             out[c] = out[c] * float(fixed_cost_per_year)
-        out.attrs.update(x_label="outlet fixed cost per year")
+        out.attrs.update(
+            x_label="outlet fixed cost per year"
+            + (f" ({currency})" if currency else "")
+        )
     else:
         out.attrs.update(x_label="open outlets")
     out.attrs.update(y_label="share of tickets covered")
@@ -235,17 +259,19 @@ def plot_tradeoff(
             strict=True,
         ):
             labels.setdefault((float(fx), float(fy)), []).append(name)
-        for (fx, fy), names in labels.items():
+        for i, ((fx, fy), names) in enumerate(sorted(labels.items())):
+            # alternate above and below so neighbours' labels do not overlap
             ax.annotate(
                 " / ".join(names),
                 (fx, fy),
-                xytext=(4, 4),
+                xytext=(5, 6 if i % 2 == 0 else -12),
                 textcoords="offset points",
-                fontsize=8,
+                fontsize=7,
             )
-    for axis, col in ((ax.xaxis, "x"), (ax.yaxis, "y")):
-        if len(frame) and float(np.nanmax(np.abs(frame[col]))) >= 1e4:
-            axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    for axis in (ax.xaxis, ax.yaxis):
+        # few, short tick labels: long numbers side by side overlapped
+        axis.set_major_locator(MaxNLocator(6))
+        axis.set_major_formatter(FuncFormatter(_compact))
     ax.set_xlabel(str(xl))
     ax.set_ylabel(str(yl))
     ax.grid(alpha=0.3)

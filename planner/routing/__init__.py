@@ -2,6 +2,9 @@
 promised slots, a multi-day horizon and in-day re-planning on top of them."""
 
 from planner.routing.edit import NewJob as NewJob
+from planner.routing.geodata import (
+    dispatch_problem_from_geodataframes as dispatch_problem_from_geodataframes,
+)
 from planner.routing.horizon import HorizonProblem as HorizonProblem
 from planner.routing.horizon_solve import HorizonPlan as HorizonPlan
 from planner.routing.horizon_solve import solve_horizon as solve_horizon

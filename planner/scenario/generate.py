@@ -82,8 +82,9 @@ def generate_day(
     date
         The dispatch day (its month sets the seasonal factor).
     n_tickets
-        Tickets reaching dispatch (before remote fixes); default: the
-        expected number for the date, Poisson-drawn.
+        Tickets drawn for the day, before the phone fixes some remotely
+        (those never reach the tickets file); default: the expected number
+        for the date, Poisson-drawn.
     outlets
         Only these existing outlets' technicians, and tickets from demand
         points whose nearest existing outlet is one of them (default: all).

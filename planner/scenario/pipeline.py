@@ -24,6 +24,7 @@ import pandas as pd
 
 from planner.core.atomic import atomic_dir, check_writable_dir, remove_stale
 from planner.core.errors import InputError
+from planner.core.progress import ProgressCallback
 from planner.core.result import kpi_frame
 from planner.geo.formats import read_result
 from planner.inventory import StockPlan
@@ -37,6 +38,7 @@ from planner.scenario.stages import (
     run_routing,
     run_simulation,
     run_siting,
+    tell,
 )
 from planner.scenario.store import RunStore
 from planner.sim import SimResult
@@ -147,7 +149,7 @@ def run_stages(
     scenario: Scenario,
     *,
     stages: Sequence[str] | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> StageResults:
     """Build the scenario and run its stages in order; write nothing.
 
@@ -156,7 +158,10 @@ def run_stages(
     """
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
-    say = progress or (lambda _msg: None)
+
+    def say(msg: str) -> None:
+        tell(progress, "scenario", msg)
+
     say("building the scenario")
     data = build(scenario)
     todo = list(stages if stages is not None else scenario.spec.run.stages)
@@ -170,15 +175,15 @@ def run_stages(
             if stage == "summary":
                 pass
             elif stage == "siting":
-                results["siting"] = run_siting(data, progress=say)
+                results["siting"] = run_siting(data, progress=progress)
             elif stage == "inventory":
                 results["inventory"] = run_inventory(
-                    data, results.get("siting"), progress=say
+                    data, results.get("siting"), progress=progress
                 )
             elif stage == "routing":
-                results["routing"] = run_routing(data, progress=say)
+                results["routing"] = run_routing(data, progress=progress)
             elif stage == "staffing":
-                siting = results.get("siting") or run_siting(data, progress=say)
+                siting = results.get("siting") or run_siting(data, progress=progress)
                 results.setdefault("siting", siting)
                 say("sizing the workforce")
                 results["staffing"] = run_staffing(data, siting)
@@ -193,10 +198,10 @@ def run_stages(
                         if staffed is None
                         else technicians_from_staffing(data, staffed)
                     ),
-                    progress=say,
+                    progress=progress,
                 )
             elif stage == "design":
-                design = run_design(data, progress=say)
+                design = run_design(data, progress=progress)
                 results["design"] = design
                 results["siting"] = design.siting
                 results["staffing"] = design.staffing
@@ -413,7 +418,7 @@ def run_scenario(
     out_root: str | Path = "runs",
     *,
     stages: Sequence[str] | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressCallback | None = None,
     finish: Callable[[Path, Path], Any] | None = None,
     index: bool = True,
 ) -> RunResult:
@@ -434,16 +439,17 @@ def run_scenario(
             field="name", expected="a plain folder name", got=scenario.name
         )
     removed, kept = remove_stale(parent)
-    if progress and (removed or kept):
-        progress(
+    if removed or kept:
+        tell(
+            progress,
+            "scenario",
             f"removed {len(removed)} temporary folder(s) of killed runs"
-            + (f"; {len(kept)} of running processes kept" if kept else "")
+            + (f"; {len(kept)} of running processes kept" if kept else ""),
         )
     sr = run_stages(scenario, stages=stages, progress=progress)
     stamp = sr.started.strftime("%Y%m%dT%H%M%S%fZ")
     folder = parent / stamp
-    if progress:
-        progress("writing the run folder")
+    tell(progress, "scenario", "writing the run folder")
     manifest = write_run(folder, sr, finish=finish)
     kpis = kpi_table(sr)
     if index:

@@ -499,8 +499,8 @@ class InventorySpec(_Model):
 class RoutingSpec(_Model):
     """The routing stage: one dispatch day drawn from the scenario and planned.
 
-    ``jobs``: tickets reaching dispatch (default: the expected number for
-    ``date``); ``outlets``: only these existing outlets' technicians and the
+    ``jobs``: tickets drawn for the day, before remote fixes by phone take
+    some away (default: the expected number for ``date``); ``outlets``: only these existing outlets' technicians and the
     tickets nearest to them (default: all); the search stops at
     ``time_limit_s`` or ``max_iterations`` (deterministic), whichever first.
     """
@@ -551,7 +551,9 @@ class SimulationSpec(_Model):
     """How the simulation stage runs: length, warm-up, replications.
 
     ``dispatch``: ``"greedy"`` (earliest-available technician) or
-    ``"routing"`` (a nightly batch per outlet through the routing solver).
+    ``"routing"`` (a nightly batch per outlet through the routing solver;
+    ``routing_horizon_days`` above 1 plans each night over that many days,
+    first visits by their SLA deadline, and hands out today's routes).
     The simulator runs the scenario's network (the siting plan's outlets when
     siting ran, else the existing ones; technicians per outlet as
     ``[workforce]`` says) with the inventory plan's stock levels (none when
@@ -561,6 +563,7 @@ class SimulationSpec(_Model):
     """
 
     dispatch: Literal["greedy", "routing"] = "greedy"
+    routing_horizon_days: int = Field(1, ge=1, le=7)
     horizon_days: int = Field(28, ge=1, le=3660)
     warmup_days: int = Field(7, ge=0)
     n_reps: int = Field(3, ge=1, le=1000)

@@ -22,7 +22,8 @@ import numpy as np
 
 from planner.core.timewindow import TimeWindow
 from planner.core.workforce import Technician
-from planner.scenario.build import ScenarioData, van_stock
+from planner.scenario.build import ScenarioData
+from planner.scenario.crew import van_stock
 from planner.scenario.stages import SitingInputs, siting_inputs
 from planner.sim import SimModel
 from planner.siting import SitingPlan
@@ -82,7 +83,7 @@ def service_classes(data: ScenarioData) -> tuple[ServiceClass, ...]:
 
 def design_shifts(data: ScenarioData) -> tuple[Shift, ...]:
     """The ``[design] shifts`` catalogue as :class:`~planner.staffing.Shift`."""
-    from planner.scenario.build import day_numbers
+    from planner.scenario.crew import day_numbers
 
     out = []
     for s in data.spec.design.shifts:
@@ -120,7 +121,7 @@ def ticket_work(data: ScenarioData) -> TicketWork:
     """The crew's work per ticket of each category (see :class:`TicketWork`).
 
     Vans carry the parts under 150 of their skills
-    (:func:`~planner.scenario.build.van_stock`); a fault whose parts are known
+    (:func:`~planner.scenario.crew.van_stock`); a fault whose parts are known
     at triage (``1 - diagnosis_prob``) has them collected before the visit.
     """
     pr = data.spec.simulation.process
@@ -371,7 +372,7 @@ def technicians_from_staffing(
 
     Breaks follow ``[workforce]`` when its break window lies inside the
     shift, else the middle of shifts over six hours; vans carry the parts of
-    the technician's skills (:func:`~planner.scenario.build.van_stock`).
+    the technician's skills (:func:`~planner.scenario.crew.van_stock`).
     Skills are the plan's (:func:`redeal_skills` deals them by workload).
     """
     w = data.spec.workforce

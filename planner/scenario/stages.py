@@ -8,7 +8,6 @@ never writes files (the pipeline does) or prints.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,9 +17,10 @@ from planner.core.workforce import Technician
 from planner.inventory import StockPlan, plan_stock
 from planner.routing import DispatchPlan, check_plan, solve_dispatch
 from planner.routing.tables import problem_from_tables
-from planner.scenario.build import ScenarioData, workforce
+from planner.scenario.build import ScenarioData
+from planner.scenario.crew import workforce
 from planner.scenario.generate import generate_day
-from planner.sim import SimModel, SimResult, simulate
+from planner.sim import NightlyRouting, SimModel, SimResult, simulate
 from planner.siting import SITING_MODELS, SiteOptions, SitingCase, SitingPlan
 
 __all__ = [
@@ -96,7 +96,7 @@ def run_siting(
     inputs: SitingInputs | None = None,
     *,
     time_limit_s: float | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> SitingPlan:
     """Solve the scenario's siting model (``[siting]``) on its region.
 
@@ -113,11 +113,12 @@ def run_siting(
     x = inputs if inputs is not None else siting_inputs(data)
     limit = s.time_limit_s if time_limit_s is None else time_limit_s
     seed = data.spec.seed
-    if progress:
-        progress(
-            f"solving {s.model} on {x.duration_min.shape[0]:,} x "
-            f"{x.duration_min.shape[1]:,} (time limit {limit:g} s)"
-        )
+    tell(
+        progress,
+        "siting",
+        f"solving {s.model} on {x.duration_min.shape[0]:,} x "
+        f"{x.duration_min.shape[1]:,} (time limit {limit:g} s)",
+    )
     case = SitingCase(
         travel=x.duration_min,
         weights=x.weights,
@@ -129,18 +130,15 @@ def run_siting(
         capacity=data.sites.capacity_per_year,
         time_limit_s=limit,
         seed=seed,
-        progress=_forward(progress) if progress else None,
+        progress=progress,
     )
     return SITING_MODELS[s.model].solve(case)
 
 
-def _forward(say: Callable[[str], None]) -> ProgressCallback:
-    """A progress callback writing each record as a line through ``say``."""
-
-    def cb(p: Progress) -> None:
-        say(str(p))
-
-    return cb
+def tell(progress: ProgressCallback | None, task: str, message: str) -> None:
+    """Report one step of ``task`` as a :class:`Progress` record (if asked)."""
+    if progress is not None:
+        progress(Progress(task, message))
 
 
 def allocation(data: ScenarioData, plan: SitingPlan | None = None) -> np.ndarray:
@@ -190,7 +188,7 @@ def run_inventory(
     data: ScenarioData,
     plan: SitingPlan | None = None,
     *,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> StockPlan:
     """Reorder policy per part at every outlet that serves demand (``[inventory]``).
 
@@ -203,16 +201,11 @@ def run_inventory(
     n_p, n_o = rate.shape
     unit_cost = np.array([p.unit_cost for p in data.catalog.parts], dtype=float)
     lead = np.array([p.lead_time_days for p in data.catalog.parts], dtype=float)
-    if progress:
-        progress(f"optimizing {spec.policy} for {n_p} parts x {n_o} outlets")
-
-    def tick(p: Progress) -> None:
-        if progress is None:
-            return
-        if p.done is not None and p.total:
-            progress(f"{p.message}: {p.done:,.0f} of {p.total:,.0f}")
-        else:
-            progress(p.message)
+    tell(
+        progress,
+        "inventory",
+        f"optimizing {spec.policy} for {n_p} parts x {n_o} outlets",
+    )
 
     loc_ids = np.asarray(data.sites.ids, dtype=object)[outlets]
     return plan_stock(
@@ -227,7 +220,7 @@ def run_inventory(
         ready_rate=spec.ready_rate,
         period_days=1.0,
         meta={"currency": data.spec.currency},
-        progress=tick,
+        progress=progress,
     )
 
 
@@ -324,7 +317,7 @@ def run_simulation(
     stock: StockPlan | None = None,
     *,
     technicians: tuple[Technician, ...] | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> SimResult:
     """Simulate the scenario's network (``[simulation]``) and summarize its KPIs.
 
@@ -333,16 +326,16 @@ def run_simulation(
     """
     spec = data.spec.simulation
     model = sim_model(data, siting, stock, technicians)
-    if progress:
-        progress(f"simulating {spec.horizon_days} days x {spec.n_reps} replications")
-
-    def tick(p: Progress) -> None:
-        if progress:
-            progress(f"simulated replication {p.done:g} of {p.total:g}")
+    tell(
+        progress,
+        "simulation",
+        f"simulating {spec.horizon_days} days x {spec.n_reps} replications",
+    )
 
     return simulate(
         model,
         dispatch=spec.dispatch,
+        routing=NightlyRouting(horizon_days=spec.routing_horizon_days),
         horizon_days=spec.horizon_days,
         warmup_days=spec.warmup_days,
         n_reps=spec.n_reps,
@@ -350,12 +343,12 @@ def run_simulation(
         n_jobs=spec.n_jobs if spec.scheduler is None else 1,
         executor=spec.scheduler,
         target_half_width=spec.target_half_width,
-        progress=tick,
+        progress=progress,
     )
 
 
 def run_routing(
-    data: ScenarioData, *, progress: Callable[[str], None] | None = None
+    data: ScenarioData, *, progress: ProgressCallback | None = None
 ) -> DispatchPlan:
     """Draw the ``[routing]`` dispatch day, plan it, and check it independently.
 
@@ -368,11 +361,12 @@ def run_routing(
     spec = data.spec.routing
     day = dt.date.fromisoformat(spec.date)
     d = generate_day(data, day, n_tickets=spec.jobs, outlets=spec.outlets or None)
-    if progress:
-        progress(
-            f"planning {len(d.tickets):,} jobs for {len(d.technicians):,} "
-            f"technicians on {day}"
-        )
+    tell(
+        progress,
+        "routing",
+        f"planning {len(d.tickets):,} jobs for {len(d.technicians):,} "
+        f"technicians on {day}",
+    )
     problem = problem_from_tables(
         d.tickets, d.technicians, day, travel=data.travel, rates=data.costs
     )

@@ -30,7 +30,7 @@ import os
 import time
 import types
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from pydantic import BaseModel
 
 from planner.core.atomic import atomic_path, check_writable_dir, remove_stale
 from planner.core.errors import InputError
+from planner.core.progress import Progress, ProgressCallback
 from planner.geo.formats import read_result
 from planner.scenario.build import ScenarioData, build
 from planner.scenario.load import Scenario
@@ -348,7 +349,7 @@ def run_sweep(
     scheduler: str | None = None,
     n_workers: int | None = None,
     serial: bool = False,
-    progress: Callable[[int, int, str], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> SweepResult:
     """Run every unfinished variant of the scenario's sweep; index them all.
 
@@ -364,7 +365,8 @@ def run_sweep(
     serial
         Run in this process, one variant after another (no Dask).
     progress
-        Called with (done, total, variant name) as variants finish.
+        Called with a :class:`~planner.core.progress.Progress` record
+        (``done``/``total`` variants, the variant's name) as variants finish.
     """
     t0 = time.perf_counter()
     check_writable_dir(out_root, "out_root")
@@ -425,7 +427,7 @@ def run_sweep(
             index(v, run_variant(*args, v.overrides, str(vdir / v.id)))
             n_done += 1
             if progress:
-                progress(n_done, n_total, v.name)
+                progress(Progress("sweep", v.name, done=n_done, total=n_total))
     else:
         from dask.distributed import as_completed
 
@@ -447,7 +449,7 @@ def run_sweep(
                 index(v, fut.result())
                 n_done += 1
                 if progress:
-                    progress(n_done, n_total, v.name)
+                    progress(Progress("sweep", v.name, done=n_done, total=n_total))
     frames = []
     for v in variants:
         k = read_result(vdir / v.id / "kpis.parquet")

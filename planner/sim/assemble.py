@@ -19,6 +19,7 @@ from planner.core.errors import InputError
 from planner.core.tables import Outlets
 from planner.core.workforce import Technician
 from planner.geo.matrix import TravelModel
+from planner.geo.speed import SpeedProfile, TimeDependentTravel, speed_of
 from planner.sim.records import Crew, Faults, Network, check_profile
 
 __all__ = [
@@ -218,6 +219,9 @@ def _disc_travel(
     when the model does not say).
     """
     tm = travel.matrix(ll, ll)
+    k = _mean_multiplier(travel)
+    if isinstance(travel, TimeDependentTravel):
+        travel = travel.base
     dur = np.array(tm.duration_min, dtype=np.float64)
     dist = np.array(tm.distance_m, dtype=np.float64)
     if not r.any():
@@ -230,8 +234,22 @@ def _disc_travel(
     circ = float(getattr(travel, "circuity", 1.3))
     speed = float(getattr(travel, "speed_kmh", 40.0)) * 1000.0 / 60.0
     dist = np.where(pos, dist * ratio, new * circ)
-    dur = np.where(pos, dur * ratio, new * circ / speed)
+    dur = np.where(pos, dur * ratio, new * circ / speed * k)
     return dur, dist
+
+
+def _rush(travel: TravelModel | None) -> SpeedProfile | None:
+    """The model's speed profile where it is not free flow every hour."""
+    sp = speed_of(travel)
+    return None if sp is None or sp.is_free_flow else sp
+
+
+def _mean_multiplier(travel: TravelModel | None) -> float:
+    """The working day's mean duration over the free-flow one (1 if static)."""
+    sp = speed_of(travel)
+    if sp is None or not isinstance(travel, TimeDependentTravel):
+        return 1.0
+    return sp.mean_multiplier(*travel.day_min)
 
 
 def local_travel(
@@ -297,4 +315,6 @@ def local_travel(
         local_dist_m=np.concatenate(blocks_m),
         beyond_reach=beyond,
         reach_min=reach_min,
+        speed=_rush(travel),
+        free_flow_factor=1.0 / _mean_multiplier(travel),
     )

@@ -34,7 +34,9 @@ Causality: a visit starts when the technician arrives (dispatch + break +
 travel) and ends ``work`` later; part reservations and orders happen at the
 end of the visit that found the part missing, so a second visit never starts
 before the first has ended; the van is the technician's own, so checking it
-at dispatch equals checking it at arrival.
+at dispatch equals checking it at arrival. With rush hours
+(``Network.speed``) each leg takes the time of the hour it leaves in (FIFO
+speed profile), from the free-flow minutes of the outlet's block.
 
 Technicians work their shift on their workdays and take a due lunch break
 (``break_min`` inside ``break_window``) before leaving for the next job; idle
@@ -81,7 +83,7 @@ import simpy
 from planner.core.errors import InputError
 from planner.core.rng import Seed
 from planner.sim.arrivals import TicketStream, as_seed_sequence, complete_tickets
-from planner.sim.model import DAY_MIN, SimModel
+from planner.sim.model import DAY_MIN, SimModel, deadlines
 from planner.sim.nightly import NightlyRouting, plan_outlet, select_batch
 from planner.sim.replog import (
     BalanceError,
@@ -222,6 +224,9 @@ def run_replication(
     parent_of = _view(tk.parent, np.int64)
     delay_of = _view(tk.repeat_delay_min)
     ldur = _view(net.local_dur_min)
+    # rush hours: each leg is timed from the hour it leaves (FIFO profile)
+    arrive = net.speed.arrive if net.speed is not None else None
+    ff = net.free_flow_factor
     ldist = _view(net.local_dist_m)
     loff = net.local_offset.tolist()
     lsz = net.local_size.tolist()
@@ -410,7 +415,8 @@ def run_replication(
         pl = ploc[j]
         loc = loc_[k]
         off, sz = loff[o], lsz[o]
-        if kind == KIND_REVISIT and loc:
+        revisit = kind == KIND_REVISIT and loc
+        if revisit:
             # fetch the reserved part at the outlet on the way
             tr = ldur[off + loc * sz] + ldur[off + pl]
             dist = ldist[off + loc * sz] + ldist[off + pl]
@@ -418,10 +424,22 @@ def run_replication(
             tr = ldur[off + loc * sz + pl]
             dist = ldist[off + loc * sz + pl]
         brk = 0.0
+        # the break, when due, is taken before leaving for the next job
+        if (
+            not always_on
+            and bm_[k] > 0
+            and brk_day_[k] != d
+            and b0_[k] <= now - ds < b1_[k]
+        ):
+            brk = bm_[k]
+        if arrive is not None:
+            t0 = now + brk
+            if revisit:
+                mid = arrive(ldur[off + loc * sz] * ff, t0)
+                tr = arrive(ldur[off + pl] * ff, mid) - t0
+            else:
+                tr = arrive(tr * ff, t0) - t0
         if not always_on:
-            # the break, when due, is taken before leaving for the next job
-            if bm_[k] > 0 and brk_day_[k] != d and b0_[k] <= now - ds < b1_[k]:
-                brk = bm_[k]
             expect = fmin if kind == KIND_FOLLOWUP else mean_rep[j]
             if now + brk + tr + expect > ds + s1_[k] + ot_[k] and (
                 work_day_[k] == d or now - ds > s0_[k] + 1e-6
@@ -579,6 +597,21 @@ def run_replication(
                 techs_of[t_out[k]].append(k)
         tsk_a = np.asarray(crew.skills, dtype=bool)
 
+        def horizon_of(
+            batch: list[Any], ks: list[int], wd: int, now: float
+        ) -> tuple[np.ndarray, np.ndarray]:
+            """First visits' SLA deadlines after tonight's midnight (others
+            none) and who is off on each day of the horizon."""
+            first = np.array([e[3] == KIND_FIRST for e in batch])
+            created = np.array([e[1] for e in batch], dtype=np.float64)
+            u = np.array([urg[e[2]] for e in batch], dtype=np.int64)
+            dl = np.where(first, deadlines(model, created, u) - now, np.inf)
+            h = params.horizon_days
+            off = np.array(
+                [[not workdays[k][(wd + i) % 7] for i in range(h)] for k in ks]
+            )
+            return dl, off
+
         def plan_day(d: int) -> None:
             """Plan day ``d`` (now: its midnight) for every outlet."""
             now = env.now
@@ -615,6 +648,9 @@ def run_replication(
                 )
                 if len(batch) < params.min_batch:
                     continue  # too few to plan: the greedy rule takes them
+                dl, absent = None, None
+                if params.horizon_days > 1:
+                    dl, absent = horizon_of(batch, ks, wd, now)
                 routes = plan_outlet(
                     model,
                     params,
@@ -625,6 +661,8 @@ def run_replication(
                     expect=expect[: len(batch)],
                     skill=[skill_of[e[2]] for e in batch],
                     priority=[int(e[0]) for e in batch],
+                    deadline=dl,
+                    absent=absent,
                 )
                 n_planned[1] += 1
                 taken: set[int] = set()

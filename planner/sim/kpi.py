@@ -202,12 +202,12 @@ _LIST: tuple[Kpi, ...] = (
     Kpi(
         "backlog_growth_per_day",
         "tickets/day",
-        "(backlog_end - backlog_start) / days of the window",
+        "change of open tickets a day over the last whole weeks of the window (the whole window when shorter than a week)",
         lo=-math.inf,
     ),
     _share(
         "backlog_growing",
-        "1 when the backlog more than doubled and grew by more than a day's tickets; its mean is the share of replications flagged (overloaded)",
+        "1 when, over the last whole weeks of the window, the backlog more than doubled and grew by more than a day's tickets; its mean is the share of replications flagged (overloaded)",
     ),
     Kpi(
         "cost_per_ticket",

@@ -10,13 +10,15 @@ failed repair for the technician whose visit resolved it.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
 from planner.core.cost import CostCategory
 from planner.sim.engine import KIND_FIRST, KIND_REVISIT
 from planner.sim.kpi import kpi_unit
-from planner.sim.model import DAY_MIN, URGENCIES, YEAR_MIN, SimModel
+from planner.sim.model import DAY_MIN, URGENCIES, YEAR_MIN, SimModel, deadlines
 from planner.sim.replog import BalanceError, RepLog
 
 __all__ = [
@@ -34,19 +36,6 @@ _KEYS = ["kpi", "urgency", "outlet", "value"]
 def _outlet_labels(model: SimModel, outlet: np.ndarray) -> np.ndarray:
     labels = np.append(np.asarray(model.outlet_ids, dtype=object), "uncovered")
     return labels[np.where(outlet < 0, len(labels) - 1, outlet)]
-
-
-def deadlines(model: SimModel, created: np.ndarray, urgency: np.ndarray) -> np.ndarray:
-    """The minute each ticket's response target runs out, on its class's clock."""
-    sv = model.service
-    target = sv.urgency_target_min[urgency]
-    out = np.asarray(created + target, dtype=np.float64)
-    biz = sv.urgency_business[urgency]
-    if biz.any():
-        out[biz] = sv.service_hours.deadline(
-            created[biz], target[biz], start_weekday=model.start_weekday
-        )
-    return out
 
 
 def ticket_outcomes(model: SimModel, log: RepLog) -> pd.DataFrame:
@@ -396,15 +385,23 @@ def _open_at(log: RepLog, t: float) -> int:
 
 
 def _backlog(log: RepLog, n_created: int) -> dict[str, float]:
+    """Open tickets at the warm-up end and the horizon, and their trend.
+
+    The trend is measured over the last whole weeks of the window (from the
+    same weekday and hour as the horizon) when it holds one, so the weekly
+    cycle (a weekend's queue) does not read as growth.
+    """
     h, w = log.horizon_min, log.warmup_min
     days = (h - w) / DAY_MIN
     start, end = _open_at(log, w), _open_at(log, h)
     per_day = n_created / days if days > 0 else 0.0
+    span = 7.0 * math.floor(days / 7.0) if days >= 7.0 else days
+    base = _open_at(log, h - span * DAY_MIN) if span > 0 else start
     return {
         "backlog_start": float(start),
         "backlog_end": float(end),
-        "backlog_growth_per_day": (end - start) / days if days > 0 else np.nan,
-        "backlog_growing": float(end - start > max(start, per_day)),
+        "backlog_growth_per_day": (end - base) / span if span > 0 else np.nan,
+        "backlog_growing": float(end - base > max(base, per_day)),
     }
 
 
@@ -485,10 +482,13 @@ def technician_kpis(model: SimModel, log: RepLog) -> pd.DataFrame:
 def time_series(
     model: SimModel, log: RepLog, *, step_min: float = DAY_MIN
 ) -> pd.DataFrame:
-    """Backlog (open tickets) at the end of each step and utilization per step.
+    """Backlog (open tickets) at the end of each step, utilization and SLA per step.
 
     Columns ``time_min, created, backlog, utilization`` (busy / shift minutes
-    of all technicians in the step).
+    of all technicians in the step), ``sla`` and ``sla_<class>``: the share
+    of the tickets created in the step whose first visit met the deadline
+    (tickets whose deadline is past the horizon, or remote, do not count;
+    NaN where none does).
     """
     h = log.horizon_min
     crew = model.crew
@@ -523,7 +523,7 @@ def time_series(
         )
     with np.errstate(invalid="ignore", divide="ignore"):
         util = np.where(avail > 0, busy_per / avail, np.nan)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "time_min": t,
             "created": np.diff(np.concatenate([[0], n_c])),
@@ -531,3 +531,16 @@ def time_series(
             "utilization": util,
         }
     )
+    if len(t) == 0:
+        return out
+    met = ticket_outcomes(model, log)["met"].to_numpy(dtype=float)
+    step = np.minimum((log.created_min // step_min).astype(np.int64), len(t) - 1)
+    ok = np.isfinite(met)
+    for name, sel in [("sla", ok)] + [
+        (f"sla_{u.value}", ok & (log.urgency == i)) for i, u in enumerate(URGENCIES)
+    ]:
+        n = np.bincount(step[sel], minlength=len(t))
+        hit = np.bincount(step[sel], weights=met[sel], minlength=len(t))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[name] = np.where(n > 0, hit / np.maximum(n, 1), np.nan)
+    return out

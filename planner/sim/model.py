@@ -44,7 +44,7 @@ from planner.sim.records import (
     check_profile,
 )
 
-__all__ = ["URGENCIES", "RepairDist", "SimModel", "check_profile"]
+__all__ = ["URGENCIES", "RepairDist", "SimModel", "check_profile", "deadlines"]
 
 #: Urgency classes in index order.
 URGENCIES: tuple[Urgency, ...] = tuple(Urgency)
@@ -501,3 +501,16 @@ class SimModel:
             start_date=start_date,
             travel_name=travel.describe() if travel is not None else "zero travel",
         )
+
+
+def deadlines(model: SimModel, created: np.ndarray, urgency: np.ndarray) -> np.ndarray:
+    """The minute each ticket's response target runs out, on its class's clock."""
+    sv = model.service
+    target = sv.urgency_target_min[urgency]
+    out = np.asarray(created + target, dtype=np.float64)
+    biz = sv.urgency_business[urgency]
+    if biz.any():
+        out[biz] = sv.service_hours.deadline(
+            created[biz], target[biz], start_weekday=model.start_weekday
+        )
+    return out

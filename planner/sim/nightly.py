@@ -17,6 +17,11 @@ The nightly problems carry no part needs and no van stock: a first visit's
 parts are unknown until the diagnosis (or collected at the outlet, where every
 route starts), and a revisit's parts wait reserved at the outlet. Routing on
 the vans would turn revisits away from technicians who can pick the part up.
+
+With ``horizon_days`` above 1 each outlet's night is planned over that many
+days by :func:`planner.routing.solve_horizon`: first visits carry their SLA
+deadline, technicians not working a day are absent, and only day 0's routes
+are handed out; tickets the horizon moves to a later day stay queued.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from planner.core.errors import InputError
 from planner.routing import DispatchParams
@@ -56,6 +62,9 @@ class NightlyRouting:
     solver
         The routing solver's own tunables
         (:class:`~planner.routing.DispatchParams`; its defaults when None).
+    horizon_days
+        Days planned each night (1: today only; more: deadlines decide what
+        waits, see the module docstring).
 
     >>> NightlyRouting(cap=0)
     Traceback (most recent call last):
@@ -69,9 +78,10 @@ class NightlyRouting:
     min_batch: int = 4
     iter_per_job: float = 1.0
     solver: DispatchParams | None = None
+    horizon_days: int = 1
 
     def __post_init__(self) -> None:
-        for name in ("cap", "iterations", "min_batch"):
+        for name in ("cap", "iterations", "min_batch", "horizon_days"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
                 raise InputError(
@@ -81,6 +91,12 @@ class NightlyRouting:
             v = getattr(self, name)
             if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
                 raise InputError(field=f"routing.{name}", expected="> 0", got=v)
+        if self.horizon_days > 7:
+            raise InputError(
+                field="routing.horizon_days",
+                expected="an integer in [1, 7]",
+                got=self.horizon_days,
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (for a result's parameters)."""
@@ -126,15 +142,25 @@ def plan_outlet(
     expect: Sequence[float],
     skill: Sequence[int],
     priority: Sequence[int],
+    deadline: npt.ArrayLike | None = None,
+    absent: np.ndarray | None = None,
 ) -> list[list[Entry]]:
     """Routes for technicians ``ks`` of outlet ``o`` over ``batch``.
 
     ``loc``, ``expect``, ``skill`` and ``priority`` describe each entry of the
     batch: its position in the outlet's travel block, expected minutes on
-    site, skill index and urgency for the solver. Returns one ordered list of
-    entries per technician (entries the solver left out are in none).
+    site, skill index and urgency for the solver. With ``horizon_days > 1``,
+    ``deadline`` (minutes after tonight's midnight, ``inf``: none) and
+    ``absent`` (technicians x days) shape the horizon. Returns one ordered
+    list of entries per technician for today (entries the solver left out or
+    moved to a later day are in none).
     """
-    from planner.routing import DispatchProblem, solve_dispatch
+    from planner.routing import (
+        DispatchProblem,
+        HorizonProblem,
+        solve_dispatch,
+        solve_horizon,
+    )
 
     net, crew = model.network, model.crew
     off, sz = int(net.local_offset[o]), int(net.local_size[o])
@@ -169,15 +195,27 @@ def plan_outlet(
         break_late_min=np.maximum(b0, b1 - bm),
         max_overtime_min=crew.max_overtime_min[ka],
         rates=model.costs,
+        job_ids=tuple(str(i) for i in range(n_j)),
     )
-    plan = solve_dispatch(
-        prob,
-        seed=0,
-        max_iterations=params.iterations_for(n_j),
-        time_limit_s=3600.0,
-        params=params.solver,
-    )
+    run = {
+        "seed": 0,
+        "max_iterations": params.iterations_for(n_j),
+        "time_limit_s": 3600.0,
+        "params": params.solver,
+    }
+    if params.horizon_days > 1:
+        h = params.horizon_days
+        dl = np.full(n_j, np.inf) if deadline is None else np.asarray(deadline, float)
+        horizon = HorizonProblem(
+            prob,
+            n_days=h,
+            deadline_min=dl,
+            absent=np.zeros((len(ks), h), bool) if absent is None else absent,
+        )
+        plan = solve_horizon(horizon, **run).today  # type: ignore[arg-type]
+    else:
+        plan = solve_dispatch(prob, **run)  # type: ignore[arg-type]
     routes: list[list[Entry]] = [[] for _ in ks]
     for t, jj in zip(plan.stop_tech.tolist(), plan.stop_job.tolist(), strict=True):
-        routes[t].append(batch[jj])
+        routes[t].append(batch[int(plan.job_ids[jj])])
     return routes

@@ -20,6 +20,7 @@ import numpy.typing as npt
 from planner.core.checks import as_array, readonly
 from planner.core.errors import InputError
 from planner.core.hours import ServiceHours
+from planner.geo.speed import SpeedProfile
 
 __all__ = [
     "Crew",
@@ -223,7 +224,10 @@ class Network:
     a partner (no outlet, or beyond every outlet's reach: ``beyond_reach``).
     Outlet ``o`` owns a ``local_size[o] x local_size[o]`` block of the flat
     ``local_dur_min`` / ``local_dist_m`` starting at ``local_offset[o]``;
-    position 0 is the outlet, ``point_local[p]`` the point.
+    position 0 is the outlet, ``point_local[p]`` the point. With ``speed``
+    (hour-of-day factors) the blocks hold the working day's mean durations;
+    ``local_dur_min * free_flow_factor`` are the free-flow ones, which the
+    engine times by the hour each leg leaves.
     """
 
     outlet_ids: np.ndarray
@@ -238,6 +242,8 @@ class Network:
     local_dist_m: np.ndarray
     beyond_reach: np.ndarray = field(default_factory=_unset)
     reach_min: float = math.inf
+    speed: SpeedProfile | None = None
+    free_flow_factor: float = 1.0
 
     def __post_init__(self) -> None:
         n_o = len(self.outlet_ids)

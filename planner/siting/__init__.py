@@ -33,6 +33,9 @@ from planner.siting.coverage import coverage_table as coverage_table
 from planner.siting.facility import (
     solve_facility_location as solve_facility_location,
 )
+from planner.siting.geodata import (
+    siting_case_from_geodataframes as siting_case_from_geodataframes,
+)
 from planner.siting.lscp import solve_lscp as solve_lscp
 from planner.siting.mclp import solve_mclp as solve_mclp
 from planner.siting.models import SITING_MODELS as SITING_MODELS

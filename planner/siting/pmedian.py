@@ -33,11 +33,11 @@ point (Duran-Mateluna, Ales & Elloumi 2023; see
 :mod:`planner.siting._benders`): combinatorial optimality cuts from the sorted
 distance levels in a root LP cut loop, LP reduced-cost fixing and probing,
 then the master MIP in HiGHS (``highspy``) with cuts added at its integer
-solutions until they are true plans. Measured on OR-Library pmed1..40 (one
-core, shared machine): all 40 proven in 138 CPU-s, pmed36 alone 75 CPU-s.
-The earlier path (the full radius formulation of Garcia, Labbe & Marin 2011,
-:mod:`planner.siting._radius`, after Lagrangian probing) stays available as
-``_exact(..., engine="radius")``; it proved 39 of 40 in 148 CPU-s.
+solutions until they are true plans (on a compact copy of the master, see
+:mod:`planner.siting._benders`). OR-Library pmed1..40 figures are in
+``benchmarks/README.md`` (Siting). The earlier path (the full radius
+formulation of Garcia, Labbe & Marin 2011, :mod:`planner.siting._radius`,
+after Lagrangian probing) stays available as ``_exact(..., engine="radius")``.
 On a time limit the best plan so far is returned with its bound.
 
 With a budget the heuristic keeps every plan within it (greedy adds leave room

@@ -52,7 +52,7 @@ import numpy.typing as npt
 
 from planner.core.errors import InputError
 from planner.core.result import SolverStats, SolveStatus
-from planner.core.rng import Seed
+from planner.core.rng import Seed, as_generator
 from planner.staffing.covering import Covering
 from planner.staffing.plan import StaffingPlan
 from planner.staffing.predict import Precomputed, precompute, predict_service
@@ -228,6 +228,7 @@ def size_workforce(
     """
     t0, c0 = time.perf_counter(), time.process_time()
     n, _k, m = problem.n_outlets, problem.n_classes, problem.n_shifts
+    as_generator(seed)  # checked like every solver's seed, though unused
     if not (math.isfinite(max_overtime_min) and max_overtime_min >= 0):
         raise InputError(
             field="max_overtime_min", expected=">= 0", got=max_overtime_min

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,9 @@ _cells = st.one_of(
     st.sampled_from(["100", "90,000", "-5", "", "abc", "1e3", "inf", "nan", " 12 "]),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
 )
+
+# progress lines (log lines off a terminal) are not part of the error line
+_LOG = re.compile(r"^\d\d:\d\d:\d\d (DEBUG|INFO|WARNING) planner")
 
 
 def _toml(v: Any) -> str:
@@ -97,7 +101,9 @@ def _write(tmp: Path, values: dict[str, Any], pop: str, lat: str) -> Path:
 
 
 def _one_line(result: Any) -> None:
-    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    lines = [
+        ln for ln in result.stderr.splitlines() if ln.strip() and not _LOG.match(ln)
+    ]
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: "), result.stderr
 

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from typer.testing import CliRunner
 
 from planner.cli import app
+from tests.towns import write_towns
 
 
 def _scenario(tmp: Path) -> Path:
-    rng = np.random.default_rng(2)
-    towns = tmp / "towns.csv"
-    rows = ["id,name,lon,lat,population"]
-    for i in range(25):
-        rows.append(
-            f"T{i},T{i},{116 + 2 * rng.random():.4f},{39 + rng.random():.4f},"
-            f"{int(rng.integers(5_000, 500_000))}"
-        )
-    towns.write_text("\n".join(rows) + "\n")
+    towns = write_towns(
+        tmp / "towns.csv",
+        25,
+        seed=2,
+        lon=(116.0, 2.0),
+        lat=(39.0, 1.0),
+        max_population=500_000,
+        label="T",
+    )
     sc = tmp / "s.toml"
     sc.write_text(f"""
 name = "cmp"
@@ -96,3 +96,26 @@ def test_compare_two_runs_with_plot(tmp_path: Path) -> None:
     )
     assert bad.exit_code == 2
     assert not (tmp_path / "x.txt").exists()
+    page = tmp_path / "cmp.html"
+    r = CliRunner().invoke(
+        app, ["compare", ids[0], ids[1], "--out", str(out), "--html", str(page)]
+    )
+    assert r.exit_code == 0, r.output
+    text = page.read_text()
+    assert ids[0].split("/")[-1] in text
+    assert ids[1].split("/")[-1] in text
+    r = CliRunner().invoke(
+        app,
+        [
+            "compare",
+            ids[0],
+            ids[1],
+            "--out",
+            str(out),
+            "--html",
+            str(tmp_path / "c.txt"),
+        ],
+    )
+    assert r.exit_code == 2
+    assert "--html" in r.stderr
+    assert not (tmp_path / "c.txt").exists()

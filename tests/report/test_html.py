@@ -23,8 +23,8 @@ def test_report_has_kpis_map_and_plots(run_folder: Path) -> None:
     kpis = pd.read_parquet(run_folder / "kpis.parquet")
     table = re.search(r'<table id="kpi-table">.*?</table>', text, re.S)
     assert table is not None
-    rows = re.findall(r"<tr><td>([^<]+)</td>", table.group(0))
-    assert rows == [k.replace("_", " ") for k in kpis["kpi"]]
+    rows = re.findall(r'<tr data-kpi="([^"]+)">', table.group(0))
+    assert sorted(rows) == sorted(kpis["kpi"])
     assert '<div id="map"' in text
     assert text.count("<svg") >= 3
     assert "L.map(" in text
@@ -135,13 +135,14 @@ def test_report_lists_spare_parts(run_folder: Path) -> None:
 def test_kpi_table_intervals_and_missing_values(
     run_folder: Path, tmp_path: Path
 ) -> None:
-    """Replicated KPIs show their interval, a NaN KPI shows n/a (not 'nan')."""
+    """Replicated KPIs show their interval (shares in per cent), a NaN KPI
+    shows n/a (not 'nan')."""
     folder = tmp_path / "run"
     shutil.copytree(run_folder, folder)
     k = pd.read_parquet(folder / "kpis.parquet")
     extra = pd.DataFrame(
         {
-            "kpi": ["sla_attainment", "siting_bound"],
+            "kpi": ["sim_sla_attainment", "siting_bound"],
             "mean": [0.9, np.nan],
             "ci_low": [0.88, np.nan],
             "ci_high": [0.92, np.nan],
@@ -151,10 +152,12 @@ def test_kpi_table_intervals_and_missing_values(
     )
     pd.concat([k, extra], ignore_index=True).to_parquet(folder / "kpis.parquet")
     text = write_report(folder).read_text()
-    row = re.search(r"<tr><td>sla attainment</td>.*?</tr>", text)
+    row = re.search(r'<tr data-kpi="sim_sla_attainment">.*?</tr>', text)
     assert row is not None
-    assert "0.88 to 0.92" in row.group(0)
-    row = re.search(r"<tr><td>siting bound</td>.*?</tr>", text)
+    assert "SLA attainment" in row.group(0)
+    assert "88 to 92" in row.group(0)
+    assert "<td>%</td>" in row.group(0)
+    row = re.search(r'<tr data-kpi="siting_bound">.*?</tr>', text)
     assert row is not None
     assert "n/a" in row.group(0)
     assert "nan" not in row.group(0)

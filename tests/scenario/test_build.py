@@ -159,7 +159,7 @@ def test_existing_partner_and_technician_files(tmp_path: Path) -> None:
 
 def test_outlet_workforce_does_not_depend_on_other_outlets() -> None:
     """An outlet's generated technicians are the same whichever outlets are open."""
-    from planner.scenario.build import workforce
+    from planner.scenario.crew import workforce
 
     towns = BAD / "towns_ok.csv"
     data = build(
@@ -201,3 +201,28 @@ def test_all_skills_held_when_slots_allow() -> None:
             techs = [t for t in data.technicians if t.outlet_id == oid]
             assert {s for t in techs for s in t.skills} == set(data.catalog.skills)
             assert all(len(t.skills) == 2 for t in techs)
+
+
+def test_scenario_speed_factors_reach_the_simulator() -> None:
+    """``[travel] speed_factors`` give the simulated network its rush hours,
+    and its blocks the working day's mean durations (free flow x the mean
+    of 1 / factor over 08:00-17:00, computed here by hand)."""
+    from planner.scenario.stages import sim_model
+
+    towns = (
+        Path(__file__).resolve().parents[1] / "bad_scenarios" / "data" / "towns_ok.csv"
+    )
+    base = {
+        "name": "a",
+        "region": {"kind": "file", "demand_file": str(towns)},
+        "outlets": {"existing": ["T1", "T2", "T3"]},
+    }
+    rush = {**base, "travel": {"speed_factors": {"8-9": 0.5}}}
+    m0 = sim_model(d0 := build(spec_from_dict(base)), None, None, None)
+    m1 = sim_model(build(spec_from_dict(rush)), None, None, None)
+    assert m0.network.speed is None
+    assert m1.network.speed is not None
+    assert m1.network.speed.arrive(10.0, 480.0) == 500.0
+    k = (2.0 + 8.0) / 9.0  # one hour at half speed in nine
+    np.testing.assert_allclose(m1.network.local_dur_min, m0.network.local_dur_min * k)
+    assert d0.spec.travel.speed_factors is None

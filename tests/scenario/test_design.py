@@ -137,6 +137,10 @@ def test_design_reports_iterations_frontier_and_today(design):
     k = design.kpis()
     assert k["kpi"].str.startswith("design_").all()
     assert holds(design.simulation, design.targets) == design.holds
+    rec = design.iterations[design.iterations["recommended"]]
+    assert len(rec) == 1
+    assert int(rec["technicians"].iloc[0]) == design.n_technicians
+    assert bool(rec["holds"].iloc[0]) == design.holds
 
 
 def test_design_result_round_trip(design, tmp_path):
@@ -162,3 +166,21 @@ def test_unreachable_target_is_refused_before_simulation(data):
 
 
 _ = dataclasses
+
+
+def test_design_on_dask_equals_serial(data, design):
+    """Replications on a Dask cluster give the serial loop's iterations bit for
+    bit (every replication is a pure function of the seed)."""
+    from dask.distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        on_dask = run_design(data, executor=client)
+    cols = [c for c in design.iterations.columns if c != "elapsed_s"]
+    assert len(design.iterations) == len(on_dask.iterations)
+    assert design.iterations[cols].equals(on_dask.iterations[cols])
+    assert design.n_technicians == on_dask.n_technicians

@@ -11,20 +11,21 @@ import pytest
 
 from planner.scenario import build, spec_from_dict
 from planner.scenario.stages import run_siting, siting_inputs
+from tests.towns import write_towns
 
 
 @pytest.fixture(scope="module")
 def small_region(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Twelve towns in a 3 x 1 degree box with random populations."""
-    rng = np.random.default_rng(5)
-    path = tmp_path_factory.mktemp("region") / "towns.csv"
-    rows = ["id,name,lon,lat,population"]
-    for i in range(12):
-        rows.append(
-            f"T{i},Town {i},{116 + 3 * rng.random():.4f},{39 + rng.random():.4f},"
-            f"{int(rng.integers(5_000, 500_000))}"
-        )
-    path.write_text("\n".join(rows) + "\n")
+    path = write_towns(
+        tmp_path_factory.mktemp("region") / "towns.csv",
+        12,
+        seed=5,
+        lon=(116.0, 3.0),
+        lat=(39.0, 1.0),
+        max_population=500_000,
+        label="Town ",
+    )
     return path
 
 

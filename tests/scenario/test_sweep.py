@@ -17,20 +17,21 @@ from planner.core.errors import InputError
 from planner.scenario import spec_from_dict
 from planner.scenario.store import RunStore
 from planner.scenario.sweep import expand_sweep, run_sweep
+from tests.towns import write_towns
 
 
 @pytest.fixture(scope="module")
 def towns(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Forty towns in a 4 x 2 degree box."""
-    rng = np.random.default_rng(11)
-    path = tmp_path_factory.mktemp("sweep") / "towns.csv"
-    rows = ["id,name,lon,lat,population"]
-    for i in range(40):
-        rows.append(
-            f"T{i},Town {i},{110 + 4 * rng.random():.4f},{30 + 2 * rng.random():.4f},"
-            f"{int(rng.integers(5_000, 900_000))}"
-        )
-    path.write_text("\n".join(rows) + "\n")
+    path = write_towns(
+        tmp_path_factory.mktemp("sweep") / "towns.csv",
+        40,
+        seed=11,
+        lon=(110.0, 4.0),
+        lat=(30.0, 2.0),
+        max_population=900_000,
+        label="Town ",
+    )
     return path
 
 

@@ -155,3 +155,55 @@ def test_stable_queue_not_flagged(make_queue_model: Callable[..., SimModel]) -> 
     assert 0.0 <= row["ci_low"] <= row["ci_high"] <= 1.0
     lq = r.kpi("queue_length_mean")["mean"]
     assert r.kpi("little_lambda_w")["mean"] == pytest.approx(lq, rel=0.05)
+
+
+def test_backlog_trend_over_whole_weeks(
+    make_network: Callable[..., SimModel],
+) -> None:
+    """A 10-day window: the trend runs from the same hour a week before the
+    horizon (open tickets counted from the statuses by hand), not from the
+    warm-up end, so a weekend queue at the horizon is not read as growth."""
+    m = make_network(seed=5, tickets_per_year=8_000.0, techs_per_outlet=3)
+    log = _run(m, 13.0, 3.0, seed=4)
+    v = _overall(m, log)
+    t0 = 6.0 * DAY  # the horizon minus 7 days
+
+    def open_at(t: float) -> int:
+        done = np.fmin(log.resolved_min, log.cancelled_min)
+        return int(((log.created_min <= t) & ~(done <= t)).sum())
+
+    assert v["backlog_end"] == float(open_at(13.0 * DAY))
+    assert v["backlog_start"] == float(open_at(3.0 * DAY))
+    want = (open_at(13.0 * DAY) - open_at(t0)) / 7.0
+    assert v["backlog_growth_per_day"] == pytest.approx(want)
+    assert want != pytest.approx((v["backlog_end"] - v["backlog_start"]) / 10.0)
+
+
+def test_daily_sla_in_the_time_series(
+    make_network: Callable[..., SimModel],
+) -> None:
+    """``sla`` / ``sla_<class>`` per day: the share of the day's tickets whose
+    first visit came by the deadline, recounted here from the log."""
+    from planner.sim.measure import deadlines, time_series
+
+    m = make_network(seed=5, tickets_per_year=20_000.0, techs_per_outlet=2)
+    log = _run(m, 8.0, 2.0, seed=3)
+    ts = time_series(m, log)
+    dl = deadlines(m, log.created_min, log.urgency)
+    fair = (dl <= log.horizon_min) & ~log.remote
+    met = log.first_visit_min <= dl
+    day = (log.created_min // DAY).astype(int)
+    checked = 0
+    for k in range(len(ts)):
+        for col, cls in [("sla", None), ("sla_urgent", 0), ("sla_general", 2)]:
+            sel = fair & (day == k)
+            if cls is not None:
+                sel &= log.urgency == cls
+            got = ts[col].iloc[k]
+            if sel.sum() == 0:
+                assert np.isnan(got)
+                continue
+            assert got == pytest.approx(met[sel].mean())
+            checked += 1
+    assert checked > 10
+    assert ts["sla"].min() < 1.0  # two technicians an outlet fall behind

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 
 import numpy as np
 import pytest
@@ -92,3 +93,43 @@ def test_benders_node_cap_keeps_valid_bound() -> None:
     )
     opt = _optimum("pmed6")
     assert res.bound <= opt <= res.value
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_benders_compact_master_with_fixed_open_brute_force(seed: int) -> None:
+    """A weak root (0-1 cut rounds) leaves the work to the compact master MIP.
+
+    With one candidate forced open (folded into the compact master's rows)
+    the value and bound equal the brute-force optimum over plans holding it.
+    """
+    rng = np.random.default_rng(seed)
+    n, m, p = 25, 9, 2 + seed % 3
+    pts, st = rng.uniform(0, 100, (n, 2)), rng.uniform(0, 100, (m, 2))
+    C = np.round(
+        np.hypot(pts[:, None, 0] - st[None, :, 0], pts[:, None, 1] - st[None, :, 1])
+    )
+    w = rng.integers(1, 5, n).astype(float)
+    fo = np.array([seed % m]) if seed % 2 else np.zeros(0, np.int64)
+    start = np.union1d(fo, [j for j in range(m) if j not in fo][: p - fo.size])
+    v0 = float(w @ C[:, start].min(axis=1))
+    res = benders_pmedian(
+        C,
+        w,
+        np.zeros(m),
+        p,
+        fo,
+        start,
+        v0,
+        integral=True,
+        max_rounds=seed % 2,
+        probe=False,
+    )
+    opt = min(
+        float(w @ C[:, list(S)].min(axis=1))
+        for S in itertools.combinations(range(m), p)
+        if set(fo.tolist()) <= set(S)
+    )
+    assert "mip_rounds" in res.info
+    assert res.value == opt
+    assert res.bound == opt
+    assert set(fo.tolist()) <= set(res.open_set.tolist())
