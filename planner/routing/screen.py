@@ -17,7 +17,7 @@ import numpy as np
 from planner.routing.problem import DispatchProblem
 from planner.routing.schedule import TOL as _TOL
 
-__all__ = ["Screen", "parts_detail", "reason_alone", "screen_jobs"]
+__all__ = ["Screen", "looks_feasible", "parts_detail", "reason_alone", "screen_jobs"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,3 +166,39 @@ def parts_detail(p: DispatchProblem, j: int, vans: np.ndarray, *, show: int = 3)
         more = f" +{len(short) - show} more" if len(short) > show else ""
         out.append(f"{int(need[q])} x {p.part_names[q]} (short on {names}{more})")
     return "needs " + "; ".join(out) if out else ""
+
+
+def looks_feasible(p: DispatchProblem, cand: np.ndarray, fit_margin: float) -> bool:
+    """Whether every job seems to fit: hours, load and parts well within the fleet's.
+
+    Service plus, for every job, the trip from its nearest other location
+    must be at most ``fit_margin`` of the technicians' hours (shift, overtime
+    and working-time limits, less breaks). Days with fixed routes, pins or a
+    job no technician can serve alone are never taken for such days.
+    """
+    n = p.n_jobs
+    if fit_margin <= 0 or n == 0 or not cand.any(axis=1).all():
+        return False
+    if (
+        any(len(r) for r in p.fixed_routes)
+        or (np.asarray(p.job_pinned_tech) >= 0).any()
+    ):
+        return False
+    hours = np.minimum(
+        p.shift_end_min + p.max_overtime_min - p.shift_start_min, p.max_work_min
+    ) - np.maximum(p.break_min, 0.0)
+    locs = np.unique(np.concatenate([p.job_loc, p.tech_start_loc, p.tech_end_loc]))
+    d = np.asarray(p.duration_min)[np.ix_(np.asarray(p.job_loc), locs)].astype(float)
+    d[np.asarray(p.job_loc)[:, None] == locs[None, :]] = np.inf
+    trip = np.min(d, axis=1, initial=np.inf)
+    trip = np.where(np.isfinite(trip), trip, 0.0)
+    need = float(np.sum(p.service_min) + trip.sum())
+    if need > fit_margin * float(np.maximum(hours, 0.0).sum()):
+        return False
+    cap = np.asarray(p.tech_capacity, float)
+    if np.isfinite(cap).all() and float(np.sum(p.job_load)) > float(cap.sum()):
+        return False
+    jp = np.asarray(p.job_parts)
+    return not (
+        jp.shape[1] and (jp.sum(axis=0) > np.asarray(p.tech_stock).sum(axis=0)).any()
+    )

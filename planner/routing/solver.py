@@ -7,15 +7,18 @@ The day goes through these steps (each in its own module):
    ``load``, ``parts``, ``window``) and not given to the search.
 2. *Search* (:mod:`planner.routing.pyvrp_engine` on the model of
    :mod:`planner.routing.pyvrp_model`): PyVRP's iterated local search with
-   lexicographic prizes (most urgency-weighted jobs served, then cost);
+   lexicographic prizes (most urgency-weighted jobs served, then cost); on
+   a day that looks as if every job fits, first with every job required
+   (optional jobs rarely reach a plan serving all when the fleet is tight);
    ``engine="ortools"`` uses OR-Tools routing with exact break intervals
    (:mod:`planner.routing.ortools_engine`); ``engine="greedy"`` skips it.
 3. *Breaks and repair* (:mod:`planner.routing.schedule`): the break is placed
    in the best gap of each route; visits are dropped, least valuable first,
    until every route is feasible in exact minutes.
 4. *Passes* (:mod:`planner.routing.insertion`): greedy insertion of the jobs
-   left, a 1-out-2-in exchange, travel swaps, and for every job still left
-   an exhaustive proof that no route can take it (else it is inserted).
+   left, a 1-out-2-in exchange, an optional polish (PyVRP again with the
+   served jobs required), travel swaps, and for every job still left an
+   exhaustive proof that no route can take it (else it is inserted).
 
 Every tunable is a field of :class:`~planner.routing.params.DispatchParams`.
 """
@@ -51,7 +54,7 @@ from planner.routing.schedule import (
     schedule_route,
     static_problem,
 )
-from planner.routing.screen import reason_alone, screen_jobs
+from planner.routing.screen import looks_feasible, reason_alone, screen_jobs
 
 __all__ = ["build_plan", "solve_dispatch"]
 
@@ -177,42 +180,6 @@ def _unserved_weight(p: DispatchProblem) -> np.ndarray:
     weight = pen / pos.min() if len(pos) else np.ones(p.n_jobs)
     weight = np.where(p.job_pinned_tech >= 0, weight.max(initial=1.0) * 2, weight)
     return np.maximum(weight, 1.0)
-
-
-def _looks_feasible(p: DispatchProblem, cand: np.ndarray, fit_margin: float) -> bool:
-    """Whether every job seems to fit: hours, load and parts well within the fleet's.
-
-    Service plus, for every job, the trip from its nearest other location
-    must be at most ``fit_margin`` of the technicians' hours (shift, overtime
-    and working-time limits, less breaks). Days with fixed routes, pins or a
-    job no technician can serve alone are never taken for such days.
-    """
-    n = p.n_jobs
-    if fit_margin <= 0 or n == 0 or not cand.any(axis=1).all():
-        return False
-    if (
-        any(len(r) for r in p.fixed_routes)
-        or (np.asarray(p.job_pinned_tech) >= 0).any()
-    ):
-        return False
-    hours = np.minimum(
-        p.shift_end_min + p.max_overtime_min - p.shift_start_min, p.max_work_min
-    ) - np.maximum(p.break_min, 0.0)
-    locs = np.unique(np.concatenate([p.job_loc, p.tech_start_loc, p.tech_end_loc]))
-    d = np.asarray(p.duration_min)[np.ix_(np.asarray(p.job_loc), locs)].astype(float)
-    d[np.asarray(p.job_loc)[:, None] == locs[None, :]] = np.inf
-    trip = np.min(d, axis=1, initial=np.inf)
-    trip = np.where(np.isfinite(trip), trip, 0.0)
-    need = float(np.sum(p.service_min) + trip.sum())
-    if need > fit_margin * float(np.maximum(hours, 0.0).sum()):
-        return False
-    cap = np.asarray(p.tech_capacity, float)
-    if np.isfinite(cap).all() and float(np.sum(p.job_load)) > float(cap.sum()):
-        return False
-    jp = np.asarray(p.job_parts)
-    return not (
-        jp.shape[1] and (jp.sum(axis=0) > np.asarray(p.tech_stock).sum(axis=0)).any()
-    )
 
 
 def solve_dispatch(
@@ -343,7 +310,7 @@ def solve_dispatch(
     all_req = (
         engine in ("auto", "pyvrp")
         and lexicographic
-        and _looks_feasible(p, cand, params.fit_margin)
+        and looks_feasible(p, cand, params.fit_margin)
     )
     # swaps and exchanges need jobs left over: not kept for when all should fit
     x_share = params.exchange_share * time_limit_s if timed and not all_req else 0.0

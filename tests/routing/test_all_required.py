@@ -14,8 +14,7 @@ from planner.routing.instances import (
     generate_field_day,
     read_solomon,
 )
-from planner.routing.screen import screen_jobs
-from planner.routing.solver import _looks_feasible
+from planner.routing.screen import looks_feasible, screen_jobs
 
 SOLOMON = (
     Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "solomon"
@@ -34,10 +33,10 @@ def _solomon(name: str, fleet: str) -> tuple:
 def test_fit_estimate_tells_tight_fleets_from_overbooked_days() -> None:
     """Solomon with the best-known fleet looks feasible; a field day (service 1.25x the shifts) does not."""
     p, _ = _solomon("RC105", "bks")
-    assert _looks_feasible(p, screen_jobs(p).candidate, 0.9)
-    assert not _looks_feasible(p, screen_jobs(p).candidate, 0.0)
+    assert looks_feasible(p, screen_jobs(p).candidate, 0.9)
+    assert not looks_feasible(p, screen_jobs(p).candidate, 0.0)
     q = field_day_problem(generate_field_day(80, 8, 1))
-    assert not _looks_feasible(q, screen_jobs(q).candidate, 0.9)
+    assert not looks_feasible(q, screen_jobs(q).candidate, 0.9)
 
 
 def test_best_known_fleet_serves_every_customer() -> None:
