@@ -6,7 +6,6 @@ import csv
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from planner.routing import DispatchParams, check_plan, solve_dispatch
 from planner.routing.instances import (
@@ -16,14 +15,21 @@ from planner.routing.instances import (
 )
 from planner.routing.screen import looks_feasible, screen_jobs
 
-SOLOMON = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "solomon"
+#: The shared Solomon files, or the five the tests use, kept in tests/data.
+SOLOMON = next(
+    d
+    for d in (
+        Path(__file__).resolve().parents[2].parent
+        / "shared"
+        / "benchmarks"
+        / "solomon",
+        Path(__file__).resolve().parents[1] / "data" / "solomon",
+    )
+    if d.is_dir()
 )
 
 
 def _solomon(name: str, fleet: str) -> tuple:
-    if not SOLOMON.is_dir():
-        pytest.skip(f"shared benchmarks not found at {SOLOMON}")
     with (SOLOMON / "bks.csv").open() as f:
         bks = {r["instance"]: r for r in csv.DictReader(f)}
     nv = 25 if fleet == "25" else int(bks[name]["vehicles"])
