@@ -26,27 +26,15 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from pathlib import Path
 from typing import Any
 
-from planner.scenario import build, load_scenario, spec_from_dict
+from planner.scenario import build, load_scenario
 from planner.scenario.design import backlog_growing, class_sla, holds, run_design
 from planner.scenario.stages import run_inventory, run_simulation, run_siting
 from planner.sim import SimResult
 
-JIANGSU = {
-    "name": "jiangsu",
-    "seed": 11,
-    "region": {
-        "kind": "gazetteer",
-        "country": "CN",
-        "min_population": 100_000,
-        "admin1": ["04"],
-    },
-    "outlets": {"existing_largest": 3},
-    "siting": {"model": "mclp", "p": 8, "radius_min": 120.0},
-    "simulation": {"horizon_days": 14, "warmup_days": 4, "n_jobs": 1},
-    "design": {"p": [6, 8, 10], "n_reps": 3},
-}
+JIANGSU = Path(__file__).resolve().parents[1] / "scenarios" / "jiangsu.toml"
 
 
 def row(
@@ -106,7 +94,7 @@ def main() -> None:
         "--reps", type=int, default=None, help="replications (default [design] n_reps)"
     )
     a = ap.parse_args()
-    sc = spec_from_dict(JIANGSU) if a.jiangsu else load_scenario(a.scenario)
+    sc = load_scenario(JIANGSU if a.jiangsu else a.scenario)
     print(f"scenario {sc.name}; cores {os.cpu_count()}; load {os.getloadavg()[0]:.1f}")
     reps = a.reps or sc.spec.design.n_reps
     rows: list[dict[str, Any]] = []

@@ -26,24 +26,12 @@ for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_v, "1")
 
 from planner.report import read_run, write_report  # noqa: E402
-from planner.scenario import run_scenario, spec_from_dict  # noqa: E402
+from planner.scenario import load_scenario, run_scenario, spec_from_dict  # noqa: E402
+
+#: The small design scenario (as the design tests run it).
+_JIANGSU = Path(__file__).resolve().parents[1] / "scenarios" / "jiangsu.toml"
 
 _SMALL = {
-    "jiangsu_design": {
-        "name": "jiangsu_design",
-        "seed": 11,
-        "region": {
-            "kind": "gazetteer",
-            "country": "CN",
-            "min_population": 100_000,
-            "admin1": ["04"],
-        },
-        "outlets": {"existing_largest": 3},
-        "siting": {"model": "mclp", "p": 8, "radius_min": 120.0},
-        "simulation": {"horizon_days": 14, "warmup_days": 4, "n_jobs": 1},
-        "design": {"p": [6, 10], "n_reps": 3, "max_iterations": 8, "neighbours": 1},
-        "run": {"stages": ["summary", "design"]},
-    },
     "cn300k_staged": {
         "name": "cn300k_staged",
         "seed": 5,
@@ -84,8 +72,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folders = [(f.parent.name + "/" + f.name, f) for f in args.folders]
         if not folders:
-            for name, spec in _SMALL.items():
-                r = run_scenario(spec_from_dict(spec), Path(tmp) / "runs", index=False)
+            small = {"jiangsu_design": load_scenario(_JIANGSU)}
+            small |= {k: spec_from_dict(v) for k, v in _SMALL.items()}
+            for name, sc in small.items():
+                r = run_scenario(sc, Path(tmp) / "runs", index=False)
                 folders.append((name, r.folder))
         for name, f in folders:
             print(_measure(name, f, Path(tmp) / f"{name.replace('/', '_')}.html"))

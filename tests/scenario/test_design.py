@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from planner.scenario import build, spec_from_dict
+from planner.scenario import build, load_scenario, spec_from_dict
 from planner.scenario.design import class_sla, holds, run_design
 from planner.scenario.design_result import DesignResult
 from planner.scenario.staffing import (
@@ -20,26 +21,15 @@ from planner.scenario.stages import run_siting, sim_model, siting_inputs
 from planner.sim import simulate
 from planner.staffing import size_workforce
 
-SMALL = {
-    "name": "design_small",
-    "seed": 11,
-    "region": {
-        "kind": "gazetteer",
-        "country": "CN",
-        "min_population": 100_000,
-        "admin1": ["04"],  # Jiangsu: 32 towns, 118 demand points
-    },
-    "outlets": {"existing_largest": 3},
-    "siting": {"model": "mclp", "p": 8, "radius_min": 120.0},
-    "simulation": {"horizon_days": 14, "warmup_days": 4, "n_jobs": 1},
-    "design": {"p": [6, 10], "n_reps": 3, "max_iterations": 8, "neighbours": 1},
-}
+SMALL = load_scenario(
+    Path(__file__).resolve().parents[2] / "scenarios" / "jiangsu.toml"
+)
 
 
 @pytest.fixture(scope="module")
 def data():
     """Jiangsu's towns of 100,000 residents or more, spread over their area."""
-    return build(spec_from_dict(SMALL))
+    return build(SMALL)
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +150,7 @@ def test_unreachable_target_is_refused_before_simulation(data):
     spec = data.spec.model_copy()
     u = spec.urgency.model_dump()
     u["urgent"]["target_h"] = 1 / 60
-    bad = spec_from_dict({**SMALL, "urgency": u})
+    bad = spec_from_dict({**SMALL.resolved, "urgency": u})
     with pytest.raises(InputError, match="urgent"):
         run_design(build(bad), baseline=False)
 
