@@ -292,9 +292,14 @@ def benders_pmedian(
             highspy.HighsModelStatus.kInfeasible,
             highspy.HighsModelStatus.kObjectiveBound,
         )
+        # every probe starts from the root LP's basis (cut rows added since
+        # then basic): one bound away from the probe, where the last probe's
+        # end state is two (pmed36: 44k simplex iterations instead of 64k)
+        root = h.getBasis()
         for j in cand.tolist():
             if time.perf_counter() > pdead:
                 break
+            _restore(h, root)
             n_probe += 1
             beat(f"probing, {n_probe} tried, {n_fixed} fixed", lb)
             h.changeColBounds(j, 1.0, 1.0)
@@ -545,6 +550,18 @@ def _add_compact(
         tgt.astype(np.int32),
         vl.astype(np.float64),
     )
+
+
+def _restore(h: highspy.Highs, root: highspy.HighsBasis) -> None:
+    """Set the basis saved at ``root``, with the rows added since then basic."""
+    b = highspy.HighsBasis()
+    b.col_status = root.col_status
+    rows = list(root.row_status)
+    b.row_status = rows + [highspy.HighsBasisStatus.kBasic] * (
+        h.getNumRow() - len(rows)
+    )
+    b.valid = True
+    h.setBasis(b)
 
 
 def _rc_fix(h: highspy.Highs, m: int, bound: float, thr: float) -> int:
