@@ -242,7 +242,7 @@ def solve_sscfl(
         kern[S] = True
         x, _, st, _ = _reduced_mip(
             c, w, f, Q, _near(c, kern, 5, best), kern, ~kern, cut=math.inf,
-            integral=integral, time_limit_s=_left(t0, limit, 0.15), node_limit=None,
+            integral=integral, time_limit_s=_left(t0, limit, 0.15), node_limit=2000,
             start=best,
         )  # fmt: skip
         if x is not None:
@@ -253,13 +253,11 @@ def solve_sscfl(
     info["heuristic_s"] = time.perf_counter() - t0
     if best is not None and better(lb, ub):
         return SscflResult(np.unique(best), best, ub, min(lb, ub), info)
-    # fixing against the incumbent (or nothing: every plan has value >= lb)
-    cut = ub - tol if math.isfinite(ub) else math.inf
+    # fixing: lower bounds on L with y_j flipped or x_ij forced to 1, from
+    # the knapsack tables (capacity Q_j - w_i for the others; forced sites
+    # count g_j whatever its sign)
     g = final.g
-    free = ~forced
-    fix0 = free & (g >= 0) & (final.value + g > cut)
-    fix1 = free & (g < 0) & (final.value - g > cut)
-    base = np.where(forced | fix1, g, np.minimum(g, 0.0))
+    base = np.where(forced, g, np.minimum(g, 0.0))
     assert final.tables is not None
     pen = np.empty((n, mk))
     for j in range(mk):
@@ -267,39 +265,60 @@ def solve_sscfl(
         room = Q[j] - wi
         val = np.where(room >= 0, tab[np.clip(room, 0, None)], -np.inf)
         pen[:, j] = f[j] + cT[j] - lam_best - val - base[j]
-    keep = (final.value + pen <= cut) & ~fix0[None, :]
-    info.update(
-        fixed_closed=int(fix0.sum()),
-        fixed_open=int(fix1.sum()),
-        pairs_left=int(keep.sum()),
-    )
-    mip_bound = -math.inf
-    if keep.sum() <= _MAX_EXACT_PAIRS or best is None:
+    bound, x, one = lb, None, math.isfinite(ub)
+    # rounds: the MIP stops at its first better plan, which tightens the
+    # fixing for the next round (after 4 rounds it runs to the end)
+    for rnd in range(5):
+        cut = ub - tol if math.isfinite(ub) else math.inf
+        fix0 = ~forced & (g >= 0) & (final.value + g > cut)
+        fix1 = ~forced & (g < 0) & (final.value - g > cut)
+        keep = (final.value + pen <= cut) & ~fix0[None, :]
+        info.update(
+            fixed_closed=int(fix0.sum()),
+            fixed_open=int(fix1.sum()),
+            pairs_left=int(keep.sum()),
+            mip_rounds=rnd + 1,
+        )
+        if keep.sum() > _MAX_EXACT_PAIRS and best is not None:
+            # too large to prove: a kernel MIP for a better plan (the sites the
+            # relaxation kept opening, each point's cheapest few unfixed pairs)
+            kern = ((freq > 0.05) | forced | fix1) & ~fix0
+            kern[best] = True
+            kk = _near(np.where(keep, c, np.inf), kern, 6, best)
+            x, _, st, nodes = _reduced_mip(
+                c, w, f, Q, kk, forced | fix1, ~kern, cut=math.inf,
+                integral=integral, time_limit_s=_left(t0, limit, 1.0),
+                node_limit=node_limit, start=best, hb=hb,
+            )  # fmt: skip
+            info.update(kernel_sites=int(kern.sum()), kernel_status=st)
+            if x is not None:
+                v = float(f[np.unique(x)].sum() + c[np.arange(n), x].sum())
+                if v < ub:
+                    ub, best = v, x
+            break
         # exact: every plan better than the incumbent lies in the reduced model
         x, mip_bound, st, nodes = _reduced_mip(
             c, w, f, Q, keep, forced | fix1, fix0, cut=cut, integral=integral,
             time_limit_s=_left(t0, limit, 1.0), node_limit=node_limit, hb=hb,
+            max_sols=1 if rnd < 4 and one else None,
         )  # fmt: skip
         info.update(mip_status=st, mip_nodes=nodes)
-    else:
-        # too large to prove: a kernel MIP for a better plan (the sites the
-        # relaxation kept opening, each point's cheapest few unfixed pairs)
-        kern = ((freq > 0.05) | forced | fix1) & ~fix0
-        kern[best] = True
-        kk = _near(np.where(keep, c, np.inf), kern, 6, best)
-        x, _, st, nodes = _reduced_mip(
-            c, w, f, Q, kk, forced | fix1, ~kern, cut=math.inf, integral=integral,
-            time_limit_s=_left(t0, limit, 1.0), node_limit=node_limit, start=best,
-            hb=hb,
-        )  # fmt: skip
-        info.update(kernel_sites=int(kern.sum()), kernel_status=st, kernel_nodes=nodes)
-    if x is not None:
-        v = float(f[np.unique(x)].sum() + c[np.arange(n), x].sum())
-        if v < ub:
-            ub, best = v, x
+        bound = max(bound, min(ub, mip_bound))
+        improved = False
+        if x is not None:
+            v = float(f[np.unique(x)].sum() + c[np.arange(n), x].sum())
+            if v < ub:
+                ub, best, improved = v, x, True
+        if better(bound, ub) or st in ("Optimal", "Infeasible"):
+            break
+        if not improved:  # HiGHS' first plan was no better: once more, to the end
+            if not one:
+                break
+            one = False
+        if math.isfinite(limit) and time.perf_counter() - t0 > limit:
+            break
     if best is None:
         return SscflResult(np.zeros(0, np.int64), np.full(n, -1), math.nan, lb, info)
-    bound = max(lb, min(ub, mip_bound))
     return SscflResult(np.unique(best), best, ub, min(bound, ub), info)
 
 
@@ -338,6 +357,7 @@ def _reduced_mip(
     node_limit: int | None,
     start: np.ndarray | None = None,
     hb: Heartbeat | None = None,
+    max_sols: int | None = None,
 ) -> tuple[np.ndarray | None, float, str, int]:
     """HiGHS on the pairs left by fixing; returns (assignment, bound, status, nodes).
 
@@ -395,6 +415,8 @@ def _reduced_mip(
         x0[ypos[np.unique(start)]] = 1.0
         x0[ny + pos[np.arange(n), start]] = 1.0
     opts: dict[str, float | int | bool | str] = {}
+    if max_sols is not None:
+        opts["mip_max_improving_sols"] = max_sols
     if math.isfinite(cut):
         opts["objective_bound"] = float(cut + (1e-6 if integral else 0.0))
     res = solve_mip(
