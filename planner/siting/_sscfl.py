@@ -213,7 +213,7 @@ def solve_sscfl(
         if stall >= 25:
             theta, stall = theta / 2, 0
             lam = lam_best.copy()
-            if theta < 1e-4:
+            if theta < 0.02:
                 break
     info: dict[str, float | int | str] = {
         "lagrange_iterations": it,
