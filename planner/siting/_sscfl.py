@@ -62,7 +62,8 @@ def applicable(w: np.ndarray, cap: np.ndarray) -> bool:
     if not np.all(w == np.round(w)) or np.any(w < 0):
         return False
     q = np.minimum(np.floor(cap + 1e-9), w.sum())
-    return float(q.sum()) <= _MAX_CELLS
+    # one site's DP table holds (its positive points + 1) x (Q_j + 1) values
+    return float(q.sum()) <= _MAX_CELLS and w.size * float(q.max()) <= 25 * _MAX_CELLS
 
 
 def _knapsack(
@@ -170,7 +171,15 @@ def solve_sscfl(
     def better(lb: float, ub: float) -> bool:  # is ub proven by lb?
         return ub - lb < tol + 1e-9 * max(1.0, abs(ub))
 
-    pr = Primal(c, w, Q, f)
+    pr = Primal(c, w, Q, f, forced)
+
+    def value(x: np.ndarray) -> float:  # a plan's cost, forced sites paid
+        return float(
+            f[np.unique(x)].sum()
+            + f[forced & ~np.isin(np.arange(mk), x)].sum()
+            + c[np.arange(n), x].sum()
+        )
+
     # multipliers: cheapest service plus the site's fixed cost per unit when full
     share = f / np.maximum(Q, 1)
     lam = (c + w[:, None] * share[None, :]).min(axis=1)
@@ -246,7 +255,7 @@ def solve_sscfl(
             start=best,
         )  # fmt: skip
         if x is not None:
-            v = float(f[np.unique(x)].sum() + c[np.arange(n), x].sum())
+            v = value(x)
             if v < ub:
                 ub, best = v, x
         info.update(gap_status=st, gap_objective=ub)
@@ -292,7 +301,7 @@ def solve_sscfl(
             )  # fmt: skip
             info.update(kernel_sites=int(kern.sum()), kernel_status=st)
             if x is not None:
-                v = float(f[np.unique(x)].sum() + c[np.arange(n), x].sum())
+                v = value(x)
                 if v < ub:
                     ub, best = v, x
             break
@@ -306,7 +315,7 @@ def solve_sscfl(
         bound = max(bound, min(ub, mip_bound))
         improved = False
         if x is not None:
-            v = float(f[np.unique(x)].sum() + c[np.arange(n), x].sum())
+            v = value(x)
             if v < ub:
                 ub, best, improved = v, x, True
         if better(bound, ub) or st in ("Optimal", "Infeasible"):
@@ -365,6 +374,7 @@ def _reduced_mip(
     reduced model); an infeasible reduced model proves the incumbent.
     """
     n, mk = c.shape
+    keep = keep & ~closed[None, :]
     if np.any(~keep.any(axis=1)):
         return None, math.inf, "every site fixed for some point", 0
     ii, kk = np.nonzero(keep)

@@ -18,8 +18,16 @@ __all__ = ["Primal", "site_moves"]
 class Primal:
     """Plans for an open set: regret assignment, shift and swap moves."""
 
-    def __init__(self, c: np.ndarray, w: np.ndarray, Q: np.ndarray, f: np.ndarray):
+    def __init__(
+        self,
+        c: np.ndarray,
+        w: np.ndarray,
+        Q: np.ndarray,
+        f: np.ndarray,
+        forced: np.ndarray,
+    ):
         self.c, self.w, self.Q, self.f = c, w, Q.astype(np.float64), f
+        self.forced = forced  # paid for whether used or not
         self.n_evals = 0
 
     def plan(
@@ -48,7 +56,9 @@ class Primal:
             a[i] = j
             res[j] -= w[i]
         self._improve(c, w, res, a, swaps)
-        cost = float(self.f[S].sum() + c[np.arange(n), a].sum())
+        paid = self.forced.copy()
+        paid[S[a]] = True
+        cost = float(self.f[paid].sum() + c[np.arange(n), a].sum())
         return cost, S[a]
 
     def _improve(

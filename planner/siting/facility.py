@@ -17,9 +17,10 @@ at ``closing_cost`` (opening cost ``-closing_cost`` plus the constant).
 UFL without budget uses the same machinery as the p-median: greedy
 add/drop/swap local search, a Lagrangian bound (assignment rows relaxed) with
 reduced-cost fixing, and the radius formulation of Garcia, Labbe & Marin
-(2011) without the cardinality row, solved by HiGHS. CFL (and UFL with a
-budget) builds the dense ``x_ij`` model above: fine up to a few hundred
-thousand pairs.
+(2011) without the cardinality row, solved by HiGHS. Single-source CFL with
+whole demands (no budget or promise) uses :mod:`planner.siting._sscfl`: a
+Lagrangian bound with exact knapsacks, fixing, a reduced MIP. The rest builds
+the dense ``x_ij`` model above: fine up to a few hundred thousand pairs.
 """
 
 from __future__ import annotations

@@ -187,3 +187,23 @@ def test_knapsack_dp_matches_enumeration(seed: int) -> None:
             if wt[list(S)].sum() <= cap
         )
         assert tab[cap] == pytest.approx(best)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_existing_outlet_paid_even_when_unused(seed: int) -> None:
+    """An existing outlet is open and paid for even if no point is served there.
+
+    The costliest site, moved far from every point, is the existing outlet:
+    the optimum keeps it open and empty; enumeration with it forced agrees.
+    """
+    C, w, f, q = generated(6, 4, 2.0, seed)
+    j = int(np.argmax(f))
+    C[:, j] += 500.0
+    opt = brute(C, w, f, q, forced=(j,))
+    plan = solve_facility_location(
+        C, w, f, capacity=q, single_source=True, options=SiteOptions(existing=[j])
+    )
+    assert "lagrange" in plan.stats.solver
+    assert j in plan.open_idx.tolist()
+    assert plan.objective == pytest.approx(opt)
+    assert plan.bound <= opt + 1e-9
