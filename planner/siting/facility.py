@@ -17,9 +17,10 @@ at ``closing_cost`` (opening cost ``-closing_cost`` plus the constant).
 UFL without budget uses the same machinery as the p-median: greedy
 add/drop/swap local search, a Lagrangian bound (assignment rows relaxed) with
 reduced-cost fixing, and the radius formulation of Garcia, Labbe & Marin
-(2011) without the cardinality row, solved by HiGHS. CFL (and UFL with a
-budget) builds the dense ``x_ij`` model above: fine up to a few hundred
-thousand pairs.
+(2011) without the cardinality row, solved by HiGHS. Single-source CFL with
+whole demands (no budget or promise) uses :mod:`planner.siting._sscfl`: a
+Lagrangian bound with exact knapsacks, fixing, a reduced MIP. The rest builds
+the dense ``x_ij`` model above: fine up to a few hundred thousand pairs.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from planner.siting._highs import solve_mip
 from planner.siting._options import Resolved, resolve
 from planner.siting._radius import build_radius_model
 from planner.siting._search import Engine
+from planner.siting._sscfl import applicable, sscfl_plan
 from planner.siting.options import SiteOptions
 from planner.siting.plan import SitingPlan, nearest_open
 from planner.siting.problem import (
@@ -260,6 +262,11 @@ def solve_facility_location(
             expected="'exact' or 'auto' with capacity or budget",
             got=method,
         )
+    plain = budget is None and svc is None and single_source
+    if plain and cap is not None and applicable(w, cap[allowed]):  # see _sscfl
+        plan = sscfl_plan(C, w, f, cap, forced, excl, const, ex, part, hb,
+                          time_limit_s, node_limit, seed_int, t0)  # fmt: skip
+        return _priced(plan, opt, C_travel, hb)
     plan = _dense(
         C,
         w,
