@@ -129,3 +129,46 @@ def test_small_kernel_and_fixing_keep_the_optimum(layout: str) -> None:
     A = sp.csc_matrix(red.A)
     assert red.const_covered + covered_weight(A, red.gw, res.open_cols) == ref
     assert red.const_covered + res.bound == pytest.approx(ref)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("seed", [0, 4])
+def test_set_cover_reductions_reach_a_fixpoint_and_keep_the_optimum(
+    layout: str, seed: int
+) -> None:
+    """Row/column dominance and essential columns stop at a fixpoint, optimum kept.
+
+    A second pass over the reduced matrix finds nothing more to drop, and the
+    essential columns plus a minimum cover of what is left (plain MIP on the
+    reduced matrix) cost what the plain MIP on every point costs.
+    """
+    from planner.siting._cover import coverage_matrix, reduce_cover, reduce_set_cover
+
+    cost, w = _layouts().instance(layout, n=300, m=80, seed=seed)
+    r = 15.0
+    reach = (cost <= r).any(axis=1)
+    ref = _plain_lscp(cost[reach].astype(np.float64), r)
+    none = np.zeros(0, np.int64)
+    red = reduce_cover(
+        coverage_matrix(cost, r),
+        np.where(reach, w, 0.0),
+        forced=none,
+        excluded=none,
+        col_cost=np.ones(80),
+    )
+    A, _, ess = reduce_set_cover(red.A, np.ones(red.cand.size))
+    again, cols2, ess2 = reduce_set_cover(A, np.ones(A.shape[1]))
+    assert again.shape == A.shape
+    assert ess2.size == 0
+    assert np.array_equal(cols2, np.arange(A.shape[1]))
+    rest = 0.0
+    if A.shape[0]:
+        res = milp(
+            np.ones(A.shape[1]),
+            constraints=LinearConstraint(A, 1, np.inf),
+            integrality=np.ones(A.shape[1]),
+            bounds=Bounds(0, 1),
+        )
+        assert res.status == 0
+        rest = float(res.fun)
+    assert ess.size + rest == pytest.approx(ref)
