@@ -21,6 +21,7 @@ process so far (MB; run one engine per process for a clean figure).
 
     .venv/bin/python benchmarks/bench_routing_field_day.py [--time-limit 60]
         [--only fd_n500_m50_s1,gen_n300_s2] [--engines ours,pyvrp,vroom]
+        [--params ours.toml]
 
 ``--cpu-clock`` makes every time limit (ours and PyVRP's, not VROOM's) CPU
 seconds of this process, so that engines get equal CPU on a loaded machine
@@ -44,6 +45,7 @@ import numpy as np
 
 from planner.routing import solve_dispatch, validate_plan
 from planner.routing.instances import field_day_problem, generate_field_day
+from planner.routing.params import DispatchParams
 
 FIELD = (
     Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "field_day"
@@ -210,7 +212,11 @@ def main() -> None:
         action="store_true",
         help="time limits in CPU seconds of this process (a loaded machine)",
     )
+    ap.add_argument(
+        "--params", default=None, help="a TOML file of DispatchParams fields for ours"
+    )
     args = ap.parse_args()
+    params = DispatchParams.from_file(args.params) if args.params else None
     if args.cpu_clock:  # every deadline (ours and PyVRP's) reads this clock
         time.perf_counter = time.process_time
     names = [x for x in args.only.split(",") if x]
@@ -232,7 +238,9 @@ def main() -> None:
                 ok = str(feas)
             else:
                 p = field_day_problem(d)
-                plan = solve_dispatch(p, time_limit_s=args.time_limit, seed=args.seed)
+                plan = solve_dispatch(
+                    p, time_limit_s=args.time_limit, seed=args.seed, params=params
+                )
                 ok = str(not validate_plan(p, plan))
                 served = np.asarray(plan.stop_job).tolist()
                 th = plan.kpi_dict()["travel_h"]

@@ -124,7 +124,9 @@ def _run(
     )
     if init is None:
         random = pyvrp.Solution.make_random(data, rng)
+        t_ls = time.perf_counter()
         init = ls(random, pm.max_cost_evaluator(), exhaustive=True)
+        logger.info("first local search: %.2f s", time.perf_counter() - t_ls)
     if ils_neighbours is not None:
         ls.neighbours = as_dict(ils_neighbours)
     algo = pyvrp.IteratedLocalSearch(data, pm, ls, init, solve_params.ils)
