@@ -1,6 +1,7 @@
 """Technician dispatch: the problem, its solver, an independent validator, the plan;
 promised slots, a multi-day horizon and in-day re-planning on top of them."""
 
+from planner.routing.bound import served_upper_bound as served_upper_bound
 from planner.routing.edit import NewJob as NewJob
 from planner.routing.geodata import (
     dispatch_problem_from_geodataframes as dispatch_problem_from_geodataframes,
@@ -43,6 +44,7 @@ __all__ = [
     "offer_slots",
     "replan",
     "screen_jobs",
+    "served_upper_bound",
     "solve_dispatch",
     "solve_horizon",
     "validate_plan",
