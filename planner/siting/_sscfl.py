@@ -211,7 +211,7 @@ def solve_sscfl(
                 top = sorted([*top, (got[0], key, S)], key=lambda t: t[0])[:3]
                 if got[0] < ub:
                     ub, best = got
-        if better(lb, ub) or time.perf_counter() - t0 > 0.35 * limit:
+        if better(lb, ub) or time.perf_counter() - t0 > 0.3 * limit:
             break
         s = 1.0 - lag.count
         norm = float(s @ s)
@@ -241,7 +241,7 @@ def solve_sscfl(
         if got is not None and got[0] < ub:
             ub, best = got
     if best is not None:
-        ub, best = site_moves(pr, (ub, best), forced, final.g, t0 + 0.4 * limit)
+        ub, best = site_moves(pr, (ub, best), forced, final.g, t0 + 0.35 * limit)
     info["heuristic_objective"] = ub
     if best is not None and not better(lb, ub):
         # the assignment to the best open set, exactly (a GAP on each point's
@@ -251,7 +251,7 @@ def solve_sscfl(
         kern[S] = True
         x, _, st, _ = _reduced_mip(
             c, w, f, Q, _near(c, kern, 5, best), kern, ~kern, cut=math.inf,
-            integral=integral, time_limit_s=_left(t0, limit, 0.15), node_limit=2000,
+            integral=integral, time_limit_s=_left(t0, limit, 0.35), node_limit=2000,
             start=best,
         )  # fmt: skip
         if x is not None:
@@ -291,7 +291,7 @@ def solve_sscfl(
         if keep.sum() > _MAX_EXACT_PAIRS and best is not None:
             # too large to prove: a kernel MIP for a better plan (the sites the
             # relaxation kept opening, each point's cheapest few unfixed pairs)
-            kern = ((freq > 0.05) | forced | fix1) & ~fix0
+            kern = ((freq > 0.5) | forced | fix1) & ~fix0
             kern[best] = True
             kk = _near(np.where(keep, c, np.inf), kern, 6, best)
             x, _, st, nodes = _reduced_mip(
