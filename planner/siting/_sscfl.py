@@ -44,6 +44,8 @@ __all__ = ["SscflResult", "applicable", "solve_sscfl", "sscfl_plan"]
 _MAX_CELLS = 4_000_000
 # above this many pairs left after fixing the exact MIP is not tried
 _MAX_EXACT_PAIRS = 30_000
+# a kernel MIP over open sets before fixing up to this many pairs
+_MAX_KERNEL_PAIRS = 4_000
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -211,7 +213,7 @@ def solve_sscfl(
                 top = sorted([*top, (got[0], key, S)], key=lambda t: t[0])[:3]
                 if got[0] < ub:
                     ub, best = got
-        if better(lb, ub) or time.perf_counter() - t0 > 0.35 * limit:
+        if better(lb, ub) or time.perf_counter() - t0 > 0.3 * limit:
             break
         s = 1.0 - lag.count
         norm = float(s @ s)
@@ -241,7 +243,7 @@ def solve_sscfl(
         if got is not None and got[0] < ub:
             ub, best = got
     if best is not None:
-        ub, best = site_moves(pr, (ub, best), forced, final.g, t0 + 0.4 * limit)
+        ub, best = site_moves(pr, (ub, best), forced, final.g, t0 + 0.35 * limit)
     info["heuristic_objective"] = ub
     if best is not None and not better(lb, ub):
         # the assignment to the best open set, exactly (a GAP on each point's
@@ -251,7 +253,7 @@ def solve_sscfl(
         kern[S] = True
         x, _, st, _ = _reduced_mip(
             c, w, f, Q, _near(c, kern, 5, best), kern, ~kern, cut=math.inf,
-            integral=integral, time_limit_s=_left(t0, limit, 0.15), node_limit=2000,
+            integral=integral, time_limit_s=_left(t0, limit, 0.35), node_limit=2000,
             start=best,
         )  # fmt: skip
         if x is not None:
@@ -259,6 +261,19 @@ def solve_sscfl(
             if v < ub:
                 ub, best = v, x
         info.update(gap_status=st, gap_objective=ub)
+    if best is not None and not better(lb, ub) and n * 8 <= _MAX_KERNEL_PAIRS:
+        # small enough: the open set too, over the sites the relaxation opened
+        # often (each point's 8 cheapest of them), from the incumbent
+        kern = (freq > 0.5) | forced
+        kern[best] = True
+        x, _, st, _ = _reduced_mip(
+            c, w, f, Q, _near(c, kern, 8, best), forced, ~kern, cut=math.inf,
+            integral=integral, time_limit_s=_left(t0, limit, 0.3), node_limit=2000,
+            start=best,
+        )  # fmt: skip
+        if x is not None and value(x) < ub:
+            ub, best = value(x), x
+        info.update(open_set_status=st, open_set_objective=ub)
     info["heuristic_s"] = time.perf_counter() - t0
     if best is not None and better(lb, ub):
         return SscflResult(np.unique(best), best, ub, min(lb, ub), info)
@@ -291,7 +306,7 @@ def solve_sscfl(
         if keep.sum() > _MAX_EXACT_PAIRS and best is not None:
             # too large to prove: a kernel MIP for a better plan (the sites the
             # relaxation kept opening, each point's cheapest few unfixed pairs)
-            kern = ((freq > 0.05) | forced | fix1) & ~fix0
+            kern = ((freq > 0.5) | forced | fix1) & ~fix0
             kern[best] = True
             kk = _near(np.where(keep, c, np.inf), kern, 6, best)
             x, _, st, nodes = _reduced_mip(
