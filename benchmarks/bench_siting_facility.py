@@ -24,27 +24,11 @@ import math
 import time
 
 import numpy as np
-from bench_siting_layouts import clock, distances, load, threads
+from bench_siting_layouts import clock, load, threads
 
 from planner.siting import solve_facility_location
 from planner.siting.facility import _dense
-
-
-def instance(
-    n: int, m: int, r: float, seed: int, factor: float = 1.0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Unit cost (n x m, whole numbers), demand, fixed cost and capacity."""
-    rng = np.random.default_rng([seed, n, m, int(10 * r)])
-    d = rng.uniform(0, 100, size=(n, 2))
-    s = rng.uniform(0, 100, size=(m, 2))
-    w = rng.integers(5, 36, size=n).astype(np.float64)
-    q = rng.uniform(10, 160, size=m)
-    q = np.ceil(q * r * w.sum() / q.sum())
-    f = np.round(
-        rng.uniform(0, 90, size=m) + rng.uniform(100, 110, size=m) * np.sqrt(q)
-    )
-    C = np.round(factor * distances(d, s).astype(np.float64))
-    return C, w, f, q
+from planner.siting.instances import generate_sscfl
 
 
 def recompute(
@@ -95,7 +79,7 @@ def main() -> None:
             n, m = (int(x) for x in size.split("x"))
             for r in args.ratios:
                 for seed in args.seeds:
-                    C, w, f, q = instance(n, m, r, seed, args.factor)
+                    C, w, f, q = generate_sscfl(n, m, r, seed, args.factor)
                     with clock() as t:
                         plan = solve_facility_location(
                             C,

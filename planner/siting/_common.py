@@ -175,3 +175,41 @@ def make_plan(
         partner_idx=used,
         **costs,
     )
+
+
+def assignment_rows(
+    ii: np.ndarray, kk: np.ndarray, ny: int, w: np.ndarray, q: np.ndarray | None
+) -> tuple[
+    list[np.ndarray],
+    list[np.ndarray],
+    list[np.ndarray],
+    list[np.ndarray],
+    list[np.ndarray],
+    int,
+]:
+    """Rows of the facility-location MIP over the pairs ``(ii[t], kk[t])``.
+
+    Columns: ``y`` (``ny``), then one ``x`` per pair; ``kk`` holds each pair's
+    ``y`` column. Rows: every point assigned once, ``x <= y`` and, with
+    capacities ``q`` (per ``y`` column), ``sum_i w_i x_ij <= q_j y_j`` and the
+    aggregate ``sum_j q_j y_j >= sum_i w_i``. Returns the COO blocks (rows,
+    columns, values), the row bounds and the number of rows.
+    """
+    nx = ii.size
+    n = w.size
+    xc = ny + np.arange(nx)
+    rows = [ii, np.arange(nx) + n, np.arange(nx) + n]
+    cols = [xc, xc, kk]
+    vals = [np.ones(nx), np.ones(nx), -np.ones(nx)]
+    lo = [np.ones(n), np.full(nx, -np.inf)]
+    hi = [np.ones(n), np.zeros(nx)]
+    r = n + nx
+    if q is not None:
+        qf = np.asarray(q, dtype=np.float64)
+        rows += [r + kk, r + np.arange(ny), np.full(ny, r + ny)]
+        cols += [xc, np.arange(ny), np.arange(ny)]
+        vals += [w[ii], -qf, qf]
+        lo += [np.full(ny, -np.inf), np.array([float(w.sum())])]
+        hi += [np.zeros(ny), np.array([np.inf])]
+        r += ny + 1
+    return rows, cols, vals, lo, hi, r

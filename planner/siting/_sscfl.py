@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.core.result import SolveStatus
-from planner.siting._common import is_integral, make_plan, status_for
+from planner.siting._common import assignment_rows, is_integral, make_plan, status_for
 from planner.siting._highs import solve_mip
 from planner.siting._sscfl_search import Primal, site_moves
 from planner.siting.plan import SitingPlan
@@ -399,33 +399,7 @@ def _reduced_mip(
     ypos = np.full(mk, -1)
     ypos[ycols] = np.arange(ycols.size)
     ny = ycols.size
-    xc = ny + np.arange(nx)
-    rows, cols, vals, lo, hi = [], [], [], [], []
-    r = 0
-    rows.append(ii)
-    cols.append(xc)
-    vals.append(np.ones(nx))
-    lo.append(np.ones(n))
-    hi.append(np.ones(n))
-    r += n
-    rows += [r + np.arange(nx), r + np.arange(nx)]
-    cols += [xc, ypos[kk]]
-    vals += [np.ones(nx), -np.ones(nx)]
-    lo.append(np.full(nx, -np.inf))
-    hi.append(np.zeros(nx))
-    r += nx
-    rows += [r + ypos[kk], r + np.arange(ny)]
-    cols += [xc, np.arange(ny)]
-    vals += [w[ii], -Q[ycols].astype(np.float64)]
-    lo.append(np.full(ny, -np.inf))
-    hi.append(np.zeros(ny))
-    r += ny
-    rows.append(np.full(ny, r))
-    cols.append(np.arange(ny))
-    vals.append(Q[ycols].astype(np.float64))
-    lo.append(np.array([float(w.sum())]))
-    hi.append(np.array([np.inf]))
-    r += 1
+    rows, cols, vals, lo, hi, r = assignment_rows(ii, ypos[kk], ny, w, Q[ycols])
     A = sp.csc_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
         shape=(r, ny + nx),

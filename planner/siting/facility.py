@@ -40,6 +40,7 @@ from planner.core.progress import Heartbeat, ProgressCallback
 from planner.core.result import SolveStatus
 from planner.core.rng import Seed
 from planner.siting._common import (
+    assignment_rows,
     check_method,
     check_seed,
     heartbeat,
@@ -448,37 +449,8 @@ def _dense(
     ii = np.repeat(np.arange(n), mk)
     kk = np.tile(np.arange(mk), n)
     xc = mk + np.arange(nx)
-    blocks_r, blocks_c, blocks_v = [], [], []
-    lo, hi = [], []
-    r = 0
-    # assignment rows
-    blocks_r.append(r + ii)
-    blocks_c.append(xc)
-    blocks_v.append(np.ones(nx))
-    lo.append(np.ones(n))
-    hi.append(np.ones(n))
-    r += n
-    # linking x_ij - y_j <= 0
-    blocks_r += [r + np.arange(nx), r + np.arange(nx)]
-    blocks_c += [xc, kk]
-    blocks_v += [np.ones(nx), -np.ones(nx)]
-    lo.append(np.full(nx, -np.inf))
-    hi.append(np.zeros(nx))
-    r += nx
-    if cap is not None:
-        blocks_r += [r + kk, r + np.arange(mk)]
-        blocks_c += [xc, np.arange(mk)]
-        blocks_v += [w[ii], -cap[allowed]]
-        lo.append(np.full(mk, -np.inf))
-        hi.append(np.zeros(mk))
-        r += mk
-        # aggregate capacity cut: sum_j Q_j y_j >= total demand
-        blocks_r.append(np.full(mk, r))
-        blocks_c.append(np.arange(mk))
-        blocks_v.append(cap[allowed])
-        lo.append(np.array([float(w.sum())]))
-        hi.append(np.array([np.inf]))
-        r += 1
+    q = None if cap is None else cap[allowed]
+    blocks_r, blocks_c, blocks_v, lo, hi, r = assignment_rows(ii, kk, mk, w, q)
     if budget is not None:
         blocks_r.append(np.full(mk, r))
         blocks_c.append(np.arange(mk))

@@ -18,21 +18,7 @@ from planner.core.result import SolveStatus
 from planner.siting import SiteOptions, solve_facility_location
 from planner.siting._sscfl import _knapsack, solve_sscfl
 from planner.siting.facility import _dense
-
-
-def generated(
-    n: int, m: int, r: float, seed: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Holmberg-style instance: unit costs, demands 5..35, fixed costs, capacities."""
-    rng = np.random.default_rng([seed, n, m, int(10 * r)])
-    d = rng.uniform(0, 100, size=(n, 2))
-    s = rng.uniform(0, 100, size=(m, 2))
-    w = rng.integers(5, 36, size=n).astype(np.float64)
-    q = rng.uniform(10, 160, size=m)
-    q = np.maximum(np.ceil(q * r * w.sum() / q.sum()), w.max())
-    f = np.round(rng.uniform(0, 90, m) + rng.uniform(100, 110, m) * np.sqrt(q))
-    C = np.round(np.hypot(d[:, None, 0] - s[None, :, 0], d[:, None, 1] - s[None, :, 1]))
-    return C, w, f, q
+from planner.siting.instances import generate_sscfl
 
 
 def brute(
@@ -76,7 +62,7 @@ def test_tiny_matches_enumeration(seed: int, r: float) -> None:
     Ratios 1.15 and 1.6 make the capacities tight (few open sets can hold the
     demand), 3 leaves room. The bound is never above the true optimum.
     """
-    C, w, f, q = generated(7, 4, r, seed)
+    C, w, f, q = generate_sscfl(7, 4, r, seed)
     opt = brute(C, w, f, q)
     assert np.isfinite(opt)
     plan = solve_facility_location(C, w, f, capacity=q, single_source=True)
@@ -94,7 +80,7 @@ def test_lagrangian_bound_below_optimum_and_mip_closes(seed: int) -> None:
     The reduced MIP gets ``node_limit=0``: whatever is returned, bound <= the
     enumerated optimum <= objective.
     """
-    C, w, f, q = generated(7, 4, 1.3, seed + 10)
+    C, w, f, q = generate_sscfl(7, 4, 1.3, seed + 10)
     opt = brute(C, w, f, q)
     res = solve_sscfl(
         C, w, f, q, np.zeros(4, bool), integral=True, time_limit_s=None, node_limit=0
@@ -110,7 +96,7 @@ def test_lagrangian_bound_below_optimum_and_mip_closes(seed: int) -> None:
 @pytest.mark.parametrize(("seed", "r"), [(0, 2.0), (1, 3.0), (2, 5.0), (3, 1.5)])
 def test_small_matches_dense_mip(seed: int, r: float) -> None:
     """40 points x 8 sites: same optimum as the plain dense MIP (HiGHS, proven)."""
-    C, w, f, q = generated(40, 8, r, seed)
+    C, w, f, q = generate_sscfl(40, 8, r, seed)
     e = np.zeros(0, np.int64)
     ref = _dense(
         C, w, f, q, True, e, e, None, 0.0, e, None, None, 0, time.perf_counter()
@@ -128,7 +114,7 @@ def test_options_existing_excluded_partner_match_enumeration() -> None:
     Site 0 is an existing outlet (kept open, fixed cost paid), site 3 is
     excluded, site 1 is a partner: no opening cost, 2 per ticket on top.
     """
-    C, w, f, q = generated(6, 4, 1.8, 5)
+    C, w, f, q = generate_sscfl(6, 4, 1.8, 5)
     fee = 2.0
     Cp = C.copy()
     Cp[:, 1] += fee
@@ -152,7 +138,7 @@ def test_options_existing_excluded_partner_match_enumeration() -> None:
 
 def test_fractional_demand_uses_dense_mip() -> None:
     """Non-integral demands have no exact knapsack DP: the dense MIP solves them."""
-    C, w, f, q = generated(6, 3, 2.0, 1)
+    C, w, f, q = generate_sscfl(6, 3, 2.0, 1)
     w = w + 0.5
     plan = solve_facility_location(C, w, f, capacity=q * 1.2, single_source=True)
     assert plan.stats.solver == "highspy dense MIP"
@@ -161,7 +147,7 @@ def test_fractional_demand_uses_dense_mip() -> None:
 
 def test_capacity_below_demand_raises() -> None:
     """Whole demands above total capacity raise InfeasibleError before solving."""
-    C, w, f, q = generated(6, 3, 2.0, 0)
+    C, w, f, q = generate_sscfl(6, 3, 2.0, 0)
     q = np.floor(q * 0.9 * w.sum() / q.sum())
     with pytest.raises(InfeasibleError, match="below total demand"):
         solve_facility_location(C, w, f, capacity=q, single_source=True)
@@ -196,7 +182,7 @@ def test_existing_outlet_paid_even_when_unused(seed: int) -> None:
     The costliest site, moved far from every point, is the existing outlet:
     the optimum keeps it open and empty; enumeration with it forced agrees.
     """
-    C, w, f, q = generated(6, 4, 2.0, seed)
+    C, w, f, q = generate_sscfl(6, 4, 2.0, seed)
     j = int(np.argmax(f))
     C[:, j] += 500.0
     opt = brute(C, w, f, q, forced=(j,))

@@ -1,0 +1,31 @@
+"""Generated siting instances for tests and benchmarks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["generate_sscfl"]
+
+
+def generate_sscfl(
+    n: int, m: int, ratio: float, seed: int, factor: float = 1.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A single-source capacitated facility location instance, Holmberg style.
+
+    Points and sites uniform in a 100 x 100 square, demands whole 5..35,
+    capacities U(10, 160) scaled so that total capacity / total demand is
+    ``ratio`` (each at least the largest demand), fixed costs U(0, 90) +
+    U(100, 110) sqrt(capacity), unit costs ``round(factor * distance)``: whole
+    numbers, so objectives are too. Returns unit cost (n x m), demand, fixed
+    cost and capacity.
+    """
+    rng = np.random.default_rng([seed, n, m, int(10 * ratio)])
+    d = rng.uniform(0, 100, size=(n, 2))
+    s = rng.uniform(0, 100, size=(m, 2))
+    w = rng.integers(5, 36, size=n).astype(np.float64)
+    q = rng.uniform(10, 160, size=m)
+    q = np.maximum(np.ceil(q * ratio * w.sum() / q.sum()), w.max())
+    f = np.round(rng.uniform(0, 90, m) + rng.uniform(100, 110, m) * np.sqrt(q))
+    dist = np.hypot(d[:, None, 0] - s[None, :, 0], d[:, None, 1] - s[None, :, 1])
+    C = np.round(factor * dist.astype(np.float32).astype(np.float64))
+    return C, w, f, q
