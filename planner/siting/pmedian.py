@@ -23,7 +23,12 @@ Heuristic (``method="heuristic"``): greedy add, then fast vertex substitution
 numpy over the dense matrix), randomized-greedy restarts driven by ``seed``,
 and a Lagrangian relaxation of the assignment rows solved by subgradient
 optimization (Beasley 1993): it gives the lower bound that every plan reports,
-and its relaxed solutions seed more local searches.
+and its relaxed solutions seed more local searches. On matrices above
+:data:`AUTO_EXACT_MAX_ENTRIES` entries (no budget) the swaps run on each
+point's nearest candidates instead (:mod:`planner.siting._sparse_swap`, the
+same swap values without passing over the whole matrix) inside an iterated
+local search before and after the Lagrangian bound; there a dense search costs
+seconds a descent, the sparse one milliseconds a round.
 
 Exact (``method="exact"``): the heuristic's plan and Lagrangian multipliers
 reduce the problem first (Lagrangian reduced-cost fixing: a candidate whose
@@ -76,6 +81,7 @@ from planner.siting._highs import solve_mip
 from planner.siting._options import capped_by_partners, partner_cost, resolve
 from planner.siting._radius import RadiusModel, build_radius_model
 from planner.siting._search import Engine
+from planner.siting._sparse_swap import SparseSwap
 from planner.siting.options import SiteOptions
 from planner.siting.plan import SitingPlan, nearest_open
 from planner.siting.problem import check_cost, check_p, check_weights
@@ -90,6 +96,18 @@ AUTO_EXACT_MAX_ENTRIES = 2_000_000
 PROBE_MAX_ENTRIES = 4_000_000
 #: Wall-time cap of Lagrangian probing without a time limit (else 30 % of it).
 PROBE_MAX_S = 30.0
+#: Large matrices with a time limit: the iterated local search runs to this
+#: share of it, the Lagrangian to the second (it stops earlier once its step
+#: has converged), the iterated search again to the end.
+ILS_SHARE = (0.3, 0.65)
+#: ... and the second iterated search stops at this share of the limit.
+ILS_END = 0.98
+#: Without a time limit each iterated search stops after this many rounds in
+#: a row without a better plan.
+ILS_STALL = 500
+#: The sparse search is used when at most this share of the points has its
+#: second-nearest open outlet beyond its kept candidates.
+SPARSE_MAX_FALLBACK = 0.05
 
 
 def solve_pmedian(
@@ -212,41 +230,75 @@ def solve_pmedian(
         eng.deadline = t0 + share * float(time_limit_s)
     integral = is_integral(w, f) and is_integral(C)
 
-    # -- heuristic: greedy + swaps, randomized restarts
-    best = eng.local_search(eng.greedy(p))
-    best_v = eng.value(best)
-    for _ in range(n_restarts):
-        if time.perf_counter() > eng.deadline:
-            break
-        S = eng.local_search(eng.greedy(p, rng=rng, rcl=3))
-        v = eng.value(S)
-        if v < best_v - 1e-9 * max(1.0, abs(best_v)):
-            best, best_v = S, v
-    hb("greedy + swap", best=best_v + const)
+    large = n * m > AUTO_EXACT_MAX_ENTRIES
+    lim_end = eng.deadline
+    # -- large matrices: swaps on each point's nearest candidates, iterated
+    sw = _sparse_start(eng, p) if large and opt.cap is None else None
+    ils_rounds = 0
+
+    def report(r: int, v: float) -> None:
+        hb("iterated local search", done=ils_rounds + r, best=v + const)
+
+    if sw is not None:
+        if time_limit_s is not None:
+            eng.deadline = t0 + ILS_SHARE[0] * (lim_end - t0)
+        ils_rounds += sw.iterate(
+            rng, eng.deadline, stall=None if time_limit_s else ILS_STALL, report=report
+        )
+        best, best_v = sw.S.copy(), sw.value
+        hb("iterated local search", best=best_v + const)
+        if time_limit_s is not None:
+            eng.deadline = t0 + ILS_SHARE[1] * (lim_end - t0)
+    else:
+        # -- heuristic: greedy + swaps, randomized restarts
+        best = eng.local_search(eng.greedy(p))
+        best_v = eng.value(best)
+        for _ in range(n_restarts):
+            if time.perf_counter() > eng.deadline:
+                break
+            S = eng.local_search(eng.greedy(p, rng=rng, rcl=3))
+            v = eng.value(S)
+            if v < best_v - 1e-9 * max(1.0, abs(best_v)):
+                best, best_v = S, v
+        hb("greedy + swap", best=best_v + const)
     # -- Lagrangian bound, seeded by the incumbent's assignment costs
     d1, _, _ = eng.nearest2(best)
-    large = n * m > AUTO_EXACT_MAX_ENTRIES
     if lagrange_iterations is None:
         if large:
             # a long run to the deadline when there is one
             lagrange_iterations = 1000 if time_limit_s is None else 100_000
         else:
             lagrange_iterations = 300 if method == "exact" else 100
+    if sw is not None:
+        improve = 0  # the iterated search below improves the plan more per second
+    elif large:
+        # on large matrices a local search from the relaxed solution every
+        # 300 iterations (each costs a few seconds there, and lowers the
+        # incumbent more than restarts do)
+        improve = 300
+    else:
+        improve = 50 if method == "exact" else improve_every
     lag = eng.lagrange(
         best_v,
         w * d1,
         max_iter=lagrange_iterations,
         patience=15,
         integral=integral,
-        # on large matrices a local search from the relaxed solution every
-        # 300 iterations (each costs a few seconds there, and lowers the
-        # incumbent more than restarts do); on small ones as set
-        improve_every=300 if large else (50 if method == "exact" else improve_every),
+        improve_every=improve,
         ub_set=best,
         schedule="progress" if large else "patience",
     )
     if lag.best_open is not None and lag.best_value < best_v:
         best, best_v = lag.best_open, lag.best_value
+    if sw is not None:
+        # a little time is left for the plan's assignment and frames
+        eng.deadline = t0 + ILS_END * (lim_end - t0)
+        ils_rounds += sw.iterate(
+            rng, eng.deadline, stall=None if time_limit_s else ILS_STALL, report=report
+        )
+        if sw.value < best_v:
+            best = sw.S.copy()
+        best_v = eng.value(best)  # exact, free of the search's running sums
     lb = lag.bound
     if integral:
         lb = math.ceil(lb - 1e-6)
@@ -256,6 +308,9 @@ def solve_pmedian(
         "lagrange_iterations": lag.n_iterations,
         "swap_evaluations": eng.n_evals,
     }
+    if sw is not None:
+        extra["ils_rounds"] = ils_rounds
+        extra["ils_moves"] = sw.n_moves
     if opt.cap is not None:
         extra["budget_spent"] = opt.spend(best)
     status = status_for(best_v, lb, integral=integral)
@@ -317,6 +372,25 @@ def solve_pmedian(
         extra=extra,
         existing=ex,
     )
+
+
+def _sparse_start(eng: Engine, p: int) -> SparseSwap | None:
+    """Greedy start on the sorted rows, or ``None`` when too many rows fall back to dense."""
+    srt = eng.sorted_rows()
+    if srt is None or p < 2:
+        return None
+    sw = SparseSwap(
+        eng.C,
+        eng.w,
+        eng.f,
+        srt,
+        eng.greedy(p),
+        forced=np.flatnonzero(eng.forced),
+        banned=np.flatnonzero(eng.banned),
+    )
+    if float(sw.fb.mean()) > SPARSE_MAX_FALLBACK:
+        return None
+    return sw
 
 
 def _exact(
