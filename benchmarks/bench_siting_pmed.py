@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_siting_layouts import load, threads
 
 from planner.siting import read_orlib_pmed, solve_pmedian
 
@@ -70,9 +71,21 @@ def main() -> None:
     head = f"{'instance':9} {'n':>4} {'p':>4} {'ours':>8} {'optimum':>8} {'gap%':>7} {'bound':>8} {'s':>7} {'cpu_s':>7} status"
     if args.spopt:
         head += f" {'spopt':>8} {'spopt_s':>8} {'sp_cpu':>8} spopt_status"
+    with threads(1) as pools:
+        print(
+            f"mode={args.mode} time_limit={args.time_limit} seed={args.seed}; "
+            f"threads: {pools}; {load()}"
+        )
+        run(args, ids, opt, head)
+    print(load())
+
+
+def run(
+    args: argparse.Namespace, ids: list[int], opt: dict[str, float], head: str
+) -> None:
+    """Solve each instance and print its row, then the totals."""
     sp_tot = sp_cpu_tot = 0.0
     sp_opt = 0
-    print(f"mode={args.mode} time_limit={args.time_limit} seed={args.seed}")
     print(head)
     tot = tot_cpu = 0.0
     gaps = []

@@ -1,18 +1,15 @@
 """Large p-median: 50,000 demand points x 2,000 candidates, p = 100 (printed only).
 
 Points and sites uniform in a 300 x 300 km square, float32 kilometres, integer
-weights 1..20, seeded. Heuristic mode (greedy + fast swap + Lagrangian bound)
-with a time limit. Reports objective, bound, gap, wall and CPU seconds and the
-peak resident memory of this process (the matrix alone is 400 MB).
+weights 1..20, one instance per seed. Heuristic mode (greedy, sparse swaps in an
+iterated local search, Lagrangian bound) with a time limit, one thread. Prints
+a row per seed: objective, bound, gap, wall and CPU seconds, thread pools,
+Lagrangian iterations, ILS rounds and the peak resident memory of this process
+(the matrix alone is 400 MB). Figures are in ``benchmarks/README.md`` (Siting).
 
-    .venv/bin/python benchmarks/bench_siting_scale.py [--n 50000 --m 2000 --p 100]
-        [--time-limit 300] [--spopt]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_siting_scale.py \\
+        [--n 50000 --m 2000 --p 100] [--seeds 0 1 2] [--time-limit 300] [--spopt]
     (ulimit -v 14000000; .venv/bin/python benchmarks/bench_siting_scale.py --spopt --skip-ours)
-
-Measured (2026-11-27, 2-core machine): ours gap 0.948 % (the Lagrangian step
-factor converged) in 188 s wall, 0.94 GB peak (the same plan and bound under
-load, at the 300 s limit); spopt: MemoryError after 384 s at 13.1 GB (14 GB cap) while
-building its model (pulp: one variable per demand x candidate pair).
 """
 
 from __future__ import annotations
@@ -22,6 +19,7 @@ import resource
 import time
 
 import numpy as np
+from bench_siting_layouts import clock, load, threads
 
 from planner.siting import solve_pmedian
 
@@ -42,12 +40,12 @@ def instance(n: int, m: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main() -> None:
-    """Run one instance."""
+    """Run one instance per seed and print a row for each."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=50_000)
     ap.add_argument("--m", type=int, default=2_000)
     ap.add_argument("--p", type=int, default=100)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0])
     ap.add_argument("--time-limit", type=float, default=300.0)
     ap.add_argument(
         "--spopt", action="store_true", help="also try spopt (may run out of memory)"
@@ -56,35 +54,39 @@ def main() -> None:
         "--skip-ours", action="store_true", help="only spopt (with --spopt)"
     )
     args = ap.parse_args()
-    cost, w = instance(args.n, args.m, args.seed)
-    if args.skip_ours:
+    print(f"{load()}; n={args.n} m={args.m} p={args.p} time_limit={args.time_limit}")
+    print(
+        "| seed | objective | bound | gap % | wall s | CPU s | threads | Lagrangian its "
+        "| ILS rounds | peak RSS MB |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for seed in args.seeds:
+        cost, w = instance(args.n, args.m, seed)
+        if args.skip_ours:
+            if args.spopt:
+                run_spopt(cost, w, args.p, args.time_limit)
+            continue
+        with threads(1) as pools, clock() as t:
+            plan = solve_pmedian(
+                cost,
+                w,
+                args.p,
+                method="heuristic",
+                time_limit_s=args.time_limit,
+                seed=seed,
+            )
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        x = plan.stats.extra
+        print(
+            f"| {seed} | {plan.objective:,.0f} | {plan.bound:,.0f} | {100 * plan.gap:.3f} "
+            f"| {t['wall']:.1f} | {t['cpu']:.1f} | {pools} "
+            f"| {x.get('lagrange_iterations', '-')} | {x.get('ils_rounds', '-')} "
+            f"| {rss:,.0f} |",
+            flush=True,
+        )
         if args.spopt:
             run_spopt(cost, w, args.p, args.time_limit)
-        return
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    t0 = time.perf_counter()
-    c0 = time.process_time()
-    plan = solve_pmedian(
-        cost,
-        w,
-        args.p,
-        method="heuristic",
-        time_limit_s=args.time_limit,
-        seed=args.seed,
-    )
-    dt = time.perf_counter() - t0
-    cpu = time.process_time() - c0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"n={args.n} m={args.m} p={args.p} seed={args.seed} time_limit={args.time_limit}"
-    )
-    print(
-        f"objective {plan.objective:.6g} bound {plan.bound:.6g} gap {100 * plan.gap:.3f} % "
-        f"wall {dt:.1f} s cpu {cpu:.1f} s peak RSS {rss:.0f} MB (after building the "
-        f"instance {rss0:.0f} MB) status {plan.status.value} {plan.stats.extra}"
-    )
-    if args.spopt:
-        run_spopt(cost, w, args.p, args.time_limit)
+    print(load())
 
 
 def run_spopt(cost: np.ndarray, w: np.ndarray, p: int, time_limit: float) -> None:
