@@ -132,3 +132,14 @@ def test_large_path_keeps_options_and_time_limit() -> None:
     closed = sum(1 for e in (0, 4) if e not in plan.open_idx)
     own = float(w @ cost[:, plan.open_idx].min(axis=1))
     assert plan.objective == pytest.approx(own + 30.0 * closed)
+
+
+@pytest.mark.usefixtures("large_path")
+def test_large_path_same_seed_same_plan() -> None:
+    """Without a time limit the large path is deterministic for a seed."""
+    cost, w, _, _ = random_instance(200, 30, 4, integer=False)
+    a = solve_pmedian(cost, w, 4, method="heuristic", seed=3)
+    b = solve_pmedian(cost, w, 4, method="heuristic", seed=3)
+    assert a.open_idx.tolist() == b.open_idx.tolist()
+    assert a.objective == b.objective
+    assert a.stats.extra["ils_rounds"] == b.stats.extra["ils_rounds"]
