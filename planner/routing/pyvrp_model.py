@@ -361,7 +361,8 @@ def build_model(
         len(prof_cols),
         est_build * len(prof_cols),
         g,
-        params.prize_scale if lexicographic else 1.0,
+        # prizes matter only when some job is optional
+        params.prize_scale if lexicographic and not req[jobs].all() else 1.0,
     )
 
 
