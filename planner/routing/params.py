@@ -34,6 +34,7 @@ _RANGES: dict[str, tuple[type, float, float]] = {
     "compat_neighbours": (int, 1, 10_000),
     "exhaustive_on_best": (bool, 0, 1),
     "history_length": (int, 1, 1_000_000),
+    "iters_no_improvement": (int, 1, 1_000_000_000),
     "max_perturbations": (int, 1, 10_000),
     "ls_s_per_pair": (float, 0.0, 1.0),
     "build_s_per_cell": (float, 0.0, 1.0),
@@ -90,6 +91,8 @@ class DispatchParams:
     history_length
         PyVRP's late-acceptance history (iterations a worse candidate is
         compared back over).
+    iters_no_improvement
+        PyVRP's iterations without a new best before it goes back to the best.
     max_perturbations
         PyVRP's largest number of clients perturbed per iteration.
     ls_s_per_pair
@@ -146,6 +149,7 @@ class DispatchParams:
     compat_neighbours: int = 60
     exhaustive_on_best: bool = True
     history_length: int = 300
+    iters_no_improvement: int = 150_000
     max_perturbations: int = 25
     ls_s_per_pair: float = 2e-5
     build_s_per_cell: float = 1e-7

@@ -198,6 +198,7 @@ def _search(
         ils=pyvrp.IteratedLocalSearchParams(
             exhaustive_on_best=params.exhaustive_on_best,
             history_length=params.history_length,
+            num_iters_no_improvement=params.iters_no_improvement,
         ),
         perturbation=PerturbationParams(max_perturbations=params.max_perturbations),
     )

@@ -37,6 +37,7 @@ def _day() -> DispatchProblem:
         ("max_penalty", 0.5),
         ("history_length", 0),
         ("max_perturbations", 2.5),
+        ("iters_no_improvement", 0),
     ],
 )
 def test_bad_field_is_named(field: str, value: object) -> None:
