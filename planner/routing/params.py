@@ -67,8 +67,9 @@ class DispatchParams:
         peer's model (prizes of 10**6 s), and serve more.
     max_penalty
         PyVRP's largest penalty per tick of time warp (or unit of excess load)
-        at ``prize_scale`` 1; it grows with ``prize_scale`` so that a prize
-        never buys a time-window violation.
+        at ``prize_scale`` 1; it grows with ``prize_scale`` (up to 10**9) so
+        that prizes and penalties keep their ratio, and not when every job is
+        required.
     service_bonus
         Bonus in a job's prize per minute of service it takes less than the
         longest job, in units of the cost of one minute of travel: among plans

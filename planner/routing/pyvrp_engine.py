@@ -191,8 +191,9 @@ def _search(
         return None
     logger.info("pyvrp neighbourhood: %d", k_nb)
     solve_params = pyvrp.SolveParams(
+        # capped: penalty x time warp in ticks must stay far inside int64
         penalty=pyvrp.PenaltyParams(
-            max_penalty=params.max_penalty * max(1.0, model.prize_scale)
+            max_penalty=min(1e9, params.max_penalty * max(1.0, model.prize_scale))
         ),
         neighbourhood=NeighbourhoodParams(num_neighbours=k_nb),
         ils=pyvrp.IteratedLocalSearchParams(
