@@ -92,12 +92,9 @@ def weights(d: dict[str, Any]) -> np.ndarray:
     return np.array([WEIGHT[j.get("urgency", "general")] for j in d["jobs"]])
 
 
-def run_pyvrp(
-    d: dict[str, Any], time_limit_s: float, seed: int
-) -> tuple[list[int], float, bool]:
-    """Plain PyVRP: (jobs served, travel hours, feasible)."""
+def pyvrp_data(d: dict[str, Any]) -> Any:
+    """The plain-PyVRP peer's model of the day (``pyvrp.ProblemData``)."""
     import pyvrp
-    from pyvrp.stop import MaxRuntime
 
     jobs, techs = d["jobs"], d["techs"]
     m, n = len(techs), len(jobs)
@@ -140,8 +137,19 @@ def run_pyvrp(
         )
         for i, t in enumerate(techs)
     ]
-    data = pyvrp.ProblemData(locs, clients, depots, vts, dist_mats, dur_mats)
-    del dist_mats, dur_mats
+    return pyvrp.ProblemData(locs, clients, depots, vts, dist_mats, dur_mats)
+
+
+def run_pyvrp(
+    d: dict[str, Any], time_limit_s: float, seed: int
+) -> tuple[list[int], float, bool]:
+    """Plain PyVRP: (jobs served, travel hours, feasible)."""
+    import pyvrp
+    from pyvrp.stop import MaxRuntime
+
+    m = len(d["techs"])
+    sec = _seconds(d)
+    data = pyvrp_data(d)
     res = pyvrp.solve(data, MaxRuntime(time_limit_s), seed=seed, display=False)
     served: list[int] = []
     travel = 0

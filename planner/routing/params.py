@@ -24,6 +24,7 @@ __all__ = ["DispatchParams"]
 # field -> (type, low, high); bounds are inclusive
 _RANGES: dict[str, tuple[type, float, float]] = {
     "prize_scale": (float, 1e-6, 1e6),
+    "max_penalty": (float, 1.0, 1e12),
     "service_bonus": (float, 0.0, 100.0),
     "num_neighbours": (int, 1, 10_000),
     "skill_neighbours": (int, 1, 10_000),
@@ -32,6 +33,9 @@ _RANGES: dict[str, tuple[type, float, float]] = {
     "compatible_neighbours": (bool, 0, 1),
     "compat_neighbours": (int, 1, 10_000),
     "exhaustive_on_best": (bool, 0, 1),
+    "history_length": (int, 1, 1_000_000),
+    "iters_no_improvement": (int, 1, 1_000_000_000),
+    "max_perturbations": (int, 1, 10_000),
     "ls_s_per_pair": (float, 0.0, 1.0),
     "build_s_per_cell": (float, 0.0, 1.0),
     "reserve_s": (float, 0.0, 3600.0),
@@ -58,7 +62,14 @@ class DispatchParams:
     ----------
     prize_scale
         A job's prize in units of the largest travel and overtime cost it can
-        cause (above 1 the number of jobs served comes first).
+        cause (above 1 the number of jobs served comes first). 100 rather
+        than 1: PyVRP's moves then trade travel for jobs as on the plain
+        peer's model (prizes of 10**6 s), and serve more.
+    max_penalty
+        PyVRP's largest penalty per tick of time warp (or unit of excess load)
+        at ``prize_scale`` 1; it grows with ``prize_scale`` (up to 10**9) so
+        that prizes and penalties keep their ratio, and not when every job is
+        required.
     service_bonus
         Bonus in a job's prize per minute of service it takes less than the
         longest job, in units of the cost of one minute of travel: among plans
@@ -78,6 +89,13 @@ class DispatchParams:
         ``compat_neighbours``) for the first search as well (opt-in).
     exhaustive_on_best
         PyVRP's full local search on each new best solution.
+    history_length
+        PyVRP's late-acceptance history (iterations a worse candidate is
+        compared back over).
+    iters_no_improvement
+        PyVRP's iterations without a new best before it goes back to the best.
+    max_perturbations
+        PyVRP's largest number of clients perturbed per iteration.
     ls_s_per_pair
         Seconds of PyVRP's first local search per client and neighbour; caps
         its width to half the time left (it cannot be interrupted).
@@ -121,7 +139,8 @@ class DispatchParams:
     planner.core.errors.InputError: DispatchParams: num_neighbours must be an integer in [1, 10000]; got 0
     """
 
-    prize_scale: float = 1.0
+    prize_scale: float = 100.0
+    max_penalty: float = 100_000.0
     service_bonus: float = 0.25
     num_neighbours: int = 50
     skill_neighbours: int = 200
@@ -130,6 +149,9 @@ class DispatchParams:
     compatible_neighbours: bool = False
     compat_neighbours: int = 60
     exhaustive_on_best: bool = True
+    history_length: int = 300
+    iters_no_improvement: int = 150_000
+    max_perturbations: int = 25
     ls_s_per_pair: float = 2e-5
     build_s_per_cell: float = 1e-7
     reserve_s: float = 0.25

@@ -184,17 +184,24 @@ def _search(
 ) -> Any:
     """PyVRP's result on ``model`` from ``init`` (None: random), or None without time."""
     import pyvrp
-    from pyvrp.search import NeighbourhoodParams
+    from pyvrp.search import NeighbourhoodParams, PerturbationParams
 
     k_nb = _width(model, params, deadline, t_model)
     if k_nb is None:
         return None
     logger.info("pyvrp neighbourhood: %d", k_nb)
     solve_params = pyvrp.SolveParams(
+        # capped: penalty x time warp in ticks must stay far inside int64
+        penalty=pyvrp.PenaltyParams(
+            max_penalty=min(1e9, params.max_penalty * max(1.0, model.prize_scale))
+        ),
         neighbourhood=NeighbourhoodParams(num_neighbours=k_nb),
         ils=pyvrp.IteratedLocalSearchParams(
-            exhaustive_on_best=params.exhaustive_on_best
+            exhaustive_on_best=params.exhaustive_on_best,
+            history_length=params.history_length,
+            num_iters_no_improvement=params.iters_no_improvement,
         ),
+        perturbation=PerturbationParams(max_perturbations=params.max_perturbations),
     )
     ils_k = params.ils_neighbours if model.g < 0.999 else 0
     if params.compatible_neighbours or ils_k:

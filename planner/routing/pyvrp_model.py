@@ -12,7 +12,8 @@
   memory budget, rare sets share the largest profile whose allowed jobs are a
   subset of theirs.
 * Prizes are lexicographic: every job is worth more than the whole travel and
-  overtime it can cause, scaled by its weight (urgency), plus a bonus for each
+  overtime it can cause (``prize_scale`` times), scaled by its weight
+  (urgency), plus a bonus for each
   minute of service it takes less than the longest job (``service_bonus``),
   so among plans serving as many jobs the one with less busy time wins.
 * Breaks are not modelled by PyVRP: the nominal shift is shortened by the
@@ -67,7 +68,8 @@ class PyvrpModel:
     first client (window) of job ``j``; ``allowed`` (jobs in the model x
     technicians) whom each job's profile permits; ``dur_t`` the tick matrix
     over the model's locations (depots first); ``g`` the share of allowed
-    (job, technician) pairs.
+    (job, technician) pairs; ``prize_scale`` how much the prizes were scaled
+    up (PyVRP's penalties are scaled as much).
     """
 
     data: Any
@@ -80,6 +82,7 @@ class PyvrpModel:
     n_profiles: int
     build_est_s: float
     g: float
+    prize_scale: float = 1.0
 
     def client_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per client: window early, late, service (ticks) and location index among jobs."""
@@ -358,6 +361,8 @@ def build_model(
         len(prof_cols),
         est_build * len(prof_cols),
         g,
+        # prizes matter only when some job is optional
+        params.prize_scale if lexicographic and not req[jobs].all() else 1.0,
     )
 
 

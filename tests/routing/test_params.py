@@ -34,6 +34,10 @@ def _day() -> DispatchProblem:
         ("required_share", 1.5),
         ("polish_share", -0.1),
         ("fit_margin", "0.9"),
+        ("max_penalty", 0.5),
+        ("history_length", 0),
+        ("max_perturbations", 2.5),
+        ("iters_no_improvement", 0),
     ],
 )
 def test_bad_field_is_named(field: str, value: object) -> None:
