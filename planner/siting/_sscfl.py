@@ -46,9 +46,11 @@ _MAX_CELLS = 4_000_000
 _MAX_EXACT_PAIRS = 30_000
 # a kernel MIP over open sets before fixing up to this many pairs
 _MAX_KERNEL_PAIRS = 4_000
-# the subgradient repairs a new open set into a plan every this many steps
-# (a plan costs 10x a step at 1,000 x 100), runs until the step factor is
-# this small or this share of the time is spent
+# above _MAX_EXACT_PAIRS pairs in all the subgradient repairs a new open set
+# into a plan only every this many steps (a plan costs 10x a step at 1,000 x
+# 100; the core MIPs make the plan), runs until the step factor is this small
+# or this share of the time is spent; below, every improving step gets a plan
+# (the exact MIP needs a good incumbent early) down to 0.02, within 30 %
 _PLAN_EVERY = 25
 _MIN_THETA = 1e-3
 _LAG_SHARE = 0.25
@@ -226,6 +228,8 @@ def solve_sscfl(
     freq = np.zeros(mk)  # how often each site opened lately
     lb, lam_best = -math.inf, lam.copy()
     theta, stall, it = 2.0, 0, 0
+    large = n * mk > _MAX_EXACT_PAIRS
+    min_theta, lag_share = (_MIN_THETA, _LAG_SHARE) if large else (0.02, 0.3)
     while it < max_iter:
         it += 1
         lag = _evaluate(lam, cT, wi, Q, f, forced)
@@ -235,7 +239,9 @@ def solve_sscfl(
             stall += 1
         freq = 0.97 * freq + lag.open_mask
         key = np.packbits(lag.open_mask).tobytes()
-        if key not in seen and it % _PLAN_EVERY == 1:
+        if key not in seen and (
+            it % _PLAN_EVERY == 1 if large else (stall == 0 or it % 5 == 0)
+        ):
             seen.add(key)
             S = np.flatnonzero(lag.open_mask)
             if Q[S].sum() < wi.sum():  # add the cheapest capacity
@@ -248,7 +254,7 @@ def solve_sscfl(
                 top = sorted([*top, (got[0], key, S)], key=lambda t: t[0])[:3]
                 if got[0] < ub:
                     ub, best = got
-        if better(lb, ub) or time.perf_counter() - t0 > _LAG_SHARE * limit:
+        if better(lb, ub) or time.perf_counter() - t0 > lag_share * limit:
             break
         s = 1.0 - lag.count
         norm = float(s @ s)
@@ -259,7 +265,7 @@ def solve_sscfl(
         if stall >= 25:
             theta, stall = theta / 2, 0
             lam = lam_best.copy()
-            if theta < _MIN_THETA:
+            if theta < min_theta:
                 break
     info: dict[str, float | int | str] = {
         "lagrange_iterations": it,
