@@ -267,3 +267,37 @@ def test_core_path_matches_dense_mip(
     small = solve_facility_location(C, w, f, capacity=q, single_source=True)
     assert recomputed(C, w, f, q, small) >= ref.objective - 1e-9
     assert small.bound <= ref.objective + 1e-9
+
+
+@pytest.mark.parametrize(("seed", "r"), [(0, 2.0), (1, 3.0), (2, 1.5)])
+def test_core_plan_refixes_for_the_exact_mip(
+    seed: int, r: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the core MIPs the fixing is redone with their plan.
+
+    The first round is sent to the cores (``_MAX_EXACT_PAIRS = 0``); the core
+    then lifts the limit to the pairs it was given, so the next round (no more
+    pairs: the incumbent only got better) goes to the exact MIP, which proves
+    the dense MIP's optimum.
+    """
+    C, w, f, q = generate_sscfl(40, 8, r, seed)
+    e = np.zeros(0, np.int64)
+    ref = _dense(
+        C, w, f, q, True, e, e, None, 0.0, e, None, None, 0, time.perf_counter()
+    )
+    calls: list[int] = []
+
+    def core(pen, keep, best, per):
+        calls.append(int(keep.sum()))
+        monkeypatch.setattr(_sscfl, "_MAX_EXACT_PAIRS", int(keep.sum()))
+        return _core(pen, keep, best, per)
+
+    monkeypatch.setattr(_sscfl, "_MAX_EXACT_PAIRS", 0)
+    monkeypatch.setattr(_sscfl, "_MAX_KERNEL_PAIRS", 0)
+    monkeypatch.setattr(_sscfl, "_core", core)
+    plan = solve_facility_location(C, w, f, capacity=q, single_source=True)
+    assert recomputed(C, w, f, q, plan) == pytest.approx(ref.objective)
+    if calls:  # not proven by the heuristic and the Lagrangian bound alone
+        assert plan.status is SolveStatus.OPTIMAL
+        assert plan.bound == pytest.approx(ref.objective)
+        assert plan.stats.extra["mip_rounds"] == 2
