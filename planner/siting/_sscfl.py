@@ -54,6 +54,10 @@ _MAX_KERNEL_PAIRS = 4_000
 _PLAN_EVERY = 25
 _MIN_THETA = 1e-3
 _LAG_SHARE = 0.25
+# above _MAX_EXACT_PAIRS the exact assignment of the best open set gets only
+# this share (the core MIPs assign too; at 35 % it took a third of the run on
+# 1,000 x 100 r=3 s=2 and r=5 s=1, with 10 % it is quick on r=10)
+_GAP_SHARE_LARGE = 0.1
 # core MIPs above _MAX_EXACT_PAIRS: pairs per point, tried in turn
 _CORE_PAIRS = (3.0, 6.0, 12.0)
 
@@ -286,17 +290,16 @@ def solve_sscfl(
     if best is not None:
         ub, best = site_moves(pr, (ub, best), forced, final.g, t0 + 0.35 * limit)
     info["heuristic_objective"] = ub
-    if best is not None and not better(lb, ub) and n * mk <= _MAX_EXACT_PAIRS:
+    gap_share = _GAP_SHARE_LARGE if large else 0.35
+    if best is not None and not better(lb, ub) and gap_share > 0:
         # the assignment to the best open set, exactly (a GAP on each point's
-        # cheapest few open sites) within a share of the time; above, the
-        # core MIPs start from the plan itself (1,000 x 100: better on 4 of
-        # 4, the GAP took up to a third of the time)
+        # cheapest few open sites) within a share of the time
         S = np.unique(best)
         kern = np.zeros(mk, bool)
         kern[S] = True
         x, _, st, _ = _reduced_mip(
             c, w, f, Q, _near(c, kern, 5, best), kern, ~kern, cut=math.inf,
-            integral=integral, time_limit_s=_left(t0, limit, 0.35), node_limit=2000,
+            integral=integral, time_limit_s=_left(t0, limit, gap_share), node_limit=2000,
             start=best,
         )  # fmt: skip
         if x is not None:
