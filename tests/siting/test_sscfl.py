@@ -15,8 +15,8 @@ import pytest
 
 from planner.core.errors import InfeasibleError
 from planner.core.result import SolveStatus
-from planner.siting import SiteOptions, solve_facility_location
-from planner.siting._sscfl import _knapsack, solve_sscfl
+from planner.siting import SiteOptions, _sscfl, solve_facility_location
+from planner.siting._sscfl import _core, _evaluate, _knapsack, _penalties, solve_sscfl
 from planner.siting.facility import _dense
 from planner.siting.instances import generate_sscfl
 
@@ -193,3 +193,111 @@ def test_existing_outlet_paid_even_when_unused(seed: int) -> None:
     assert j in plan.open_idx.tolist()
     assert plan.objective == pytest.approx(opt)
     assert plan.bound <= opt + 1e-9
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_penalties_bound_plans_with_a_pair_forced(seed: int) -> None:
+    """``L(lam) + pen[i, j]`` is below every enumerated plan that serves i by j.
+
+    Any multipliers give valid bounds; these are perturbed cheapest-service
+    values. Some penalty bound is tight enough to matter (within 25 %).
+    """
+    C, w, f, q = generate_sscfl(6, 3, 1.8, seed)
+    n, m = C.shape
+    c = w[:, None] * C
+    wi = w.astype(np.int64)
+    Q = np.floor(q).astype(np.int64)
+    forced = np.zeros(m, bool)
+    rng = np.random.default_rng(seed)
+    lam = (c + w[:, None] * (f / Q)[None, :]).min(axis=1) * rng.uniform(0.8, 1.2, n)
+    cT = np.ascontiguousarray(c.T)
+    lag = _evaluate(lam, cT, wi, Q, f, forced, tables=True)
+    pen = _penalties(lag, lam, cT, wi, Q, f, forced)
+    best = np.full((n, m), np.inf)
+    for a in itertools.product(range(m), repeat=n):
+        arr = np.asarray(a)
+        if np.any(np.bincount(arr, weights=w, minlength=m) > q + 1e-9):
+            continue
+        v = float(f[np.unique(arr)].sum() + c[np.arange(n), arr].sum())
+        best[np.arange(n), arr] = np.minimum(best[np.arange(n), arr], v)
+    ok = np.isfinite(best)
+    assert np.all(lag.value + pen[ok] <= best[ok] + 1e-6)
+    assert np.any(lag.value + pen[ok] >= 0.75 * best[ok])
+
+
+def test_core_holds_best_two_per_point_and_the_plan() -> None:
+    """The core: about ``per * n`` pairs of least penalty, each point's two, the plan."""
+    rng = np.random.default_rng(3)
+    pen = rng.uniform(0, 100, (50, 10))
+    keep = pen < 90
+    best = rng.integers(0, 10, 50)
+    core = _core(pen, keep, best, 1.0)
+    assert np.all(core[np.arange(50), best])
+    p = np.where(keep, pen, np.inf)
+    two = np.argsort(p, axis=1)[:, :2]
+    assert np.all(core[np.arange(50)[:, None], two])
+    assert not np.any(core & ~keep & ~(np.arange(10)[None, :] == best[:, None]))
+    cut = np.sort(p.ravel())[49]
+    assert np.all(core[p <= cut])
+    assert core.sum() <= 50 + 2 * 50 + 50
+
+
+@pytest.mark.parametrize(("seed", "r"), [(0, 2.0), (1, 3.0), (2, 1.5)])
+def test_core_path_matches_dense_mip(
+    seed: int, r: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The core MIPs (taken above ``_MAX_EXACT_PAIRS``), on 40 x 8.
+
+    A core of every unfixed pair finds the dense MIP's optimum; a small core
+    gives a feasible plan no better than it, and the bound stays below it.
+    """
+    C, w, f, q = generate_sscfl(40, 8, r, seed)
+    e = np.zeros(0, np.int64)
+    ref = _dense(
+        C, w, f, q, True, e, e, None, 0.0, e, None, None, 0, time.perf_counter()
+    )
+    assert ref.status is SolveStatus.OPTIMAL
+    monkeypatch.setattr(_sscfl, "_MAX_EXACT_PAIRS", 0)
+    monkeypatch.setattr(_sscfl, "_MAX_KERNEL_PAIRS", 0)
+    monkeypatch.setattr(_sscfl, "_CORE_PAIRS", (100.0,))
+    plan = solve_facility_location(C, w, f, capacity=q, single_source=True)
+    assert recomputed(C, w, f, q, plan) == pytest.approx(ref.objective)
+    assert plan.bound <= ref.objective + 1e-9
+    monkeypatch.setattr(_sscfl, "_CORE_PAIRS", (0.5,))
+    small = solve_facility_location(C, w, f, capacity=q, single_source=True)
+    assert recomputed(C, w, f, q, small) >= ref.objective - 1e-9
+    assert small.bound <= ref.objective + 1e-9
+
+
+@pytest.mark.parametrize(("seed", "r"), [(0, 2.0), (1, 3.0), (2, 1.5)])
+def test_core_plan_refixes_for_the_exact_mip(
+    seed: int, r: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the core MIPs the fixing is redone with their plan.
+
+    The first round is sent to the cores (``_MAX_EXACT_PAIRS = 0``); the core
+    then lifts the limit to the pairs it was given, so the next round (no more
+    pairs: the incumbent only got better) goes to the exact MIP, which proves
+    the dense MIP's optimum.
+    """
+    C, w, f, q = generate_sscfl(40, 8, r, seed)
+    e = np.zeros(0, np.int64)
+    ref = _dense(
+        C, w, f, q, True, e, e, None, 0.0, e, None, None, 0, time.perf_counter()
+    )
+    calls: list[int] = []
+
+    def core(pen, keep, best, per):
+        calls.append(int(keep.sum()))
+        monkeypatch.setattr(_sscfl, "_MAX_EXACT_PAIRS", int(keep.sum()))
+        return _core(pen, keep, best, per)
+
+    monkeypatch.setattr(_sscfl, "_MAX_EXACT_PAIRS", 0)
+    monkeypatch.setattr(_sscfl, "_MAX_KERNEL_PAIRS", 0)
+    monkeypatch.setattr(_sscfl, "_core", core)
+    plan = solve_facility_location(C, w, f, capacity=q, single_source=True)
+    assert recomputed(C, w, f, q, plan) == pytest.approx(ref.objective)
+    if calls:  # not proven by the heuristic and the Lagrangian bound alone
+        assert plan.status is SolveStatus.OPTIMAL
+        assert plan.bound == pytest.approx(ref.objective)
+        assert plan.stats.extra["mip_rounds"] == 2
