@@ -259,6 +259,7 @@ class SparseSwap:
         (for a heartbeat). Returns the rounds run.
         """
         self.descend(deadline)
+        # forced outlets are never swapped out, so their slots never change
         free_slots = np.flatnonzero(~self.forced[self.S])
         if free_slots.size == 0:
             return 0
@@ -273,7 +274,6 @@ class SparseSwap:
             snap = self.snapshot()
             v0 = self.value
             for _ in range(n_kick):
-                free_slots = np.flatnonzero(~self.forced[self.S])
                 ri = int(rng.choice(free_slots))
                 served = np.flatnonzero(self.c1 == self.S[ri])
                 if served.size == 0:

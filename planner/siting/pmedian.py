@@ -233,25 +233,35 @@ def solve_pmedian(
     large = n * m > AUTO_EXACT_MAX_ENTRIES
     lim_end = eng.deadline
     # -- large matrices: swaps on each point's nearest candidates, iterated
-    sw = _sparse_start(eng, p) if large and opt.cap is None else None
+    start = eng.greedy(p)
+    sw = _sparse_start(eng, p, start) if large and opt.cap is None else None
     ils_rounds = 0
 
-    def report(r: int, v: float) -> None:
-        hb("iterated local search", done=ils_rounds + r, best=v + const)
+    def ils(share: float) -> None:
+        """The iterated search to ``share`` of the limit (or to its stall rule)."""
+        nonlocal ils_rounds
+        assert sw is not None
+        if time_limit_s is not None:
+            eng.deadline = t0 + share * (lim_end - t0)
+        done = ils_rounds
+        ils_rounds += sw.iterate(
+            rng,
+            eng.deadline,
+            stall=None if time_limit_s else ILS_STALL,
+            report=lambda r, v: hb(
+                "iterated local search", done=done + r, best=v + const
+            ),
+        )
 
     if sw is not None:
-        if time_limit_s is not None:
-            eng.deadline = t0 + ILS_SHARE[0] * (lim_end - t0)
-        ils_rounds += sw.iterate(
-            rng, eng.deadline, stall=None if time_limit_s else ILS_STALL, report=report
-        )
+        ils(ILS_SHARE[0])
         best, best_v = sw.S.copy(), sw.value
         hb("iterated local search", best=best_v + const)
         if time_limit_s is not None:
             eng.deadline = t0 + ILS_SHARE[1] * (lim_end - t0)
     else:
         # -- heuristic: greedy + swaps, randomized restarts
-        best = eng.local_search(eng.greedy(p))
+        best = eng.local_search(start)
         best_v = eng.value(best)
         for _ in range(n_restarts):
             if time.perf_counter() > eng.deadline:
@@ -291,11 +301,7 @@ def solve_pmedian(
     if lag.best_open is not None and lag.best_value < best_v:
         best, best_v = lag.best_open, lag.best_value
     if sw is not None:
-        # a little time is left for the plan's assignment and frames
-        eng.deadline = t0 + ILS_END * (lim_end - t0)
-        ils_rounds += sw.iterate(
-            rng, eng.deadline, stall=None if time_limit_s else ILS_STALL, report=report
-        )
+        ils(ILS_END)  # a little time is left for the plan's assignment and frames
         if sw.value < best_v:
             best = sw.S.copy()
         best_v = eng.value(best)  # exact, free of the search's running sums
@@ -374,8 +380,8 @@ def solve_pmedian(
     )
 
 
-def _sparse_start(eng: Engine, p: int) -> SparseSwap | None:
-    """Greedy start on the sorted rows, or ``None`` when too many rows fall back to dense."""
+def _sparse_start(eng: Engine, p: int, start: np.ndarray) -> SparseSwap | None:
+    """The sparse search from ``start``, or ``None`` when too many rows fall back to dense."""
     srt = eng.sorted_rows()
     if srt is None or p < 2:
         return None
@@ -384,7 +390,7 @@ def _sparse_start(eng: Engine, p: int) -> SparseSwap | None:
         eng.w,
         eng.f,
         srt,
-        eng.greedy(p),
+        start,
         forced=np.flatnonzero(eng.forced),
         banned=np.flatnonzero(eng.banned),
     )
