@@ -295,11 +295,11 @@ def benders_pmedian(
         # every probe starts from the root LP's basis (cut rows added since
         # then basic): one bound away from the probe, where the last probe's
         # end state is two (pmed36: 44k simplex iterations instead of 64k)
-        root = h.getBasis()
+        root = _RootBasis(h.getBasis())
         for j in cand.tolist():
             if time.perf_counter() > pdead:
                 break
-            _restore(h, root)
+            root.restore(h)
             n_probe += 1
             beat(f"probing, {n_probe} tried, {n_fixed} fixed", lb)
             h.changeColBounds(j, 1.0, 1.0)
@@ -552,16 +552,21 @@ def _add_compact(
     )
 
 
-def _restore(h: highspy.Highs, root: highspy.HighsBasis) -> None:
-    """Set the basis saved at ``root``, with the rows added since then basic."""
-    b = highspy.HighsBasis()
-    b.col_status = root.col_status
-    rows = list(root.row_status)
-    b.row_status = rows + [highspy.HighsBasisStatus.kBasic] * (
-        h.getNumRow() - len(rows)
-    )
-    b.valid = True
-    h.setBasis(b)
+class _RootBasis:
+    """The basis saved at the root, set again with the rows added since then basic."""
+
+    def __init__(self, root: highspy.HighsBasis) -> None:
+        self.cols = root.col_status
+        self.rows = list(root.row_status)  # converted once, not per probe
+
+    def restore(self, h: highspy.Highs) -> None:
+        b = highspy.HighsBasis()
+        b.col_status = self.cols
+        b.row_status = self.rows + [highspy.HighsBasisStatus.kBasic] * (
+            h.getNumRow() - len(self.rows)
+        )
+        b.valid = True
+        h.setBasis(b)
 
 
 def _rc_fix(h: highspy.Highs, m: int, bound: float, thr: float) -> int:
