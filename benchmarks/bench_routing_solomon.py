@@ -31,6 +31,7 @@ import numpy as np
 
 from planner.routing import DispatchProblem, solve_dispatch, validate_plan
 from planner.routing.instances import read_solomon
+from planner.routing.params import DispatchParams
 
 SOLOMON = (
     Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "solomon"
@@ -98,11 +99,15 @@ def main() -> None:
     ap.add_argument("--fleet", default="25", help="25 or bks (best-known count)")
     ap.add_argument("--engines", default="ours", help="ours, pyvrp")
     ap.add_argument(
+        "--params", default=None, help="a TOML file of DispatchParams fields for ours"
+    )
+    ap.add_argument(
         "--cpu-clock",
         action="store_true",
         help="time limits in CPU seconds of this process (a loaded machine)",
     )
     args = ap.parse_args()
+    params = DispatchParams.from_file(args.params) if args.params else None
     if args.cpu_clock:  # every deadline (ours and PyVRP's) reads this clock
         time.perf_counter = time.process_time
     with (SOLOMON / "bks.csv").open() as f:
@@ -125,7 +130,9 @@ def main() -> None:
                 dist, used, served, feas = run_pyvrp(p, args.time_limit, args.seed)
                 ok = feas and served == p.n_jobs
             else:
-                plan = solve_dispatch(p, time_limit_s=args.time_limit, seed=args.seed)
+                plan = solve_dispatch(
+                    p, time_limit_s=args.time_limit, seed=args.seed, params=params
+                )
                 served = plan.n_served
                 ok = not validate_plan(p, plan) and served == p.n_jobs
                 dist = float(np.sum(plan.distance_m))
