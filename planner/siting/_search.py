@@ -379,9 +379,12 @@ class Engine:
             E = d2[r, None] - B
             np.minimum(E, (d2[r] - d1[r])[:, None], out=E)
             np.maximum(E, 0, out=E)
-            oh = sp.csr_matrix(
-                (w, (c1pos[r], np.arange(r.size))), shape=(extra.shape[0], r.size)
-            )
+            # one-hot rows of each point's nearest outlet, built as CSR directly
+            # (the COO route costs more than the product on small row sets)
+            c = c1pos[r]
+            o = np.argsort(c, kind="stable")
+            ptr = np.searchsorted(c[o], np.arange(extra.shape[0] + 1))
+            oh = sp.csr_matrix((w[o], o, ptr), shape=(extra.shape[0], r.size))
             extra += oh @ E
             loss += np.bincount(
                 c1pos[r], weights=w * (d2[r] - d1[r]), minlength=loss.size

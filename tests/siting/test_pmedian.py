@@ -147,6 +147,33 @@ def test_bad_input_one_line(kwargs: dict[str, object], match: str) -> None:
     assert "\n" not in str(ei.value)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_restarts": -1}, "n_restarts must be >= 0; got -1"),
+        ({"improve_every": 1.5}, "improve_every must be an integer; got 1.5"),
+        ({"lagrange_iterations": 0}, "lagrange_iterations must be >= 1; got 0"),
+        ({"node_limit": "many"}, "node_limit must be an integer; got 'many'"),
+    ],
+)
+def test_bad_search_arguments_one_line(kwargs: dict[str, object], match: str) -> None:
+    """The search knobs are checked at the edge, not passed on to fail later."""
+    cost = np.arange(12, dtype=float).reshape(3, 4)
+    with pytest.raises(InputError, match=match) as ei:
+        solve_pmedian(cost, None, 2, method="exact", **kwargs)  # type: ignore[arg-type]
+    assert "\n" not in str(ei.value)
+
+
+def test_restarts_and_improvement_keep_the_optimum() -> None:
+    """Restarts and a search every iteration change the path, not the proven optimum."""
+    cost, w, _, _ = random_instance(14, 10, 5)
+    opt = brute_pmedian(cost, w, 3)
+    for kw in ({"n_restarts": 3, "improve_every": 1}, {"improve_every": 0}):
+        plan = solve_pmedian(cost, w, 3, method="exact", **kw)  # type: ignore[arg-type]
+        assert plan.objective == pytest.approx(opt)
+        assert plan.status.value == "optimal"
+
+
 @pytest.mark.parametrize("bad", [np.nan, -1.0, np.inf])
 def test_bad_cost_named(bad: float) -> None:
     """NaN, negative or infinite costs name the (demand, candidate) position."""
