@@ -166,6 +166,8 @@ def solve_pmedian(
         many subgradient iterations (``0``: never). Default 100 in heuristic
         mode (once; on pmed1..40 this halves the time of every 50th for a
         mean gap of 0.03 % instead of 0.014 %), 50 before an exact solve.
+        Matrices above :data:`AUTO_EXACT_MAX_ENTRIES` entries use their own
+        schedule (an iterated search, or a search every 300 iterations).
     progress
         Called with :class:`~planner.core.progress.Progress` records during
         long solves (also logged at INFO by ``planner.siting.pmedian``).
@@ -295,9 +297,8 @@ def solve_pmedian(
         # incumbent more than restarts do)
         improve = 300
     else:
-        improve = improve_every
-        if improve is None:
-            improve = 50 if method == "exact" else 100
+        default = 50 if method == "exact" else 100
+        improve = default if improve_every is None else improve_every
     lag = eng.lagrange(
         best_v,
         w * d1,
