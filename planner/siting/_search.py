@@ -386,9 +386,7 @@ class Engine:
             ptr = np.searchsorted(c[o], np.arange(extra.shape[0] + 1))
             oh = sp.csr_matrix((w[o], o, ptr), shape=(extra.shape[0], r.size))
             extra += oh @ E
-            loss += np.bincount(
-                c1pos[r], weights=w * (d2[r] - d1[r]), minlength=loss.size
-            )
+            loss += np.bincount(c, weights=w * (d2[r] - d1[r]), minlength=loss.size)
 
     def _swap_search(self, S: np.ndarray, max_moves: int) -> np.ndarray:
         """Swap-only local search with incremental updates (Resende & Werneck 2007).

@@ -171,7 +171,7 @@ def test_restarts_and_improvement_keep_the_optimum() -> None:
     for kw in ({"n_restarts": 3, "improve_every": 1}, {"improve_every": 0}):
         plan = solve_pmedian(cost, w, 3, method="exact", **kw)  # type: ignore[arg-type]
         assert plan.objective == pytest.approx(opt)
-        assert plan.status.value == "optimal"
+        assert plan.status is SolveStatus.OPTIMAL
 
 
 @pytest.mark.parametrize("bad", [np.nan, -1.0, np.inf])
