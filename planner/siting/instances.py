@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["generate_sscfl"]
+__all__ = ["generate_pmed_graph", "generate_sscfl"]
 
 
 def generate_sscfl(
@@ -29,3 +29,34 @@ def generate_sscfl(
     dist = np.hypot(d[:, None, 0] - s[None, :, 0], d[:, None, 1] - s[None, :, 1])
     C = np.round(factor * dist.astype(np.float32).astype(np.float64))
     return C, w, f, q
+
+
+def generate_pmed_graph(n: int, seed: int, edges: int | None = None) -> np.ndarray:
+    """An OR-Library-style p-median matrix: shortest paths of a random graph.
+
+    As Beasley (1990) made pmed1..40: ``n`` vertices, ``edges`` undirected
+    edges (default ``n**2 / 50``, his ratio) with whole costs uniform in
+    1..100, and the all-pairs shortest path lengths as the (n x n) cost
+    matrix. A random spanning tree comes first so the graph is connected.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import shortest_path
+
+    rng = np.random.default_rng([seed, n])
+    e = n * n // 50 if edges is None else int(edges)
+    e = max(n - 1, min(e, n * (n - 1) // 2))
+    perm = rng.permutation(n)
+    tree_u = perm[1:]
+    tree_v = perm[rng.integers(0, np.arange(1, n))]  # each vertex to an earlier one
+    pairs = {
+        (min(a, b), max(a, b))
+        for a, b in zip(tree_u.tolist(), tree_v.tolist(), strict=True)
+    }
+    while len(pairs) < e:
+        a, b = rng.integers(0, n, size=2).tolist()
+        if a != b:
+            pairs.add((min(a, b), max(a, b)))
+    u, v = np.array(sorted(pairs)).T
+    c = rng.integers(1, 101, size=u.size).astype(np.float64)
+    g = coo_matrix((c, (u, v)), shape=(n, n)).tocsr()
+    return shortest_path(g, method="D", directed=False)

@@ -33,6 +33,11 @@ seconds a descent, the sparse one milliseconds a round.
 Exact (``method="exact"``): the heuristic's plan and Lagrangian multipliers
 reduce the problem first (Lagrangian reduced-cost fixing: a candidate whose
 forced opening or closing lifts the bound above the incumbent is fixed), then
+a Lagrangian branch-and-bound (:mod:`planner.siting._lagrange_bb`: the same
+bound at every node, warm-started, with reduced-cost fixing in the tree; a
+node costs milliseconds). Where that tree would take long (its searched share
+is tracked; the nodes hardly prune when the root gap is mostly the
+subgradient's inaccuracy) or on larger matrices,
 a branch-and-Benders-cut on the master over ``y`` and one service cost per
 point (Duran-Mateluna, Ales & Elloumi 2023; see
 :mod:`planner.siting._benders`): combinatorial optimality cuts from the sorted
@@ -78,6 +83,7 @@ from planner.siting._common import (
     status_for,
 )
 from planner.siting._highs import solve_mip
+from planner.siting._lagrange_bb import lagrange_branch_and_bound, lagrange_fixing
 from planner.siting._options import capped_by_partners, partner_cost, resolve
 from planner.siting._radius import RadiusModel, build_radius_model
 from planner.siting._search import Engine
@@ -96,6 +102,15 @@ AUTO_EXACT_MAX_ENTRIES = 2_000_000
 PROBE_MAX_ENTRIES = 4_000_000
 #: Wall-time cap of Lagrangian probing without a time limit (else 30 % of it).
 PROBE_MAX_S = 30.0
+#: The Lagrangian branch-and-bound runs first when (points x remaining
+#: candidates) is at most this; the branch-and-Benders-cut takes over after
+#: :data:`TREE_MAX_NODES` nodes or half the time limit.
+TREE_MAX_ENTRIES = 4_000_000
+TREE_MAX_NODES = 20_000
+#: ... and when the share of the tree searched puts the whole tree above this
+#: many seconds (checked after its first :data:`TREE_MIN_S`).
+TREE_EST_MAX_S = 40.0
+TREE_MIN_S = 2.0
 #: Large matrices with a time limit: the iterated local search runs to this
 #: share of it, the Lagrangian to the second (it stops earlier once its step
 #: has converged), the iterated search again to the end.
@@ -160,7 +175,9 @@ def solve_pmedian(
         :data:`AUTO_EXACT_MAX_ENTRIES` entries where no exact solve follows
         and the bound converges more slowly).
     node_limit
-        Branch-and-bound node cap of the exact solve (deterministic stop).
+        Node cap of the exact solve's Lagrangian tree and of its master MIP,
+        each (a deterministic stop: the tree's hand-over estimate, which uses
+        the clock, is off then).
     improve_every
         A local search starts from the Lagrangian relaxed solution every so
         many subgradient iterations (``0``: never). Default 100 in heuristic
@@ -350,7 +367,10 @@ def solve_pmedian(
                 heartbeat=hb,
             )
             extra.update(info)
-            solver = "branch-and-Benders-cut (Duran-Mateluna et al.) on highspy + lagrange fixing"
+            if info.get("tree_status") == "proven":
+                solver = "lagrange fixing + Lagrangian branch-and-bound"
+            else:
+                solver = "branch-and-Benders-cut (Duran-Mateluna et al.) on highspy + lagrange fixing"
         else:
             best, best_v, lb, info = _exact_budget(
                 *args,
@@ -430,7 +450,7 @@ def _exact(
     budget_row: tuple[np.ndarray, float] | None = None,
     heartbeat: Heartbeat | None = None,
 ) -> tuple[np.ndarray, float, float, dict[str, float | int | str]]:
-    """Reduce by Lagrangian reduced costs, then branch-and-Benders-cut.
+    """Reduce by Lagrangian reduced costs, then a Lagrangian tree, then branch-and-Benders-cut.
 
     ``engine="radius"`` solves the full radius MIP on the reduced candidates
     instead (the earlier method, kept for comparison; the path with a
@@ -446,8 +466,37 @@ def _exact(
         "fixed_open": int(fixed1.size),
     }
     if engine == "benders":
-        keep = np.union1d(keep, best)
         rows = np.flatnonzero(w > 0)
+        if rows.size * keep.size <= TREE_MAX_ENTRIES:
+            t_tree = time.perf_counter()
+            deadline = math.inf if time_limit_s is None else t_tree + 0.5 * time_limit_s
+            in_keep = np.isin(best, keep).all()
+            tree = lagrange_branch_and_bound(
+                np.asarray(C[np.ix_(rows, keep)]),
+                w[rows],
+                f[keep],
+                p,
+                np.searchsorted(keep, fixed_open),
+                lam[rows],
+                np.searchsorted(keep, best) if in_keep else None,
+                best_v,
+                integral=integral,
+                deadline=deadline,
+                node_limit=min(node_limit or TREE_MAX_NODES, TREE_MAX_NODES),
+                give_up_s=TREE_EST_MAX_S if node_limit is None else None,
+                min_s=TREE_MIN_S,
+                heartbeat=heartbeat,
+            )
+            info |= tree.info
+            if tree.value < best_v:
+                best, best_v = np.sort(keep[tree.open_set]), tree.value
+            lag_bound = max(lag_bound, tree.bound)
+            if tree.proven:
+                lb = math.ceil(best_v - 1e-6) if integral else best_v
+                return best, best_v, min(lb, best_v), info
+            if time_limit_s is not None:
+                time_limit_s = max(0.01, time_limit_s - (time.perf_counter() - t_tree))
+        keep = np.union1d(keep, best)
         sub = np.asarray(C[np.ix_(rows, keep)], dtype=np.float64)
         pos = np.searchsorted(keep, fixed_open)
         r = benders_pmedian(
@@ -655,40 +704,6 @@ def _assign(
         ai[use] = pk[use]
         ac[use] = pc[use]
     return ai, ac
-
-
-def lagrange_fixing(
-    rho: np.ndarray,
-    bound: float,
-    ub: float,
-    p: int,
-    forced: np.ndarray,
-    excl: np.ndarray,
-    integral: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Candidates provably closed / open in every plan better than ``ub``.
-
-    With reduced costs ``rho`` the Lagrangian solution opens the ``k`` cheapest
-    free candidates. Opening another free ``j`` instead of the ``k``-th lifts
-    the bound by ``rho_j - rho_(k)``; closing a chosen one by
-    ``rho_(k+1) - rho_j``. If the lifted bound cannot beat ``ub``, fix.
-    """
-    m = rho.size
-    is_free = np.ones(m, dtype=bool)
-    is_free[forced] = False
-    is_free[excl] = False
-    free = np.flatnonzero(is_free)
-    k = p - forced.size
-    empty = np.zeros(0, dtype=np.int64)
-    if k <= 0 or k >= free.size:
-        return empty, empty
-    order = free[np.argsort(rho[free], kind="stable")]
-    chosen, rest = order[:k], order[k:]
-    rk, rk1 = rho[chosen[-1]], rho[rest[0]]
-    thr = ub - (1 - 1e-6) if integral else ub - 1e-9 * max(1.0, abs(ub))
-    fix0 = rest[bound + rho[rest] - rk > thr]
-    fix1 = chosen[bound - rho[chosen] + rk1 > thr]
-    return np.sort(fix0), np.sort(fix1)
 
 
 def lagrange_probe(
