@@ -11,7 +11,7 @@ table prints whether each is proven, their wall and CPU seconds and the
 thread count (one: HiGHS runs single-threaded, numpy is pinned by the
 environment).
 
-    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_siting_pmed_gen.py [--seeds 1 2] [--time-limit 120]
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_siting_pmed_gen.py [--seeds 1 2] [--time-limit 120] [--sizes 300 600 900] [--euclid-n 800]
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="*", default=[1, 2])
     ap.add_argument("--time-limit", type=float, default=120.0)
     ap.add_argument("--sizes", type=int, nargs="*", default=[300, 600, 900])
+    ap.add_argument("--euclid-n", type=int, default=800, help="points of the squares")
     a = ap.parse_args()
     with threads(1) as t:
         print(f"threads: {t}; {load()}; one core")
@@ -84,8 +85,8 @@ def table(a: argparse.Namespace) -> None:
             C = generate_pmed_graph(n, seed)
             cases += [(f"graph n{n} s{seed}", C, p) for p in (5, 10, n // 10)]
         for kind in ("uniform", "clustered"):
-            C = euclid(800, seed, kind == "clustered")
-            cases += [(f"{kind} n800 s{seed}", C, p) for p in (10, 20)]
+            C = euclid(a.euclid_n, seed, kind == "clustered")
+            cases += [(f"{kind} n{a.euclid_n} s{seed}", C, p) for p in (10, 20)]
         for name, C, p in cases:
             o, ok, w, c = run(C, p, a.time_limit, True)
             ob, okb, wb, cb = run(C, p, a.time_limit, False)
