@@ -154,3 +154,24 @@ def test_exact_path_proves_orlib_optima_with_the_tree(name: str) -> None:
     assert plan.status is SolveStatus.OPTIMAL
     assert plan.objective == opt
     assert plan.stats.extra.get("tree_status", "proven") == "proven"
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_tree_agrees_with_the_benders_path_on_weighted_fractional_instances(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """80 x 50 weighted, fractional costs: the tree's optimum is Benders' optimum."""
+    cost, w, _, _ = random_instance(80, 50, 100 + seed, integer=False)
+    p = 3 + seed % 6
+    kw = {"method": "exact", "lagrange_iterations": 10, "seed": 0}
+    with_tree = solve_pmedian(cost, w, p, **kw)
+    monkeypatch.setattr(pm, "TREE_MAX_ENTRIES", 0)
+    benders = solve_pmedian(cost, w, p, **kw)
+    assert "tree_nodes" not in benders.stats.extra
+    assert with_tree.status is SolveStatus.OPTIMAL
+    assert benders.status is SolveStatus.OPTIMAL
+    assert with_tree.objective == pytest.approx(benders.objective, rel=1e-9)
+    S = np.asarray(with_tree.open_idx)
+    assert float(w @ cost[:, S].min(axis=1)) == pytest.approx(
+        with_tree.objective, rel=1e-9
+    )
