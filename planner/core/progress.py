@@ -61,6 +61,9 @@ class Heartbeat:
     """Report progress to a callback and a logger, at most every ``interval_s``.
 
     Calls with ``force=True`` (a stage starting or ending) always go through.
+    ``offset`` is added to every ``best`` and ``bound`` reported: a solver
+    whose inner stages work on a shifted objective (a constant left out)
+    sets it once, and every stage then reports in the user's units.
 
     >>> seen = []
     >>> hb = Heartbeat(logging.getLogger("x"), "sim", callback=seen.append,
@@ -84,6 +87,7 @@ class Heartbeat:
         self.interval_s = float(interval_s)
         self.t0 = time.perf_counter()
         self._last = -float("inf")
+        self.offset = 0.0
 
     @property
     def elapsed_s(self) -> float:
@@ -104,6 +108,10 @@ class Heartbeat:
         if not force and now - self._last < self.interval_s:
             return
         self._last = now
+        if best is not None:
+            best = best + self.offset
+        if bound is not None:
+            bound = bound + self.offset
         p = Progress(
             self.task, message, done, total, best, bound, elapsed_s=now - self.t0
         )

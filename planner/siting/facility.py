@@ -151,6 +151,7 @@ def solve_facility_location(
     # outlet; const: every closing cost (the plan pays the others back)
     f = opt.b.copy()
     const = opt.closing_total
+    hb.offset = const  # inner stages report in the plan's objective units
     C_travel = C
     if part.size:
         f[part] = 0.0
@@ -294,6 +295,7 @@ def _priced(
     plan: SitingPlan, opt: Resolved, C: np.ndarray, hb: Heartbeat
 ) -> SitingPlan:
     """``plan`` with the options' money, its costs read from ``C`` (no fees)."""
+    hb.offset = 0.0  # the plan's figures already hold the constant
     hb(f"done, {plan.status.value}", best=plan.objective, bound=plan.bound, force=True)
     ai = plan.assign_idx
     ok = np.flatnonzero(ai >= 0)

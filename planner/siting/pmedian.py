@@ -183,8 +183,9 @@ def solve_pmedian(
         many subgradient iterations (``0``: never). Default 100 in heuristic
         mode (once; on pmed1..40 this halves the time of every 50th for a
         mean gap of 0.03 % instead of 0.014 %), 50 before an exact solve.
-        Matrices above :data:`AUTO_EXACT_MAX_ENTRIES` entries use their own
-        schedule (an iterated search, or a search every 300 iterations).
+        Matrices above :data:`AUTO_EXACT_MAX_ENTRIES` entries default to
+        their own schedule (none beside the iterated search, or a search
+        every 300 iterations); a value given here holds there too.
     progress
         Called with :class:`~planner.core.progress.Progress` records during
         long solves (also logged at INFO by ``planner.siting.pmedian``).
@@ -245,6 +246,7 @@ def solve_pmedian(
     if node_limit is not None:
         node_limit = check_positive_int(node_limit, "node_limit")
     const = -float(f.sum())  # closing costs are paid for every existing not kept
+    hb.offset = const  # every stage's heartbeat in the plan's objective units
     rng = as_generator(seed)
     eng = Engine(
         C, w, f, p=p, forced=forced, banned=excl, budget_cost=opt.b, budget_cap=opt.cap
@@ -275,15 +277,13 @@ def solve_pmedian(
             rng,
             eng.deadline,
             stall=None if time_limit_s else ILS_STALL,
-            report=lambda r, v: hb(
-                "iterated local search", done=done + r, best=v + const
-            ),
+            report=lambda r, v: hb("iterated local search", done=done + r, best=v),
         )
 
     if sw is not None:
         ils(ILS_SHARE[0])
         best, best_v = sw.S.copy(), sw.value
-        hb("iterated local search", best=best_v + const)
+        hb("iterated local search", best=best_v)
         if time_limit_s is not None:
             eng.deadline = t0 + ILS_SHARE[1] * (lim_end - t0)
     else:
@@ -297,7 +297,7 @@ def solve_pmedian(
             v = eng.value(S)
             if v < best_v - 1e-9 * max(1.0, abs(best_v)):
                 best, best_v = S, v
-        hb("greedy + swap", best=best_v + const)
+        hb("greedy + swap", best=best_v)
     # -- Lagrangian bound, seeded by the incumbent's assignment costs
     d1, _, _ = eng.nearest2(best)
     if lagrange_iterations is None:
@@ -306,7 +306,9 @@ def solve_pmedian(
             lagrange_iterations = 1000 if time_limit_s is None else 100_000
         else:
             lagrange_iterations = 300 if method == "exact" else 100
-    if sw is not None:
+    if improve_every is not None:
+        improve = improve_every  # the caller's schedule, on every path
+    elif sw is not None:
         improve = 0  # the iterated search below improves the plan more per second
     elif large:
         # on large matrices a local search from the relaxed solution every
@@ -314,8 +316,7 @@ def solve_pmedian(
         # incumbent more than restarts do)
         improve = 300
     else:
-        default = 50 if method == "exact" else 100
-        improve = default if improve_every is None else improve_every
+        improve = 50 if method == "exact" else 100
     lag = eng.lagrange(
         best_v,
         w * d1,
@@ -389,7 +390,7 @@ def solve_pmedian(
             solver = str(info["exact_path"])
             extra["budget_spent"] = opt.spend(best)
         status = status_for(best_v, lb, integral=integral)
-    hb(f"done, {status.value}", best=best_v + const, bound=lb + const, force=True)
+    hb(f"done, {status.value}", best=best_v, bound=lb, force=True)
     return make_plan(
         "pmedian",
         C,

@@ -143,3 +143,28 @@ def test_large_path_same_seed_same_plan() -> None:
     assert a.open_idx.tolist() == b.open_idx.tolist()
     assert a.objective == b.objective
     assert a.stats.extra["ils_rounds"] == b.stats.extra["ils_rounds"]
+
+
+@pytest.mark.usefixtures("large_path")
+@pytest.mark.parametrize("given", [None, 0, 7])
+def test_large_path_takes_the_callers_improve_every(
+    given: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An explicit ``improve_every`` reaches the Lagrangian on the large path too."""
+    from planner.siting._search import Engine
+
+    seen: list[int] = []
+    real = Engine.lagrange
+
+    def spy(self: Engine, *a: object, **k: object) -> object:
+        seen.append(int(k["improve_every"]))  # type: ignore[call-overload]
+        return real(self, *a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Engine, "lagrange", spy)
+    cost, w, _, _ = random_instance(150, 22, 4)
+    opt = brute_pmedian(cost, w, 3)
+    plan = solve_pmedian(
+        cost, w, 3, method="heuristic", improve_every=given, lagrange_iterations=30
+    )
+    assert seen == [0 if given is None else given]  # None: the ILS's own schedule
+    assert plan.objective == pytest.approx(opt)
