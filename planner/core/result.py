@@ -63,6 +63,7 @@ STAGE_PREFIXES: Mapping[str, str] = {
     "SitingPlan": "siting_",
     "StaffingPlan": "staffing_",
     "DispatchPlan": "routing_",
+    "HorizonPlan": "routing_horizon_",
     "StockPlan": "inventory_",
     "SimResult": "sim_",
     "DesignResult": "design_",

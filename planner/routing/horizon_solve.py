@@ -19,7 +19,13 @@ import numpy as np
 from planner.core.checks import readonly
 from planner.core.cost import CostBreakdown
 from planner.core.errors import InputError
-from planner.core.result import SolverStats, SolveStatus, kpi_frame, write_result
+from planner.core.result import (
+    SolverStats,
+    SolveStatus,
+    kpi_frame,
+    read_result,
+    write_result,
+)
 from planner.core.rng import Seed
 from planner.routing.edit import plan_routes
 from planner.routing.horizon import DAY, MOVE_REASONS, HorizonProblem
@@ -36,7 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HorizonPlan", "solve_horizon"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the flat and day plans as children, a jobs table
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -45,29 +51,40 @@ class HorizonPlan:
 
     Attributes
     ----------
-    flat_problem, flat
-        The horizon as one problem (vehicles are technician-days; late jobs
-        have their windows on every day) and its plan (validator-checked).
-    day_problems, day_plans
+    flat
+        The plan of the horizon as one problem (vehicles are technician-days;
+        late jobs have their windows on every day), validator-checked.
+    day_plans
         Day ``k`` as its own dispatch day; ``day_plans[0]`` is to publish.
+    n_days, job_ids, job_urgency, deadline_min, date
+        The horizon's days and jobs (urgency rank 0 urgent .. 2 general;
+        deadlines in minutes after day 0's midnight, ``inf``: none).
     job_day, job_late
         The day each job is served (-1: not in the horizon) and whether
         after its deadline.
     moved_job, moved_reason, moved_detail
         Every job not served on day 0, with a code of :data:`MOVE_REASONS`.
+    horizon, flat_problem, day_problems
+        The problems the plans answer; ``None`` in a plan read back by
+        :meth:`load` (a result folder holds plans, not problems).
     """
 
-    horizon: HorizonProblem
-    flat_problem: DispatchProblem
     flat: DispatchPlan
-    day_problems: tuple[DispatchProblem, ...]
     day_plans: tuple[DispatchPlan, ...]
+    n_days: int
+    job_ids: tuple[str, ...]
+    job_urgency: np.ndarray
+    deadline_min: np.ndarray
     job_day: np.ndarray
     job_late: np.ndarray
     moved_job: np.ndarray
     moved_reason: tuple[str, ...]
     moved_detail: tuple[str, ...]
     stats: SolverStats
+    date: str | None = None
+    horizon: HorizonProblem | None = None
+    flat_problem: DispatchProblem | None = None
+    day_problems: tuple[DispatchProblem, ...] | None = None
 
     @property
     def status(self) -> SolveStatus:
@@ -86,12 +103,20 @@ class HorizonPlan:
 
     def day(self, k: int) -> tuple[DispatchProblem, DispatchPlan]:
         """Day ``k``'s problem and plan (minutes after that day's midnight)."""
+        if self.day_problems is None:
+            raise InputError(
+                source="HorizonPlan",
+                field="day problems",
+                expected="a plan from solve_horizon (a loaded plan holds no problems)",
+                got="a plan read back by HorizonPlan.load",
+                hint="solve the HorizonProblem again, or use day_plans[k]",
+            )
         return self.day_problems[k], self.day_plans[k]
 
     def cost_breakdown(self) -> CostBreakdown:
         """Costs over the horizon (``period_days`` = the number of days)."""
         return CostBreakdown(
-            dict(self.flat.cost.amounts), period_days=float(self.horizon.n_days)
+            dict(self.flat.cost.amounts), period_days=float(self.n_days)
         )
 
     def kpi_dict(self) -> dict[str, float]:
@@ -104,7 +129,7 @@ class HorizonPlan:
             "served_late": float(np.asarray(self.job_late).sum()),
             "not_in_horizon": float((d < 0).sum()),
             "travel_h": float(np.sum(self.flat.travel_min)) / 60.0,
-            "days": float(self.horizon.n_days),
+            "days": float(self.n_days),
         }
 
     def kpis(self) -> pd.DataFrame:
@@ -117,7 +142,7 @@ class HorizonPlan:
             ("served_late", k["served_late"], "jobs"),
             ("not_in_horizon", k["not_in_horizon"], "jobs"),
             ("travel_h", k["travel_h"], "h"),
-            ("cost", self.cost_breakdown().total, "currency/horizon"),
+            ("cost", self.cost_breakdown().total, "money/horizon"),
         ]
         return kpi_frame(rows, prefix="routing_horizon_")
 
@@ -125,7 +150,7 @@ class HorizonPlan:
         """A line for humans."""
         k = self.kpi_dict()
         return (
-            f"HorizonPlan ({self.horizon.n_days} days, {self.stats.runtime_s:.1f} s): "
+            f"HorizonPlan ({self.n_days} days, {self.stats.runtime_s:.1f} s): "
             f"{int(k['jobs'])} jobs, {int(k['served_today'])} today, "
             f"{int(k['served_later'])} later ({int(k['served_late'])} late), "
             f"{int(k['not_in_horizon'])} not in the horizon; "
@@ -151,16 +176,15 @@ class HorizonPlan:
         """One row per job not served today: the day it is served, deadline, reason."""
         import pandas as pd
 
-        p = self.horizon.day
         mj = np.asarray(self.moved_job)
-        dl = np.asarray(self.horizon.deadline_min)[mj]
-        hh, iso = clock_text(np.where(np.isfinite(dl), dl, np.nan), p.date)
+        dl = np.asarray(self.deadline_min, float)[mj]
+        hh, iso = clock_text(np.where(np.isfinite(dl), dl, np.nan), self.date)
         return pd.DataFrame(
             {
-                "job_id": [p.job_ids[j] for j in mj],
+                "job_id": [self.job_ids[j] for j in mj],
                 "urgency": [
                     ("urgent", "important", "general")[u]
-                    for u in np.asarray(p.job_urgency)[mj]
+                    for u in np.asarray(self.job_urgency)[mj]
                 ],
                 "day": np.asarray(self.job_day)[mj],
                 "late": np.asarray(self.job_late)[mj],
@@ -173,22 +197,92 @@ class HorizonPlan:
             }
         )
 
+    def jobs_frame(self) -> pd.DataFrame:
+        """One row per job of the horizon: urgency rank, deadline, the day served, late."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "job_id": list(self.job_ids),
+                "urgency_rank": np.asarray(self.job_urgency, np.int64),
+                "deadline_min": np.asarray(self.deadline_min, float),
+                "day": np.asarray(self.job_day, np.int64),
+                "late": np.asarray(self.job_late, bool),
+            }
+        )
+
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """A result folder: visits over the horizon, the moved jobs, and the KPIs."""
+        """A result folder: visits, jobs and moved jobs; the flat and day plans inside."""
+        kids: dict[str, DispatchPlan] = {"flat": self.flat}
+        kids.update({f"day_{k}": plan for k, plan in enumerate(self.day_plans)})
         return write_result(
             path,
             kind="HorizonPlan",
             version=FORMAT_VERSION,
             meta={
-                "n_days": self.horizon.n_days,
+                "n_days": self.n_days,
                 "objective": self.objective,
                 "cost": dict(self.flat.cost.amounts),
                 "stats": self.stats.to_dict(),
-                "date": self.today.date,
+                "date": self.date,
                 "travel": dict(self.today.travel_info or {}),
             },
-            frames={"stops": self.to_frame(), "moved": self.moved_frame()},
+            frames={
+                "stops": self.to_frame(),
+                "jobs": self.jobs_frame(),
+                "moved": self.moved_frame(),
+            },
+            children=kids,
         )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> HorizonPlan:
+        """Read a plan written by :meth:`save` (its problems are not in the folder)."""
+        meta, frames = read_result(path, kind="HorizonPlan", versions=(FORMAT_VERSION,))
+        p = Path(path)
+        try:
+            n_days = int(meta["n_days"])
+            jobs, moved = frames["jobs"], frames["moved"]
+            missing = [
+                f"day_{k}" for k in range(n_days) if not (p / f"day_{k}").is_dir()
+            ]
+            if not (p / "flat").is_dir():
+                missing.insert(0, "flat")
+            if missing:
+                raise InputError(
+                    source=str(p),
+                    expected="a horizon folder with its flat and day plans",
+                    got=f"missing {', '.join(missing)}",
+                )
+            job_ids = tuple(str(x) for x in jobs["job_id"])
+            jx = {j: i for i, j in enumerate(job_ids)}
+            return cls(
+                flat=DispatchPlan.load(p / "flat"),
+                day_plans=tuple(
+                    DispatchPlan.load(p / f"day_{k}") for k in range(n_days)
+                ),
+                n_days=n_days,
+                job_ids=job_ids,
+                job_urgency=readonly(jobs["urgency_rank"].to_numpy(np.int64)),
+                deadline_min=readonly(jobs["deadline_min"].to_numpy(float)),
+                job_day=readonly(jobs["day"].to_numpy(np.int64)),
+                job_late=readonly(jobs["late"].to_numpy(bool)),
+                moved_job=readonly(
+                    np.array([jx[str(x)] for x in moved["job_id"]], np.int64)
+                ),
+                moved_reason=tuple(str(x) for x in moved["reason"]),
+                moved_detail=tuple(str(x) for x in moved["detail"]),
+                stats=SolverStats.from_dict(meta["stats"], source=str(p)),
+                date=meta.get("date"),
+            )
+        except InputError:
+            raise
+        except (KeyError, ValueError, TypeError) as e:
+            raise InputError(
+                source=str(p),
+                expected="a consistent saved HorizonPlan",
+                got=repr(e),
+            ) from e
 
 
 def _value(p: DispatchProblem) -> np.ndarray:
@@ -391,11 +485,16 @@ def solve_horizon(
                 det += f"; today it would add {extra:.2f} on {p.tech_ids[int(vt[place[0]])]}"
         det_l.append(det)
     return HorizonPlan(
+        flat=flat,
+        day_plans=tuple(day_plans),
+        n_days=h.n_days,
+        job_ids=tuple(p.job_ids),
+        job_urgency=readonly(np.asarray(p.job_urgency, np.int64)),
+        deadline_min=readonly(dl.astype(float)),
+        date=p.date,
         horizon=h,
         flat_problem=fp2,
-        flat=flat,
         day_problems=tuple(day_problems),
-        day_plans=tuple(day_plans),
         job_day=readonly(job_day),
         job_late=readonly(job_late),
         moved_job=readonly(np.asarray(moved, np.int64)),

@@ -289,7 +289,7 @@ class DispatchPlan:
             ("idle_h", k["idle_h"], "h"),
             ("overtime_h", k["overtime_h"], "h"),
             ("techs_used", k["techs_used"], "technicians"),
-            ("cost", self.cost_breakdown().total, "currency/day"),
+            ("cost", self.cost_breakdown().total, "money/day"),
         ]
         return kpi_frame(rows, prefix="routing_")
 

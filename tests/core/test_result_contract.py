@@ -44,6 +44,18 @@ def _dispatch_plan() -> Result:
     return solve_dispatch(p, max_iterations=20)  # one served, one unassigned
 
 
+def _horizon_plan() -> Result:
+    from planner.routing import DispatchProblem, HorizonProblem, solve_horizon
+
+    d = np.array([[0.0, 10.0, 12.0], [10.0, 0.0, 5.0], [12.0, 5.0, 0.0]])
+    day = DispatchProblem(
+        d, d * 500, [1, 2], [300, 300], [0, 1, 2], [480, 480], [900, 900], [0], [0],
+        [480], [1020], date="2026-07-15",
+    )  # fmt: skip
+    h = HorizonProblem(day, n_days=2, deadline_min=[1020.0, 2460.0])
+    return solve_horizon(h, max_iterations=50)  # one job today, one moved
+
+
 def _staffing_plan() -> Result:
     from planner.staffing import StaffingProblem, size_workforce
 
@@ -126,6 +138,7 @@ def _design_result() -> Result:
 EXAMPLES: dict[str, Callable[[], Result]] = {
     "DesignResult": _design_result,
     "DispatchPlan": _dispatch_plan,
+    "HorizonPlan": _horizon_plan,
     "SimResult": _sim_result,
     "SitingPlan": _siting_plan,
     "StaffingPlan": _staffing_plan,
@@ -162,6 +175,8 @@ def test_kpis_are_prefixed_rows_with_ordered_intervals(example):
     assert k["kpi"].is_unique
     assert k["kpi"].str.startswith(STAGE_PREFIXES[name]).all()
     assert (k["n_reps"] >= 1).all()
+    # money is "money/<period>", which the report shows in the scenario's currency
+    assert not k["unit"].str.contains("currency").any()
     finite = np.isfinite(k["mean"].to_numpy(float))
     lo, m, hi = (k[c].to_numpy(float)[finite] for c in ("ci_low", "mean", "ci_high"))
     assert (lo <= m + 1e-12).all()
@@ -191,6 +206,8 @@ def test_save_load_round_trip(example, tmp_path):
     assert back.cost_breakdown() == r.cost_breakdown()
     assert back.status == r.status
     assert back.summary() == r.summary()
+    if hasattr(r, "moved_frame"):  # a horizon: the moved jobs and their reasons too
+        pd.testing.assert_frame_equal(back.moved_frame(), r.moved_frame())
 
 
 def test_save_never_overwrites(example, tmp_path):

@@ -231,3 +231,33 @@ def test_late_jobs_go_to_the_earliest_day_that_takes_them() -> None:
     # job 1 is due today and can be on time; job 0 is late anyway: it waits a day
     assert hp.job_day.tolist() == [1, 0]
     assert hp.moved_reason == ("late",)
+
+
+def test_a_loaded_horizon_plan_keeps_days_and_reasons(tmp_path) -> None:
+    """save/load: every day's plan is valid against the day re-made from the horizon."""
+    import json
+
+    from planner.routing import HorizonPlan
+
+    day = tiny(703, 12, m=3)
+    h = HorizonProblem.from_sla(day, 3, created_min=np.full(12, 420.0))
+    hp = solve_horizon(h, max_iterations=150, seed=1)
+    back = HorizonPlan.load(hp.save(tmp_path / "h"))
+    assert back.job_day.tolist() == hp.job_day.tolist()
+    assert back.moved_reason == hp.moved_reason
+    assert back.moved_detail == hp.moved_detail
+    assert validate_plan(hp.flat_problem, back.flat) == []
+    for k in range(3):
+        dp, _ = hp.day(k)
+        assert validate_plan(dp, back.day_plans[k]) == []
+    # a loaded plan holds no problems: asking for one is one clear line
+    with pytest.raises(InputError, match="loaded plan holds no problems") as e:
+        back.day(0)
+    assert "\n" not in str(e.value)
+    # a folder of the first format (no day plans inside) is refused by version
+    old = tmp_path / "h"
+    meta = json.loads((old / "result.json").read_text())
+    meta["version"] = 1
+    (old / "result.json").write_text(json.dumps(meta))
+    with pytest.raises(InputError, match="version"):
+        HorizonPlan.load(old)
