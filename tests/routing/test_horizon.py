@@ -254,6 +254,14 @@ def test_a_loaded_horizon_plan_keeps_days_and_reasons(tmp_path) -> None:
     with pytest.raises(InputError, match="loaded plan holds no problems") as e:
         back.day(0)
     assert "\n" not in str(e.value)
+    # a folder missing a day's plan names it
+    import shutil
+
+    cut = tmp_path / "cut"
+    shutil.copytree(tmp_path / "h", cut)
+    shutil.rmtree(cut / "day_1")
+    with pytest.raises(InputError, match="missing day_1"):
+        HorizonPlan.load(cut)
     # a folder of the first format (no day plans inside) is refused by version
     old = tmp_path / "h"
     meta = json.loads((old / "result.json").read_text())
