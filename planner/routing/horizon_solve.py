@@ -56,9 +56,9 @@ class HorizonPlan:
         late jobs have their windows on every day), validator-checked.
     day_plans
         Day ``k`` as its own dispatch day; ``day_plans[0]`` is to publish.
-    n_days, job_ids, job_urgency, deadline_min, date
-        The horizon's days and jobs (urgency rank 0 urgent .. 2 general;
-        deadlines in minutes after day 0's midnight, ``inf``: none).
+    job_ids, job_urgency, deadline_min
+        The horizon's jobs (urgency rank 0 urgent .. 2 general; deadlines in
+        minutes after day 0's midnight, ``inf``: none).
     job_day, job_late
         The day each job is served (-1: not in the horizon) and whether
         after its deadline.
@@ -71,7 +71,6 @@ class HorizonPlan:
 
     flat: DispatchPlan
     day_plans: tuple[DispatchPlan, ...]
-    n_days: int
     job_ids: tuple[str, ...]
     job_urgency: np.ndarray
     deadline_min: np.ndarray
@@ -81,7 +80,6 @@ class HorizonPlan:
     moved_reason: tuple[str, ...]
     moved_detail: tuple[str, ...]
     stats: SolverStats
-    date: str | None = None
     horizon: HorizonProblem | None = None
     flat_problem: DispatchProblem | None = None
     day_problems: tuple[DispatchProblem, ...] | None = None
@@ -95,6 +93,16 @@ class HorizonPlan:
     def objective(self) -> float:
         """Travel, overtime and unserved penalties over the horizon."""
         return self.flat.objective
+
+    @property
+    def n_days(self) -> int:
+        """Days in the horizon (one plan each)."""
+        return len(self.day_plans)
+
+    @property
+    def date(self) -> str | None:
+        """Day 0's date (ISO), if the day had one."""
+        return self.today.date
 
     @property
     def today(self) -> DispatchPlan:
@@ -261,7 +269,6 @@ class HorizonPlan:
                 day_plans=tuple(
                     DispatchPlan.load(p / f"day_{k}") for k in range(n_days)
                 ),
-                n_days=n_days,
                 job_ids=job_ids,
                 job_urgency=readonly(jobs["urgency_rank"].to_numpy(np.int64)),
                 deadline_min=readonly(jobs["deadline_min"].to_numpy(float)),
@@ -273,7 +280,6 @@ class HorizonPlan:
                 moved_reason=tuple(str(x) for x in moved["reason"]),
                 moved_detail=tuple(str(x) for x in moved["detail"]),
                 stats=SolverStats.from_dict(meta["stats"], source=str(p)),
-                date=meta.get("date"),
             )
         except InputError:
             raise
@@ -487,11 +493,9 @@ def solve_horizon(
     return HorizonPlan(
         flat=flat,
         day_plans=tuple(day_plans),
-        n_days=h.n_days,
         job_ids=tuple(p.job_ids),
         job_urgency=readonly(np.asarray(p.job_urgency, np.int64)),
         deadline_min=readonly(dl.astype(float)),
-        date=p.date,
         horizon=h,
         flat_problem=fp2,
         day_problems=tuple(day_problems),
