@@ -6,11 +6,15 @@
   shift start, nominal duration, overtime with its cost, van stock and load
   as capacity dimensions (so parts are exact). A fixed route prefix moves the
   vehicle's start to the end of its last fixed visit.
-* Skills and pins: one routing profile per distinct set of allowed jobs
-  (technicians with equal sets share one). Arcs into a job a profile may not
-  serve cost more than any prize, so the search never keeps them. Over the
-  memory budget, rare sets share the largest profile whose allowed jobs are a
-  subset of theirs.
+* Skills and pins: as load dimensions (:func:`skill_dims`): a job delivers
+  a unit of each dimension it needs, a technician who may not do it carries
+  none, so a route is within its loads exactly when its technician may do
+  every job on it; the unit outweighs any prize at PyVRP's penalties. One
+  routing profile for everyone. Without ``skill_loads`` (or above 32
+  dimensions): one routing profile per distinct set of allowed jobs
+  (technicians with equal sets share one), whose arcs into a job it may not
+  serve cost more than any prize; over the memory budget, rare sets share
+  the largest profile whose allowed jobs are a subset of theirs.
 * Prizes are lexicographic: every job is worth more than the whole travel and
   overtime it can cause (``prize_scale`` times), scaled by its weight
   (urgency), plus a bonus for each
@@ -83,6 +87,7 @@ class PyvrpModel:
     build_est_s: float
     g: float
     prize_scale: float = 1.0
+    n_skill_dims: int = 0
 
     def client_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per client: window early, late, service (ticks) and location index among jobs."""
@@ -165,6 +170,62 @@ def _profiles(
     return prof_cols, tech_prof
 
 
+Dims = tuple[np.ndarray, np.ndarray]
+
+
+def dims_by_pattern(allowed: np.ndarray) -> Dims:
+    """One dimension per distinct restricted column of ``allowed`` (jobs x techs)."""
+    k, m = allowed.shape
+    seen: dict[bytes, np.ndarray] = {}
+    for t in range(m):
+        c = allowed[:, t]
+        if not c.all():
+            seen.setdefault(np.packbits(c).tobytes(), c)
+    pats = np.array(list(seen.values()), bool).reshape(len(seen), k)
+    lack = (allowed.T[:, None, :] == pats[None, :, :]).all(axis=2)
+    return ~pats.T, lack
+
+
+def dims_by_skill(p: DispatchProblem, jobs: list[int]) -> Dims:
+    """One dimension per skill some technician lacks, one per technician jobs are pinned to."""
+    m = p.n_techs
+    js, ts = np.asarray(p.job_skills)[jobs], np.asarray(p.tech_skills)
+    sk = [q for q in range(ts.shape[1]) if (~ts[:, q]).any() and js[:, q].any()]
+    pin = np.asarray(p.job_pinned_tech)[jobs]
+    pinned = np.unique(pin[pin >= 0])
+    need = np.concatenate([js[:, sk], pin[:, None] == pinned[None, :]], axis=1)
+    lack = np.concatenate(
+        [~ts[:, sk], np.arange(m)[:, None] != pinned[None, :]], axis=1
+    )
+    return need, lack
+
+
+def allows(d: Dims) -> np.ndarray:
+    """Jobs x techs: the technician carries every dimension the job needs."""
+    need, lack = d
+    return ~(need.astype(np.int32) @ lack.T.astype(np.int32)).astype(bool)
+
+
+def skill_dims(
+    p: DispatchProblem, jobs: list[int], allowed: np.ndarray, most: int = 32
+) -> Dims | None:
+    """Who may do which job as load dimensions: ``need`` (jobs x D), ``lack`` (techs x D).
+
+    A job delivers a unit of each dimension it needs; a technician lacking a
+    dimension carries none of it, the others unlimited: a route is within
+    these loads exactly when its technician may do every job on it. Of the
+    two encodings (:func:`dims_by_pattern`, always exact; :func:`dims_by_skill`,
+    used only where it gives ``allowed`` exactly) the one with fewer
+    dimensions; None above ``most`` (the model then uses routing profiles).
+    """
+    cands = [dims_by_pattern(allowed)]
+    by_skill = dims_by_skill(p, jobs)
+    if np.array_equal(allows(by_skill), allowed):
+        cands.append(by_skill)
+    best = min(cands, key=lambda d: d[0].shape[1])
+    return None if best[0].shape[1] > most else best
+
+
 def build_model(
     p: DispatchProblem,
     cand: np.ndarray,
@@ -216,7 +277,11 @@ def build_model(
     L = np.array(depot_locs + [int(p.job_loc[j]) for j in jobs], np.int64)
     n_dep = len(depot_locs)
     allowed = permitted[jobs]  # (k, m)
-    prof_cols, tech_prof = _profiles(allowed, memory_budget_mb, len(L))
+    sdims = skill_dims(p, jobs, allowed) if params.skill_loads else None
+    if sdims is not None:
+        prof_cols, tech_prof = [np.ones(len(jobs), bool)], np.zeros(m, np.int64)
+    else:
+        prof_cols, tech_prof = _profiles(allowed, memory_budget_mb, len(L))
     est_build = params.build_s_per_cell * len(L) ** 2  # s per profile
     if deadline is not None:
         left = deadline - time.perf_counter()
@@ -250,6 +315,13 @@ def build_model(
     big_cap = 1 << 40
 
     req = np.broadcast_to(np.asarray(required, bool), (n,))
+    skill_unit = 1
+    if sdims is not None:
+        # a unit outweighs any prize at a 25th of PyVRP's top penalty, so the
+        # search keeps no route a technician may not do while penalties ease
+        scale = params.prize_scale if lexicographic and not req[jobs].all() else 1.0
+        top = min(1e9, params.max_penalty * max(1.0, scale))
+        skill_unit = max(1, math.ceil(4.0 * float(prize.max()) / top)) * 25
     clients: list[Any] = []
     groups: list[Any] = []
     client_job: list[int] = []
@@ -260,6 +332,8 @@ def build_model(
         deliv = [int(jp[j, q]) for q in pdims]
         if use_load:
             deliv.append(math.ceil(load[j] * load_scale - 1e-9))
+        if sdims is not None:
+            deliv.extend((skill_unit * sdims[0][k]).tolist())
         members = []
         first_client[j] = len(clients)
         for w in range(a, b):
@@ -295,10 +369,11 @@ def build_model(
         dist_mats.append(c)
         dur_mats.append(dur_t)
     logger.info(
-        "pyvrp model: %d clients, %d vehicles, %d profiles",
+        "pyvrp model: %d clients, %d vehicles, %d profiles, %d skill loads",
         len(clients),
         m,
         len(prof_cols),
+        0 if sdims is None else sdims[0].shape[1],
     )
 
     # vehicle types
@@ -322,6 +397,8 @@ def build_model(
                 if not np.isfinite(cap[t])
                 else math.floor(cap[t] * load_scale + 1e-9)
             )
+        if sdims is not None:
+            capv.extend(np.where(sdims[1][t], 0, big_cap).tolist())
         tw0 = int(ceil_ticks(start))
         vts.append(
             pyvrp.VehicleType(
@@ -363,6 +440,7 @@ def build_model(
         g,
         # prizes matter only when some job is optional
         params.prize_scale if lexicographic and not req[jobs].all() else 1.0,
+        0 if sdims is None else sdims[0].shape[1],
     )
 
 

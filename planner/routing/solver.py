@@ -217,9 +217,10 @@ def solve_dispatch(
         if False, trade unserved penalties against cost in money.
     memory_budget_mb
         Bound on the routing-profile matrices given to PyVRP (two int64
-        matrices per profile); beyond it, technicians with rare skill sets
-        share a narrower profile (they may then miss some jobs they could do).
-        The default keeps a 2,000-job, 200-technician day under 2 GB in all.
+        matrices per profile) when skills go to PyVRP as profiles
+        (``params.skill_loads`` off, or more than 32 skill dimensions); beyond
+        it, technicians with rare skill sets share a narrower profile (they
+        may then miss some jobs they could do).
     warm_start
         Start the search from a greedy insertion construction (bounded to 15 %
         of the time limit) instead of PyVRP's random start.

@@ -219,8 +219,11 @@ def test_same_seed_same_plan() -> None:
 @settings(max_examples=10, deadline=None)
 @given(problems())
 def test_tiny_memory_budget_still_valid(p: DispatchProblem) -> None:
-    """With room for one routing profile, technicians share narrower ones: still valid."""
-    plan = solve_dispatch(p, max_iterations=30, seed=1, memory_budget_mb=1e-9)
+    """Skills as profiles with room for one: technicians share narrower ones, still valid."""
+    params = DispatchParams(skill_loads=False)
+    plan = solve_dispatch(
+        p, max_iterations=30, seed=1, memory_budget_mb=1e-9, params=params
+    )
     assert validate_plan(p, plan) == []
     listed = np.concatenate([plan.stop_job, plan.unassigned_job])
     assert sorted(listed.tolist()) == list(range(p.n_jobs))
