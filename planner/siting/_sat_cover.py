@@ -62,6 +62,13 @@ def solve_unit_cover(
         heartbeat(
             "CP-SAT core search", best=offset + unit * n0, bound=offset, force=True
         )
+    if heartbeat is not None:
+        hb = heartbeat
+
+        def on_bound(b: float) -> None:
+            hb("CP-SAT core search", best=offset + unit * n0, bound=offset + unit * b)
+
+        s.best_bound_callback = on_bound
     st = s.solve(md)
     name = s.status_name(st)
     if name == "INFEASIBLE":

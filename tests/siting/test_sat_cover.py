@@ -87,3 +87,25 @@ def test_lscp_on_a_tiny_day_is_the_brute_force_optimum() -> None:
     assert plan.status.value == "optimal"
     assert plan.objective == _brute(cover[keep])
     assert plan.stats.solver.startswith(("CP-SAT", "greedy", "highspy"))
+
+
+def test_progress_records_bound_the_result_from_both_sides() -> None:
+    """Each record's bound is at most the optimum found, each best at least it; bounds rise."""
+    import logging
+
+    from planner.core.progress import Heartbeat, Progress
+
+    seen: list[Progress] = []
+    hb = Heartbeat(
+        logging.getLogger("test"), "cover", callback=seen.append, interval_s=0
+    )
+    A = _random_cover(11, g=300, m=120, dens=0.03)
+    res = solve_unit_cover(
+        sp.csr_matrix(A), 1.0, np.ones(120), offset=5.0, heartbeat=hb
+    )
+    assert res.optimal
+    assert len(seen) >= 2
+    bounds = [r.bound for r in seen]
+    assert all(b <= res.objective + 1e-9 for b in bounds)
+    assert bounds == sorted(bounds)
+    assert all(r.best >= res.objective - 1e-9 for r in seen)
