@@ -176,14 +176,20 @@ Dims = tuple[np.ndarray, np.ndarray]
 def dims_by_pattern(allowed: np.ndarray) -> Dims:
     """One dimension per distinct restricted column of ``allowed`` (jobs x techs)."""
     k, m = allowed.shape
-    seen: dict[bytes, np.ndarray] = {}
+    index: dict[bytes, int] = {}
+    pats: list[np.ndarray] = []
+    lack_of = np.full(m, -1)
     for t in range(m):
         c = allowed[:, t]
         if not c.all():
-            seen.setdefault(np.packbits(c).tobytes(), c)
-    pats = np.array(list(seen.values()), bool).reshape(len(seen), k)
-    lack = (allowed.T[:, None, :] == pats[None, :, :]).all(axis=2)
-    return ~pats.T, lack
+            key = np.packbits(c).tobytes()
+            if key not in index:
+                index[key] = len(pats)
+                pats.append(c)
+            lack_of[t] = index[key]
+    need = ~np.array(pats, bool).reshape(len(pats), k).T
+    lack = lack_of[:, None] == np.arange(len(pats))[None, :]
+    return need, lack
 
 
 def dims_by_skill(p: DispatchProblem, jobs: list[int]) -> Dims:
