@@ -404,7 +404,8 @@ def build_model(
                 else math.floor(cap[t] * load_scale + 1e-9)
             )
         if sdims is not None:
-            capv.extend(np.where(sdims[1][t], 0, big_cap).tolist())
+            # more than all jobs together deliver: no limit for who may
+            capv.extend(np.where(sdims[1][t], 0, skill_unit * (len(jobs) + 1)).tolist())
         tw0 = int(ceil_ticks(start))
         vts.append(
             pyvrp.VehicleType(
