@@ -26,7 +26,8 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -51,6 +52,7 @@ __all__ = [
     "from_json_value",
     "kpi_frame",
     "read_result",
+    "reading_saved",
     "to_json_value",
     "write_result",
 ]
@@ -289,6 +291,29 @@ def write_result(
             source=str(target), expected="a writable location", got=str(e)
         ) from e
     return target
+
+
+@contextmanager
+def reading_saved(path: str | os.PathLike[str], kind: str) -> Iterator[None]:
+    """Around the body of a ``load``: what the folder's contents break becomes one InputError.
+
+    An :class:`InputError` raised inside keeps its own source (or gets
+    ``path``); a missing key, a wrong type or value ("expected a saved
+    ``kind``") names ``path`` and what went wrong.
+    """
+    try:
+        yield
+    except InputError as e:
+        err = e.with_source(str(path))
+        if err is e:
+            raise
+        raise err from e
+    except (KeyError, TypeError, ValueError, IndexError) as e:
+        raise InputError(
+            source=str(path),
+            expected=f"a saved {kind}",
+            got=f"{type(e).__name__}: {e}",
+        ) from e
 
 
 def read_result(

@@ -24,6 +24,7 @@ from planner.core.result import (
     SolveStatus,
     kpi_frame,
     read_result,
+    reading_saved,
     write_result,
 )
 from planner.core.rng import Seed
@@ -248,7 +249,7 @@ class HorizonPlan:
         """Read a plan written by :meth:`save` (its problems are not in the folder)."""
         meta, frames = read_result(path, kind="HorizonPlan", versions=(FORMAT_VERSION,))
         p = Path(path)
-        try:
+        with reading_saved(p, "HorizonPlan"):
             n_days = int(meta["n_days"])
             jobs, moved = frames["jobs"], frames["moved"]
             missing = [
@@ -281,14 +282,6 @@ class HorizonPlan:
                 moved_detail=tuple(str(x) for x in moved["detail"]),
                 stats=SolverStats.from_dict(meta["stats"], source=str(p)),
             )
-        except InputError:
-            raise
-        except (KeyError, ValueError, TypeError) as e:
-            raise InputError(
-                source=str(p),
-                expected="a consistent saved HorizonPlan",
-                got=repr(e),
-            ) from e
 
 
 def _value(p: DispatchProblem) -> np.ndarray:

@@ -28,6 +28,7 @@ from planner.core.result import (
     SolveStatus,
     kpi_frame,
     read_result,
+    reading_saved,
     write_result,
 )
 from planner.routing.readable import clock_text, tidy_min, travel_record
@@ -503,7 +504,7 @@ class DispatchPlan:
                     field=", ".join(missing),
                     expected="present",
                 )
-        try:
+        with reading_saved(path, "DispatchPlan"):
             jobs, techs = frames["jobs"], frames["technicians"]
             job_ids = [str(x) for x in jobs["job_id"]]
             tech_ids = [str(x) for x in techs["tech_id"]]
@@ -538,14 +539,6 @@ class DispatchPlan:
                 travel_info=meta.get("travel"),
                 **kw,
             )
-        except (KeyError, ValueError, TypeError) as e:
-            if isinstance(e, InputError):
-                raise
-            raise InputError(
-                source=str(path),
-                expected="a consistent saved DispatchPlan",
-                got=repr(e),
-            ) from e
 
     @classmethod
     def empty(cls, job_ids: Sequence[str], tech_ids: Sequence[str]) -> DispatchPlan:

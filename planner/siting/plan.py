@@ -25,6 +25,7 @@ from planner.core.result import (
     SolveStatus,
     kpi_frame,
     read_result,
+    reading_saved,
     write_result,
 )
 
@@ -512,7 +513,7 @@ class SitingPlan:
     def load(cls, path: str | os.PathLike[str]) -> SitingPlan:
         """Read a plan written by :meth:`save` (:class:`InputError` naming the path if not one)."""
         meta, frames = read_result(path, kind=_KIND, versions=(_VERSION,))
-        try:
+        with reading_saved(path, "SitingPlan"):
             alloc, cand = frames["allocation"], frames["candidates"]
             return cls(
                 model=str(meta["model"]),
@@ -537,14 +538,6 @@ class SitingPlan:
                 service_radius=meta.get("service_radius"),
                 travel_min=_col(alloc, "travel_min"),
             )
-        except InputError:
-            raise
-        except (KeyError, TypeError, ValueError) as e:
-            raise InputError(
-                source=str(path),
-                expected="a saved SitingPlan",
-                got=f"{type(e).__name__}: {e}",
-            ) from e
 
 
 def _col(df: pd.DataFrame, name: str) -> np.ndarray | None:

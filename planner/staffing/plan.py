@@ -18,6 +18,7 @@ from planner.core.result import (
     SolveStatus,
     kpi_frame,
     read_result,
+    reading_saved,
     write_result,
 )
 from planner.staffing.problem import StaffingProblem
@@ -505,7 +506,7 @@ class StaffingPlan:
     def load(cls, path: str | os.PathLike[str]) -> Self:
         """Read a folder written by :meth:`save`; InputError naming the path if bad."""
         meta, fr = read_result(path, kind=_KIND, versions=(_VERSION,))
-        try:
+        with reading_saved(path, _KIND):
             k = len(meta["class_names"])
             cl = fr["classes"].to_numpy(dtype=np.float64)
             o = fr["outlets"]
@@ -550,11 +551,3 @@ class StaffingPlan:
                 ),  # a table without columns keeps no rows in Parquet
                 notes=tuple(meta.get("notes", ())),
             )
-        except InputError as e:
-            raise e.with_source(str(path)) from e
-        except (KeyError, TypeError, ValueError, IndexError) as e:
-            raise InputError(
-                source=str(path),
-                expected=f"a saved {_KIND}",
-                got=f"{type(e).__name__}: {e}",
-            ) from e

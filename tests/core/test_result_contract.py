@@ -229,3 +229,21 @@ def test_load_refuses_missing_and_foreign_folders(example, tmp_path):
     with pytest.raises(InputError, match="format") as e:
         type(r).load(tmp_path / "other")
     assert str(tmp_path / "other") in str(e.value)
+
+
+def test_reading_saved_turns_a_broken_folder_into_one_input_error() -> None:
+    """A missing key names the folder and the kind; an inner error keeps its own file."""
+    from planner.core.errors import InputError
+    from planner.core.result import reading_saved
+
+    with pytest.raises(InputError) as e, reading_saved("runs/x", "SitingPlan"):
+        _ = {}["cand"]
+    assert e.value.source == "runs/x"
+    assert "a saved SitingPlan" in str(e.value)
+    assert "KeyError" in str(e.value)
+    with pytest.raises(InputError) as e, reading_saved("runs/x", "SitingPlan"):
+        raise InputError(source="runs/x/day_0", expected="a plan", got="nothing")
+    assert e.value.source == "runs/x/day_0"
+    with pytest.raises(InputError) as e, reading_saved("runs/x", "SitingPlan"):
+        raise InputError(field="n", expected="an integer", got="x")
+    assert e.value.source == "runs/x"
