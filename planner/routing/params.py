@@ -133,8 +133,8 @@ class DispatchParams:
         Tell PyVRP who may do which job by load dimensions (a job needs a
         unit of each, a technician who may not do it carries none) in one
         routing profile, instead of one profile of distance and duration
-        matrices per set of allowed jobs (the fallback above 32 dimensions).
-        As good plans in a third of the memory on 2,000 x 200 days.
+        matrices per set of allowed jobs (the fallback above 32 dimensions),
+        whose memory grows with the number of such sets.
 
     Examples
     --------

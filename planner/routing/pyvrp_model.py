@@ -286,8 +286,11 @@ def build_model(
     sdims = skill_dims(p, jobs, allowed) if params.skill_loads else None
     if sdims is not None:
         prof_cols, tech_prof = [np.ones(len(jobs), bool)], np.zeros(m, np.int64)
+        skill_need, skill_lack = sdims
     else:
         prof_cols, tech_prof = _profiles(allowed, memory_budget_mb, len(L))
+        skill_need = np.zeros((len(jobs), 0), bool)
+        skill_lack = np.zeros((m, 0), bool)
     est_build = params.build_s_per_cell * len(L) ** 2  # s per profile
     if deadline is not None:
         left = deadline - time.perf_counter()
@@ -321,13 +324,12 @@ def build_model(
     big_cap = 1 << 40
 
     req = np.broadcast_to(np.asarray(required, bool), (n,))
-    skill_unit = 1
-    if sdims is not None:
-        # a unit outweighs any prize at a 25th of PyVRP's top penalty, so the
-        # search keeps no route a technician may not do while penalties ease
-        scale = params.prize_scale if lexicographic and not req[jobs].all() else 1.0
-        top = min(1e9, params.max_penalty * max(1.0, scale))
-        skill_unit = max(1, math.ceil(4.0 * float(prize.max()) / top)) * 25
+    # a skill unit outweighs any prize at a 25th of PyVRP's top penalty, so
+    # the search keeps no route a technician may not do while penalties ease
+    scale = params.prize_scale if lexicographic and not req[jobs].all() else 1.0
+    top = min(1e9, params.max_penalty * max(1.0, scale))
+    skill_unit = max(1, math.ceil(4.0 * float(prize.max()) / top)) * 25
+    skill_cap = skill_unit * (len(jobs) + 1)  # more than all jobs deliver
     clients: list[Any] = []
     groups: list[Any] = []
     client_job: list[int] = []
@@ -338,8 +340,7 @@ def build_model(
         deliv = [int(jp[j, q]) for q in pdims]
         if use_load:
             deliv.append(math.ceil(load[j] * load_scale - 1e-9))
-        if sdims is not None:
-            deliv.extend((skill_unit * sdims[0][k]).tolist())
+        deliv.extend((skill_unit * skill_need[k]).tolist())
         members = []
         first_client[j] = len(clients)
         for w in range(a, b):
@@ -379,7 +380,7 @@ def build_model(
         len(clients),
         m,
         len(prof_cols),
-        0 if sdims is None else sdims[0].shape[1],
+        skill_need.shape[1],
     )
 
     # vehicle types
@@ -403,9 +404,7 @@ def build_model(
                 if not np.isfinite(cap[t])
                 else math.floor(cap[t] * load_scale + 1e-9)
             )
-        if sdims is not None:
-            # more than all jobs together deliver: no limit for who may
-            capv.extend(np.where(sdims[1][t], 0, skill_unit * (len(jobs) + 1)).tolist())
+        capv.extend(np.where(skill_lack[t], 0, skill_cap).tolist())
         tw0 = int(ceil_ticks(start))
         vts.append(
             pyvrp.VehicleType(
@@ -447,7 +446,7 @@ def build_model(
         g,
         # prizes matter only when some job is optional
         params.prize_scale if lexicographic and not req[jobs].all() else 1.0,
-        0 if sdims is None else sdims[0].shape[1],
+        skill_need.shape[1],
     )
 
 

@@ -1,11 +1,10 @@
 """Unit-cost set cover by CP-SAT's core-guided search (one worker).
 
-The LSCP cores left after the reductions on uniform layouts (about 900 rows x
-400 columns, LP 3-3.5 below the optimum) take HiGHS 1,000-3,600 nodes to
-prove; a core-guided MaxSAT search (every column a soft clause "closed",
-every row a hard clause) raises the bound by unsatisfiable cores instead of
-LP branching and proves them several times faster (``benchmarks/README.md``).
-Only for unit costs: with weighted columns the LP-based MIP stays.
+Every row is a hard clause, every column a soft clause "closed"; the search
+raises its bound by unsatisfiable cores rather than by LP branching, which
+suits the LSCP cores whose LP optimum lies a few columns below the integer
+one on uniform layouts (``benchmarks/README.md``). Only for unit costs: with
+weighted columns the LP-based MIP is far faster.
 """
 
 from __future__ import annotations
@@ -52,7 +51,7 @@ def solve_unit_cover(
     prm.num_workers = 1
     prm.random_seed = 0
     prm.optimize_with_core = True
-    # measured on eleven uniform cores: 2-7 s where the default order takes 4-28 s
+    # the assumption order that proved the benchmark cores fastest
     prm.max_sat_reverse_assumption_order = True
     if time_limit_s is not None:
         prm.max_time_in_seconds = max(float(time_limit_s), 0.01)
