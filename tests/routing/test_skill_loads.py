@@ -41,36 +41,49 @@ def _may(p: DispatchProblem, j: int, t: int) -> bool:
     return not (js[j] & ~ts[t]).any() and pin in (-1, t)
 
 
+def _day(
+    rng: np.random.Generator,
+    js: np.ndarray,
+    ts: np.ndarray,
+    *,
+    shift_min: float,
+    pin: np.ndarray | None = None,
+) -> DispatchProblem:
+    """Jobs with skills ``js`` (jobs x skills) for technicians with ``ts``, one window each."""
+    n, m = len(js), len(ts)
+    xy = rng.uniform(0, 20, size=(m + n, 2))
+    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(axis=2)) * 1.5
+    early = rng.integers(480, 700, size=n).astype(float)
+    return DispatchProblem(
+        duration_min=d,
+        distance_m=d * 500,
+        job_loc=np.arange(m, m + n),
+        service_min=rng.integers(20, 60, size=n).astype(float),
+        tw_ptr=np.arange(n + 1),
+        tw_early_min=early,
+        tw_late_min=early + rng.integers(0, 180, size=n),
+        tech_start_loc=np.arange(m),
+        tech_end_loc=np.arange(m),
+        shift_start_min=np.full(m, 480.0),
+        shift_end_min=np.full(m, 480.0 + shift_min),
+        job_skills=js,
+        tech_skills=ts,
+        job_pinned_tech=np.full(n, -1) if pin is None else pin,
+    )
+
+
 @st.composite
 def skill_days(draw: st.DrawFn) -> DispatchProblem:
     """Small days with up to 4 skills, 5 technicians and some pinned jobs."""
     rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
     n, m, k = draw(st.integers(1, 10)), draw(st.integers(1, 5)), draw(st.integers(0, 4))
-    xy = rng.uniform(0, 30, size=(m + n, 2))
-    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(axis=2)) * 2
-    early = rng.uniform(480, 800, size=n)
     js, ts = rng.random((n, k)) < 0.4, rng.random((m, k)) < 0.6
     pin = np.full(n, -1)
     for j in range(n):
         ok = np.flatnonzero(~(js[j] & ~ts).any(axis=1))
         if ok.size and rng.random() < 0.2:
             pin[j] = rng.choice(ok)
-    return DispatchProblem(
-        duration_min=d,
-        distance_m=d * 400,
-        job_loc=np.arange(m, m + n),
-        service_min=rng.uniform(10, 60, size=n),
-        tw_ptr=np.arange(n + 1),
-        tw_early_min=early,
-        tw_late_min=early + rng.uniform(30, 240, size=n),
-        tech_start_loc=np.arange(m),
-        tech_end_loc=np.arange(m),
-        shift_start_min=np.full(m, 480.0),
-        shift_end_min=np.full(m, 1020.0),
-        job_skills=js,
-        tech_skills=ts,
-        job_pinned_tech=pin,
-    )
+    return _day(rng, js, ts, shift_min=540.0, pin=pin)
 
 
 def _model(p: DispatchProblem):  # type: ignore[no-untyped-def]
@@ -154,25 +167,11 @@ def test_too_many_dimensions_fall_back_to_profiles() -> None:
 
 
 def _tiny_skills(seed: int, n: int, m: int) -> DispatchProblem:
+    """Two skills, technicians with one, the other or both; short shifts."""
     rng = np.random.default_rng(seed)
-    xy = rng.uniform(0, 20, size=(m + n, 2))
-    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(axis=2))
-    early = rng.integers(480, 700, size=n).astype(float)
-    return DispatchProblem(
-        duration_min=d,
-        distance_m=d * 500,
-        job_loc=np.arange(m, m + n),
-        service_min=rng.integers(20, 60, size=n).astype(float),
-        tw_ptr=np.arange(n + 1),
-        tw_early_min=early,
-        tw_late_min=early + rng.integers(0, 120, size=n),
-        tech_start_loc=np.arange(m),
-        tech_end_loc=np.arange(m),
-        shift_start_min=np.full(m, 480.0),
-        shift_end_min=np.full(m, 480.0 + int(rng.integers(120, 220))),
-        job_skills=rng.random((n, 2)) < 0.5,
-        tech_skills=np.array([[True, False], [False, True], [True, True]])[:m],
-    )
+    ts = np.array([[True, False], [False, True], [True, True]])[:m]
+    js = rng.random((n, 2)) < 0.5
+    return _day(rng, js, ts, shift_min=float(rng.integers(120, 220)))
 
 
 def _brute_served(p: DispatchProblem) -> int:
