@@ -131,6 +131,66 @@ def test_small_kernel_and_fixing_keep_the_optimum(layout: str) -> None:
     assert red.const_covered + res.bound == pytest.approx(ref)
 
 
+@pytest.mark.parametrize("layout", ["uniform", "corridor"])
+def test_small_kernel_under_a_budget_keeps_the_optimum(layout: str) -> None:
+    """A budget row with site costs: the kernel's start and plan stay within it.
+
+    The reference is the textbook MIP with the same budget row; the kernel of
+    12 columns starts from the best plan it holds, so a start that broke the
+    budget or lost the optimum would show here.
+    """
+    from planner.siting._cover import coverage_matrix, reduce_cover
+    from planner.siting._coverage_exact import covered_weight, solve_max_cover
+
+    cost, w = _layouts().instance(layout, n=400, m=80, seed=5)
+    rng = np.random.default_rng(5)
+    f = rng.integers(1, 6, size=80).astype(np.float64)
+    p, budget = 8, 14.0
+    N = sp.csr_matrix(cost <= 10.0, dtype=float)
+    n = cost.shape[0]
+    rows = sp.vstack(
+        [
+            sp.hstack([-N, sp.identity(n)]),
+            sp.hstack([sp.csr_matrix(np.ones((1, 80))), sp.csr_matrix((1, n))]),
+            sp.hstack([sp.csr_matrix(f[None, :]), sp.csr_matrix((1, n))]),
+        ]
+    )
+    ref = milp(
+        -np.concatenate([np.zeros(80), w]),
+        constraints=LinearConstraint(
+            rows, -np.inf, np.concatenate([np.zeros(n), [p, budget]])
+        ),
+        integrality=np.concatenate([np.ones(80), np.zeros(n)]),
+        bounds=Bounds(0, 1),
+    )
+    assert ref.status == 0
+    red = reduce_cover(
+        coverage_matrix(cost, 10.0),
+        w,
+        forced=np.zeros(0, np.int64),
+        excluded=np.zeros(0, np.int64),
+        col_cost=f,
+    )
+    fc = f[red.cand]
+    res = solve_max_cover(
+        red,
+        p,
+        fc,
+        budget,
+        np.zeros(0, np.int64),
+        integral=True,
+        kernel_size=12,
+        ils_rounds=3,
+    )
+    A = sp.csc_matrix(red.A)
+    assert fc[res.open_cols].sum() <= budget + 1e-9
+    assert res.open_cols.size <= p
+    assert red.const_covered + covered_weight(
+        A, red.gw, res.open_cols
+    ) == pytest.approx(-ref.fun)
+    assert red.const_covered + res.bound == pytest.approx(-ref.fun)
+
+
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("seed", [0, 4])
 def test_set_cover_reductions_reach_a_fixpoint_and_keep_the_optimum(
