@@ -52,6 +52,9 @@ _RANGES: dict[str, tuple[type, float, float]] = {
     "required_share": (float, 0.0, 1.0),
     "polish_share": (float, 0.0, 0.9),
     "skill_loads": (bool, 0, 1),
+    "lns_share": (float, 0.0, 0.9),
+    "lns_techs": (int, 1, 10_000),
+    "lns_sub_s": (float, 0.01, 3600.0),
 }
 
 
@@ -135,6 +138,10 @@ class DispatchParams:
         routing profile, instead of one profile of distance and duration
         matrices per set of allowed jobs (the fallback above 32 dimensions),
         whose memory grows with the number of such sets.
+    lns_share, lns_techs, lns_sub_s
+        Share of the time limit for the region LNS after the search
+        (:mod:`planner.routing.lns`; 0: none), the technicians of a region,
+        and the seconds of each region's search.
 
     Examples
     --------
@@ -175,6 +182,9 @@ class DispatchParams:
     required_share: float = 0.4
     polish_share: float = 0.0
     skill_loads: bool = True
+    lns_share: float = 0.25
+    lns_techs: int = 8
+    lns_sub_s: float = 1.0
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -15,7 +15,10 @@ The day goes through these steps (each in its own module):
 3. *Breaks and repair* (:mod:`planner.routing.schedule`): the break is placed
    in the best gap of each route; visits are dropped, least valuable first,
    until every route is feasible in exact minutes.
-4. *Passes* (:mod:`planner.routing.insertion`): greedy insertion of the jobs
+4. *Region LNS* (:mod:`planner.routing.lns`, timed lexicographic runs):
+   PyVRP again on a few neighbouring technicians and their jobs at a time,
+   from the current routes, kept when it serves more or costs less.
+5. *Passes* (:mod:`planner.routing.insertion`): greedy insertion of the jobs
    left, a 1-out-2-in exchange, an optional polish (PyVRP again with the
    served jobs required), travel swaps, and for every job still left an
    exhaustive proof that no route can take it (else it is inserted).
@@ -324,7 +327,13 @@ def solve_dispatch(
         engine in ("auto", "pyvrp") and lexicographic and params.polish_share > 0
     )
     pol_share = params.polish_share * time_limit_s if timed and use_polish else 0.0
-    search_deadline = t0 + time_limit_s - reserve - x_share - s_share - pol_share
+    use_lns = (
+        engine in ("auto", "pyvrp") and lexicographic and timed and m > 1 and n > 0
+    )
+    lns_s = params.lns_share * time_limit_s if use_lns else 0.0
+    search_deadline = (
+        t0 + time_limit_s - reserve - x_share - s_share - pol_share - lns_s
+    )
     start_routes: list[list[int]] | None = None
     if warm_start and engine in ("auto", "pyvrp"):
         # a greedy construction (most valuable jobs first) as the search's start
@@ -374,6 +383,24 @@ def solve_dispatch(
         r, dr = repair_route(p, t, fixed[t] + r, value, n_fixed[t])
         dropped_all += dr
         routes.append(r)
+    if lns_s > 0:
+        from planner.routing.lns import region_lns
+
+        t_lns = time.perf_counter()
+        timing |= region_lns(
+            p,
+            routes,
+            cand,
+            scr.skill_ok & scr.pin_ok,
+            weight,
+            value,
+            n_fixed,
+            deadline=search_deadline + lns_s,
+            seed=seed_i,
+            params=params,
+            memory_budget_mb=memory_budget_mb,
+        )
+        timing["lns_s"] = time.perf_counter() - t_lns
     polish: Polish | None = None
     if use_polish:
         from planner.routing.pyvrp_engine import polish_pyvrp
