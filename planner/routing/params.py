@@ -182,9 +182,9 @@ class DispatchParams:
     required_share: float = 0.4
     polish_share: float = 0.0
     skill_loads: bool = True
-    lns_share: float = 0.25
+    lns_share: float = 0.5
     lns_techs: int = 8
-    lns_sub_s: float = 1.0
+    lns_sub_s: float = 0.3
 
     def __post_init__(self) -> None:
         for f in fields(self):

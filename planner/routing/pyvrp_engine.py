@@ -262,6 +262,7 @@ def solve_pyvrp(
     initial_routes: list[list[int]] | None = None,
     timing: dict[str, float] | None = None,
     all_required: bool = False,
+    width_deadline: float | None = None,
 ) -> tuple[list[list[int]], int]:
     """Routes per technician (job indices, after any fixed prefix) and iterations.
 
@@ -272,6 +273,9 @@ def solve_pyvrp(
     job required; if it has no feasible solution by ``required_share`` of
     the search time, the search goes on with optional jobs from its best
     solution (with ``max_iterations``: both runs get that many iterations).
+    ``width_deadline`` (default ``search_deadline``) is what the first local
+    search's width is budgeted against: the region LNS after the search
+    lends it time, since it cannot be interrupted and sets the day's travel.
     """
     from pyvrp.exceptions import PenaltyBoundWarning
     from pyvrp.stop import MaxIterations
@@ -335,8 +339,9 @@ def solve_pyvrp(
         else Deadline(search_deadline)
     )
     t_search = time.perf_counter()
+    wdl = deadline if width_deadline is None or deadline is None else width_deadline
     res = _search(
-        model, init, stop, seed=seed, params=params, deadline=deadline, t_model=t_model
+        model, init, stop, seed=seed, params=params, deadline=wdl, t_model=t_model
     )
     if res is None:
         return [

@@ -360,6 +360,7 @@ def solve_dispatch(
             initial_routes=start_routes,
             timing=timing,
             all_required=all_req,
+            width_deadline=search_deadline + lns_s,
         )
     elif engine == "ortools":
         from planner.routing.ortools_engine import solve_ortools

@@ -129,3 +129,45 @@ def test_a_timed_plan_with_fixed_prefixes_and_pins_is_valid() -> None:
     got = _routes(plan, 7)
     for t, f in enumerate(fixed):
         assert tuple(got[t][: len(f)]) == f
+
+
+def test_the_first_search_borrows_the_lns_time_for_its_width(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A search deadline too near for a wide first local search is widened by ``width_deadline``."""
+    import logging
+
+    from planner.routing.pyvrp_engine import solve_pyvrp
+    from planner.routing.schedule import static_problem
+
+    p = field_day_problem(generate_field_day(120, 12, 2))
+    scr = screen_jobs(p)
+    # a neighbour costs 24 ms (2e-4 s a client): 2 s left buys about 40
+    params = DispatchParams(ls_s_per_pair=2e-4)
+
+    def width(**kw: float) -> int:
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="planner.routing.pyvrp_engine"):
+            routes, _ = solve_pyvrp(
+                static_problem(p),
+                scr.candidate,
+                _unserved_weight(p),
+                search_deadline=time.perf_counter() + 2.0,
+                seed=0,
+                max_iterations=None,
+                lexicographic=True,
+                permitted=scr.skill_ok & scr.pin_ok,
+                memory_budget_mb=1000.0,
+                params=params,
+                **kw,
+            )
+        assert len(routes) == 12
+        got = [
+            r.getMessage() for r in caplog.records if "neighbourhood" in r.getMessage()
+        ]
+        assert got, "the search did not run"
+        return int(got[0].rsplit(" ", 1)[1])
+
+    narrow = width()
+    wide = width(width_deadline=time.perf_counter() + 600.0)
+    assert narrow <= 45 < wide
