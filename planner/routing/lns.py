@@ -4,7 +4,9 @@ After the search on the whole day, the day is improved region by region: a
 random technician and the ``lns_techs - 1`` technicians whose routes lie
 nearest (by travel time between the routes' middle stops) form a region;
 its jobs are those routes' jobs plus the unrouted jobs one of them may do
-that lie nearer the region's stops than any other route's. PyVRP searches
+that lie nearer the stops of the region's routes that may take them than
+those of any other route that may (a route out of a job's skills does not
+keep it away). PyVRP searches
 that sub-day from the current routes for ``lns_sub_s`` seconds; the routes
 are repaired on the exact day (breaks, time-dependent travel) and kept when
 they serve more value, or the same value at a lower cost. On a day of 1,000
@@ -118,12 +120,24 @@ def _region(
         served[r] = True
     un = np.flatnonzero(~served & cand[:, T].any(axis=1))
     if un.size:
-        here = np.concatenate([loc[mine], np.asarray(p.tech_start_loc)[T]]).astype(int)
-        near = D[np.ix_(loc[un], here)].min(axis=1)
-        others = [j for t in np.flatnonzero(~inT) for j in routes[t]]
-        if others:
-            far = D[np.ix_(loc[un], loc[others])].min(axis=1)
-            un = un[near <= far]
+        # a job joins when it lies nearer the region's routes it may join than
+        # any other route it may join (another route out of its skills or
+        # pins does not keep it away)
+        start = np.asarray(p.tech_start_loc)
+        stops = [
+            np.concatenate([loc[r], [start[t]]]).astype(int)
+            for t, r in enumerate(routes)
+        ]
+        sizes = np.array([s.size for s in stops])
+        dmin = np.minimum.reduceat(
+            D[np.ix_(loc[un], np.concatenate(stops))],
+            np.r_[0, np.cumsum(sizes)[:-1]],
+            axis=1,
+        )
+        ok = cand[un]
+        near = np.where(ok & inT, dmin, np.inf).min(axis=1)
+        far = np.where(ok & ~inT, dmin, np.inf).min(axis=1)
+        un = un[near <= far]
     return T, np.union1d(np.asarray(mine, dtype=np.int64), un)
 
 

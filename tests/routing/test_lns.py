@@ -171,3 +171,29 @@ def test_the_first_search_borrows_the_lns_time_for_its_width(
     narrow = width()
     wide = width(width_deadline=time.perf_counter() + 600.0)
     assert narrow <= 45 < wide
+
+
+def test_a_route_that_may_not_take_a_job_does_not_keep_it_out_of_a_region() -> None:
+    """An unrouted job only technician 0 may do joins 0's region, though 1's route passes nearer."""
+    from planner.routing.lns import _region
+
+    p = field_day_problem(generate_field_day(30, 2, 6))
+    D, loc = np.asarray(p.duration_min), np.asarray(p.job_loc)
+    s0 = int(p.tech_start_loc[0])
+    for u in range(30):
+        d = D[loc[u], loc].astype(float)
+        d[u] = np.inf
+        v, a = int(np.argmin(d)), int(np.argmax(np.where(np.isfinite(d), d, -1)))
+        if D[loc[u], loc[v]] < min(D[loc[u], s0], D[loc[u], loc[a]]) and a != v:
+            break
+    else:
+        pytest.skip("no job of this day has a nearest job nearer than the start")
+    cand = np.ones((30, 2), dtype=bool)
+    cand[u, 1] = False  # only technician 0 may do u
+    T, J = _region(p, [[a], [v]], cand, 0, 1)
+    assert T.tolist() == [0]
+    assert u in J.tolist()
+    # a job both may do stays with the nearer route
+    cand[u, 1] = True
+    _, J2 = _region(p, [[a], [v]], cand, 0, 1)
+    assert u not in J2.tolist()
