@@ -145,7 +145,7 @@ def test_the_first_search_borrows_the_lns_time_for_its_width(
     # a neighbour costs 24 ms (2e-4 s a client): 2 s left buys about 40
     params = DispatchParams(ls_s_per_pair=2e-4)
 
-    def width(**kw: float) -> int:
+    def width(width_deadline: float | None = None) -> int:
         caplog.clear()
         with caplog.at_level(logging.INFO, logger="planner.routing.pyvrp_engine"):
             routes, _ = solve_pyvrp(
@@ -159,7 +159,7 @@ def test_the_first_search_borrows_the_lns_time_for_its_width(
                 permitted=scr.skill_ok & scr.pin_ok,
                 memory_budget_mb=1000.0,
                 params=params,
-                **kw,
+                width_deadline=width_deadline,
             )
         assert len(routes) == 12
         got = [
@@ -180,14 +180,19 @@ def test_a_route_that_may_not_take_a_job_does_not_keep_it_out_of_a_region() -> N
     p = field_day_problem(generate_field_day(30, 2, 6))
     D, loc = np.asarray(p.duration_min), np.asarray(p.job_loc)
     s0 = int(p.tech_start_loc[0])
-    for u in range(30):
+
+    def case(u: int) -> tuple[int, int] | None:
+        # v: u's nearest job, nearer u than technician 0's start and than a,
+        # the job furthest from u (technician 0's only stop)
         d = D[loc[u], loc].astype(float)
         d[u] = np.inf
         v, a = int(np.argmin(d)), int(np.argmax(np.where(np.isfinite(d), d, -1)))
-        if D[loc[u], loc[v]] < min(D[loc[u], s0], D[loc[u], loc[a]]) and a != v:
-            break
-    else:
-        pytest.skip("no job of this day has a nearest job nearer than the start")
+        ok = a != v and D[loc[u], loc[v]] < min(D[loc[u], s0], D[loc[u], loc[a]])
+        return (v, a) if ok else None
+
+    found = [(u, va) for u in range(30) if (va := case(u)) is not None]
+    assert found, "the fixed day (30 jobs, seed 6) no longer holds the case"
+    u, (v, a) = found[0]
     cand = np.ones((30, 2), dtype=bool)
     cand[u, 1] = False  # only technician 0 may do u
     T, J = _region(p, [[a], [v]], cand, 0, 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -21,6 +22,11 @@ from planner.core.result import SolveStatus
 from planner.siting import solve_lscp, solve_mclp
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_siting_layouts.py"
+
+
+if TYPE_CHECKING:
+    from planner.siting._cover import Reduced
+    from planner.siting._coverage_exact import CoverResult
 
 
 def _layouts() -> ModuleType:
@@ -100,32 +106,42 @@ def test_lscp_layouts_match_plain_mip(layout: str) -> None:
     assert (cost[np.ix_(reach, plan.open_idx)] <= r).any(axis=1).all()
 
 
-@pytest.mark.parametrize("layout", ["uniform", "corridor"])
-def test_small_kernel_and_fixing_keep_the_optimum(layout: str) -> None:
-    """With a kernel of 12 columns and fixing, the exact core still returns the optimum."""
+def _small_kernel(
+    cost: np.ndarray, w: np.ndarray, p: int, f: np.ndarray, budget: float | None
+) -> tuple[Reduced, CoverResult]:
+    """The reduced model at r = 10 and ``solve_max_cover`` on it with a 12-column kernel."""
     from planner.siting._cover import coverage_matrix, reduce_cover
-    from planner.siting._coverage_exact import covered_weight, solve_max_cover
+    from planner.siting._coverage_exact import solve_max_cover
 
-    cost, w = _layouts().instance(layout, n=400, m=80, seed=3)
-    p = 6
-    ref = _plain_mclp(cost.astype(np.float64), w, p, 10.0)
     red = reduce_cover(
         coverage_matrix(cost, 10.0),
         w,
         forced=np.zeros(0, np.int64),
         excluded=np.zeros(0, np.int64),
-        col_cost=np.zeros(80),
+        col_cost=f,
     )
     res = solve_max_cover(
         red,
         p,
-        np.zeros(red.cand.size),
-        None,
+        f[red.cand],
+        budget,
         np.zeros(0, np.int64),
         integral=True,
         kernel_size=12,
         ils_rounds=3,
     )
+    return red, res
+
+
+@pytest.mark.parametrize("layout", ["uniform", "corridor"])
+def test_small_kernel_and_fixing_keep_the_optimum(layout: str) -> None:
+    """With a kernel of 12 columns and fixing, the exact core still returns the optimum."""
+    from planner.siting._coverage_exact import covered_weight
+
+    cost, w = _layouts().instance(layout, n=400, m=80, seed=3)
+    p = 6
+    ref = _plain_mclp(cost.astype(np.float64), w, p, 10.0)
+    red, res = _small_kernel(cost, w, p, np.zeros(80), None)
     A = sp.csc_matrix(red.A)
     assert red.const_covered + covered_weight(A, red.gw, res.open_cols) == ref
     assert red.const_covered + res.bound == pytest.approx(ref)
@@ -139,8 +155,7 @@ def test_small_kernel_under_a_budget_keeps_the_optimum(layout: str) -> None:
     12 columns starts from the best plan it holds, so a start that broke the
     budget or lost the optimum would show here.
     """
-    from planner.siting._cover import coverage_matrix, reduce_cover
-    from planner.siting._coverage_exact import covered_weight, solve_max_cover
+    from planner.siting._coverage_exact import covered_weight
 
     cost, w = _layouts().instance(layout, n=400, m=80, seed=5)
     rng = np.random.default_rng(5)
@@ -164,24 +179,8 @@ def test_small_kernel_under_a_budget_keeps_the_optimum(layout: str) -> None:
         bounds=Bounds(0, 1),
     )
     assert ref.status == 0
-    red = reduce_cover(
-        coverage_matrix(cost, 10.0),
-        w,
-        forced=np.zeros(0, np.int64),
-        excluded=np.zeros(0, np.int64),
-        col_cost=f,
-    )
+    red, res = _small_kernel(cost, w, p, f, budget)
     fc = f[red.cand]
-    res = solve_max_cover(
-        red,
-        p,
-        fc,
-        budget,
-        np.zeros(0, np.int64),
-        integral=True,
-        kernel_size=12,
-        ils_rounds=3,
-    )
     A = sp.csc_matrix(red.A)
     assert fc[res.open_cols].sum() <= budget + 1e-9
     assert res.open_cols.size <= p
